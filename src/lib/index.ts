@@ -1,0 +1,5 @@
+// Shared primitives: typed errors, ids, clock.
+// May import: node built-ins and npm packages only — nothing from src/.
+export * from './errors.ts'
+export * from './ids.ts'
+export * from './clock.ts'

@@ -1,0 +1,183 @@
+// The storage contract. Both backends (SQLite, PostgreSQL) implement it and pass one conformance
+// suite. The tenant (store id) is always an argument; every write is one transaction.
+
+/** An OpenFGA store (tenant of the relationship engine). */
+export interface StoreInfo {
+  id: string
+  name: string
+  createdAt: Date
+  updatedAt: Date
+  deletedAt: Date | null
+}
+
+export interface TupleCondition {
+  name: string
+  /** Condition parameters bound at write time; absent or {} when none. */
+  context?: Record<string, unknown>
+}
+
+/** `object` is `type:id`; `user` is `type:id`, `type:*` or `type:id#relation`. */
+export interface TupleKey {
+  object: string
+  relation: string
+  user: string
+  condition?: TupleCondition
+}
+
+export interface StoredTuple {
+  key: TupleKey
+  timestamp: Date
+}
+
+export type TupleOperation = 'write' | 'delete'
+
+export interface TupleChange {
+  key: TupleKey
+  operation: TupleOperation
+  timestamp: Date
+  /** Per-store revision of the write transaction that made this change. */
+  revision: number
+}
+
+/** A stored authorization model in OpenFGA's JSON form (schema_version, type_definitions, conditions). */
+export interface ModelRecord {
+  id: string
+  storeId: string
+  model: AuthorizationModelJson
+  createdAt: Date
+}
+
+export interface AuthorizationModelJson {
+  schema_version: string
+  type_definitions: unknown[]
+  conditions?: Record<string, unknown>
+}
+
+/** One assertion as OpenFGA's WriteAssertions body carries it; stored verbatim per model. */
+export type AssertionJson = Record<string, unknown>
+
+export interface PageRequest {
+  /** 1..100; callers validate. */
+  pageSize: number
+  /** Opaque token from a previous page; '' or undefined = first page. */
+  continuationToken?: string
+}
+
+export interface Page<T> {
+  items: T[]
+  /** '' when there are no more items. */
+  continuationToken: string
+}
+
+/**
+ * Filter for Read: all fields optional. `objectType` alone lists a type; `objectId` requires
+ * `objectType`. `user` matches the tuple's user string exactly (`user:anne`, `group:x#member`,
+ * `user:*`); a user given as just `type:` matches every user of that type.
+ */
+export interface TupleFilter {
+  objectType?: string
+  objectId?: string
+  relation?: string
+  user?: string
+}
+
+export interface WriteTuplesInput {
+  writes: TupleKey[]
+  deletes: TupleKey[]
+  /** 'error': writing an existing tuple fails the whole write; 'ignore': identical tuple is a no-op. */
+  onDuplicate: 'error' | 'ignore'
+  /** 'error': deleting a missing tuple fails the whole write; 'ignore': no-op. */
+  onMissing: 'error' | 'ignore'
+}
+
+export interface WriteResult {
+  /** Revision after the write (unchanged when everything was a no-op). */
+  revision: number
+  /** The changes actually applied, in order (no-ops excluded). */
+  applied: TupleChange[]
+}
+
+export interface ChangesQuery {
+  /** Only changes whose object type equals this. */
+  objectType?: string
+  pageSize: number
+  continuationToken?: string
+  /** Changes at or after this time (ignored when a token is given). */
+  startTime?: Date
+}
+
+/** A consistent snapshot of a store's tuples and the revision it reflects. */
+export interface TupleSnapshot {
+  revision: number
+  tuples: TupleKey[]
+}
+
+// ---- role interfaces ----
+
+export interface StoresRepo {
+  create(input: { id: string; name: string }): Promise<StoreInfo>
+  /** Returns null for unknown or deleted stores. */
+  get(id: string): Promise<StoreInfo | null>
+  /** Non-deleted stores, oldest first; `name` is an exact-match filter. */
+  list(page: PageRequest, name?: string): Promise<Page<StoreInfo>>
+  /** Soft delete; returns false if the store did not exist or was already deleted. */
+  delete(id: string): Promise<boolean>
+}
+
+export interface ModelsRepo {
+  write(storeId: string, id: string, model: AuthorizationModelJson): Promise<ModelRecord>
+  get(storeId: string, id: string): Promise<ModelRecord | null>
+  latest(storeId: string): Promise<ModelRecord | null>
+  /** Newest first. */
+  list(storeId: string, page: PageRequest): Promise<Page<ModelRecord>>
+}
+
+export interface TuplesRepo {
+  /**
+   * Applies deletes then writes in one transaction, appends them to the changelog under a new
+   * revision, or changes nothing and throws StoreError (tuple_exists / tuple_missing /
+   * condition_conflict / store_not_found).
+   */
+  write(storeId: string, input: WriteTuplesInput): Promise<WriteResult>
+  read(storeId: string, filter: TupleFilter, page: PageRequest): Promise<Page<StoredTuple>>
+  /** Every live tuple at one revision (used to build the engine's in-memory index). */
+  snapshot(storeId: string): Promise<TupleSnapshot>
+}
+
+export interface ChangelogRepo {
+  /** OpenFGA ReadChanges semantics: ascending; when nothing newer, the same token comes back. */
+  read(storeId: string, query: ChangesQuery): Promise<Page<TupleChange>>
+  /** Changes with revision > `afterRevision`, ascending (used to catch the in-memory index up). */
+  since(storeId: string, afterRevision: number, limit: number): Promise<TupleChange[]>
+  /** Latest revision of the store (0 when it never changed). */
+  revision(storeId: string): Promise<number>
+}
+
+export interface AssertionsRepo {
+  /** Replaces every assertion of the model. */
+  write(storeId: string, modelId: string, assertions: AssertionJson[]): Promise<void>
+  read(storeId: string, modelId: string): Promise<AssertionJson[]>
+}
+
+export type StoreDialect = 'sqlite' | 'postgres'
+
+export type ChangeListener = (storeId: string, revision: number) => void
+
+export interface Store {
+  readonly dialect: StoreDialect
+  readonly stores: StoresRepo
+  readonly models: ModelsRepo
+  readonly tuples: TuplesRepo
+  readonly changelog: ChangelogRepo
+  readonly assertions: AssertionsRepo
+  /** Applies pending migrations; idempotent. */
+  migrate(): Promise<void>
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>
+  /**
+   * Notifies after a committed tuple write, from this process or (PostgreSQL, via LISTEN/NOTIFY)
+   * from any other process on the same database. Returns an unsubscribe function.
+   */
+  onChange(listener: ChangeListener): () => void
+  close(): Promise<void>
+}
