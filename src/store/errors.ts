@@ -15,6 +15,8 @@ export const StoreErrorCodes = {
   /** A continuation token from a query with a different type filter. */
   tokenTypeMismatch: 'continuation_token_type_mismatch',
   unavailable: 'store_unavailable',
+  /** The database carries migrations this build does not know: an older binary on a newer schema. */
+  schemaTooNew: 'store_schema_too_new',
 } as const
 
 export type StoreErrorCode = (typeof StoreErrorCodes)[keyof typeof StoreErrorCodes]
@@ -35,7 +37,8 @@ function statusFor(code: StoreErrorCode): number {
     case StoreErrorCodes.storeNotFound: return 404
     case StoreErrorCodes.conditionConflict:
     case StoreErrorCodes.writeConflict: return 409
-    case StoreErrorCodes.unavailable: return 503
+    case StoreErrorCodes.unavailable:
+    case StoreErrorCodes.schemaTooNew: return 503
     default: return 400
   }
 }

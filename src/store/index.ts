@@ -1,4 +1,4 @@
-// Persistence: the Store contract, its error codes, and the two backends' factories.
-// May import: src/lib and SQL drivers. Nothing above store (authz, http, ...) may be imported here.
+// Persistence: the Store contract and its error codes. Backends: ./sqlite (openSqliteStore) and
+// ./postgres (openPostgresStore), imported directly by app/ only. May import: src/lib and SQL drivers.
 export type * from './types.ts'
 export { StoreError, StoreErrorCodes, isStoreError, type StoreErrorCode } from './errors.ts'

@@ -147,7 +147,12 @@ export interface TuplesRepo {
 export interface ChangelogRepo {
   /** OpenFGA ReadChanges semantics: ascending; when nothing newer, the same token comes back. */
   read(storeId: string, query: ChangesQuery): Promise<Page<TupleChange>>
-  /** Changes with revision > `afterRevision`, ascending (used to catch the in-memory index up). */
+  /**
+   * Changes with revision > `afterRevision`, ascending (used to catch the in-memory index up).
+   * Never splits a revision: it returns whole revisions up to and including the revision of the
+   * `limit`-th change, so the result may exceed `limit`; resume from the last change's revision.
+   * Does not check that the store exists (an unknown store has no changes).
+   */
   since(storeId: string, afterRevision: number, limit: number): Promise<TupleChange[]>
   /** Latest revision of the store (0 when it never changed). */
   revision(storeId: string): Promise<number>
@@ -162,6 +167,12 @@ export interface AssertionsRepo {
 export type StoreDialect = 'sqlite' | 'postgres'
 
 export type ChangeListener = (storeId: string, revision: number) => void
+
+/** The slice of a pino-style logger the backends use (pino's Logger satisfies it). */
+export interface StoreLogger {
+  warn(details: Record<string, unknown>, message: string): void
+  error(details: Record<string, unknown>, message: string): void
+}
 
 export interface Store {
   readonly dialect: StoreDialect

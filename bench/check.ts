@@ -1,0 +1,96 @@
+// `npm run bench -- check [--quick] [--duration S]`: Check throughput and latency of (a) the
+// in-process engine and (b) HTTP Check at 1 and 64 connections, each next to its baseline from the
+// same run — a naive Map evaluator, and bare node:http. Also cross-checks every answer against
+// the naive evaluator, so a fast wrong engine cannot pass unnoticed.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { openGatehouse, modelFromDsl } from '../src/index.ts'
+import { FULL, generate, MODEL_DSL, type DatasetSize } from './check/dataset.ts'
+import { NaiveEvaluator } from './check/naive.ts'
+import { runLoad } from './lib/http-load.ts'
+import { freePort, startBareServer, startGatehouseServer } from './lib/servers.ts'
+import { printTable, summarize, timeEach, type Summary } from './lib/stats.ts'
+
+const { values: opts } = parseArgs({
+  args: process.argv.slice(3),
+  options: { quick: { type: 'boolean', default: false }, duration: { type: 'string', default: '10' } },
+})
+const size: DatasetSize = opts.quick
+  ? { ...FULL, users: 1000, groupLevels: [40, 30, 20, 10], organizations: 10, projects: 1000, userGroupMemberships: 4000, checks: 2000 }
+  : FULL
+const duration = Number(opts.duration)
+
+const t0 = Date.now()
+const data = generate(size)
+const model = modelFromDsl(MODEL_DSL)
+console.log(`data set: ${data.tuples.length} tuples, ${data.checks.length} checks (generated in ${Date.now() - t0} ms)`)
+
+// Baseline (a): the naive evaluator.
+const naive = new NaiveEvaluator(model as never, data.tuples)
+const expected = data.checks.map((c) => naive.check(c.object, c.relation, c.user))
+const naiveRun = await timeEach(data.checks, (c) => naive.check(c.object, c.relation, c.user))
+const allowedShare = expected.filter(Boolean).length / expected.length
+
+// (a) The in-process engine on a SQLite file.
+const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'))
+const databaseUrl = `sqlite://${join(dir, 'bench.db')}`
+const gh = await openGatehouse({ databaseUrl })
+const { id: storeId } = await gh.createStore({ name: 'bench' })
+const { authorization_model_id: modelId } = await gh.writeAuthorizationModel(storeId, model)
+const loadStart = Date.now()
+for (let i = 0; i < data.tuples.length; i += 100) {
+  await gh.write(storeId, { writes: { tuple_keys: data.tuples.slice(i, i + 100) }, authorization_model_id: modelId })
+}
+const loadMs = Date.now() - loadStart
+console.log(`loaded through Write in ${(loadMs / 1000).toFixed(1)} s (${Math.round(data.tuples.length / (loadMs / 1000))} tuples/s, 100 per request)`)
+
+const bodies = data.checks.map((c) => ({ tuple_key: { object: c.object, relation: c.relation, user: c.user }, authorization_model_id: modelId }))
+let mismatches = 0
+const coldRun = await timeEach(bodies, async (b) => { await gh.check(storeId, b) })
+for (let i = 0; i < bodies.length; i++) {
+  const r = await gh.check(storeId, bodies[i])
+  if (r.allowed !== expected[i]) mismatches++
+}
+const warmRun = await timeEach(bodies, (b) => gh.check(storeId, b))
+const strongBodies = bodies.map((b) => ({ ...b, consistency: 'HIGHER_CONSISTENCY' }))
+const strongRun = await timeEach(strongBodies, (b) => gh.check(storeId, b))
+await gh.close()
+
+const inProcess: Summary[] = [
+  summarize('naive Map evaluator', naiveRun.latencies, naiveRun.elapsedNs),
+  summarize('engine, first pass (index build)', coldRun.latencies, coldRun.elapsedNs),
+  summarize('engine, warm', warmRun.latencies, warmRun.elapsedNs),
+  summarize('engine, warm, HIGHER_CONSISTENCY', strongRun.latencies, strongRun.elapsedNs),
+]
+printTable(`in-process Check (SQLite; ${(allowedShare * 100).toFixed(0)} % allowed)`, inProcess, {
+  'engine, warm': 'naive Map evaluator',
+  'engine, warm, HIGHER_CONSISTENCY': 'naive Map evaluator',
+})
+if (mismatches) console.log(`\n!! ${mismatches} answers differ from the naive evaluator`)
+
+// (b) HTTP Check against a Gatehouse server process on the same database.
+const port = await freePort()
+const server = await startGatehouseServer(port, { GATEHOUSE_DATABASE_URL: databaseUrl })
+const bare = await startBareServer('{"allowed":true,"resolution":""}')
+const httpBodies = bodies.map((b) => JSON.stringify(b))
+const checkUrl = `${server.url}/stores/${storeId}/check`
+const rows: Summary[] = []
+const vs: Record<string, string> = {}
+try {
+  await runLoad({ label: 'warm-up', url: checkUrl, connections: 16, duration: 3, bodies: httpBodies })
+  for (const connections of [1, 64]) {
+    const base = await runLoad({ label: `bare node:http, ${connections} conn`, url: bare.url, connections, duration, bodies: httpBodies })
+    const gate = await runLoad({ label: `Gatehouse check, ${connections} conn`, url: checkUrl, connections, duration, bodies: httpBodies })
+    if (gate.non2xx || gate.errors) console.log(`!! ${gate.non2xx} non-2xx answers, ${gate.errors} errors`)
+    rows.push(base, gate)
+    vs[gate.label] = base.label
+  }
+} finally {
+  await server.stop()
+  await bare.stop()
+  rmSync(dir, { recursive: true, force: true })
+}
+printTable(`HTTP Check (${duration} s per row)`, rows, vs)
+process.exitCode = mismatches ? 1 : 0

@@ -1,0 +1,49 @@
+// Store conformance suite: one set of node:test cases every backend must pass.
+// May import: node:test, node:assert, src/lib, store types/errors (no backend, no SQL).
+
+import { describe } from 'node:test'
+import { changelogCategory } from './changelog.ts'
+import { consistencyCategory } from './consistency.ts'
+import type { StoreFactory } from './harness.ts'
+import { migrationsCategory } from './migrations.ts'
+import { modelsCategory } from './models.ts'
+import { multiConnectionCategory } from './multi-connection.ts'
+import { onChangeCategory } from './on-change.ts'
+import { storesCategory } from './stores.ts'
+import { tuplesReadCategory } from './tuples-read.ts'
+import { tuplesWriteCategory } from './tuples-write.ts'
+
+export type { StoreFactory, StoreFixture } from './harness.ts'
+
+const categories = {
+  migrations: migrationsCategory,
+  stores: storesCategory,
+  models: modelsCategory,
+  tuplesWrite: tuplesWriteCategory,
+  tuplesRead: tuplesReadCategory,
+  changelog: changelogCategory,
+  consistency: consistencyCategory,
+  onChange: onChangeCategory,
+  multiConnection: multiConnectionCategory,
+} as const
+
+export type ConformanceCategory = keyof typeof categories
+
+export interface ConformanceOptions {
+  /** Categories a backend cannot run, each with the reason (shown in the test report). */
+  skip?: Partial<Record<ConformanceCategory, string>>
+}
+
+/**
+ * Registers the suite. `factory` is called once per category and must return a store on a
+ * fresh, empty database (the suite runs migrate()); `cleanup` closes it and removes the data.
+ */
+export function runStoreConformance(name: string, factory: StoreFactory, options: ConformanceOptions = {}): void {
+  describe(`store conformance: ${name}`, () => {
+    for (const [category, register] of Object.entries(categories) as [ConformanceCategory, (f: StoreFactory) => void][]) {
+      const reason = options.skip?.[category]
+      if (reason !== undefined) describe(category, { skip: reason }, () => undefined)
+      else describe(category, () => register(factory))
+    }
+  })
+}

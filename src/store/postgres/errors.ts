@@ -1,0 +1,45 @@
+// pg errors → StoreError. Codes are SQLSTATEs (https://www.postgresql.org/docs/current/errcodes-appendix.html)
+// or Node socket codes when the server cannot be reached.
+
+import { StoreError, StoreErrorCodes } from '../errors.ts'
+
+const SERIALIZATION_FAILURE = '40001'
+const DEADLOCK_DETECTED = '40P01'
+const UNIQUE_VIOLATION = '23505'
+const FOREIGN_KEY_VIOLATION = '23503'
+const UNREACHABLE = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'EHOSTUNREACH',
+  '57P01', '57P02', '57P03', // admin shutdown, crash shutdown, cannot connect now
+  '53300', // too many connections
+])
+
+function codeOf(err: unknown): string | undefined {
+  const code = err !== null && typeof err === 'object' ? (err as { code?: unknown }).code : undefined
+  return typeof code === 'string' ? code : undefined
+}
+
+/** Another transaction won a race; running the transaction again can succeed. */
+export function isRetryable(err: unknown): boolean {
+  const code = codeOf(err)
+  return code === SERIALIZATION_FAILURE || code === DEADLOCK_DETECTED
+}
+
+/** Returns a StoreError for errors callers can act on; anything else (bugs) passes through. */
+export function mapPgError(err: unknown): unknown {
+  if (err instanceof StoreError) return err
+  const code = codeOf(err)
+  if (code === undefined) return err
+  if (isRetryable(err)) {
+    return new StoreError(StoreErrorCodes.writeConflict, 'a concurrent transaction conflicted with this one; retry', { cause: err })
+  }
+  if (code === UNIQUE_VIOLATION) {
+    return new StoreError(StoreErrorCodes.writeConflict, 'a record with this key already exists', { cause: err })
+  }
+  if (code === FOREIGN_KEY_VIOLATION) {
+    return new StoreError(StoreErrorCodes.storeNotFound, 'the referenced store does not exist', { cause: err })
+  }
+  if (UNREACHABLE.has(code) || code.startsWith('08')) {
+    return new StoreError(StoreErrorCodes.unavailable, 'the PostgreSQL database is unreachable', { cause: err })
+  }
+  return err
+}

@@ -1,0 +1,58 @@
+// PostgreSQL backend (pg): the production store for many replicas on one database.
+// May import: src/lib, store types/errors, store/sql, pg.
+
+import pg from 'pg'
+import { newUuid, systemClock, validationError, type Clock } from '../../lib/index.ts'
+import { ChangeHub, consoleLogger, createSqlStore, loadMigrations } from '../sql/index.ts'
+import type { Store, StoreLogger } from '../types.ts'
+import { PostgresDatabase } from './database.ts'
+import { ChangeFeed } from './notifications.ts'
+
+export interface PostgresStoreOptions {
+  connectionString: string
+  /** Keep every table in this schema (created by migrate); isolates tests and co-tenants. */
+  schema?: string
+  /** Connections in the pool (default 10); change notifications use one more. */
+  poolSize?: number
+  logger?: StoreLogger
+  clock?: Clock
+}
+
+export interface PostgresStore extends Store {
+  /** Resolves once this process receives other processes' change notifications. */
+  whenListening(): Promise<void>
+}
+
+const migrations = loadMigrations(new URL('./migrations/', import.meta.url))
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,47}$/
+
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<PostgresStore> {
+  const { schema } = options
+  // Validated rather than quoted: the name goes into a startup option and a channel name.
+  if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
+    throw validationError('schema must be lowercase letters, digits and underscores (at most 48), starting with a letter or underscore')
+  }
+  const logger = options.logger ?? consoleLogger
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.poolSize ?? 10,
+    options: schema === undefined ? undefined : `-c search_path=${schema}`,
+  })
+  // An idle client losing its connection emits here; without a listener it would crash the process.
+  pool.on('error', (err) => logger.warn({ err }, 'idle PostgreSQL connection failed'))
+
+  const channel = `gatehouse.changes.${schema ?? 'public'}`
+  const instanceId = newUuid()
+  const db = new PostgresDatabase({ pool, schema, channel, instanceId })
+  // The feed connects when the first onChange listener subscribes (the hub calls back later).
+  const hub = new ChangeHub(logger, () => feed.start())
+  const feed = new ChangeFeed({ connectionString: options.connectionString, channel, instanceId, hub, logger })
+  const store = createSqlStore({
+    db,
+    migrations,
+    clock: options.clock ?? systemClock,
+    changes: hub,
+    beforeClose: () => feed.close(),
+  })
+  return Object.assign(store, { whenListening: () => feed.whenListening() })
+}

@@ -1,0 +1,62 @@
+// Assembles a Store from a backend's SqlDatabase: the repositories are shared, only the driver,
+// the migrations and the change feed differ per backend.
+
+import type { Clock } from '../../lib/index.ts'
+import type { Store, StoreLogger } from '../types.ts'
+import { assertionsRepo } from './assertions-repo.ts'
+import { ChangeHub } from './change-hub.ts'
+import { changelogRepo } from './changelog-repo.ts'
+import { prepared, type SqlDatabase } from './executor.ts'
+import { applyMigrations, type Migration } from './migrations.ts'
+import { modelsRepo } from './models-repo.ts'
+import { storesRepo } from './stores-repo.ts'
+import { readTuples, snapshotTuples } from './tuples-read.ts'
+import { writeTuples } from './tuples-write.ts'
+import type { RepoContext } from './context.ts'
+
+export interface SqlStoreParts {
+  db: SqlDatabase
+  migrations: Migration[]
+  clock: Clock
+  changes: ChangeHub
+  /** Extra teardown (e.g. the LISTEN connection), run before the database closes. */
+  beforeClose?: () => Promise<void>
+}
+
+const PING = prepared('SELECT 1 AS ok')
+
+export function createSqlStore(parts: SqlStoreParts): Store {
+  const { db, changes } = parts
+  const ctx: RepoContext = { db, clock: parts.clock, changes }
+  let closing: Promise<void> | undefined
+  return {
+    dialect: db.dialect,
+    stores: storesRepo(ctx),
+    models: modelsRepo(ctx),
+    tuples: {
+      write: (storeId, input) => writeTuples(ctx, storeId, input),
+      read: (storeId, filter, page) => readTuples(ctx, storeId, filter, page),
+      snapshot: (storeId) => snapshotTuples(ctx, storeId),
+    },
+    changelog: changelogRepo(ctx),
+    assertions: assertionsRepo(ctx),
+    migrate: () => applyMigrations(db, parts.migrations, parts.clock),
+    async ping() {
+      await db.all(PING)
+    },
+    onChange: (listener) => changes.subscribe(listener),
+    close() {
+      closing ??= (async () => {
+        await parts.beforeClose?.()
+        await db.close()
+      })()
+      return closing
+    },
+  }
+}
+
+/** Logs warnings and errors to stderr when the caller supplies no logger. */
+export const consoleLogger: StoreLogger = {
+  warn: (details, message) => console.warn(message, details),
+  error: (details, message) => console.error(message, details),
+}

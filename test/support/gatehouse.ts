@@ -1,0 +1,39 @@
+// Starts a real Gatehouse server process (`node src/main.ts serve`) on a free port with its own
+// data directory, for end-to-end tests.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { freePort, spawnServer, type ServerProcess } from './process.ts'
+
+export const repoRoot = resolve(import.meta.dirname, '../..')
+
+export interface GatehouseProcess extends ServerProcess {
+  dataDir: string
+  /** Stops the server and removes its data directory. */
+  close(): Promise<void>
+}
+
+export async function startGatehouse(env: Record<string, string | undefined> = {}): Promise<GatehouseProcess> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-e2e-'))
+  const port = await freePort()
+  const server = await spawnServer({
+    args: [join(repoRoot, 'src/main.ts'), 'serve'],
+    cwd: repoRoot,
+    url: `http://127.0.0.1:${port}`,
+    env: {
+      GATEHOUSE_HOST: '127.0.0.1',
+      GATEHOUSE_PORT: String(port),
+      GATEHOUSE_DATA_DIR: dataDir,
+      GATEHOUSE_LOG_LEVEL: 'warn',
+      ...env,
+    },
+  })
+  return {
+    ...server,
+    dataDir,
+    close: async () => {
+      await server.stop()
+      rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
