@@ -27,7 +27,7 @@ export async function runLoad(o: LoadOptions): Promise<Summary & { non2xx: numbe
       {
         method: o.method ?? 'POST',
         headers,
-        setupRequest(req: Record<string, unknown>) {
+        setupRequest(req) {
           const n = i++
           if (o.bodies) req.body = o.bodies[n % o.bodies.length]
           if (o.paths) req.path = o.paths[n % o.paths.length]

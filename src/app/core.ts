@@ -1,0 +1,59 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { Authz } from '../authz/index.ts'
+import { describeDatabase, parseDatabaseUrl, type DatabaseTarget, type GatehouseConfig } from '../config/index.ts'
+import type { Store } from '../store/index.ts'
+import { openPostgresStore } from '../store/postgres/index.ts'
+import { openSqliteStore } from '../store/sqlite/index.ts'
+import { limitsFromConfig } from './limits.ts'
+import type { Logger } from './logger.ts'
+
+/** The parts every entry point needs: a migrated store and the engine on top of it. */
+export interface Core {
+  config: GatehouseConfig
+  database: DatabaseTarget
+  /** Human description of the store (no password). */
+  storeDescription: string
+  store: Store
+  authz: Authz
+  close(): Promise<void>
+}
+
+export async function openStore(config: GatehouseConfig, logger?: Logger): Promise<{ store: Store; database: DatabaseTarget }> {
+  const database = parseDatabaseUrl(config.databaseUrl)
+  if (database.kind === 'sqlite') {
+    if (database.path !== ':memory:') mkdirSync(dirname(database.path), { recursive: true })
+    return { store: await openSqliteStore({ path: database.path, logger }), database }
+  }
+  return { store: await openPostgresStore({ connectionString: database.connectionString, logger }), database }
+}
+
+export async function openCore(config: GatehouseConfig, logger: Logger): Promise<Core> {
+  const { store, database } = await openStore(config, logger)
+  let authz: Authz
+  try {
+    await store.migrate()
+    authz = new Authz({ store, limits: limitsFromConfig(config), logger })
+  } catch (err) {
+    await store.close().catch(() => {})
+    throw err
+  }
+  let closed: Promise<void> | undefined
+  return {
+    config,
+    database,
+    storeDescription: describeDatabase(database),
+    store,
+    authz,
+    close: () => {
+      closed ??= (async () => {
+        try {
+          await authz.close()
+        } finally {
+          await store.close()
+        }
+      })()
+      return closed
+    },
+  }
+}

@@ -1,0 +1,8 @@
+// Composition root: config → store → engine → http; the only place that constructs concrete classes.
+// May import: every module (including both store backends); nothing imports app except cli and the package root.
+export { startServer, type RunningServer, type StartServerOptions } from './server.ts'
+export { openGatehouse, type Gatehouse, type GatehouseOperation, type OpenGatehouseOptions } from './embed.ts'
+export { openCore, openStore, type Core } from './core.ts'
+export { createLogger, type Logger } from './logger.ts'
+export { closeOnSignal } from './shutdown.ts'
+export { gatehouseVersion } from './version.ts'

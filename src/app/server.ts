@@ -1,0 +1,96 @@
+import type { AddressInfo } from 'node:net'
+import { assertSafeToListen, envVarFor, isLoopbackHost, redactConfig, type GatehouseConfig } from '../config/index.ts'
+import { buildHttpServer, type HttpServer } from '../http/index.ts'
+import { AppError } from '../lib/index.ts'
+import { openCore } from './core.ts'
+import { createLogger, type Logger } from './logger.ts'
+import { gatehouseVersion } from './version.ts'
+
+export interface RunningServer {
+  /** Base URL the server answers on, e.g. http://127.0.0.1:8080 */
+  url: string
+  /** Stops accepting, lets in-flight requests finish (up to shutdownTimeoutMs), closes the store. */
+  close(): Promise<void>
+}
+
+export interface StartServerOptions {
+  logger?: Logger
+  /** Where the human start-up banner goes; null for none. Default: process.stderr. */
+  banner?: NodeJS.WritableStream | null
+}
+
+export async function startServer(config: GatehouseConfig, options: StartServerOptions = {}): Promise<RunningServer> {
+  assertSafeToListen(config)
+  const logger = options.logger ?? createLogger(config.logLevel)
+  logger.debug({ config: redactConfig(config) }, 'configuration')
+  const core = await openCore(config, logger)
+  let draining = false
+  let http: HttpServer
+  try {
+    http = buildHttpServer({ config, authz: core.authz, store: core.store, logger, ready: () => !draining })
+    await http.listen({ host: config.host, port: config.port })
+  } catch (err) {
+    await core.close().catch(() => {})
+    throw listenError(err, config)
+  }
+
+  const address = http.server.address() as AddressInfo
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  const url = `http://${host}:${address.port}`
+  const auth = authenticationSummary(config)
+  logger.info({ url, store: core.storeDescription, authentication: auth.on, version: gatehouseVersion() }, 'gatehouse listening')
+  const banner = options.banner === undefined ? process.stderr : options.banner
+  banner?.write([
+    `Gatehouse ${gatehouseVersion()} listening on ${url}`,
+    `  store:          ${core.storeDescription}`,
+    `  authentication: ${auth.text}`,
+    '',
+  ].join('\n'))
+
+  let closing: Promise<void> | undefined
+  return {
+    url,
+    close: () => {
+      closing ??= (async () => {
+        draining = true
+        await closeBounded(http, config.shutdownTimeoutMs, logger)
+        await core.close()
+      })()
+      return closing
+    },
+  }
+}
+
+function authenticationSummary(config: GatehouseConfig): { on: boolean; text: string } {
+  const n = config.presharedKeys.length
+  if (n > 0) return { on: true, text: `on (${n} preshared key${n === 1 ? '' : 's'})` }
+  if (isLoopbackHost(config.host)) {
+    return { on: false, text: `off; bound to loopback only because no preshared key is set (${envVarFor('presharedKeys')})` }
+  }
+  return { on: false, text: `OFF on a non-loopback address (${envVarFor('allowUnauthenticated')}=true): anyone who can reach it can change permissions` }
+}
+
+async function closeBounded(http: HttpServer, timeoutMs: number, logger: Logger): Promise<void> {
+  const closed = http.close()
+  // A keep-alive connection whose request finishes after close() began would otherwise idle
+  // until its keep-alive timeout; close such connections as soon as they go idle.
+  const sweeper = setInterval(() => http.server.closeIdleConnections(), 50)
+  let timer: NodeJS.Timeout | undefined
+  const expired = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), timeoutMs) })
+  const outcome = await Promise.race([closed.then(() => 'closed' as const), expired])
+  clearTimeout(timer)
+  clearInterval(sweeper)
+  if (outcome === 'timeout') {
+    logger.warn({ timeoutMs }, 'in-flight requests did not finish in time; closing their connections')
+    http.server.closeAllConnections()
+    await closed
+  }
+}
+
+function listenError(err: unknown, config: GatehouseConfig): unknown {
+  const code = (err as NodeJS.ErrnoException | null)?.code
+  if (code === 'EADDRINUSE') return new AppError('listen_failed', `cannot listen on ${config.host}:${config.port}: address already in use (${envVarFor('port')})`, { status: 500, cause: err })
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new AppError('listen_failed', `cannot listen on ${config.host}: no such local address (${envVarFor('host')})`, { status: 500, cause: err })
+  if (code === 'EACCES') return new AppError('listen_failed', `cannot listen on ${config.host}:${config.port}: permission denied (${envVarFor('port')})`, { status: 500, cause: err })
+  return err
+}

@@ -1,0 +1,73 @@
+// The engine facade: OpenFGA's API as methods taking OpenFGA's JSON request bodies and returning
+// OpenFGA's response JSON. Constructed by src/app (or an embedder) with a Store.
+import { systemClock, type Clock } from '../lib/index.ts'
+import type { Store } from '../store/types.ts'
+import { readAssertions, writeAssertions } from './commands/assertions.ts'
+import { batchCheck, check } from './commands/check.ts'
+import { ModelCache, type AuthzLogger, type EngineContext } from './commands/context.ts'
+import { expand, listObjects, listUsers, streamedListObjects } from './commands/lists.ts'
+import { readAuthorizationModel, readAuthorizationModels, writeAuthorizationModel } from './commands/models.ts'
+import type { QueryMeta } from './commands/query.ts'
+import { read, readChanges } from './commands/read.ts'
+import { createStore, deleteStore, getStore, listStores } from './commands/stores.ts'
+import { write } from './commands/write.ts'
+import { resolveLimits, type AuthzLimits } from './limits.ts'
+import { IndexManager } from './resolve/index-manager.ts'
+
+export interface AuthzOptions {
+  store: Store
+  limits?: Partial<AuthzLimits>
+  logger?: AuthzLogger
+  clock?: Clock
+}
+
+/** Query-string parameters as an HTTP layer hands them over (repeated keys as arrays). */
+export type QueryParams = Record<string, string | string[] | undefined>
+
+export class Authz {
+  readonly limits: AuthzLimits
+  private readonly ctx: EngineContext
+  private closed = false
+
+  constructor(options: AuthzOptions) {
+    this.limits = resolveLimits(options.limits)
+    this.ctx = {
+      store: options.store,
+      limits: this.limits,
+      clock: options.clock ?? systemClock,
+      logger: options.logger,
+      indexes: new IndexManager(options.store, this.limits.indexMaxTuples, options.logger),
+      models: new ModelCache(options.store),
+    }
+  }
+
+  createStore(body: unknown) { return createStore(this.ctx, body) }
+  listStores(query: QueryParams = {}) { return listStores(this.ctx, query) }
+  getStore(storeId: string) { return getStore(this.ctx, storeId) }
+  deleteStore(storeId: string): Promise<void> { return deleteStore(this.ctx, storeId) }
+
+  writeAuthorizationModel(storeId: string, body: unknown) { return writeAuthorizationModel(this.ctx, storeId, body) }
+  readAuthorizationModel(storeId: string, modelId: string) { return readAuthorizationModel(this.ctx, storeId, modelId) }
+  readAuthorizationModels(storeId: string, query: QueryParams = {}) { return readAuthorizationModels(this.ctx, storeId, query) }
+
+  write(storeId: string, body: unknown) { return write(this.ctx, storeId, body) }
+  read(storeId: string, body: unknown) { return read(this.ctx, storeId, body) }
+  readChanges(storeId: string, query: QueryParams = {}) { return readChanges(this.ctx, storeId, query) }
+
+  check(storeId: string, body: unknown, meta?: QueryMeta) { return check(this.ctx, storeId, body, meta) }
+  batchCheck(storeId: string, body: unknown, meta?: QueryMeta) { return batchCheck(this.ctx, storeId, body, meta) }
+  expand(storeId: string, body: unknown, meta?: QueryMeta) { return expand(this.ctx, storeId, body, meta) }
+  listObjects(storeId: string, body: unknown, meta?: QueryMeta) { return listObjects(this.ctx, storeId, body, meta) }
+  streamedListObjects(storeId: string, body: unknown, meta?: QueryMeta) { return streamedListObjects(this.ctx, storeId, body, meta) }
+  listUsers(storeId: string, body: unknown, meta?: QueryMeta) { return listUsers(this.ctx, storeId, body, meta) }
+
+  writeAssertions(storeId: string, modelId: string, body: unknown): Promise<void> { return writeAssertions(this.ctx, storeId, modelId, body) }
+  readAssertions(storeId: string, modelId: string) { return readAssertions(this.ctx, storeId, modelId) }
+
+  /** Stops listening for store changes and drops the in-memory indexes; the store stays open (its owner closes it). */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.ctx.indexes.close()
+  }
+}

@@ -1,0 +1,51 @@
+// The engine's limits. Defaults are OpenFGA's (pkg/server/config/config.go), so clients written
+// against OpenFGA meet the same boundaries here.
+
+export interface AuthzLimits {
+  maxTuplesPerWrite: number
+  maxChecksPerBatchCheck: number
+  maxContextualTuples: number
+  maxAssertions: number
+  /** ListObjects stops (without error) after this many results. */
+  listObjectsMaxResults: number
+  /** ListObjects returns what it found so far after this long. */
+  listObjectsDeadlineMs: number
+  listUsersMaxResults: number
+  listUsersDeadlineMs: number
+  /** Nested dispatches (userset and tuple-to-userset hops) before 2002 resolution_too_complex. */
+  resolveDepthLimit: number
+  maxTypesPerModel: number
+  maxModelSizeBytes: number
+  defaultPageSize: number
+  maxPageSize: number
+  /** Serialized size of one tuple's condition context. */
+  maxConditionContextBytes: number
+  /** Tuples held in memory across all store indexes before least-recently-used stores are evicted. */
+  indexMaxTuples: number
+}
+
+export const DEFAULT_LIMITS: AuthzLimits = {
+  maxTuplesPerWrite: 100,
+  maxChecksPerBatchCheck: 50,
+  maxContextualTuples: 100,
+  maxAssertions: 100,
+  listObjectsMaxResults: 1000,
+  listObjectsDeadlineMs: 3000,
+  listUsersMaxResults: 1000,
+  listUsersDeadlineMs: 3000,
+  resolveDepthLimit: 25,
+  maxTypesPerModel: 100,
+  maxModelSizeBytes: 262144,
+  defaultPageSize: 50,
+  maxPageSize: 100,
+  maxConditionContextBytes: 32768,
+  indexMaxTuples: 5_000_000,
+}
+
+export function resolveLimits(partial: Partial<AuthzLimits> = {}): AuthzLimits {
+  const out = { ...DEFAULT_LIMITS }
+  for (const [k, v] of Object.entries(partial) as [keyof AuthzLimits, number | undefined][]) {
+    if (v !== undefined) out[k] = v
+  }
+  return out
+}

@@ -1,0 +1,173 @@
+// Keeps one in-memory TupleIndex per store current: built from a snapshot on first use, then
+// advanced by this process's own writes right after they commit and by the changelog when the
+// store announces another process's write (onChange). Queries at MINIMIZE_LATENCY use the index as
+// it is; HIGHER_CONSISTENCY first asks the store's revision and catches up, so it is never stale.
+//
+// Memory: indexes are evicted least-recently-used once the tuples held across stores exceed
+// `maxTuples`. A single store larger than the budget is still loaded and kept (the engine cannot
+// answer from less); it then holds memory beyond the budget while every other store is evicted.
+import type { Store, WriteResult } from '../../store/types.ts'
+import { TupleIndex } from './tuple-index.ts'
+
+export interface IndexLogger {
+  warn(obj: unknown, msg?: string): void
+}
+
+interface Entry {
+  storeId: string
+  index?: TupleIndex
+  loading?: Promise<TupleIndex>
+  catchingUp?: Promise<void>
+  /** Set when more changes were announced while a catch-up was running. */
+  again: boolean
+  /** Highest revision announced by onChange. */
+  announced: number
+}
+
+/** Changes fetched per changelog read while catching up. */
+const CATCH_UP_PAGE = 1000
+
+export class IndexManager {
+  private readonly store: Store
+  private readonly maxTuples: number
+  private readonly logger: IndexLogger | undefined
+  private readonly entries = new Map<string, Entry>()
+  private readonly unsubscribe: () => void
+
+  constructor(store: Store, maxTuples: number, logger?: IndexLogger) {
+    this.store = store
+    this.maxTuples = maxTuples
+    this.logger = logger
+    this.unsubscribe = store.onChange((storeId, revision) => this.announce(storeId, revision))
+  }
+
+  /** The store's index; at `fresh`, caught up to the store's current revision first. */
+  async get(storeId: string, fresh: boolean): Promise<TupleIndex> {
+    const e = this.touch(storeId)
+    const idx = e.index ?? await this.load(e)
+    if (fresh) {
+      const revision = await this.store.changelog.revision(storeId)
+      while (e.index && e.index.revision < revision) {
+        const before = e.index.revision
+        await this.catchUp(e)
+        if (e.index && e.index.revision === before) {
+          // The changelog has nothing newer although the store says so: rebuild from a snapshot.
+          e.index = undefined
+          await this.load(e)
+        }
+      }
+    } else if (e.announced > idx.revision) {
+      this.catchUp(e).catch((err) => this.logger?.warn({ err, storeId }, 'tuple index catch-up failed'))
+    }
+    return e.index ?? idx
+  }
+
+  /** Applies a committed local write so the next query sees it (read-your-writes). */
+  async applyLocal(storeId: string, result: WriteResult): Promise<void> {
+    const e = this.entries.get(storeId)
+    if (!e) return
+    if (e.loading) await e.loading.catch(() => undefined)
+    const idx = e.index
+    if (!idx || result.applied.length === 0 || result.revision <= idx.revision) return
+    for (const change of result.applied) idx.apply(change)
+    // Advancing the cursor is safe only when nothing can lie between it and this write.
+    if (result.revision === idx.revision + 1) {
+      idx.revision = result.revision
+    } else {
+      this.catchUp(e).catch((err) => this.logger?.warn({ err, storeId }, 'tuple index catch-up failed'))
+    }
+  }
+
+  /** Drops a store's index (deleted store). */
+  evict(storeId: string): void {
+    this.entries.delete(storeId)
+  }
+
+  close(): void {
+    this.unsubscribe()
+    this.entries.clear()
+  }
+
+  /** Tuples currently held across stores. */
+  get heldTuples(): number {
+    let n = 0
+    for (const e of this.entries.values()) n += e.index?.size ?? 0
+    return n
+  }
+
+  private touch(storeId: string): Entry {
+    let e = this.entries.get(storeId)
+    if (e) this.entries.delete(storeId)
+    else e = { storeId, again: false, announced: 0 }
+    this.entries.set(storeId, e)
+    return e
+  }
+
+  private announce(storeId: string, revision: number): void {
+    const e = this.entries.get(storeId)
+    if (!e) return
+    if (revision > e.announced) e.announced = revision
+    if (e.index && revision > e.index.revision) {
+      this.catchUp(e).catch((err) => this.logger?.warn({ err, storeId }, 'tuple index catch-up failed'))
+    }
+  }
+
+  private load(e: Entry): Promise<TupleIndex> {
+    e.loading ??= (async () => {
+      try {
+        const snap = await this.store.tuples.snapshot(e.storeId)
+        const idx = TupleIndex.from(snap.tuples, snap.revision)
+        e.index = idx
+        this.shrink(e)
+        return idx
+      } finally {
+        e.loading = undefined
+      }
+    })()
+    return e.loading
+  }
+
+  /** Replays changelog entries after the index's revision until none are left. */
+  private catchUp(e: Entry): Promise<void> {
+    if (e.catchingUp) {
+      e.again = true
+      return e.catchingUp
+    }
+    e.catchingUp = (async () => {
+      try {
+        do {
+          e.again = false
+          const idx = e.index
+          if (!idx) return
+          for (;;) {
+            const changes = await this.store.changelog.since(e.storeId, idx.revision, CATCH_UP_PAGE)
+            if (changes.length === 0) break
+            for (const c of changes) {
+              // Local writes may already have moved the cursor past part of this page.
+              if (c.revision <= idx.revision) continue
+              idx.apply(c)
+            }
+            idx.revision = Math.max(idx.revision, changes[changes.length - 1].revision)
+          }
+        } while (e.again)
+      } finally {
+        e.catchingUp = undefined
+      }
+    })()
+    return e.catchingUp
+  }
+
+  private shrink(current: Entry): void {
+    let held = this.heldTuples
+    for (const [id, e] of this.entries) {
+      if (held <= this.maxTuples) break
+      if (e === current || !e.index) continue
+      held -= e.index.size
+      this.entries.delete(id)
+    }
+    if (held > this.maxTuples) {
+      this.logger?.warn({ storeId: current.storeId, tuples: current.index?.size, budget: this.maxTuples },
+        'one store holds more tuples than the index budget; it stays loaded')
+    }
+  }
+}

@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { compileModelJson } from '../model/build.ts'
+import { modelFromDsl } from '../model/dsl.ts'
+import { Evaluator, userRef } from './check.ts'
+import { expandTree } from './expand.ts'
+import { listObjects, type ListRun } from './list-objects.ts'
+import { listUsers } from './list-users.ts'
+import { TupleIndex } from './tuple-index.ts'
+
+const MODEL = compileModelJson(modelFromDsl(`model
+  schema 1.1
+type user
+type group
+  relations
+    define member: [user, user:*, group#member]
+type folder
+  relations
+    define parent: [folder]
+    define viewer: [user, group#member] or viewer from parent
+type document
+  relations
+    define parent: [folder]
+    define blocked: [user]
+    define viewer: viewer from parent but not blocked`))
+
+const INDEX = TupleIndex.from([
+  { object: 'group:eng', relation: 'member', user: 'user:anne' },
+  { object: 'group:eng', relation: 'member', user: 'user:bob' },
+  { object: 'folder:root', relation: 'viewer', user: 'group:eng#member' },
+  { object: 'folder:sub', relation: 'parent', user: 'folder:root' },
+  { object: 'folder:other', relation: 'viewer', user: 'user:carl' },
+  { object: 'document:1', relation: 'parent', user: 'folder:sub' },
+  { object: 'document:2', relation: 'parent', user: 'folder:other' },
+  { object: 'document:1', relation: 'blocked', user: 'user:bob' },
+])
+
+const run = (): ListRun => ({ errors: [], timedOut: false })
+const later = () => Date.now() + 10_000
+
+function objects(user: string, type: string, relation: string): string[] {
+  const ev = new Evaluator(MODEL, [INDEX], undefined, 25)
+  return [...listObjects(ev, type, relation, userRef(user), run(), later())].filter((x) => x !== null).sort()
+}
+
+function users(object: string, relation: string, type: string, rel = ''): string[] {
+  const ev = new Evaluator(MODEL, [INDEX], undefined, 25)
+  return [...listUsers(ev, object, relation, { type, relation: rel }, run(), later())].filter((x) => x !== null).sort()
+}
+
+describe('list objects', () => {
+  it('finds objects through usersets and parents, minus exclusions', () => {
+    assert.deepEqual(objects('user:anne', 'folder', 'viewer'), ['folder:root', 'folder:sub'])
+    assert.deepEqual(objects('user:anne', 'document', 'viewer'), ['document:1'])
+    assert.deepEqual(objects('user:bob', 'document', 'viewer'), [])
+    assert.deepEqual(objects('user:carl', 'document', 'viewer'), ['document:2'])
+  })
+
+  it('accepts a userset as the user', () => {
+    assert.deepEqual(objects('group:eng#member', 'document', 'viewer'), ['document:1'])
+  })
+})
+
+describe('list users', () => {
+  it('lists users, usersets and wildcards that have the relation', () => {
+    assert.deepEqual(users('document:1', 'viewer', 'user'), ['user:anne'])
+    assert.deepEqual(users('folder:sub', 'viewer', 'group', 'member'), ['group:eng#member'])
+    const withWildcard = TupleIndex.from([{ object: 'group:all', relation: 'member', user: 'user:*' }])
+    const ev = new Evaluator(MODEL, [withWildcard], undefined, 25)
+    assert.deepEqual([...listUsers(ev, 'group:all', 'member', { type: 'user', relation: '' }, run(), later())].filter((x) => x !== null), ['user:*'])
+  })
+
+  it('returns nothing for a filter type that cannot relate', () => {
+    assert.deepEqual(users('document:1', 'viewer', 'folder'), [])
+  })
+})
+
+describe('expand', () => {
+  it('returns one level of the userset tree in OpenFGA shape', () => {
+    const rel = MODEL.relation('folder', 'viewer')!
+    assert.deepEqual(expandTree(MODEL, [INDEX], 'folder:sub', 'viewer', rel.rewrite), {
+      name: 'folder:sub#viewer',
+      union: {
+        nodes: [
+          { name: 'folder:sub#viewer', leaf: { users: { users: [] } } },
+          { name: 'folder:sub#viewer', leaf: { tupleToUserset: { tupleset: 'folder:sub#parent', computed: [{ userset: 'folder:root#viewer' }] } } },
+        ],
+      },
+    })
+  })
+})

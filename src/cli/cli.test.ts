@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { after, describe, it } from 'node:test'
+import { runCli, type CliIO } from './index.ts'
+
+const repoRoot = resolve(import.meta.dirname, '../..')
+const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'))
+after(() => rmSync(dir, { recursive: true, force: true }))
+
+async function run(argv: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = ''
+  let stderr = ''
+  const io: CliIO = {
+    stdout: { write: (t: string) => { stdout += t } },
+    stderr: { write: (t: string) => { stderr += t } },
+    env,
+    cwd: dir,
+  }
+  const code = await runCli(argv, io)
+  return { code, stdout, stderr }
+}
+
+function file(name: string, text: string): string {
+  writeFileSync(join(dir, name), text)
+  return name
+}
+
+describe('gatehouse CLI', () => {
+  it('prints help, and exits 2 on an unknown command or option', async () => {
+    const help = await run(['--help'])
+    assert.equal(help.code, 0)
+    assert.match(help.stdout, /model validate FILE/)
+    assert.equal((await run(['frobnicate'])).code, 2)
+    assert.equal((await run(['serve', '--bogus'])).code, 2)
+    assert.equal((await run([])).code, 2)
+  })
+
+  it('config print shows the effective config with secrets redacted', async () => {
+    const res = await run(['config', 'print'], { GATEHOUSE_PRESHARED_KEYS: 'abc-very-secret', GATEHOUSE_PORT: '9999' })
+    assert.equal(res.code, 0)
+    assert.match(res.stdout, /port: 9999 +# GATEHOUSE_PORT, environment/)
+    assert.doesNotMatch(res.stdout, /abc-very-secret/)
+  })
+
+  it('reads --config FILE', async () => {
+    const cfg = file('c.yaml', 'port: 7777\n')
+    const res = await run(['--config', cfg, 'config', 'print'])
+    assert.match(res.stdout, /port: 7777 +# GATEHOUSE_PORT, file/)
+  })
+
+  it('exits 2 on bad configuration with a message naming key and env var, never a stack trace', async () => {
+    const res = await run(['serve'], { GATEHOUSE_PORT: 'http' })
+    assert.equal(res.code, 2)
+    assert.match(res.stderr, /port \(GATEHOUSE_PORT\): must be a whole number/)
+    assert.doesNotMatch(res.stderr, /\n\s+at /)
+  })
+
+  it('refuses to serve on a public address without a preshared key (exit 2)', async () => {
+    const res = await run(['serve'], { GATEHOUSE_HOST: '0.0.0.0', GATEHOUSE_DATABASE_URL: 'sqlite::memory:' })
+    assert.equal(res.code, 2)
+    assert.match(res.stderr, /refusing to listen on 0\.0\.0\.0/)
+    assert.match(res.stderr, /GATEHOUSE_ALLOW_UNAUTHENTICATED=true/)
+  })
+
+  it('config docs writes the reference to --out', async () => {
+    const res = await run(['config', 'docs', '--out', 'configuration.md'])
+    assert.equal(res.code, 0)
+    assert.match(readFileSync(join(dir, 'configuration.md'), 'utf8'), /GATEHOUSE_LIST_OBJECTS_MAX_RESULTS/)
+  })
+
+  it('migrate creates and migrates the SQLite database', async () => {
+    const res = await run(['migrate'], { GATEHOUSE_DATA_DIR: join(dir, 'migrated') })
+    assert.equal(res.code, 0, res.stderr)
+    assert.ok(existsSync(join(dir, 'migrated', 'gatehouse.db')))
+    assert.match(res.stdout, /migrations applied: SQLite /)
+  })
+})
+
+describe('gatehouse model validate', () => {
+  const valid = `model
+  schema 1.1
+type user
+type document
+  relations
+    define viewer: [user]
+`
+
+  it('exits 0 for a valid DSL model', async () => {
+    const res = await run(['model', 'validate', file('ok.fga', valid)])
+    assert.equal(res.code, 0, res.stderr)
+    assert.match(res.stdout, /ok\.fga: valid \(2 types, 0 conditions\)/)
+  })
+
+  it('exits 0 for a valid JSON model', async () => {
+    const model = { schema_version: '1.1', type_definitions: [{ type: 'user' }] }
+    const res = await run(['model', 'validate', file('ok.json', JSON.stringify(model))])
+    assert.equal(res.code, 0, res.stderr)
+  })
+
+  it('exits 1 and lists the problems of a DSL syntax error, with its line', async () => {
+    const res = await run(['model', 'validate', file('syntax.fga', 'model\n  schema 1.1\ntype user\n  relations\n    define viewer [user]\n')])
+    assert.equal(res.code, 1)
+    assert.match(res.stderr, /syntax\.fga: invalid model/)
+    assert.match(res.stderr, /  - .*line[ =]\d+, column[ =]\d+: missing ':'/)
+  })
+
+  it('exits 1 for a model that parses but is invalid', async () => {
+    const res = await run(['model', 'validate', file('undefined.fga', 'model\n  schema 1.1\ntype document\n  relations\n    define viewer: editor\n')])
+    assert.equal(res.code, 1)
+    assert.match(res.stderr, /undefined\.fga: invalid model/)
+  })
+
+  it('exits 1 for broken JSON and for a missing file, 2 without FILE', async () => {
+    assert.equal((await run(['model', 'validate', file('broken.json', '{"schema_version":')])).code, 1)
+    const missing = await run(['model', 'validate', 'missing.fga'])
+    assert.equal(missing.code, 1)
+    assert.match(missing.stderr, /missing\.fga: cannot read: file not found/)
+    assert.equal((await run(['model', 'validate'])).code, 2)
+  })
+})
+
+describe('bin/gatehouse.mjs', () => {
+  const bin = join(repoRoot, 'bin', 'gatehouse.mjs')
+
+  it('runs under Node 24', () => {
+    const res = spawnSync(process.execPath, [bin, '--version'], { encoding: 'utf8' })
+    assert.equal(res.status, 0, res.stderr)
+    assert.match(res.stdout, /^gatehouse \d+\.\d+\.\d+/)
+  })
+
+  it('re-runs itself with the bundled Node when started by an older system node', (t) => {
+    const system = spawnSync('/usr/bin/node', ['--version'], { encoding: 'utf8' })
+    if (system.status !== 0 || Number(system.stdout.slice(1).split('.')[0]) >= 24) return t.skip('no older system node')
+    const res = spawnSync('/usr/bin/node', [bin, 'config', 'print'], { encoding: 'utf8', env: { ...process.env, GATEHOUSE_PORT: '4321' } })
+    assert.equal(res.status, 0, res.stderr)
+    assert.match(res.stdout, /port: 4321/)
+    const bad = spawnSync('/usr/bin/node', [bin, 'config', 'print'], { encoding: 'utf8', env: { ...process.env, GATEHOUSE_PORT: 'x' } })
+    assert.equal(bad.status, 2)
+  })
+})

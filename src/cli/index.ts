@@ -1,0 +1,126 @@
+// Command line: serve, migrate, model validate, config print/docs; maps failures to exit statuses.
+// May import: every module through its index.ts (it is an entry point like app).
+import { writeFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { configurationMarkdown, describeDatabase, formatConfig, isConfigError, loadConfig } from '../config/index.ts'
+import { isAppError } from '../lib/index.ts'
+import { HELP } from './help.ts'
+import { Exit, processIO, UsageError, type CliIO } from './io.ts'
+
+export { processIO, Exit, type CliIO } from './io.ts'
+
+// The server, store drivers and engine load only for commands that use them, so help, config
+// and usage errors stay fast and work even when a database driver cannot load.
+const loadApp = () => import('../app/index.ts')
+
+/** Runs one command and resolves with the process exit status (serve: after a clean shutdown). */
+export async function runCli(argv: string[], io: CliIO = processIO): Promise<number> {
+  try {
+    return await dispatch(argv, io)
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`gatehouse: ${err.message}\nRun \`gatehouse --help\` for usage.\n`)
+      return Exit.usage
+    }
+    if (isConfigError(err)) {
+      io.stderr.write(`gatehouse: ${err.message}\n`)
+      return Exit.usage
+    }
+    if (isAppError(err)) {
+      io.stderr.write(`gatehouse: ${err.message}\n`)
+      return Exit.failed
+    }
+    const verbose = ['debug', 'trace'].includes(io.env.GATEHOUSE_LOG_LEVEL ?? '')
+    io.stderr.write(`gatehouse: unexpected error: ${verbose ? ((err as Error).stack ?? String(err)) : ((err as Error).message ?? String(err))}\n`)
+    return Exit.failed
+  }
+}
+
+async function dispatch(argv: string[], io: CliIO): Promise<number> {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        out: { type: 'string', short: 'o' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'V' },
+      },
+    })
+  } catch (err) {
+    throw new UsageError((err as Error).message)
+  }
+  const { values, positionals } = parsed
+  if (values.version === true) {
+    io.stdout.write(`gatehouse ${(await loadApp()).gatehouseVersion()}\n`)
+    return Exit.ok
+  }
+  const [command, sub, ...rest] = positionals
+  if (values.help === true || command === 'help' || command === undefined) {
+    if (command === undefined && values.help !== true) {
+      io.stderr.write(HELP)
+      return Exit.usage
+    }
+    io.stdout.write(HELP)
+    return Exit.ok
+  }
+  const load = () => loadConfig({ env: io.env, configFile: values.config, cwd: io.cwd })
+
+  switch (command) {
+    case 'serve': {
+      expectArgs('serve', [sub, ...rest], 0)
+      const { config } = load()
+      const { createLogger, startServer, closeOnSignal } = await loadApp()
+      const logger = createLogger(config.logLevel)
+      const server = await startServer(config, { logger, banner: io.stderr as NodeJS.WritableStream })
+      await closeOnSignal(server, logger)
+      return Exit.ok
+    }
+    case 'migrate': {
+      expectArgs('migrate', [sub, ...rest], 0)
+      const { config } = load()
+      const app = await loadApp()
+      const { store, database } = await app.openStore(config, app.createLogger(config.logLevel))
+      try {
+        await store.migrate()
+      } finally {
+        await store.close()
+      }
+      io.stdout.write(`migrations applied: ${describeDatabase(database)}\n`)
+      return Exit.ok
+    }
+    case 'model': {
+      if (sub !== 'validate') throw new UsageError(sub === undefined ? 'model: missing subcommand (validate)' : `model: unknown subcommand "${sub}"`)
+      const [file] = expectArgs('model validate', rest, 1, 'FILE')
+      const { validateModelFile } = await import('./model-validate.ts')
+      return validateModelFile(file, io)
+    }
+    case 'config': {
+      if (sub === 'print') {
+        expectArgs('config print', rest, 0)
+        io.stdout.write(formatConfig(load()))
+        return Exit.ok
+      }
+      if (sub === 'docs') {
+        expectArgs('config docs', rest, 0)
+        const markdown = configurationMarkdown()
+        if (values.out === undefined) io.stdout.write(markdown)
+        else writeFileSync(resolve(io.cwd, values.out), markdown)
+        return Exit.ok
+      }
+      throw new UsageError(sub === undefined ? 'config: missing subcommand (print or docs)' : `config: unknown subcommand "${sub}"`)
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"`)
+  }
+}
+
+function expectArgs(command: string, args: (string | undefined)[], count: number, names = ''): string[] {
+  const given = args.filter((a): a is string => a !== undefined)
+  if (given.length < count) throw new UsageError(`${command}: missing ${names}`)
+  if (given.length > count) throw new UsageError(`${command}: unexpected argument "${given[count]}"`)
+  return given
+}

@@ -1,0 +1,24 @@
+/** What a command may touch, passed in so tests can run commands in-process. */
+export interface CliIO {
+  stdout: { write(text: string): unknown }
+  stderr: { write(text: string): unknown }
+  env: Record<string, string | undefined>
+  cwd: string
+}
+
+export const processIO: CliIO = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  cwd: process.cwd(),
+}
+
+/** Exit statuses: 0 ok, 1 the command failed (or the input is invalid), 2 bad usage or configuration. */
+export const Exit = { ok: 0, failed: 1, usage: 2 } as const
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'UsageError'
+  }
+}

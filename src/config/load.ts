@@ -1,0 +1,190 @@
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { parse as parseYaml } from 'yaml'
+import { ConfigError } from './errors.ts'
+import {
+  CONFIG_FILE_ENV,
+  CONFIG_KEY_NAMES,
+  envVarFor,
+  specOf,
+  type ConfigKey,
+  type GatehouseConfig,
+  type GatehouseConfigInput,
+  type KeyKind,
+  type ResolvedBase,
+} from './schema.ts'
+
+export type ValueSource = 'default' | 'file' | 'environment' | 'option'
+
+export interface LoadedConfig {
+  config: GatehouseConfig
+  /** Where each key's value came from (shown by `config print`). */
+  sources: Record<ConfigKey, ValueSource>
+  /** Absolute path of the YAML file that was read, if any. */
+  configFile: string | undefined
+}
+
+export interface LoadConfigOptions {
+  /** Environment to read GATEHOUSE_* from; pass {} to ignore the environment. */
+  env?: Record<string, string | undefined>
+  /** YAML file (`--config`); falls back to GATEHOUSE_CONFIG from `env`. */
+  configFile?: string
+  /** Highest precedence, already typed (embedding and tests). */
+  overrides?: GatehouseConfigInput
+  /** Base for a relative config file path. */
+  cwd?: string
+}
+
+interface Candidate {
+  value: unknown
+  source: ValueSource
+  /** Where the raw text came from, for messages: the env var or the file. */
+  origin: string
+}
+
+/** Defaults < YAML file < environment < overrides. Throws ConfigError listing every problem. */
+export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
+  const env = options.env ?? process.env
+  const problems: string[] = []
+  const candidates = new Map<ConfigKey, Candidate>()
+
+  const fileArg = options.configFile ?? nonEmpty(env[CONFIG_FILE_ENV])
+  const configFile = fileArg === undefined ? undefined : resolve(options.cwd ?? process.cwd(), fileArg)
+  if (configFile !== undefined) readFileSource(configFile, candidates, problems)
+
+  for (const name of CONFIG_KEY_NAMES) {
+    const envName = envVarFor(name)
+    const raw = nonEmpty(env[envName])
+    if (raw === undefined) continue
+    const parsed = parseText(specOf(name).kind, raw)
+    if (!parsed.ok) {
+      problems.push(`${describeKey(name)}: ${parsed.problem}${specOf(name).secret ? '' : ` (got ${JSON.stringify(raw)} from ${envName})`}`)
+      continue
+    }
+    candidates.set(name, { value: parsed.value, source: 'environment', origin: envName })
+  }
+
+  for (const [name, value] of Object.entries(options.overrides ?? {})) {
+    if (!(CONFIG_KEY_NAMES as string[]).includes(name)) {
+      problems.push(`unknown configuration key "${name}"`)
+      continue
+    }
+    if (value !== undefined) candidates.set(name as ConfigKey, { value, source: 'option', origin: 'options' })
+  }
+
+  const resolved: Record<string, unknown> = {}
+  const sources = {} as Record<ConfigKey, ValueSource>
+  // Keys with computed defaults read the others, so they are resolved last.
+  const ordered = [...CONFIG_KEY_NAMES].sort((a, b) => Number(isComputed(a)) - Number(isComputed(b)))
+  for (const name of ordered) {
+    const spec = specOf(name)
+    const candidate = candidates.get(name)
+    let value: unknown
+    if (candidate !== undefined) {
+      value = candidate.value
+    } else if (typeof spec.default === 'function') {
+      if (!('presharedKeys' in resolved) || !('dataDir' in resolved)) continue
+      value = (spec.default as (c: ResolvedBase) => unknown)(resolved as unknown as ResolvedBase)
+    } else {
+      value = spec.default
+    }
+    const result = spec.schema.safeParse(value)
+    if (!result.success) {
+      const message = result.error.issues.map((i) => i.message).join('; ')
+      const got = spec.secret || candidate === undefined ? '' : ` (got ${JSON.stringify(value)} from ${candidate.origin})`
+      problems.push(`${describeKey(name)}: ${message}${got}`)
+      continue
+    }
+    resolved[name] = result.data
+    sources[name] = candidate?.source ?? 'default'
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems)
+  return { config: Object.freeze(resolved) as unknown as GatehouseConfig, sources, configFile }
+}
+
+function isComputed(name: ConfigKey): boolean {
+  return typeof specOf(name).default === 'function'
+}
+
+export function describeKey(name: ConfigKey): string {
+  return `${name} (${envVarFor(name)})`
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value
+}
+
+function readFileSource(path: string, candidates: Map<ConfigKey, Candidate>, problems: string[]): void {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message
+    problems.push(`cannot read config file ${path} (--config or ${CONFIG_FILE_ENV}): ${reason}`)
+    return
+  }
+  let data: unknown
+  try {
+    data = parseYaml(text)
+  } catch (err) {
+    problems.push(`config file ${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`)
+    return
+  }
+  if (data === null || data === undefined) return
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    problems.push(`config file ${path} must be a mapping of key: value`)
+    return
+  }
+  for (const [name, raw] of Object.entries(data as Record<string, unknown>)) {
+    if (!(CONFIG_KEY_NAMES as string[]).includes(name)) {
+      problems.push(`unknown key "${name}" in config file ${path}${suggest(name)}`)
+      continue
+    }
+    if (raw === null || raw === undefined) continue
+    const key = name as ConfigKey
+    const spec = specOf(key)
+    let value: unknown = raw
+    // YAML gives numbers and booleans natively; a quoted value is parsed like the env var would be.
+    if (typeof raw === 'string' && spec.kind !== 'string' && spec.kind !== 'enum') {
+      const parsed = parseText(spec.kind, raw)
+      if (!parsed.ok) {
+        problems.push(`${describeKey(key)}: ${parsed.problem} (in config file ${path})`)
+        continue
+      }
+      value = parsed.value
+    }
+    candidates.set(key, { value, source: 'file', origin: `config file ${path}` })
+  }
+}
+
+function suggest(name: string): string {
+  const lower = name.toLowerCase().replace(/[_-]/g, '')
+  const match = CONFIG_KEY_NAMES.find((k) => k.toLowerCase() === lower || envVarFor(k) === name)
+  return match === undefined ? '' : ` (did you mean "${match}"?)`
+}
+
+type TextResult = { ok: true; value: unknown } | { ok: false; problem: string }
+
+/** Turns env var text into the key's type. */
+export function parseText(kind: KeyKind, raw: string): TextResult {
+  const text = raw.trim()
+  switch (kind) {
+    case 'integer': {
+      const normalized = text.replace(/_/g, '')
+      if (!/^-?\d+$/.test(normalized)) return { ok: false, problem: 'must be a whole number' }
+      return { ok: true, value: Number(normalized) }
+    }
+    case 'boolean': {
+      const lower = text.toLowerCase()
+      if (['true', '1', 'yes', 'on'].includes(lower)) return { ok: true, value: true }
+      if (['false', '0', 'no', 'off'].includes(lower)) return { ok: true, value: false }
+      return { ok: false, problem: 'must be true or false' }
+    }
+    case 'list':
+      return { ok: true, value: text.split(',').map((s) => s.trim()).filter((s) => s !== '') }
+    case 'string':
+    case 'enum':
+      return { ok: true, value: text }
+  }
+}

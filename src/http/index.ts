@@ -1,0 +1,6 @@
+// HTTP: the Fastify app — error mapping, preshared-key auth, request ids, health, metrics, OpenFGA routes.
+// May import: src/lib, src/config and module index.ts files (authz and above); the only place that imports fastify.
+export { buildHttpServer, type HttpServerOptions } from './server.ts'
+export { toHttpError, type ErrorBody } from './errors.ts'
+export type { AuthzApi, PingableStore, QueryMeta, QueryParams } from './authz-api.ts'
+export type { FastifyInstance as HttpServer } from 'fastify'

@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify'
+import type { GatehouseConfig } from '../config/index.ts'
+import { CommonCodes } from '../lib/index.ts'
+import { presharedKeyHook } from './auth.ts'
+import type { AuthzApi, PingableStore } from './authz-api.ts'
+import { installErrorHandling } from './errors.ts'
+import { installHealth } from './health.ts'
+import { installMetrics } from './metrics.ts'
+import { isLevelEnabled, lazyChildLogger } from './request-logger.ts'
+import { assertionRoutes } from './routes/assertions.ts'
+import { modelRoutes } from './routes/models.ts'
+import { queryRoutes } from './routes/queries.ts'
+import { storeRoutes } from './routes/stores.ts'
+import { streamedListObjectsRoute } from './routes/streamed-list-objects.ts'
+import { tupleRoutes } from './routes/tuples.ts'
+
+export interface HttpServerOptions {
+  config: Pick<GatehouseConfig, 'presharedKeys' | 'bodyLimitBytes'>
+  authz: AuthzApi
+  store: PingableStore
+  logger: FastifyBaseLogger
+  /** False while shutting down, so /readyz takes the instance out of rotation first. */
+  ready?: () => boolean
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/
+
+/** A caller's X-Request-Id is kept (if sane) so one id follows a request across services. */
+function requestId(req: IncomingMessage): string {
+  const given = req.headers['x-request-id']
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
+}
+
+/** Builds the Fastify app (not listening): health, metrics, and the OpenFGA API. */
+export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
+  const { config, authz, store, logger } = options
+  const bodyLimit = config.bodyLimitBytes
+  const app = Fastify({
+    loggerInstance: logger,
+    // Two info lines per request would dominate the cost of a check; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyChildLogger,
+    genReqId: requestId,
+    requestIdHeader: false,
+    bodyLimit,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    frameworkErrors: (err, _request, reply) => {
+      void (reply as unknown as FastifyReply).code(400).send({ code: CommonCodes.validation, message: err.message })
+    },
+  }) as unknown as FastifyInstance
+
+  // JSON only: other media types are refused rather than handed to the engine as strings.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'))
+
+  // One hook per phase for every request (hooks are the per-request overhead that adds up):
+  // onRequest sets the request id and authenticates; onResponse records metrics.
+  const authenticate = config.presharedKeys.length > 0 ? presharedKeyHook(config.presharedKeys) : undefined
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id)
+    // Health, metrics and unknown paths stay open; everything else is the OpenFGA API.
+    if (authenticate === undefined || request.is404 || (request.routeOptions.config as { public?: boolean }).public === true) done()
+    else authenticate(request, reply, done)
+  })
+
+  installErrorHandling(app, bodyLimit)
+  const observe = installMetrics(app)
+  const debug = isLevelEnabled(logger, 'debug')
+  app.addHook('onResponse', (request, reply, done) => {
+    observe(request, reply)
+    if (debug) request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request completed')
+    done()
+  })
+
+  installHealth(app, store, options.ready ?? (() => true))
+  storeRoutes(app, authz)
+  modelRoutes(app, authz)
+  tupleRoutes(app, authz)
+  queryRoutes(app, authz)
+  streamedListObjectsRoute(app, authz, bodyLimit)
+  assertionRoutes(app, authz)
+
+  return app
+}
