@@ -1,6 +1,9 @@
-// HTTP load from this process against a server in another process (autocannon's client).
-import autocannon from 'autocannon'
+// HTTP load from this process against a server in another process: N keep-alive connections, each
+// sending its next request as soon as the previous answer is complete (closed loop). A raw socket
+// client keeps the load generator cheap and times each request with hrtime (µs, not whole ms).
+import { connect, type Socket } from 'node:net'
 import type { Summary } from './stats.ts'
+import { summarize } from './stats.ts'
 
 export interface LoadOptions {
   label: string
@@ -12,38 +15,56 @@ export interface LoadOptions {
   headers?: Record<string, string>
   /** Request bodies, used round-robin; omit for body-less requests. */
   bodies?: string[]
-  /** Paths, used round-robin instead of the URL's path. */
-  paths?: string[]
 }
 
-export async function runLoad(o: LoadOptions): Promise<Summary & { non2xx: number; errors: number }> {
-  let i = 0
-  const headers = { 'content-type': 'application/json', ...o.headers }
-  const result = await autocannon({
-    url: o.url,
-    connections: o.connections,
-    duration: o.duration,
-    requests: [
-      {
-        method: o.method ?? 'POST',
-        headers,
-        setupRequest(req) {
-          const n = i++
-          if (o.bodies) req.body = o.bodies[n % o.bodies.length]
-          if (o.paths) req.path = o.paths[n % o.paths.length]
-          return req
-        },
-      },
-    ],
+export interface LoadResult extends Summary {
+  non2xx: number
+  errors: number
+}
+
+export async function runLoad(o: LoadOptions): Promise<LoadResult> {
+  const url = new URL(o.url)
+  const method = o.method ?? (o.bodies ? 'POST' : 'GET')
+  const extra = Object.entries({ 'content-type': 'application/json', ...o.headers }).map(([k, v]) => `${k}: ${v}\r\n`).join('')
+  const requests = (o.bodies ?? ['']).map((body) => Buffer.from(
+    `${method} ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\n${extra}` +
+    `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`))
+  const latencies: bigint[] = []
+  let next = 0
+  let non2xx = 0
+  let errors = 0
+  const start = process.hrtime.bigint()
+  const end = start + BigInt(Math.round(o.duration * 1e9))
+
+  const runConnection = () => new Promise<void>((resolve) => {
+    const socket: Socket = connect(Number(url.port), url.hostname)
+    socket.setNoDelay(true)
+    let buf: Buffer = Buffer.alloc(0)
+    let sentAt = 0n
+    const send = () => {
+      if (process.hrtime.bigint() >= end) { socket.end(); return resolve() }
+      sentAt = process.hrtime.bigint()
+      socket.write(requests[next++ % requests.length])
+    }
+    socket.on('connect', send)
+    socket.on('error', () => { errors++; resolve() })
+    socket.on('data', (chunk: Buffer) => {
+      buf = buf.length ? Buffer.concat([buf, chunk]) : chunk
+      for (;;) {
+        const headEnd = buf.indexOf('\r\n\r\n')
+        if (headEnd < 0) return
+        const head = buf.subarray(0, headEnd).toString('latin1')
+        const length = Number(/content-length:\s*(\d+)/i.exec(head)?.[1] ?? 0)
+        if (buf.length < headEnd + 4 + length) return
+        latencies.push(process.hrtime.bigint() - sentAt)
+        if (head[9] !== '2') non2xx++
+        buf = buf.subarray(headEnd + 4 + length)
+        send()
+      }
+    })
   })
-  const total = result.requests.total
-  return {
-    label: o.label,
-    count: total,
-    rate: total / (result.duration || o.duration),
-    p50Us: result.latency.p50 * 1000,
-    p99Us: result.latency.p99 * 1000,
-    non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
-  }
+
+  await Promise.all(Array.from({ length: o.connections }, runConnection))
+  const summary = summarize(o.label, latencies, process.hrtime.bigint() - start)
+  return { ...summary, non2xx, errors }
 }
