@@ -1,10 +1,9 @@
 // The official OpenFGA JavaScript SDK drives a real Gatehouse server process, on SQLite and on
 // PostgreSQL: what a user of OpenFGA does, unchanged, against Gatehouse.
 import assert from 'node:assert/strict'
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import { CredentialsMethod, FgaApiAuthenticationError, FgaApiValidationError, OpenFgaClient } from '@openfga/sdk'
-import { startGatehouse, type GatehouseProcess } from '../support/gatehouse.ts'
-import { postgresBackendOrSkip } from '../support/postgres.ts'
+import { BACKENDS, serverPerSuite } from '../support/gatehouse.ts'
 import { modelFromDsl } from '../../src/index.ts'
 
 const MODEL = `model
@@ -28,40 +27,23 @@ condition office_hours(hour: int) {
 `
 const KEY = 'e2e-preshared-key-0123456789'
 
-for (const backend of ['sqlite', 'postgres'] as const) {
+for (const backend of BACKENDS) {
   describe(`@openfga/sdk against a Gatehouse server (${backend})`, () => {
-    let server: GatehouseProcess
-    let fga: OpenFgaClient
-    let dropDb: (() => Promise<void>) | undefined
-
-    before(async (t) => {
-      const env: Record<string, string> = { GATEHOUSE_PRESHARED_KEYS: KEY }
-      if (backend === 'postgres') {
-        const db = await postgresBackendOrSkip(t)
-        if (!db) return
-        env.GATEHOUSE_DATABASE_URL = db.url
-        dropDb = db.drop
-      }
-      server = await startGatehouse(env)
-      fga = new OpenFgaClient({
-        apiUrl: server.url,
-        credentials: { method: CredentialsMethod.ApiToken, config: { token: KEY } },
-      })
-    })
-
-    after(async () => {
-      await server?.close()
-      await dropDb?.()
+    const server = serverPerSuite(backend, { GATEHOUSE_PRESHARED_KEYS: KEY })
+    const client = () => new OpenFgaClient({
+      apiUrl: server.current()!.url,
+      credentials: { method: CredentialsMethod.ApiToken, config: { token: KEY } },
     })
 
     it('rejects a client without the preshared key', async (t) => {
-      if (!server) return t.skip('backend unavailable')
-      const anonymous = new OpenFgaClient({ apiUrl: server.url })
+      if (!server.current()) return t.skip('backend unavailable')
+      const anonymous = new OpenFgaClient({ apiUrl: server.current()!.url })
       await assert.rejects(anonymous.listStores(), FgaApiAuthenticationError)
     })
 
     it('creates a store, writes a model and tuples, and answers every query', async (t) => {
-      if (!server) return t.skip('backend unavailable')
+      if (!server.current()) return t.skip('backend unavailable')
+      const fga = client()
       const store = await fga.createStore({ name: 'e2e store' })
       assert.match(store.id, /^[0-9A-HJKMNP-TV-Z]{26}$/)
       fga.storeId = store.id
@@ -131,7 +113,8 @@ for (const backend of ['sqlite', 'postgres'] as const) {
     })
 
     it('surfaces validation errors as the SDK expects', async (t) => {
-      if (!server) return t.skip('backend unavailable')
+      if (!server.current()) return t.skip('backend unavailable')
+      const fga = client()
       const store = await fga.createStore({ name: 'errors' })
       fga.storeId = store.id
       fga.authorizationModelId = (await fga.writeAuthorizationModel(modelFromDsl(MODEL) as never)).authorization_model_id

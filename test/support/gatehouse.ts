@@ -3,6 +3,8 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { after, before } from 'node:test'
+import { postgresBackendOrSkip } from './postgres.ts'
 import { freePort, spawnServer, type ServerProcess } from './process.ts'
 
 export const repoRoot = resolve(import.meta.dirname, '../..')
@@ -36,4 +38,32 @@ export async function startGatehouse(env: Record<string, string | undefined> = {
       rmSync(dataDir, { recursive: true, force: true })
     },
   }
+}
+
+export type Backend = 'sqlite' | 'postgres'
+export const BACKENDS: readonly Backend[] = ['sqlite', 'postgres']
+
+/**
+ * Registers before/after hooks that start a Gatehouse server on `backend` (a fresh PostgreSQL
+ * database for 'postgres', dropped afterwards). `current()` is undefined when PostgreSQL is
+ * unavailable outside CI (the hook has already marked the suite skipped).
+ */
+export function serverPerSuite(backend: Backend, env: Record<string, string> = {}): { current(): GatehouseProcess | undefined } {
+  let server: GatehouseProcess | undefined
+  let dropDb: (() => Promise<void>) | undefined
+  before(async (t) => {
+    const extra: Record<string, string> = {}
+    if (backend === 'postgres') {
+      const db = await postgresBackendOrSkip(t)
+      if (!db) return
+      extra.GATEHOUSE_DATABASE_URL = db.url
+      dropDb = db.drop
+    }
+    server = await startGatehouse({ ...env, ...extra })
+  })
+  after(async () => {
+    await server?.close()
+    await dropDb?.()
+  })
+  return { current: () => server }
 }
