@@ -1,19 +1,20 @@
 #!/usr/bin/env node
-// Launcher. Gatehouse runs TypeScript directly, which needs Node >= 24. When started by an
-// older Node (e.g. a distribution's), re-run the command with the Node 24 that `npm install`
-// put in node_modules (the `node` devDependency). Plain JavaScript so any Node can parse it.
+// Launcher. Gatehouse needs Node >= 24. When started by an older Node (e.g. a distribution's),
+// re-run the command with the Node 24 that `npm install` put in node_modules (the `node`
+// devDependency). Plain JavaScript so any Node can parse it.
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { dirname, join, sep } from 'node:path'
 import { constants } from 'node:os'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const REQUIRED_MAJOR = 24
 const major = Number(process.versions.node.split('.')[0])
+const main = entryPoint()
 
 if (major >= REQUIRED_MAJOR) {
-  await import('../src/main.ts')
+  await import(pathToFileURL(main).href)
 } else {
   const node = findBundledNode()
   if (node === undefined) {
@@ -23,7 +24,6 @@ if (major >= REQUIRED_MAJOR) {
     )
     process.exit(1)
   }
-  const main = fileURLToPath(new URL('../src/main.ts', import.meta.url))
   const child = spawn(node, [main, ...process.argv.slice(2)], { stdio: 'inherit' })
   // The child gets terminal signals itself; forward the ones sent to this process alone.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
@@ -38,6 +38,18 @@ if (major >= REQUIRED_MAJOR) {
   child.on('exit', (code, signal) => {
     process.exit(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 1))
   })
+}
+
+// A checkout runs src/ as TypeScript. Node refuses to strip types under node_modules, so an
+// installed package (which ships only dist/) runs the JavaScript that `npm pack` built.
+function entryPoint() {
+  const source = fileURLToPath(new URL('../src/main.ts', import.meta.url))
+  const built = fileURLToPath(new URL('../dist/main.js', import.meta.url))
+  const installed = fileURLToPath(import.meta.url).split(sep).includes('node_modules')
+  if (existsSync(built) && (installed || !existsSync(source))) return built
+  if (existsSync(source)) return source
+  process.stderr.write(`gatehouse: neither ${source} nor ${built} exists; run \`npm run build\`.\n`)
+  process.exit(1)
 }
 
 function findBundledNode() {
