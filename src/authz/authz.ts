@@ -7,10 +7,12 @@ import { batchCheck, check } from './commands/check.ts'
 import { ModelCache, type AuthzLogger, type EngineContext } from './commands/context.ts'
 import { expand, listObjects, listUsers, streamedListObjects } from './commands/lists.ts'
 import { readAuthorizationModel, readAuthorizationModels, writeAuthorizationModel } from './commands/models.ts'
+import { isUlidLike } from './commands/parse.ts'
 import type { QueryMeta } from './commands/query.ts'
 import { read, readChanges } from './commands/read.ts'
 import { createStore, deleteStore, getStore, listStores } from './commands/stores.ts'
 import { write } from './commands/write.ts'
+import { validationError } from './errors.ts'
 import { resolveLimits, type AuthzLimits } from './limits.ts'
 import { IndexManager } from './resolve/index-manager.ts'
 
@@ -23,6 +25,15 @@ export interface AuthzOptions {
 
 /** Query-string parameters as an HTTP layer hands them over (repeated keys as arrays). */
 export type QueryParams = Record<string, string | string[] | undefined>
+
+/**
+ * OpenFGA store ids are ULIDs: a malformed one is bad input (400 validation_error), not an unknown
+ * store (404). A rejected promise rather than a throw, so callers see one failure path.
+ */
+function badStoreId(storeId: string): Promise<never> | undefined {
+  if (typeof storeId === 'string' && isUlidLike(storeId)) return undefined
+  return Promise.reject(validationError(`invalid 'store_id' '${String(storeId)}': value does not match regex pattern "^[ABCDEFGHJKMNPQRSTVWXYZ0-9]{26}$"`))
+}
 
 export class Authz {
   readonly limits: AuthzLimits
@@ -43,26 +54,26 @@ export class Authz {
 
   createStore(body: unknown) { return createStore(this.ctx, body) }
   listStores(query: QueryParams = {}) { return listStores(this.ctx, query) }
-  getStore(storeId: string) { return getStore(this.ctx, storeId) }
-  deleteStore(storeId: string): Promise<void> { return deleteStore(this.ctx, storeId) }
+  getStore(storeId: string) { return badStoreId(storeId) ?? getStore(this.ctx, storeId) }
+  deleteStore(storeId: string): Promise<void> { return badStoreId(storeId) ?? deleteStore(this.ctx, storeId) }
 
-  writeAuthorizationModel(storeId: string, body: unknown) { return writeAuthorizationModel(this.ctx, storeId, body) }
-  readAuthorizationModel(storeId: string, modelId: string) { return readAuthorizationModel(this.ctx, storeId, modelId) }
-  readAuthorizationModels(storeId: string, query: QueryParams = {}) { return readAuthorizationModels(this.ctx, storeId, query) }
+  writeAuthorizationModel(storeId: string, body: unknown) { return badStoreId(storeId) ?? writeAuthorizationModel(this.ctx, storeId, body) }
+  readAuthorizationModel(storeId: string, modelId: string) { return badStoreId(storeId) ?? readAuthorizationModel(this.ctx, storeId, modelId) }
+  readAuthorizationModels(storeId: string, query: QueryParams = {}) { return badStoreId(storeId) ?? readAuthorizationModels(this.ctx, storeId, query) }
 
-  write(storeId: string, body: unknown) { return write(this.ctx, storeId, body) }
-  read(storeId: string, body: unknown) { return read(this.ctx, storeId, body) }
-  readChanges(storeId: string, query: QueryParams = {}) { return readChanges(this.ctx, storeId, query) }
+  write(storeId: string, body: unknown) { return badStoreId(storeId) ?? write(this.ctx, storeId, body) }
+  read(storeId: string, body: unknown) { return badStoreId(storeId) ?? read(this.ctx, storeId, body) }
+  readChanges(storeId: string, query: QueryParams = {}) { return badStoreId(storeId) ?? readChanges(this.ctx, storeId, query) }
 
-  check(storeId: string, body: unknown, meta?: QueryMeta) { return check(this.ctx, storeId, body, meta) }
-  batchCheck(storeId: string, body: unknown, meta?: QueryMeta) { return batchCheck(this.ctx, storeId, body, meta) }
-  expand(storeId: string, body: unknown, meta?: QueryMeta) { return expand(this.ctx, storeId, body, meta) }
-  listObjects(storeId: string, body: unknown, meta?: QueryMeta) { return listObjects(this.ctx, storeId, body, meta) }
-  streamedListObjects(storeId: string, body: unknown, meta?: QueryMeta) { return streamedListObjects(this.ctx, storeId, body, meta) }
-  listUsers(storeId: string, body: unknown, meta?: QueryMeta) { return listUsers(this.ctx, storeId, body, meta) }
+  check(storeId: string, body: unknown, meta?: QueryMeta) { return badStoreId(storeId) ?? check(this.ctx, storeId, body, meta) }
+  batchCheck(storeId: string, body: unknown, meta?: QueryMeta) { return badStoreId(storeId) ?? batchCheck(this.ctx, storeId, body, meta) }
+  expand(storeId: string, body: unknown, meta?: QueryMeta) { return badStoreId(storeId) ?? expand(this.ctx, storeId, body, meta) }
+  listObjects(storeId: string, body: unknown, meta?: QueryMeta) { return badStoreId(storeId) ?? listObjects(this.ctx, storeId, body, meta) }
+  streamedListObjects(storeId: string, body: unknown, meta?: QueryMeta) { return badStoreId(storeId) ?? streamedListObjects(this.ctx, storeId, body, meta) }
+  listUsers(storeId: string, body: unknown, meta?: QueryMeta) { return badStoreId(storeId) ?? listUsers(this.ctx, storeId, body, meta) }
 
-  writeAssertions(storeId: string, modelId: string, body: unknown): Promise<void> { return writeAssertions(this.ctx, storeId, modelId, body) }
-  readAssertions(storeId: string, modelId: string) { return readAssertions(this.ctx, storeId, modelId) }
+  writeAssertions(storeId: string, modelId: string, body: unknown): Promise<void> { return badStoreId(storeId) ?? writeAssertions(this.ctx, storeId, modelId, body) }
+  readAssertions(storeId: string, modelId: string) { return badStoreId(storeId) ?? readAssertions(this.ctx, storeId, modelId) }
 
   /** Stops listening for store changes and drops the in-memory indexes; the store stays open (its owner closes it). */
   async close(): Promise<void> {

@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify'
 import type { GatehouseConfig } from '../config/index.ts'
-import { CommonCodes } from '../lib/index.ts'
+import { AppError, CommonCodes } from '../lib/index.ts'
 import { presharedKeyHook } from './auth.ts'
 import type { AuthzApi, PingableStore } from './authz-api.ts'
 import { installErrorHandling } from './errors.ts'
 import { installHealth } from './health.ts'
+import { jsonBodyProblem } from './json-body.ts'
 import { installMetrics } from './metrics.ts'
 import { isLevelEnabled, lazyChildLogger } from './request-logger.ts'
 import { assertionRoutes } from './routes/assertions.ts'
@@ -54,7 +55,14 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
 
   // JSON only: other media types are refused rather than handed to the engine as strings.
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'))
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, text, done) => {
+    parseJson(request, text as string, (err, body) => {
+      const problem = err === null ? jsonBodyProblem(body) : undefined
+      if (problem !== undefined) done(new AppError(CommonCodes.validation, problem, { status: 400 }))
+      else done(err, body)
+    })
+  })
 
   // One hook per phase for every request (hooks are the per-request overhead that adds up):
   // onRequest sets the request id and authenticates; onResponse records metrics.

@@ -9,6 +9,8 @@ export const StoreErrorCodes = {
   tupleMissing: 'tuple_missing',
   /** A write (on_duplicate: ignore) hit an existing tuple with a different condition. */
   conditionConflict: 'condition_conflict',
+  /** A record with this unique name already exists (e.g. a local account username). */
+  alreadyExists: 'already_exists',
   /** A concurrent transaction won; the caller may retry. */
   writeConflict: 'write_conflict',
   invalidContinuationToken: 'invalid_continuation_token',
@@ -36,6 +38,7 @@ function statusFor(code: StoreErrorCode): number {
   switch (code) {
     case StoreErrorCodes.storeNotFound: return 404
     case StoreErrorCodes.conditionConflict:
+    case StoreErrorCodes.alreadyExists:
     case StoreErrorCodes.writeConflict: return 409
     case StoreErrorCodes.unavailable:
     case StoreErrorCodes.schemaTooNew: return 503

@@ -1,6 +1,10 @@
 // The storage contract. Both backends (SQLite, PostgreSQL) implement it and pass one conformance
 // suite. The tenant (store id) is always an argument; every write is one transaction.
 
+import type { LocalAccountsRepo, OidcArtifactsRepo, OidcClientsRepo, SigningKeysRepo, UserRecordsRepo } from './identity-types.ts'
+
+export type * from './identity-types.ts'
+
 /** An OpenFGA store (tenant of the relationship engine). */
 export interface StoreInfo {
   id: string
@@ -181,6 +185,12 @@ export interface Store {
   readonly tuples: TuplesRepo
   readonly changelog: ChangelogRepo
   readonly assertions: AssertionsRepo
+  readonly oidc: OidcArtifactsRepo
+  readonly signingKeys: SigningKeysRepo
+  readonly oidcClients: OidcClientsRepo
+  readonly localAccounts: LocalAccountsRepo
+  /** Audit only: never consulted for authorization. */
+  readonly userRecords: UserRecordsRepo
   /** Applies pending migrations; idempotent. */
   migrate(): Promise<void>
   /** Resolves when the database answers a trivial query. */

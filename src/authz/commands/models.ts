@@ -2,7 +2,7 @@
 // ReadAuthorizationModels.
 import { newUlid } from '../../lib/index.ts'
 import type { ModelRecord } from '../../store/types.ts'
-import { AuthzError, fromStoreError } from '../errors.ts'
+import { AuthzError, fromStoreError, validationError } from '../errors.ts'
 import { normalizeModel } from '../model/json.ts'
 import { compileModel } from '../model/validate.ts'
 import type { EngineContext } from './context.ts'
@@ -33,7 +33,9 @@ export async function writeAuthorizationModel(ctx: EngineContext, storeId: strin
 }
 
 export async function readAuthorizationModel(ctx: EngineContext, storeId: string, modelId: string) {
-  if (!isUlidLike(modelId)) throw new AuthzError('authorization_model_not_found', `Authorization Model '${modelId}' not found`)
+  if (!isUlidLike(modelId)) {
+    throw validationError(`invalid 'id' '${modelId}': value does not match regex pattern "^[ABCDEFGHJKMNPQRSTVWXYZ0-9]{26}$"`)
+  }
   const rec = await ctx.store.models.get(storeId, modelId).catch((err) => { throw fromStoreError(err) })
   if (!rec) throw new AuthzError('authorization_model_not_found', `Authorization Model '${modelId}' not found`)
   return { authorization_model: modelJson(rec) }

@@ -133,11 +133,13 @@ export function continuationTokenOf(v: unknown): string {
   return v
 }
 
-/** First value of a query-string parameter. */
+/** First value of a query-string parameter. NUL is refused: no store can hold or match it. */
 export function queryValue(v: unknown): string | undefined {
-  if (Array.isArray(v)) return v.length > 0 ? String(v[0]) : undefined
-  if (v === undefined || v === null) return undefined
-  return String(v)
+  const first = Array.isArray(v) ? v[0] : v
+  if (first === undefined || first === null) return undefined
+  const s = String(first)
+  if (s.includes('\u0000')) throw validationError('invalid query parameter: contains a NUL character')
+  return s
 }
 
 /** protojson Timestamp: RFC 3339, Z, 0 or 3 fractional digits (milliseconds are what we hold). */

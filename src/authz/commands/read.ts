@@ -14,6 +14,8 @@ function filterOf(raw: unknown): TupleFilter {
   const relation = optString(raw, 'relation')
   const user = optString(raw, 'user')
   if (object === '' && relation === '' && user === '') return {}
+  if (object.length > 256) throw validationError(`invalid 'tuple_key.object': value length must be at most 256 characters`)
+  if (Buffer.byteLength(user) > 512) throw validationError(`invalid 'tuple_key.user': value length must be at most 512 bytes`)
   const colon = object.indexOf(':')
   if (object === '' || colon <= 0) {
     throw validationError(`invalid 'tuple_key.object' '${object}': the object must name a type ('type:id' or 'type:')`)

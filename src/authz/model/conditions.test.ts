@@ -19,6 +19,27 @@ describe('condition parameters', () => {
     assert.throws(() => convertParam({ kind: 'uint' }, -1), /uint/)
   })
 
+  it('rejects integers of any length past 64 bits, and reads leading zeros as zeros', () => {
+    assert.equal(convertParam({ kind: 'int' }, '-9223372036854775808'), -(2n ** 63n))
+    assert.equal(String(convertParam({ kind: 'uint' }, '18446744073709551615')), '18446744073709551615')
+    assert.equal(convertParam({ kind: 'int' }, '0'.repeat(100_000) + '7'), 7n)
+    assert.equal(convertParam({ kind: 'int' }, '-000'), 0n)
+    const huge = ['9'.repeat(100_000), '-' + '9'.repeat(100_000)]
+    for (const digits of ['9223372036854775808', '-9223372036854775809', ...huge]) {
+      assert.throws(() => convertParam({ kind: 'int' }, digits), /out of range/)
+    }
+    for (const digits of ['18446744073709551616', ...huge]) assert.throws(() => convertParam({ kind: 'uint' }, digits), /uint/)
+  })
+
+  it('refuses durations past int64 nanoseconds, as Go does', () => {
+    assert.equal(parseGoDuration('2562047h'), 2562047n * 3_600_000_000_000n)
+    assert.equal(parseGoDuration('-2562047h47m16.854775808s'), -(2n ** 63n))
+    assert.equal(parseGoDuration('2562047h47m16.854775808s'), null)
+    assert.equal(parseGoDuration('2562048h'), null)
+    assert.equal(parseGoDuration('9'.repeat(100_000) + 's'), null)
+    assert.equal(parseGoDuration('0.' + '9'.repeat(100_000) + 's'), 999_999_999n)
+  })
+
   it('rejects doubles out of range instead of turning them into infinity', () => {
     assert.equal(convertParam({ kind: 'double' }, '2.5'), 2.5)
     assert.throws(() => convertParam({ kind: 'double' }, '1.8e309'), /double/)

@@ -58,7 +58,14 @@ function integral(value: unknown, what: string): bigint {
   }
   if (typeof value === 'string') {
     const s = value.trim()
-    if (/^[+-]?\d+$/.test(s)) return BigInt(s)
+    if (/^[+-]?\d+$/.test(s)) {
+      // BigInt of a megabyte of digits costs ~100 ms, paid again at every evaluation; anything
+      // past 20 significant digits is out of range for int64 and uint64 alike.
+      const digits = s.replace(/^[+-]?0*/, '')
+      const negative = s.startsWith('-')
+      if (digits.length > 20) return negative ? INT64_MIN - 1n : UINT64_MAX + 1n
+      return BigInt((negative ? '-' : '') + (digits || '0'))
+    }
     const n = Number(s)
     if (s === '' || !Number.isFinite(n)) throw new Error(`expected ${what} value, but found invalid string value '${value}'`)
     if (!Number.isInteger(n)) throw new Error(`expected ${what} value, but found numeric value '${value}'`)
@@ -85,8 +92,13 @@ export function parseGoDuration(text: string): bigint | null {
     if (!m || (m[1] === '' && (m[2] === undefined || m[2] === ''))) return null
     const unit = DURATION_UNITS[m[3]]
     const frac = m[2] ?? ''
-    total += BigInt(m[1] || '0') * unit
-    if (frac !== '') total += (BigInt(frac) * unit) / 10n ** BigInt(frac.length)
+    // Go's ParseDuration: more than int64 nanoseconds is invalid (and is refused before BigInt
+    // gets a megabyte of digits); fraction digits beyond nanosecond precision change nothing.
+    const whole = m[1].replace(/^0+/, '')
+    if (whole.length > 19) return null
+    total += BigInt(whole || '0') * unit
+    if (frac !== '') total += (BigInt(frac.slice(0, 30)) * unit) / 10n ** BigInt(Math.min(frac.length, 30))
+    if (total > INT64_MAX + (sign < 0n ? 1n : 0n)) return null
     s = s.slice(m[0].length)
   }
   return sign * total

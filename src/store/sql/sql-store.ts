@@ -7,11 +7,16 @@ import { assertionsRepo } from './assertions-repo.ts'
 import { ChangeHub } from './change-hub.ts'
 import { changelogRepo } from './changelog-repo.ts'
 import { prepared, type SqlDatabase } from './executor.ts'
+import { localAccountsRepo } from './local-accounts-repo.ts'
 import { applyMigrations, type Migration } from './migrations.ts'
 import { modelsRepo } from './models-repo.ts'
+import { oidcArtifactsRepo } from './oidc-artifacts-repo.ts'
+import { oidcClientsRepo } from './oidc-clients-repo.ts'
+import { signingKeysRepo } from './signing-keys-repo.ts'
 import { storesRepo } from './stores-repo.ts'
 import { readTuples, snapshotTuples } from './tuples-read.ts'
 import { writeTuples } from './tuples-write.ts'
+import { userRecordsRepo } from './user-records-repo.ts'
 import type { RepoContext } from './context.ts'
 
 export interface SqlStoreParts {
@@ -40,6 +45,11 @@ export function createSqlStore(parts: SqlStoreParts): Store {
     },
     changelog: changelogRepo(ctx),
     assertions: assertionsRepo(ctx),
+    oidc: oidcArtifactsRepo(ctx),
+    signingKeys: signingKeysRepo(ctx),
+    oidcClients: oidcClientsRepo(ctx),
+    localAccounts: localAccountsRepo(ctx),
+    userRecords: userRecordsRepo(ctx),
     migrate: () => applyMigrations(db, parts.migrations, parts.clock),
     async ping() {
       await db.all(PING)

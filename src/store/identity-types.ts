@@ -1,0 +1,194 @@
+// The identity part of the storage contract: oidc-provider artefacts, signing keys, clients,
+// local accounts and audit-only user records. No protocol knowledge lives here: payloads are
+// opaque JSON and encryption/hashing happen above the store.
+
+import type { Page, PageRequest } from './types.ts'
+
+/** A JSON object as stored and returned (key order is not preserved). */
+export type JsonObject = Record<string, unknown>
+
+// ---- oidc-provider artefacts ----
+
+/** Lookup columns kept beside an artefact's payload. */
+export interface OidcArtifactRefs {
+  grantId?: string
+  /** Session uid; not unique (a re-login saves a new row with the same uid). */
+  uid?: string
+  /** Device flow user code; unique among live rows of a model. */
+  userCode?: string
+}
+
+/** A stored payload; `consumed` (epoch seconds) is present once the artefact was consumed. */
+export type OidcArtifactPayload = JsonObject & { consumed?: number }
+
+/**
+ * One table for every oidc-provider model (Session, Grant, AuthorizationCode, ...), keyed by
+ * (model, id). Rows past their expiry are invisible to every read and to consume. Expiry is
+ * computed from the store's clock.
+ */
+export interface OidcArtifactsRepo {
+  /**
+   * Inserts or replaces payload, expiry and refs in one statement, keeping consumed state.
+   * `expiresInSeconds` undefined = never expires. A live row of the same model already holding
+   * `refs.userCode` fails with write_conflict.
+   */
+  upsert(model: string, id: string, payload: JsonObject, expiresInSeconds: number | undefined, refs?: OidcArtifactRefs): Promise<void>
+  /** The payload, plus `consumed` when consumed; undefined when missing or expired. */
+  find(model: string, id: string): Promise<OidcArtifactPayload | undefined>
+  /** The most recently written live row with this uid. */
+  findByUid(model: string, uid: string): Promise<OidcArtifactPayload | undefined>
+  findByUserCode(model: string, userCode: string): Promise<OidcArtifactPayload | undefined>
+  /**
+   * Marks a live, unconsumed row consumed with one conditional update. True for exactly one
+   * caller however many race; false when already consumed, expired or missing.
+   */
+  consume(model: string, id: string): Promise<boolean>
+  destroy(model: string, id: string): Promise<void>
+  /** Deletes this model's rows of the grant in one statement; returns how many. */
+  revokeByGrantId(model: string, grantId: string): Promise<number>
+  /** Deletes rows that expired at or before `now` (pass now minus any clock tolerance); returns how many. */
+  sweepExpired(now: Date): Promise<number>
+}
+
+// ---- signing keys ----
+
+export type SigningKeyAlg = 'ES256' | 'RS256'
+
+/** next: published, not signing yet; active: signs (one per alg); retired: published until expiresAt. */
+export type SigningKeyStatus = 'next' | 'active' | 'retired'
+
+export interface SigningKeyRecord {
+  kid: string
+  alg: SigningKeyAlg
+  status: SigningKeyStatus
+  publicJwk: JsonObject
+  /** The private JWK, encrypted by the caller; the store never sees it in clear. */
+  privateJwkCiphertext: string
+  createdAt: Date
+  activatedAt: Date | null
+  retiredAt: Date | null
+  /** When a retired key may be deleted (the last token it signed has expired). */
+  expiresAt: Date | null
+}
+
+export interface SigningKeyRotation {
+  /** Keys in state `next` that become `active` (activatedAt = at). */
+  promote: string[]
+  /** Keys in state `active` or `next` that become `retired` (retiredAt = at, expiresAt = retireUntil). */
+  retire: string[]
+  at: Date
+  retireUntil: Date
+}
+
+export interface SigningKeysRepo {
+  /** Every key, newest first. */
+  list(): Promise<SigningKeyRecord[]>
+  /**
+   * Fails with write_conflict on a duplicate kid or a second `active` key of one alg (two
+   * replicas generating first keys at once: the loser re-lists).
+   */
+  insert(record: SigningKeyRecord): Promise<void>
+  /**
+   * Retires, then promotes, in one transaction. If any key is not in the expected state (a
+   * concurrent rotation won) nothing changes and it fails with write_conflict.
+   */
+  rotate(rotation: SigningKeyRotation): Promise<void>
+  /** Deletes retired keys whose expiresAt is at or before `now`; returns how many. */
+  deleteExpired(now: Date): Promise<number>
+}
+
+// ---- clients ----
+
+export type OidcClientSource = 'api' | 'bootstrap' | 'cli'
+
+export interface OidcClientInput {
+  clientId: string
+  /** oidc-provider client metadata without any secret (a `client_secret` key is refused). */
+  metadata: JsonObject
+  /** Hash of the confidential client's secret; null for public clients. */
+  secretHash: string | null
+  source: OidcClientSource
+}
+
+export interface OidcClientRecord extends OidcClientInput {
+  createdAt: Date
+  updatedAt: Date
+}
+
+export interface OidcClientsRepo {
+  get(clientId: string): Promise<OidcClientRecord | null>
+  /** Ordered by client id. */
+  list(page: PageRequest): Promise<Page<OidcClientRecord>>
+  /**
+   * Creates or replaces in one statement. `changed` is false (and updatedAt untouched) when
+   * metadata, secretHash and source already were equal, so bootstrap can run on every start.
+   */
+  upsert(input: OidcClientInput): Promise<{ client: OidcClientRecord; changed: boolean }>
+  delete(clientId: string): Promise<boolean>
+}
+
+// ---- local accounts ----
+
+export interface LocalAccountRecord {
+  /** As created; lookups ignore case. */
+  username: string
+  passwordHash: string
+  disabled: boolean
+  createdAt: Date
+  updatedAt: Date
+  lastLoginAt: Date | null
+}
+
+/**
+ * Bootstrap and break-glass accounts. Usernames match case-insensitively (Unicode NFKC, then
+ * lower case). Methods returning boolean return false for an unknown username.
+ */
+export interface LocalAccountsRepo {
+  /** Fails with already_exists (409) when the username is taken in any case. */
+  create(input: { username: string; passwordHash: string; disabled?: boolean }): Promise<LocalAccountRecord>
+  get(username: string): Promise<LocalAccountRecord | null>
+  /** Ordered by normalized username. */
+  list(page: PageRequest): Promise<Page<LocalAccountRecord>>
+  setPassword(username: string, passwordHash: string): Promise<boolean>
+  setDisabled(username: string, disabled: boolean): Promise<boolean>
+  touchLogin(username: string, at: Date): Promise<boolean>
+  delete(username: string): Promise<boolean>
+  /**
+   * Counts a failed login for the username (known or not) in a fixed window that starts at the
+   * first failure after the previous window ended; returns the count in the current window.
+   * Atomic across replicas.
+   */
+  recordFailedAttempt(username: string, now: Date, windowSeconds: number): Promise<number>
+  resetAttempts(username: string): Promise<void>
+  /** Forgets attempt windows that started before `before`; returns how many. */
+  pruneAttempts(before: Date): Promise<number>
+}
+
+// ---- user records (audit only) ----
+
+export interface UserLogin {
+  /** Upstream issuer and subject: the record's key. */
+  issuer: string
+  subject: string
+  email?: string
+  name?: string
+  groups: string[]
+}
+
+/** What was last seen of an upstream user. Audit only: never a source of authorization. */
+export interface UserRecord {
+  issuer: string
+  subject: string
+  email: string | null
+  name: string | null
+  groups: string[]
+  firstLoginAt: Date
+  lastLoginAt: Date
+  loginCount: number
+}
+
+export interface UserRecordsRepo {
+  /** Upserts by (issuer, subject): email, name and groups become those of this login. */
+  recordLogin(login: UserLogin, at: Date): Promise<UserRecord>
+  get(issuer: string, subject: string): Promise<UserRecord | null>
+}

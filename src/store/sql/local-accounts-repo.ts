@@ -1,0 +1,117 @@
+// Local accounts (bootstrap, break-glass) and their failed-login windows. Usernames are matched
+// through a normalized key computed here, not by SQL lower(), which differs between the backends.
+// Attempt counting is one upsert, so replicas sharing a database share the count.
+
+import { validationError } from '../../lib/index.ts'
+import { StoreError, StoreErrorCodes } from '../errors.ts'
+import type { LocalAccountRecord, LocalAccountsRepo } from '../types.ts'
+import { pageSizeOf, toPage, type RepoContext } from './context.ts'
+import { prepared } from './executor.ts'
+import { decodeToken, encodeToken } from './tokens.ts'
+
+interface AccountRow {
+  username_key: string
+  username: string
+  password_hash: string
+  disabled: boolean | number
+  created_at: number | string
+  updated_at: number | string
+  last_login_at: number | string | null
+  [column: string]: unknown
+}
+
+const COLUMNS = 'username_key, username, password_hash, disabled, created_at, updated_at, last_login_at'
+
+const CREATE = prepared(
+  `INSERT INTO local_accounts (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $5, NULL)
+   ON CONFLICT (username_key) DO NOTHING RETURNING ${COLUMNS}`,
+)
+const GET = prepared(`SELECT ${COLUMNS} FROM local_accounts WHERE username_key = $1`)
+const LIST = prepared(`SELECT ${COLUMNS} FROM local_accounts WHERE username_key > $1 ORDER BY username_key LIMIT $2`)
+const SET_PASSWORD = prepared('UPDATE local_accounts SET password_hash = $2, updated_at = $3 WHERE username_key = $1')
+const SET_DISABLED = prepared('UPDATE local_accounts SET disabled = $2, updated_at = $3 WHERE username_key = $1')
+const TOUCH_LOGIN = prepared('UPDATE local_accounts SET last_login_at = $2 WHERE username_key = $1')
+const DELETE = prepared('DELETE FROM local_accounts WHERE username_key = $1')
+
+// $3 is the start of the current window: an older window restarts at this failure.
+const RECORD_FAILURE = prepared(
+  `INSERT INTO local_login_attempts (username_key, window_started_at, failures) VALUES ($1, $2, 1)
+   ON CONFLICT (username_key) DO UPDATE SET
+     failures = CASE WHEN local_login_attempts.window_started_at > $3 THEN local_login_attempts.failures + 1 ELSE 1 END,
+     window_started_at = CASE WHEN local_login_attempts.window_started_at > $3
+       THEN local_login_attempts.window_started_at ELSE excluded.window_started_at END
+   RETURNING failures`,
+)
+const RESET_ATTEMPTS = prepared('DELETE FROM local_login_attempts WHERE username_key = $1')
+const PRUNE_ATTEMPTS = prepared('DELETE FROM local_login_attempts WHERE window_started_at < $1')
+
+/** The case-insensitive identity of a username: compatibility-normalized, then lower-cased. */
+export function usernameKey(username: string): string {
+  return username.normalize('NFKC').toLowerCase()
+}
+
+export function localAccountsRepo(ctx: RepoContext): LocalAccountsRepo {
+  const { db, clock } = ctx
+  const now = (): number => clock.now().getTime()
+  return {
+    async create({ username, passwordHash, disabled = false }) {
+      const key = usernameKey(username)
+      if (key === '') throw validationError('username must not be empty')
+      const rows = await db.all<AccountRow>(CREATE, [key, username, passwordHash, disabled, now()])
+      if (rows.length === 0) throw new StoreError(StoreErrorCodes.alreadyExists, `a local account named "${username}" already exists`)
+      return toRecord(rows[0])
+    },
+
+    async get(username) {
+      const rows = await db.all<AccountRow>(GET, [usernameKey(username)])
+      return rows.length === 0 ? null : toRecord(rows[0])
+    },
+
+    async list(page) {
+      const size = pageSizeOf(page)
+      const after = page.continuationToken ? (decodeToken('localAccounts', '', page.continuationToken, ['string'])[0] as string) : ''
+      const rows = await db.all<AccountRow>(LIST, [after, size + 1])
+      return toPage(rows, size, toRecord, (last) => encodeToken('localAccounts', '', [last.username_key]))
+    },
+
+    async setPassword(username, passwordHash) {
+      return (await db.run(SET_PASSWORD, [usernameKey(username), passwordHash, now()])) > 0
+    },
+
+    async setDisabled(username, disabled) {
+      return (await db.run(SET_DISABLED, [usernameKey(username), disabled, now()])) > 0
+    },
+
+    async touchLogin(username, at) {
+      return (await db.run(TOUCH_LOGIN, [usernameKey(username), at.getTime()])) > 0
+    },
+
+    async delete(username) {
+      return (await db.run(DELETE, [usernameKey(username)])) > 0
+    },
+
+    async recordFailedAttempt(username, at, windowSeconds) {
+      if (!(windowSeconds > 0)) throw validationError('the attempt window must be a positive number of seconds')
+      const t = at.getTime()
+      const rows = await db.all(RECORD_FAILURE, [usernameKey(username), t, t - Math.round(windowSeconds * 1000)])
+      return Number(rows[0].failures)
+    },
+
+    async resetAttempts(username) {
+      await db.run(RESET_ATTEMPTS, [usernameKey(username)])
+    },
+
+    pruneAttempts: (before) => db.run(PRUNE_ATTEMPTS, [before.getTime()]),
+  }
+}
+
+function toRecord(row: AccountRow): LocalAccountRecord {
+  return {
+    username: row.username,
+    passwordHash: row.password_hash,
+    disabled: Boolean(row.disabled),
+    createdAt: new Date(Number(row.created_at)),
+    updatedAt: new Date(Number(row.updated_at)),
+    lastLoginAt: row.last_login_at === null ? null : new Date(Number(row.last_login_at)),
+  }
+}
