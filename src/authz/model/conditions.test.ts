@@ -96,3 +96,12 @@ describe('condition evaluation', () => {
     assert.equal(evaluateCondition(m, { m: { a: 1 }, l: [2] }, undefined, 't').met, true)
   })
 })
+
+describe('condition regular expressions', () => {
+  it('finishes a catastrophic-backtracking pattern over caller input instead of blocking', () => {
+    const c = cond('s.matches("^(a+)+$")', { s: param('TYPE_NAME_STRING') })
+    // Exponential on a backtracking engine (2^40 steps); linear with the fallback.
+    assert.equal(evaluateCondition(c, { s: 'a'.repeat(40) + 'b' }, undefined, 't').met, false)
+    assert.equal(evaluateCondition(c, { s: 'a'.repeat(40) }, undefined, 't').met, true)
+  })
+})

@@ -8,6 +8,7 @@
 // bool, string, bytes, duration, timestamp, map, list, plus custom types with receiver functions,
 // which gives OpenFGA's `ipaddress` type and its `in_cidr(string)` method. Known difference from
 // cel-go: timestamps carry milliseconds (JS Date), not nanoseconds.
+import { setFlagsFromString } from 'node:v8'
 import { Environment } from '@marcbachmann/cel-js'
 import { IPAddress, inCidr, parseIPAddress } from './ipaddress.ts'
 import type { ConditionJson } from './json.ts'
@@ -23,6 +24,12 @@ export interface CompiledCondition {
 export type ConditionOutcome =
   | { met: boolean; error?: undefined; params: Record<string, unknown> }
   | { met: false; error: string; params: Record<string, unknown> }
+
+// CEL's `matches()` runs on JavaScript's backtracking RegExp, so a pattern like `^(a+)+$` over a
+// caller-supplied string could block the event loop for minutes (OpenFGA uses linear-time RE2).
+// This V8 switch moves any regular expression that backtracks excessively to V8's linear-time
+// engine; ordinary patterns keep the fast engine.
+setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks')
 
 let baseEnv: Environment | undefined
 
