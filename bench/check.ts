@@ -74,6 +74,7 @@ if (mismatches) console.log(`\n!! ${mismatches} answers differ from the naive ev
 const port = await freePort()
 const server = await startGatehouseServer(port, { GATEHOUSE_DATABASE_URL: databaseUrl })
 const bare = await startBareServer('{"allowed":true,"resolution":""}')
+const bareFastify = await startBareServer('{"allowed":true,"resolution":""}', 'fastify')
 const httpBodies = bodies.map((b) => JSON.stringify(b))
 const checkUrl = `${server.url}/stores/${storeId}/check`
 const rows: Summary[] = []
@@ -82,14 +83,17 @@ try {
   await runLoad({ label: 'warm-up', url: checkUrl, connections: 16, duration: 3, bodies: httpBodies })
   for (const connections of [1, 64]) {
     const base = await runLoad({ label: `bare node:http, ${connections} conn`, url: bare.url, connections, duration, bodies: httpBodies })
+    const framework = await runLoad({ label: `empty Fastify route, ${connections} conn`, url: `${bareFastify.url}/check`, connections, duration, bodies: httpBodies })
     const gate = await runLoad({ label: `Gatehouse check, ${connections} conn`, url: checkUrl, connections, duration, bodies: httpBodies })
     if (gate.non2xx || gate.errors) console.log(`!! ${gate.non2xx} non-2xx answers, ${gate.errors} errors`)
-    rows.push(base, gate)
+    rows.push(base, framework, gate)
     vs[gate.label] = base.label
+    vs[framework.label] = base.label
   }
 } finally {
   await server.stop()
   await bare.stop()
+  await bareFastify.stop()
   rmSync(dir, { recursive: true, force: true })
 }
 printTable(`HTTP Check (${duration} s per row)`, rows, vs)

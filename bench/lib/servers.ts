@@ -15,11 +15,12 @@ export async function startGatehouseServer(port: number, env: Record<string, str
   })
 }
 
-/** The baseline server: reads the request body and answers `body`. */
-export async function startBareServer(body: string): Promise<ServerProcess> {
+/** A baseline server that reads the request body and answers `body`: bare node:http, or an empty Fastify route. */
+export async function startBareServer(body: string, kind: 'node:http' | 'fastify' = 'node:http'): Promise<ServerProcess> {
   const port = await freePort()
+  const script = kind === 'fastify' ? './bare-fastify.ts' : './bare-server.ts'
   return spawnServer({
-    args: [fileURLToPath(new URL('./bare-server.ts', import.meta.url))],
+    args: [fileURLToPath(new URL(script, import.meta.url))],
     env: { BARE_PORT: String(port), BARE_BODY: body },
     url: `http://127.0.0.1:${port}`,
     readyPath: '/',
