@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { after, before } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { newUlid } from '../../lib/index.ts'
+import { newUlid, type Clock } from '../../lib/index.ts'
 import { isStoreError, type StoreErrorCode } from '../errors.ts'
 import type { Store, TupleKey, WriteResult } from '../types.ts'
 
@@ -17,7 +17,29 @@ export interface StoreFixture {
   peer?: () => Promise<Store>
 }
 
-export type StoreFactory = () => Promise<StoreFixture>
+export interface FixtureOptions {
+  /** The clock the store must use; categories that test expiry move it by hand. */
+  clock?: Clock
+  /** Connections the store must be able to use at once (pooled backends size their pool to it). */
+  connections?: number
+}
+
+export type StoreFactory = (options?: FixtureOptions) => Promise<StoreFixture>
+
+/** A clock that only moves when told to; starts at a fixed, whole-second instant. */
+export class ManualClock implements Clock {
+  #ms: number
+  constructor(start = Date.UTC(2030, 0, 1)) {
+    this.#ms = start
+  }
+  now(): Date {
+    return new Date(this.#ms)
+  }
+  advance(seconds: number): Date {
+    this.#ms += seconds * 1000
+    return this.now()
+  }
+}
 
 export interface Harness {
   /** The category's store (migrated unless the category asked otherwise). */
@@ -28,10 +50,10 @@ export interface Harness {
 }
 
 /** Registers before/after hooks that open one fixture for the enclosing describe. */
-export function useFixture(factory: StoreFactory, options: { migrate?: boolean } = {}): Harness {
+export function useFixture(factory: StoreFactory, options: FixtureOptions & { migrate?: boolean } = {}): Harness {
   let fixture: StoreFixture | undefined
   before(async () => {
-    fixture = await factory()
+    fixture = await factory({ clock: options.clock, connections: options.connections })
     if (options.migrate !== false) await fixture.store.migrate()
   })
   after(async () => {

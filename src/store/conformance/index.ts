@@ -5,15 +5,21 @@ import { describe } from 'node:test'
 import { changelogCategory } from './changelog.ts'
 import { consistencyCategory } from './consistency.ts'
 import type { StoreFactory } from './harness.ts'
+import { localAccountsCategory } from './local-accounts.ts'
 import { migrationsCategory } from './migrations.ts'
 import { modelsCategory } from './models.ts'
 import { multiConnectionCategory } from './multi-connection.ts'
+import { oidcArtifactsCategory } from './oidc-artifacts.ts'
+import { oidcClientsCategory } from './oidc-clients.ts'
+import { oidcConcurrencyCategory } from './oidc-concurrency.ts'
 import { onChangeCategory } from './on-change.ts'
 import { storesCategory } from './stores.ts'
 import { tuplesReadCategory } from './tuples-read.ts'
 import { tuplesWriteCategory } from './tuples-write.ts'
+import { signingKeysCategory } from './signing-keys.ts'
+import { userRecordsCategory } from './user-records.ts'
 
-export type { StoreFactory, StoreFixture } from './harness.ts'
+export type { FixtureOptions, StoreFactory, StoreFixture } from './harness.ts'
 
 const categories = {
   migrations: migrationsCategory,
@@ -25,6 +31,12 @@ const categories = {
   consistency: consistencyCategory,
   onChange: onChangeCategory,
   multiConnection: multiConnectionCategory,
+  oidcArtifacts: oidcArtifactsCategory,
+  oidcConcurrency: oidcConcurrencyCategory,
+  signingKeys: signingKeysCategory,
+  oidcClients: oidcClientsCategory,
+  localAccounts: localAccountsCategory,
+  userRecords: userRecordsCategory,
 } as const
 
 export type ConformanceCategory = keyof typeof categories

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 import { createTestDatabase, postgresSkipReason, type TestDatabase } from '../../../test/support/postgres.ts'
-import { runStoreConformance } from '../conformance/index.ts'
+import { runStoreConformance, type FixtureOptions } from '../conformance/index.ts'
 import { isStoreError, StoreErrorCodes } from '../errors.ts'
 import { adHoc } from '../sql/index.ts'
 import type { Store } from '../types.ts'
@@ -20,10 +20,11 @@ after(async () => {
 })
 
 let schemas = 0
-async function openFresh(): Promise<{ url: string; schema: string; store: PostgresStore }> {
+async function openFresh(options: FixtureOptions = {}): Promise<{ url: string; schema: string; store: PostgresStore }> {
   const { url } = await testDatabase()
   const schema = `conformance_${++schemas}`
-  return { url, schema, store: await openPostgresStore({ connectionString: url, schema, poolSize: 4 }) }
+  const poolSize = Math.max(4, options.connections ?? 0)
+  return { url, schema, store: await openPostgresStore({ connectionString: url, schema, poolSize, clock: options.clock }) }
 }
 
 async function dropSchema(url: string, schema: string): Promise<void> {
@@ -39,13 +40,13 @@ async function dropSchema(url: string, schema: string): Promise<void> {
 if (skip !== undefined) {
   describe('PostgreSQL store', { skip }, () => undefined)
 } else {
-  runStoreConformance('PostgreSQL', async () => {
-    const { url, schema, store } = await openFresh()
+  runStoreConformance('PostgreSQL', async (options) => {
+    const { url, schema, store } = await openFresh(options)
     const peers: Store[] = []
     return {
       store,
       peer: async () => {
-        const peer = await openPostgresStore({ connectionString: url, schema, poolSize: 4 })
+        const peer = await openPostgresStore({ connectionString: url, schema, poolSize: 4, clock: options?.clock })
         peers.push(peer)
         return peer
       },

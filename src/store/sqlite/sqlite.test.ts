@@ -17,14 +17,14 @@ function tempDir(): { dir: string; remove(): void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) }
 }
 
-runStoreConformance(':memory: SQLite', async () => {
-  const store = await openSqliteStore({ path: ':memory:' })
+runStoreConformance(':memory: SQLite', async (options) => {
+  const store = await openSqliteStore({ path: ':memory:', clock: options?.clock })
   return { store, cleanup: () => store.close() }
 }, { skip: { multiConnection: MULTI_PROCESS_REASON } })
 
-runStoreConformance('file SQLite', async () => {
+runStoreConformance('file SQLite', async (options) => {
   const tmp = tempDir()
-  const store = await openSqliteStore({ path: join(tmp.dir, 'gatehouse.db') })
+  const store = await openSqliteStore({ path: join(tmp.dir, 'gatehouse.db'), clock: options?.clock })
   return {
     store,
     async cleanup() {
