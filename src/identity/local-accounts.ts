@@ -1,0 +1,141 @@
+// Local accounts for bootstrap and break-glass logins: scrypt-hashed passwords, attempt
+// throttling shared by every replica through the store, and one timing path whether or not the
+// username exists, so a login form does not reveal which accounts there are.
+
+import { AppError, CommonCodes, systemClock, validationError, type Clock } from '../lib/index.ts'
+import { isStoreError, StoreErrorCodes, type LocalAccountRecord, type LocalAccountsRepo } from '../store/index.ts'
+import { generateSecret, hashSecret, needsRehash, PASSWORD_PARAMS, verifySecret, type ScryptParams } from './secrets.ts'
+
+export const LocalAccountErrorCodes = {
+  invalidCredentials: 'invalid_credentials',
+  accountDisabled: 'account_disabled',
+  localLoginDisabled: 'local_login_disabled',
+  rateLimited: CommonCodes.rateLimited,
+} as const
+
+export const MIN_PASSWORD_LENGTH = 12
+const MAX_PASSWORD_LENGTH = 1024
+const MAX_USERNAME_LENGTH = 128
+
+/** An account as shown to callers: never the hash. */
+export type LocalAccount = Omit<LocalAccountRecord, 'passwordHash'>
+
+export interface LocalAccountsOptions {
+  repo: LocalAccountsRepo
+  /** False turns every local login away (config switch once upstream IdPs are in place). */
+  enabled?: boolean
+  /** Attempts allowed per username within a window; the next one is refused with rate_limited. */
+  maxAttempts?: number
+  windowSeconds?: number
+  hashParams?: ScryptParams
+  clock?: Clock
+}
+
+export interface BootstrapResult {
+  created: boolean
+  username: string
+  /** Present only when this call created the account with a generated password: show it once. */
+  generatedPassword?: string
+}
+
+export interface LocalAccounts {
+  readonly enabled: boolean
+  create(input: { username: string; password: string; disabled?: boolean }): Promise<LocalAccount>
+  setPassword(username: string, password: string): Promise<boolean>
+  setDisabled(username: string, disabled: boolean): Promise<boolean>
+  /**
+   * Checks a login. Throws invalid_credentials (401), account_disabled (403, only after the
+   * right password), local_login_disabled (403) or rate_limited (429, details.retryAfterSeconds).
+   */
+  verify(username: string, password: string): Promise<LocalAccount>
+  /** Creates the admin account unless it exists; never logs the password. */
+  bootstrapAdmin(input: { username: string; password?: string }): Promise<BootstrapResult>
+}
+
+function checkUsername(username: string): void {
+  if (typeof username !== 'string' || username.trim() === '' || username.length > MAX_USERNAME_LENGTH || /[\u0000-\u001f\u007f]/.test(username)) {
+    throw validationError(`a username is 1 to ${MAX_USERNAME_LENGTH} printable characters`)
+  }
+}
+
+function checkPassword(password: string): void {
+  if (typeof password !== 'string' || password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
+    throw validationError(`a password is ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`)
+  }
+}
+
+function withoutHash({ passwordHash: _hash, ...rest }: LocalAccountRecord): LocalAccount {
+  return rest
+}
+
+export function createLocalAccounts(options: LocalAccountsOptions): LocalAccounts {
+  const { repo } = options
+  const enabled = options.enabled ?? true
+  const maxAttempts = options.maxAttempts ?? 5
+  const windowSeconds = options.windowSeconds ?? 300
+  const params = options.hashParams ?? PASSWORD_PARAMS
+  const clock = options.clock ?? systemClock
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw validationError('maxAttempts must be a positive whole number')
+  if (!(windowSeconds > 0)) throw validationError('windowSeconds must be positive')
+
+  // Unknown usernames are checked against this, so they cost one scrypt like known ones.
+  let dummyHash: Promise<string> | undefined
+  const dummy = () => (dummyHash ??= hashSecret(generateSecret(), params))
+
+  const invalid = () => new AppError(LocalAccountErrorCodes.invalidCredentials, 'wrong username or password', { status: 401 })
+
+  const accounts: LocalAccounts = {
+    enabled,
+
+    async create({ username, password, disabled }) {
+      checkUsername(username)
+      checkPassword(password)
+      return withoutHash(await repo.create({ username, passwordHash: await hashSecret(password, params), disabled }))
+    },
+
+    async setPassword(username, password) {
+      checkPassword(password)
+      return repo.setPassword(username, await hashSecret(password, params))
+    },
+
+    setDisabled: (username, disabled) => repo.setDisabled(username, disabled),
+
+    async verify(username, password) {
+      if (!enabled) throw new AppError(LocalAccountErrorCodes.localLoginDisabled, 'local accounts are disabled on this server', { status: 403 })
+      if (typeof username !== 'string' || typeof password !== 'string' || password.length > MAX_PASSWORD_LENGTH) throw invalid()
+      // Every attempt is counted before the password is looked at, so a throttled caller learns
+      // nothing about it; a success clears the count.
+      const attempts = await repo.recordFailedAttempt(username, clock.now(), windowSeconds)
+      if (attempts > maxAttempts) {
+        throw new AppError(LocalAccountErrorCodes.rateLimited, 'too many login attempts; try again later', {
+          status: 429,
+          details: { retryAfterSeconds: Math.ceil(windowSeconds) },
+        })
+      }
+      const account = await repo.get(username)
+      const matches = await verifySecret(password, account?.passwordHash ?? (await dummy()))
+      if (!account || !matches) throw invalid()
+      if (account.disabled) throw new AppError(LocalAccountErrorCodes.accountDisabled, 'this account is disabled', { status: 403 })
+      await repo.resetAttempts(username)
+      const at = clock.now()
+      await repo.touchLogin(username, at)
+      if (needsRehash(account.passwordHash, params)) await repo.setPassword(username, await hashSecret(password, params))
+      return { ...withoutHash(account), lastLoginAt: at }
+    },
+
+    async bootstrapAdmin({ username, password }) {
+      checkUsername(username)
+      if (await repo.get(username)) return { created: false, username }
+      const generated = password === undefined ? generateSecret(18) : undefined
+      try {
+        const account = await accounts.create({ username, password: password ?? generated! })
+        return generated === undefined ? { created: true, username: account.username } : { created: true, username: account.username, generatedPassword: generated }
+      } catch (err) {
+        // Another replica bootstrapped the same account first.
+        if (isStoreError(err, StoreErrorCodes.alreadyExists)) return { created: false, username }
+        throw err
+      }
+    },
+  }
+  return accounts
+}
