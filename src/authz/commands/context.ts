@@ -53,6 +53,10 @@ export class ModelCache {
       if (!exists) throw new AuthzError('store_id_not_found', `store '${storeId}' not found`)
       throw new AuthzError('latest_authorization_model_not_found', `No authorization models found for store '${storeId}'`)
     }
+    // A lookup that started before this engine wrote a newer model may finish after it: within the
+    // TTL, keep the newer id (model ids are time-ordered ULIDs) rather than step back.
+    const current = this.latest.get(storeId)
+    if (current && current.id > rec.id && Date.now() - current.at < LATEST_MODEL_TTL_MS) return this.byId(storeId, current.id)
     this.latest.set(storeId, { id: rec.id, at: Date.now() })
     return this.compiled.get(`${storeId}/${rec.id}`) ?? this.remember(storeId, rec.id, rec.model)
   }

@@ -39,12 +39,29 @@ export class Evaluator {
   /** Set once any conditional tuple was looked at: answers then depend on the request context. */
   private usedConditions = false
   private depthHits = 0
+  /** Sum of the sources' generations when the memo was started. */
+  private generation: number
 
   constructor(model: CompiledModel, sources: readonly TupleIndex[], context: Record<string, unknown> | undefined, depthLimit: number) {
     this.model = model
     this.sources = sources
     this.context = context
     this.depthLimit = depthLimit
+    this.generation = generationOf(sources)
+  }
+
+  /**
+   * List queries pause between checks; a write applied to the index during a pause makes the
+   * memo stale. Start it afresh so nothing computed before the write is returned or shared.
+   */
+  private forgetIfChanged(): void {
+    const g = generationOf(this.sources)
+    if (g === this.generation) return
+    this.generation = g
+    this.memo.clear()
+    this.memoErr.clear()
+    this.conds.clear()
+    this.closures.clear()
   }
 
   /**
@@ -53,6 +70,7 @@ export class Evaluator {
    * tuples alone, so they are kept on the index until its next change and reused by later requests.
    */
   check(object: string, relation: string, user: UserRef, trace?: TraceCheck[]): Outcome {
+    this.forgetIfChanged()
     const shared = !trace && !this.usedConditions && this.sources.length === 1 ? this.sources[0].derived(this.model) : undefined
     const key = shared ? `:${this.depthLimit}|${object}#${relation}@${user.text}` : ''
     if (shared) {
@@ -258,4 +276,10 @@ export class Evaluator {
     return r
   }
 
+}
+
+function generationOf(sources: readonly TupleIndex[]): number {
+  let g = 0
+  for (const s of sources) g += s.generation
+  return g
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { compileModelJson } from '../model/build.ts'
 import { modelFromDsl } from '../model/dsl.ts'
-import { Evaluator, userRef } from './check.ts'
+import { Evaluator, FALSE, userRef } from './check.ts'
 import { expandTree } from './expand.ts'
 import { listObjects, type ListRun } from './list-objects.ts'
 import { listUsers } from './list-users.ts'
@@ -87,5 +87,33 @@ describe('expand', () => {
         ],
       },
     })
+  })
+})
+
+describe('a write during a list query pause', () => {
+  it('neither lists nor caches access the write revoked', () => {
+    const model = compileModelJson(modelFromDsl(`model
+  schema 1.1
+type user
+type group
+  relations
+    define member: [user]
+type doc
+  relations
+    define viewer: [group#member]`))
+    const tuples = [{ object: 'group:eng', relation: 'member', user: 'user:anne' }]
+    for (let i = 0; i < 200; i++) tuples.push({ object: `doc:${i}`, relation: 'viewer', user: 'group:eng#member' })
+    const idx = TupleIndex.from(tuples, 1)
+    const ev = new Evaluator(model, [idx], undefined, 25)
+    const run: ListRun = { errors: [], timedOut: false }
+    let listed = 0
+    for (const o of listObjects(ev, 'doc', 'viewer', userRef('user:anne'), run, Date.now() + 10_000)) {
+      if (o === null) continue
+      // What the index manager does when a write commits while the listing is paused.
+      if (++listed === 5) idx.apply({ key: tuples[0], operation: 'delete', timestamp: new Date(), revision: 2 })
+    }
+    assert.equal(listed, 5)
+    const later = new Evaluator(model, [idx], undefined, 25)
+    assert.equal(later.check('doc:150', 'viewer', userRef('user:anne')), FALSE)
   })
 })

@@ -18,6 +18,8 @@ const DERIVED_MAX = 50_000
 export class TupleIndex {
   /** Store revision the index reflects (changes up to and including it are applied). */
   revision: number
+  /** Bumped by every change, so a long-running reader can tell that what it memoized is stale. */
+  generation = 0
   private count = 0
   private readonly objects = new Map<string, Map<string, Bucket>>()
   private readonly reverse = new Map<string, Map<string, Map<string, TupleRecord>>>()
@@ -60,6 +62,7 @@ export class TupleIndex {
   }
 
   private changed(): void {
+    this.generation++
     if (this.derivedUsed) { this.derivedByModel = new WeakMap(); this.derivedUsed = false }
   }
 
