@@ -69,12 +69,19 @@ export class IndexManager {
     if (e.loading) await e.loading.catch(() => undefined)
     const idx = e.index
     if (!idx || result.applied.length === 0 || result.revision <= idx.revision) return
-    for (const change of result.applied) idx.apply(change)
-    // Advancing the cursor is safe only when nothing can lie between it and this write.
     if (result.revision === idx.revision + 1) {
+      for (const change of result.applied) idx.apply(change)
       idx.revision = result.revision
-    } else {
-      this.catchUp(e).catch((err) => this.logger?.warn({ err, storeId }, 'tuple index catch-up failed'))
+      return
+    }
+    // Other processes' writes lie between the index and this one: replay the changelog in order
+    // (it holds this write too) before the writer is answered, so an older change can never land
+    // over this one. If that fails, apply this write anyway; the next catch-up repairs the order.
+    try {
+      await this.catchUp(e)
+    } catch (err) {
+      this.logger?.warn({ err, storeId }, 'tuple index catch-up failed')
+      if (e.index === idx && result.revision > idx.revision) for (const change of result.applied) idx.apply(change)
     }
   }
 
@@ -107,9 +114,13 @@ export class IndexManager {
     const e = this.entries.get(storeId)
     if (!e) return
     if (revision > e.announced) e.announced = revision
-    if (e.index && revision > e.index.revision) {
-      this.catchUp(e).catch((err) => this.logger?.warn({ err, storeId }, 'tuple index catch-up failed'))
-    }
+    // A local write announces itself before its writer applies it (applyLocal); checking after
+    // the current microtasks spares that write two changelog queries.
+    setImmediate(() => {
+      if (e.index && e.announced > e.index.revision && this.entries.get(storeId) === e) {
+        this.catchUp(e).catch((err) => this.logger?.warn({ err, storeId }, 'tuple index catch-up failed'))
+      }
+    })
   }
 
   private load(e: Entry): Promise<TupleIndex> {
