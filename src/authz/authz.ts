@@ -42,13 +42,20 @@ export class Authz {
 
   constructor(options: AuthzOptions) {
     this.limits = resolveLimits(options.limits)
+    const models = new ModelCache(options.store)
+    const indexes = new IndexManager(options.store, this.limits.indexMaxTuples, options.logger, {
+      pollIntervalMs: this.limits.indexPollIntervalMs,
+      // A deletion heard from another replica drops the compiled models and the latest-model entry
+      // too, so a check naming a model id cannot answer from them.
+      onStoreDeleted: (storeId) => models.forgetStore(storeId),
+    })
     this.ctx = {
       store: options.store,
       limits: this.limits,
       clock: options.clock ?? systemClock,
       logger: options.logger,
-      indexes: new IndexManager(options.store, this.limits.indexMaxTuples, options.logger),
-      models: new ModelCache(options.store),
+      indexes,
+      models,
     }
   }
 

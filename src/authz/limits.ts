@@ -22,6 +22,12 @@ export interface AuthzLimits {
   maxConditionContextBytes: number
   /** Tuples held in memory across all store indexes before least-recently-used stores are evicted. */
   indexMaxTuples: number
+  /**
+   * Milliseconds between polls of the revisions of the stores held in memory (one query for all
+   * of them); the safety net for change notifications that never arrived. 0 turns it off.
+   * Optional so embedders and configs that predate it get the default.
+   */
+  indexPollIntervalMs?: number
 }
 
 export const DEFAULT_LIMITS: AuthzLimits = {
@@ -40,6 +46,7 @@ export const DEFAULT_LIMITS: AuthzLimits = {
   maxPageSize: 100,
   maxConditionContextBytes: 32768,
   indexMaxTuples: 5_000_000,
+  indexPollIntervalMs: 5000,
 }
 
 export function resolveLimits(partial: Partial<AuthzLimits> = {}): AuthzLimits {

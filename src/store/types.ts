@@ -124,10 +124,14 @@ export interface StoresRepo {
   get(id: string): Promise<StoreInfo | null>
   /** Non-deleted stores, oldest first; `name` is an exact-match filter. */
   list(page: PageRequest, name?: string): Promise<Page<StoreInfo>>
-  /** Soft delete; returns false if the store did not exist or was already deleted. */
+  /**
+   * Soft delete; returns false if the store did not exist or was already deleted. A deletion is
+   * announced like a write (onChange with revision STORE_DELETED), here and on other processes.
+   */
   delete(id: string): Promise<boolean>
 }
 
+/** Reads throw store_not_found for an unknown or deleted store; null means no such model. */
 export interface ModelsRepo {
   write(storeId: string, id: string, model: AuthorizationModelJson): Promise<ModelRecord>
   get(storeId: string, id: string): Promise<ModelRecord | null>
@@ -160,16 +164,26 @@ export interface ChangelogRepo {
   since(storeId: string, afterRevision: number, limit: number): Promise<TupleChange[]>
   /** Latest revision of the store (0 when it never changed). */
   revision(storeId: string): Promise<number>
+  /**
+   * Latest revisions of several stores in one query (bounded polling of many indexes). Unknown
+   * and deleted stores are absent from the result.
+   */
+  revisions(storeIds: readonly string[]): Promise<Map<string, number>>
 }
 
 export interface AssertionsRepo {
   /** Replaces every assertion of the model. */
   write(storeId: string, modelId: string, assertions: AssertionJson[]): Promise<void>
+  /** Throws store_not_found for an unknown or deleted store. */
   read(storeId: string, modelId: string): Promise<AssertionJson[]>
 }
 
 export type StoreDialect = 'sqlite' | 'postgres'
 
+/** The revision a change listener receives when the store was deleted. */
+export const STORE_DELETED = -1
+
+/** `revision` is the store's new revision, or STORE_DELETED. */
 export type ChangeListener = (storeId: string, revision: number) => void
 
 /** The slice of a pino-style logger the backends use (pino's Logger satisfies it). */
@@ -200,5 +214,11 @@ export interface Store {
    * from any other process on the same database. Returns an unsubscribe function.
    */
   onChange(listener: ChangeListener): () => void
+  /**
+   * Called when notifications may have been missed (PostgreSQL: the LISTEN connection was
+   * re-established after a loss). Listeners re-read the revisions they depend on. Returns an
+   * unsubscribe function.
+   */
+  onResync(listener: () => void): () => void
   close(): Promise<void>
 }

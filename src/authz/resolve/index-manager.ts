@@ -3,10 +3,19 @@
 // store announces another process's write (onChange). Queries at MINIMIZE_LATENCY use the index as
 // it is; HIGHER_CONSISTENCY first asks the store's revision and catches up, so it is never stale.
 //
+// Deleted stores: a deletion is announced like a write (here and, on PostgreSQL, by NOTIFY), and
+// the manager remembers the id so every later query on it fails store_not_found without a round
+// trip. HIGHER_CONSISTENCY asks the store anyway, so it refuses a deleted store on every replica.
+//
+// Missed notifications: when the store says some may have been lost (LISTEN reconnected), and on
+// a slow periodic poll as a safety net, one query reads the revisions of every store with an
+// index; stores behind are caught up from the changelog and deleted ones are dropped.
+//
 // Memory: indexes are evicted least-recently-used once the tuples held across stores exceed
 // `maxTuples`. A single store larger than the budget is still loaded and kept (the engine cannot
 // answer from less); it then holds memory beyond the budget while every other store is evicted.
-import type { Store, WriteResult } from '../../store/types.ts'
+import { StoreError, StoreErrorCodes } from '../../store/errors.ts'
+import { STORE_DELETED, type Store, type WriteResult } from '../../store/types.ts'
 import { TupleIndex } from './tuple-index.ts'
 
 export interface IndexLogger {
@@ -26,23 +35,45 @@ interface Entry {
 
 /** Changes fetched per changelog read while catching up. */
 const CATCH_UP_PAGE = 1000
+/** Deleted store ids remembered; older ones fall back to the store's own refusal. */
+const MAX_DELETED = 10_000
+
+export interface IndexManagerOptions {
+  /** Milliseconds between revision polls of the loaded indexes; 0 turns the poll off. */
+  pollIntervalMs?: number
+  /** Called once a store is known to be deleted (to drop other per-store caches). */
+  onStoreDeleted?: (storeId: string) => void
+}
 
 export class IndexManager {
   private readonly store: Store
   private readonly maxTuples: number
   private readonly logger: IndexLogger | undefined
   private readonly entries = new Map<string, Entry>()
+  private readonly deleted = new Set<string>()
+  private readonly onStoreDeleted: ((storeId: string) => void) | undefined
   private readonly unsubscribe: () => void
+  private readonly unsubscribeResync: () => void
+  private readonly timer: NodeJS.Timeout | undefined
+  private polling: Promise<void> | undefined
 
-  constructor(store: Store, maxTuples: number, logger?: IndexLogger) {
+  constructor(store: Store, maxTuples: number, logger?: IndexLogger, options: IndexManagerOptions = {}) {
     this.store = store
     this.maxTuples = maxTuples
     this.logger = logger
+    this.onStoreDeleted = options.onStoreDeleted
     this.unsubscribe = store.onChange((storeId, revision) => this.announce(storeId, revision))
+    this.unsubscribeResync = store.onResync(() => void this.poll())
+    const every = options.pollIntervalMs ?? 0
+    if (every > 0) {
+      this.timer = setInterval(() => void this.poll(), every)
+      this.timer.unref()
+    }
   }
 
   /** The store's index; at `fresh`, caught up to the store's current revision first. */
   async get(storeId: string, fresh: boolean): Promise<TupleIndex> {
+    if (this.deleted.has(storeId)) throw new StoreError(StoreErrorCodes.storeNotFound, `store ${storeId} not found`)
     const e = this.touch(storeId)
     const idx = e.index ?? await this.load(e)
     if (fresh) {
@@ -85,13 +116,42 @@ export class IndexManager {
     }
   }
 
-  /** Drops a store's index (deleted store). */
+  /** Drops a store's index and refuses it from now on (deleted store). */
   evict(storeId: string): void {
     this.entries.delete(storeId)
+    if (this.deleted.has(storeId)) return
+    this.deleted.add(storeId)
+    if (this.deleted.size > MAX_DELETED) this.deleted.delete(this.deleted.values().next().value!)
+    this.onStoreDeleted?.(storeId)
+  }
+
+  /**
+   * Reads the revisions of every store with an index in one query, then catches up the ones that
+   * are behind and drops the deleted ones. Recovers notifications lost while LISTEN was down.
+   */
+  poll(): Promise<void> {
+    this.polling ??= (async () => {
+      try {
+        const ids = [...this.entries.values()].filter((e) => e.index).map((e) => e.storeId)
+        if (ids.length === 0) return
+        const revisions = await this.store.changelog.revisions(ids)
+        for (const id of ids) {
+          const revision = revisions.get(id)
+          this.announce(id, revision ?? STORE_DELETED)
+        }
+      } catch (err) {
+        this.logger?.warn({ err }, 'tuple index revision poll failed')
+      } finally {
+        this.polling = undefined
+      }
+    })()
+    return this.polling
   }
 
   close(): void {
     this.unsubscribe()
+    this.unsubscribeResync()
+    clearInterval(this.timer)
     this.entries.clear()
   }
 
@@ -111,6 +171,10 @@ export class IndexManager {
   }
 
   private announce(storeId: string, revision: number): void {
+    if (revision === STORE_DELETED) {
+      this.evict(storeId)
+      return
+    }
     const e = this.entries.get(storeId)
     if (!e) return
     if (revision > e.announced) e.announced = revision

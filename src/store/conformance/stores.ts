@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import { StoreErrorCodes } from '../errors.ts'
-import type { StoreInfo } from '../types.ts'
+import { STORE_DELETED, type StoreInfo } from '../types.ts'
 import { rejectsWith, tamper, tuple, useFixture, writeTuples, type StoreFactory } from './harness.ts'
 
 export function storesCategory(factory: StoreFactory): void {
@@ -81,6 +81,46 @@ export function storesCategory(factory: StoreFactory): void {
       h.store.models.write('store-del-2', 'm', { schema_version: '1.1', type_definitions: [] }),
       StoreErrorCodes.storeNotFound,
     )
+  })
+
+  it('hides a deleted store\'s models and assertions', async () => {
+    await h.store.stores.create({ id: 'store-del-3', name: 'doomed' })
+    await h.store.models.write('store-del-3', 'm1', { schema_version: '1.1', type_definitions: [] })
+    await h.store.assertions.write('store-del-3', 'm1', [{ expectation: true }])
+    assert.equal((await h.store.models.get('store-del-3', 'm1'))?.id, 'm1')
+    assert.equal(await h.store.models.get('store-del-3', 'm2'), null)
+    assert.deepEqual(await h.store.assertions.read('store-del-3', 'm2'), [])
+    await h.store.stores.delete('store-del-3')
+    await rejectsWith(h.store.models.get('store-del-3', 'm1'), StoreErrorCodes.storeNotFound)
+    await rejectsWith(h.store.models.latest('store-del-3'), StoreErrorCodes.storeNotFound)
+    await rejectsWith(h.store.models.list('store-del-3', { pageSize: 10 }), StoreErrorCodes.storeNotFound)
+    await rejectsWith(h.store.assertions.read('store-del-3', 'm1'), StoreErrorCodes.storeNotFound)
+    await rejectsWith(h.store.models.latest('never-existed'), StoreErrorCodes.storeNotFound)
+  })
+
+  it('announces a deletion to change listeners, once', async () => {
+    await h.store.stores.create({ id: 'store-del-4', name: 'doomed' })
+    const seen: [string, number][] = []
+    const stop = h.store.onChange((id, revision) => seen.push([id, revision]))
+    try {
+      await h.store.stores.delete('store-del-4')
+      await h.store.stores.delete('store-del-4')
+      assert.deepEqual(seen, [['store-del-4', STORE_DELETED]])
+    } finally {
+      stop()
+    }
+  })
+
+  it('reads the revisions of many live stores at once', async () => {
+    await h.store.stores.create({ id: 'store-rev-1', name: 'rev' })
+    await h.store.stores.create({ id: 'store-rev-2', name: 'rev' })
+    await h.store.stores.create({ id: 'store-rev-3', name: 'rev' })
+    await writeTuples(h.store, 'store-rev-1', [tuple('doc:1', 'viewer', 'user:anne')])
+    await writeTuples(h.store, 'store-rev-1', [tuple('doc:2', 'viewer', 'user:anne')])
+    await h.store.stores.delete('store-rev-3')
+    const revisions = await h.store.changelog.revisions(['store-rev-1', 'store-rev-2', 'store-rev-3', 'never-existed', 'store-rev-1'])
+    assert.deepEqual([...revisions].sort(), [['store-rev-1', 2], ['store-rev-2', 0]])
+    assert.equal((await h.store.changelog.revisions([])).size, 0)
   })
 
   it('rejects a garbage or tampered list token', async () => {

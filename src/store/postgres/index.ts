@@ -1,6 +1,7 @@
 // PostgreSQL backend (pg): the production store for many replicas on one database.
 // May import: src/lib, store types/errors, store/sql, pg.
 
+import { createHash } from 'node:crypto'
 import pg from 'pg'
 import { newUuid, systemClock, validationError, type Clock } from '../../lib/index.ts'
 import { ChangeHub, consoleLogger, createSqlStore, loadMigrations } from '../sql/index.ts'
@@ -41,7 +42,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   // An idle client losing its connection emits here; without a listener it would crash the process.
   pool.on('error', (err) => logger.warn({ err }, 'idle PostgreSQL connection failed'))
 
-  const channel = `gatehouse.changes.${schema ?? 'public'}`
+  const channel = changeChannel(schema)
   const instanceId = newUuid()
   const db = new PostgresDatabase({ pool, schema, channel, instanceId })
   // The feed connects when the first onChange listener subscribes (the hub calls back later).
@@ -55,4 +56,18 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     beforeClose: () => feed.close(),
   })
   return Object.assign(store, { whenListening: () => feed.whenListening() })
+}
+
+/** PostgreSQL truncates identifiers to 63 bytes, and pg_notify refuses longer channel names. */
+const MAX_CHANNEL = 63
+
+/**
+ * The NOTIFY channel of one schema. Readable while it fits; a longer schema name gets a fixed
+ * prefix plus a hash of the name instead, so LISTEN and NOTIFY agree and never exceed the limit.
+ * Every process derives the same name from the same schema.
+ */
+export function changeChannel(schema: string | undefined): string {
+  const readable = `gatehouse.changes.${schema ?? 'public'}`
+  if (readable.length <= MAX_CHANNEL) return readable
+  return `gatehouse.changes.h.${createHash('sha256').update(schema ?? '').digest('hex').slice(0, 32)}`
 }

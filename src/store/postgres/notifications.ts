@@ -1,6 +1,8 @@
 // LISTEN side of change notifications: one dedicated connection (a pooled one would drop the
 // subscription when released), reconnected with backoff when it fails. Notifications sent while
-// disconnected are lost; callers that need certainty read changelog.revision() instead.
+// disconnected are lost: after every reconnect (not the first connect) the hub announces a resync
+// so listeners re-read the revisions they depend on; callers that need certainty at any moment
+// read changelog.revision() instead.
 
 import pg from 'pg'
 import type { ChangeHub } from '../sql/index.ts'
@@ -24,6 +26,7 @@ export class ChangeFeed {
   #started = false
   #closed = false
   #failures = 0
+  #everListened = false
   #timer: NodeJS.Timeout | undefined
 
   constructor(options: ChangeFeedOptions) {
@@ -71,6 +74,10 @@ export class ChangeFeed {
       this.#failures = 0
       this.#listening = true
       for (const resolve of this.#waiters.splice(0)) resolve()
+      // LISTEN is in effect again, so anything committed from here on is heard; what was
+      // committed while it was down is recovered by the listeners' resync.
+      if (this.#everListened) this.#options.hub.resync()
+      this.#everListened = true
     })()
   }
 

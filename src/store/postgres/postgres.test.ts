@@ -6,9 +6,9 @@ import { createTestDatabase, postgresSkipReason, type TestDatabase } from '../..
 import { runStoreConformance, type FixtureOptions } from '../conformance/index.ts'
 import { isStoreError, StoreErrorCodes } from '../errors.ts'
 import { adHoc } from '../sql/index.ts'
-import type { Store } from '../types.ts'
+import { STORE_DELETED, type Store } from '../types.ts'
 import { PostgresDatabase } from './database.ts'
-import { openPostgresStore, type PostgresStore } from './index.ts'
+import { changeChannel, openPostgresStore, type PostgresStore } from './index.ts'
 
 const skip = await postgresSkipReason()
 
@@ -115,6 +115,13 @@ if (skip !== undefined) {
           )).rows.map((r) => r.pid)
         const before = await listenerPids()
         assert.ok(before.length >= 1)
+        // Notifications sent while LISTEN is down are lost: the reconnect must say so.
+        const resynced = new Promise<void>((resolve) => {
+          const stop = b.onResync(() => {
+            stop()
+            resolve()
+          })
+        })
         const warnings: unknown[] = []
         const original = console.warn
         console.warn = (...args: unknown[]) => warnings.push(args)
@@ -127,11 +134,40 @@ if (skip !== undefined) {
         }
         assert.ok(warnings.length > 0, 'the disconnect is logged')
         await b.whenListening()
+        await resynced
         const remote = nextChange(b, 'notify-2')
         await write(a, 'notify-2', 'doc:1')
         assert.equal(await remote, 1)
       } finally {
         await admin.end()
+      }
+    })
+
+    it('tells other processes of a store deletion', async () => {
+      await a.stores.create({ id: 'notify-del', name: 'n' })
+      await Promise.all([a.whenListening(), b.whenListening()])
+      const remote = nextChange(b, 'notify-del')
+      assert.equal(await a.stores.delete('notify-del'), true)
+      assert.equal(await remote, STORE_DELETED)
+    })
+
+    it('notifies on a schema whose name is too long for a readable channel', async () => {
+      const long = `long_${schemas}_${'x'.repeat(48)}`.slice(0, 48)
+      assert.ok(changeChannel(long).length <= 63)
+      assert.notEqual(changeChannel(long), changeChannel(`${long.slice(0, 47)}y`))
+      assert.equal(changeChannel('short'), 'gatehouse.changes.short')
+      const one = await openPostgresStore({ connectionString: url, schema: long, poolSize: 2 })
+      const two = await openPostgresStore({ connectionString: url, schema: long, poolSize: 2 })
+      try {
+        await one.migrate()
+        await one.stores.create({ id: 'long-1', name: 'n' })
+        const remote = nextChange(two, 'long-1')
+        await two.whenListening()
+        assert.equal((await write(one, 'long-1', 'doc:1')).revision, 1)
+        assert.equal(await remote, 1)
+      } finally {
+        await Promise.all([one.close(), two.close()])
+        await dropSchema(url, long)
       }
     })
 

@@ -5,6 +5,7 @@ import type { ChangeListener, StoreLogger } from '../types.ts'
 
 export class ChangeHub {
   readonly #listeners = new Set<ChangeListener>()
+  readonly #resync = new Set<() => void>()
   readonly #logger: StoreLogger
   readonly #onFirstListener: (() => void) | undefined
 
@@ -20,6 +21,25 @@ export class ChangeHub {
     if (this.#listeners.size === 1) this.#onFirstListener?.()
     return () => {
       this.#listeners.delete(entry)
+    }
+  }
+
+  subscribeResync(listener: () => void): () => void {
+    const entry = (): void => listener()
+    this.#resync.add(entry)
+    return () => {
+      this.#resync.delete(entry)
+    }
+  }
+
+  /** Tells listeners that notifications may have been missed. */
+  resync(): void {
+    for (const listener of this.#resync) {
+      try {
+        listener()
+      } catch (err) {
+        this.#logger.error({ err }, 'store resync listener failed')
+      }
     }
   }
 

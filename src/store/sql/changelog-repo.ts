@@ -3,7 +3,7 @@
 import { StoreError, StoreErrorCodes } from '../errors.ts'
 import type { ChangelogRepo } from '../types.ts'
 import { pageSizeOf, requireStore, type RepoContext } from './context.ts'
-import { prepared } from './executor.ts'
+import { adHoc, chunks, prepared } from './executor.ts'
 import { CHANGE_COLUMNS, toTupleChange, type ChangeRow } from './rows.ts'
 import { decodeToken, encodeToken } from './tokens.ts'
 
@@ -20,9 +20,22 @@ const SINCE = prepared(
    ORDER BY revision, ordinal`,
 )
 
+/** Store ids per revisions() statement. */
+const REVISIONS_CHUNK = 200
+
 export function changelogRepo(ctx: RepoContext): ChangelogRepo {
   const { db } = ctx
   return {
+    async revisions(storeIds) {
+      const out = new Map<string, number>()
+      for (const part of chunks([...new Set(storeIds)], REVISIONS_CHUNK)) {
+        const marks = part.map((_, i) => `$${i + 1}`).join(', ')
+        const rows = await db.all(adHoc(`SELECT id, revision FROM stores WHERE deleted_at IS NULL AND id IN (${marks})`), part)
+        for (const row of rows) out.set(String(row.id), Number(row.revision))
+      }
+      return out
+    },
+
     read(storeId, query) {
       return db.read(async (tx) => {
         const latest = await requireStore(tx, storeId)

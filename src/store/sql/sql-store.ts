@@ -55,6 +55,7 @@ export function createSqlStore(parts: SqlStoreParts): Store {
       await db.all(PING)
     },
     onChange: (listener) => changes.subscribe(listener),
+    onResync: (listener) => changes.subscribeResync(listener),
     close() {
       closing ??= (async () => {
         await parts.beforeClose?.()

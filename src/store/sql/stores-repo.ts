@@ -1,6 +1,6 @@
 // Stores (OpenFGA tenants): soft delete, listing oldest first by insertion order.
 
-import type { StoresRepo } from '../types.ts'
+import { STORE_DELETED, type StoresRepo } from '../types.ts'
 import { pageSizeOf, toPage, type RepoContext } from './context.ts'
 import { prepared } from './executor.ts'
 import { STORE_COLUMNS, toStoreInfo, type StoreRow } from './rows.ts'
@@ -41,7 +41,14 @@ export function storesRepo(ctx: RepoContext): StoresRepo {
     },
 
     async delete(id) {
-      return (await db.run(SOFT_DELETE, [id, clock.now().getTime()])) > 0
+      // Announced like a write so every process drops the store's in-memory state.
+      const deleted = await db.write(async (tx) => {
+        if ((await tx.run(SOFT_DELETE, [id, clock.now().getTime()])) === 0) return false
+        await db.announce(tx, id, STORE_DELETED)
+        return true
+      })
+      if (deleted) ctx.changes.emit(id, STORE_DELETED)
+      return deleted
     },
   }
 }
