@@ -72,7 +72,7 @@ if (mismatches) console.log(`\n!! ${mismatches} answers differ from the naive ev
 
 // (b) HTTP Check against a Gatehouse server process on the same database.
 const port = await freePort()
-const server = await startGatehouseServer(port, { GATEHOUSE_DATABASE_URL: databaseUrl })
+const server = await startGatehouseServer(port, { GATEHOUSE_DATABASE_URL: databaseUrl, GATEHOUSE_DATA_DIR: dir })
 const bare = await startBareServer('{"allowed":true,"resolution":""}')
 const bareFastify = await startBareServer('{"allowed":true,"resolution":""}', 'fastify')
 const httpBodies = bodies.map((b) => JSON.stringify(b))

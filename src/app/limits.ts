@@ -19,5 +19,6 @@ export function limitsFromConfig(c: GatehouseConfig): AuthzLimits {
     maxPageSize: c.maxPageSize,
     maxConditionContextBytes: c.maxConditionContextBytes,
     indexMaxTuples: c.indexMaxTuples,
+    indexPollIntervalMs: c.indexPollIntervalMs,
   }
 }

@@ -81,7 +81,7 @@ describe('startServer', () => {
     if (db === undefined) return
     const banner = captured()
     try {
-      const server = await startServer(configWith({ databaseUrl: db.url }), { banner: banner.stream, logger: createLogger('silent') })
+      const server = await startServer(configWith({ databaseUrl: db.url, secretKey: 'k'.repeat(32) }), { banner: banner.stream, logger: createLogger('silent') })
       try {
         assert.equal((await fetch(`${server.url}/readyz`)).status, 200)
         const created = await fetch(`${server.url}/stores`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"on postgres"}' })

@@ -3,6 +3,7 @@ import { assertSafeToListen, envVarFor, isLoopbackHost, redactConfig, type Gateh
 import { buildHttpServer, type HttpServer } from '../http/index.ts'
 import { AppError } from '../lib/index.ts'
 import { openCore } from './core.ts'
+import { startIdentity, type StartedIdentity } from './identity.ts'
 import { createLogger, type Logger } from './logger.ts'
 import { gatehouseVersion } from './version.ts'
 
@@ -26,8 +27,10 @@ export async function startServer(config: GatehouseConfig, options: StartServerO
   const core = await openCore(config, logger)
   let draining = false
   let http: HttpServer
+  let identity: StartedIdentity
   try {
-    http = buildHttpServer({ config, authz: core.authz, store: core.store, logger, ready: () => !draining })
+    identity = await startIdentity(core, logger)
+    http = buildHttpServer({ config, authz: core.authz, store: core.store, logger, ready: () => !draining, oidc: identity.mount })
     await http.listen({ host: config.host, port: config.port })
   } catch (err) {
     await core.close().catch(() => {})
@@ -44,8 +47,11 @@ export async function startServer(config: GatehouseConfig, options: StartServerO
     `Gatehouse ${gatehouseVersion()} listening on ${url}`,
     `  store:          ${core.storeDescription}`,
     `  authentication: ${auth.text}`,
+    ...identity.banner,
     '',
   ].join('\n'))
+  // The only time the generated password is shown; it is never logged.
+  if (identity.notice !== undefined) (banner ?? process.stderr).write(identity.notice)
 
   let closing: Promise<void> | undefined
   return {

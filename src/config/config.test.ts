@@ -182,3 +182,27 @@ describe('docs/configuration.md', () => {
     for (const name of CONFIG_KEY_NAMES) assert.ok(text.includes(`| \`${name}\` | \`${envVarFor(name)}\` |`), name)
   })
 })
+
+describe('identity configuration', () => {
+  it('derives the issuer from the port and accepts https or loopback http origins', () => {
+    assert.equal(loadConfig({ env: { GATEHOUSE_PORT: '9123' } }).config.issuer, 'http://127.0.0.1:9123')
+    assert.equal(loadConfig({ env: { GATEHOUSE_ISSUER: 'https://id.example.com' } }).config.issuer, 'https://id.example.com')
+    assert.equal(loadConfig({ env: { GATEHOUSE_ISSUER: 'http://localhost:8080' } }).config.issuer, 'http://localhost:8080')
+  })
+
+  it('refuses issuers that are relative, plain http on a public host, or carry a query, fragment or path', () => {
+    for (const bad of ['id.example.com', 'http://id.example.com', 'https://id.example.com/?a=1', 'https://id.example.com#x', 'https://id.example.com/oidc', 'https://id.example.com/']) {
+      const err = configError(() => loadConfig({ env: { GATEHOUSE_ISSUER: bad } }))
+      assert.match(err.message, /issuer \(GATEHOUSE_ISSUER\)/, bad)
+    }
+  })
+
+  it('requires a secret key of at least 32 characters and redacts it when printed', () => {
+    const err = configError(() => loadConfig({ env: { GATEHOUSE_SECRET_KEY: 'short' } }))
+    assert.match(err.message, /secretKey \(GATEHOUSE_SECRET_KEY\): must be at least 32/)
+    assert.doesNotMatch(err.message, /short/)
+    const loaded = loadConfig({ env: { GATEHOUSE_SECRET_KEY: 'x'.repeat(40), GATEHOUSE_BOOTSTRAP_PASSWORD: 'correct horse battery' } })
+    const printed = formatConfig(loaded)
+    assert.doesNotMatch(printed, /xxxxxxxx|correct horse/)
+  })
+})

@@ -31,6 +31,7 @@ export function configurationMarkdown(): string {
 }
 
 function formatDefault(value: unknown): string {
+  if (value === '') return '(unset)'
   if (Array.isArray(value)) return value.length === 0 ? '(empty)' : `\`${value.join(',')}\``
   return `\`${String(value)}\``
 }

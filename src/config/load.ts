@@ -83,7 +83,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     if (candidate !== undefined) {
       value = candidate.value
     } else if (typeof spec.default === 'function') {
-      if (!('presharedKeys' in resolved) || !('dataDir' in resolved)) continue
+      if (!('presharedKeys' in resolved) || !('dataDir' in resolved) || !('port' in resolved)) continue
       value = (spec.default as (c: ResolvedBase) => unknown)(resolved as unknown as ResolvedBase)
     } else {
       value = spec.default

@@ -13,6 +13,8 @@ export function redactConfig(config: GatehouseConfig): Record<ConfigKey, unknown
 function redactValue(name: ConfigKey, value: unknown): unknown {
   const spec = specOf(name)
   if (!spec.secret) return value
+  // An unset optional secret is shown as unset: that tells nothing about a value.
+  if (value === '') return value
   if (spec.redact !== undefined) return spec.redact(value)
   if (Array.isArray(value)) return value.map(() => REDACTED)
   return REDACTED

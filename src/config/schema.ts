@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { identityKeys } from './identity-keys.ts'
 
 /** How a key's value is written in the environment (and how the docs describe it). */
 export type KeyKind = 'string' | 'integer' | 'boolean' | 'list' | 'enum'
@@ -138,6 +139,14 @@ export const configKeys = {
   maxPageSize: limit(100, 'Largest page size a paginated read may ask for.'),
   maxConditionContextBytes: limit(32_768, 'Largest condition context stored with one tuple, in bytes.'),
   indexMaxTuples: limit(5_000_000, 'Tuples the engine keeps in memory across all store indexes; beyond this the least recently used stores are evicted.'),
+  indexPollIntervalMs: key({
+    kind: 'integer',
+    schema: z.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be at least 0'),
+    default: 5000,
+    description: 'How often (ms) the engine asks the database for the revisions of the stores it holds in memory, to catch writes whose notification was lost; 0 turns the poll off.',
+    secret: false,
+  }),
+  ...identityKeys,
 } as const
 
 export type ConfigKeys = typeof configKeys
@@ -155,6 +164,7 @@ export type GatehouseConfigInput = { [K in ConfigKey]?: ValueOf<K> }
 export interface ResolvedBase {
   presharedKeys: string[]
   dataDir: string
+  port: number
 }
 
 export const CONFIG_KEY_NAMES = Object.keys(configKeys) as ConfigKey[]

@@ -1,14 +1,8 @@
-import { isIP } from 'node:net'
 import { ConfigError, ConfigErrorCodes } from './errors.ts'
+import { isLoopbackHost } from './loopback.ts'
 import { envVarFor, type GatehouseConfig } from './schema.ts'
 
-export function isLoopbackHost(host: string): boolean {
-  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host
-  if (bare === 'localhost' || bare === '::1') return true
-  if (isIP(bare) === 4) return bare.startsWith('127.')
-  // IPv4-mapped IPv6 loopback.
-  return /^::ffff:127\./i.test(bare)
-}
+export { isLoopbackHost }
 
 /**
  * An open OpenFGA API on a reachable address lets anyone rewrite every permission, so that

@@ -12,6 +12,7 @@ import { installMetrics } from './metrics.ts'
 import { isLevelEnabled, lazyChildLogger } from './request-logger.ts'
 import { assertionRoutes } from './routes/assertions.ts'
 import { modelRoutes } from './routes/models.ts'
+import { oidcRoutes, type OidcMount } from './routes/oidc.ts'
 import { queryRoutes } from './routes/queries.ts'
 import { storeRoutes } from './routes/stores.ts'
 import { streamedListObjectsRoute } from './routes/streamed-list-objects.ts'
@@ -24,6 +25,8 @@ export interface HttpServerOptions {
   logger: FastifyBaseLogger
   /** False while shutting down, so /readyz takes the instance out of rotation first. */
   ready?: () => boolean
+  /** The OpenID Connect provider, when identity is enabled. */
+  oidc?: OidcMount
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/
@@ -90,6 +93,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   queryRoutes(app, authz)
   streamedListObjectsRoute(app, authz, bodyLimit)
   assertionRoutes(app, authz)
+  if (options.oidc) oidcRoutes(app, options.oidc)
 
   return app
 }

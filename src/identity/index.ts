@@ -1,4 +1,4 @@
-// Identity: OpenID Connect provider foundations — store adapter, signing keys, secrets, local accounts.
+// Identity: the OpenID Connect provider — factory, store adapter, signing keys, secrets, accounts and claims, local accounts.
 // May import: src/lib, src/config, src/store (types and error codes), src/authz; never Fastify or SQL drivers.
 export { createAdapterFactory, type AdapterOptions } from './adapter.ts'
 export { createKeyCipher, KeyCipherErrorCodes, type KeyCipher } from './key-cipher.ts'
@@ -13,3 +13,8 @@ export {
   generateSecret, GENERATED_SECRET_PARAMS, hashSecret, needsRehash, parseSecretHash, PASSWORD_PARAMS, SecretErrorCodes,
   verifySecret, type ParsedSecretHash, type ScryptParams,
 } from './secrets.ts'
+export {
+  CLIENT_EXTRA_METADATA, createOidcProvider, deriveCookieKeys, OIDC_MOUNTS, OIDC_ROUTES,
+  type OidcProviderOptions, type OidcRouteMethod, type OidcTtls, type ResourceServerEntry,
+} from './provider.ts'
+export { createFindAccount, localSubject, type AccountFinderOptions, type AccountType, type ClaimExtender } from './accounts.ts'

@@ -9,6 +9,9 @@ import { freePort, spawnServer, type ServerProcess } from './process.ts'
 
 export const repoRoot = resolve(import.meta.dirname, '../..')
 
+/** The secret key e2e servers on PostgreSQL run with. */
+export const TEST_SECRET_KEY = 'e2e-secret-key-0123456789abcdefghijklmnop'
+
 export interface GatehouseProcess extends ServerProcess {
   dataDir: string
   /** Stops the server and removes its data directory. */
@@ -27,6 +30,8 @@ export async function startGatehouse(env: Record<string, string | undefined> = {
       GATEHOUSE_PORT: String(port),
       GATEHOUSE_DATA_DIR: dataDir,
       GATEHOUSE_LOG_LEVEL: 'warn',
+      // PostgreSQL requires a configured secret key (replicas share it); SQLite generates one.
+      ...(env.GATEHOUSE_DATABASE_URL?.startsWith('postgres') ? { GATEHOUSE_SECRET_KEY: TEST_SECRET_KEY } : {}),
       ...env,
     },
   })

@@ -1,0 +1,68 @@
+// Starts the identity side: secret key, signing keys, the bootstrap admin and the OpenID
+// Connect provider, and says where to log in. Runs before the HTTP server is built.
+
+import type { GatehouseConfig } from '../config/index.ts'
+import { envVarFor } from '../config/index.ts'
+import type { OidcMount } from '../http/index.ts'
+import { createFindAccount, createLocalAccounts, createOidcProvider, createSigningKeys, OIDC_MOUNTS } from '../identity/index.ts'
+import type { Core } from './core.ts'
+import type { Logger } from './logger.ts'
+import { resolveSecretKey } from './secret-key.ts'
+
+export interface StartedIdentity {
+  mount: OidcMount
+  /** Lines for the start-up banner. */
+  banner: string[]
+  /** Shown once on stderr: the generated bootstrap password, when one was made. */
+  notice?: string
+}
+
+export async function startIdentity(core: Core, logger: Logger): Promise<StartedIdentity> {
+  const config: GatehouseConfig = core.config
+  const secret = resolveSecretKey(config, core.database)
+  const maxTokenLifetime = Math.max(config.accessTokenTtlSeconds, config.idTokenTtlSeconds, config.refreshTokenTtlSeconds)
+  const keys = createSigningKeys({ repo: core.store.signingKeys, secret: secret.value, maxTokenLifetimeSeconds: maxTokenLifetime })
+  await keys.ensureKeys()
+
+  const localAccounts = createLocalAccounts({ repo: core.store.localAccounts, enabled: config.localLogin })
+  const admin = config.localLogin
+    ? await localAccounts.bootstrapAdmin({
+        username: config.bootstrapAdminUsername,
+        password: config.bootstrapPassword === '' ? undefined : config.bootstrapPassword,
+      })
+    : undefined
+
+  const provider = createOidcProvider({
+    issuer: config.issuer,
+    jwks: await keys.jwks(),
+    store: { oidc: core.store.oidc, oidcClients: core.store.oidcClients },
+    secretKey: secret.value,
+    ttl: {
+      accessToken: config.accessTokenTtlSeconds,
+      idToken: config.idTokenTtlSeconds,
+      refreshToken: config.refreshTokenTtlSeconds,
+      session: config.sessionTtlSeconds,
+    },
+    claimNamespace: config.claimNamespace,
+    findAccount: createFindAccount({ localAccounts: core.store.localAccounts, claimNamespace: config.claimNamespace }),
+    onServerError: (err) => logger.error({ err }, 'OpenID Connect provider error'),
+  })
+
+  const banner = [
+    `  issuer:         ${config.issuer}`,
+    `  discovery:      ${config.issuer}/.well-known/openid-configuration`,
+  ]
+  if (secret.origin === 'generated') banner.push(`  secret key:     generated into ${secret.path} (keep it with the database; or set ${envVarFor('secretKey')})`)
+  if (secret.origin === 'ephemeral') banner.push('  secret key:     temporary (in-memory database)')
+  if (admin?.created) banner.push(`  local admin:    "${admin.username}" created`)
+
+  const notice = admin?.generatedPassword === undefined
+    ? undefined
+    : [
+        `Bootstrap admin created: username "${admin.username}", password: ${admin.generatedPassword}`,
+        `  This password is shown only once. To choose it instead, set ${envVarFor('bootstrapPassword')} before the first start.`,
+        '',
+      ].join('\n')
+
+  return { mount: { handler: provider.callback(), issuer: config.issuer, routes: OIDC_MOUNTS }, banner, notice }
+}

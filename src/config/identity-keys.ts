@@ -1,0 +1,85 @@
+import { z } from 'zod'
+import { isLoopbackHost } from './loopback.ts'
+import type { KeySpec, ResolvedBase } from './schema.ts'
+
+// Identity keys live apart from schema.ts so the OpenID Connect settings read as one group.
+
+export const MIN_SECRET_KEY_LENGTH = 32
+
+/** Why an issuer URL is unacceptable, or undefined when it is fine. */
+export function issuerProblem(text: string): string | undefined {
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    return 'must be an absolute URL such as https://id.example.com'
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must be an http(s) URL'
+  if (url.search !== '' || url.hash !== '' || text.includes('?') || text.includes('#')) return 'must not have a query or fragment'
+  if (url.username !== '' || url.password !== '') return 'must not carry credentials'
+  // Endpoints are mounted at the root; a path prefix would need every route moved under it.
+  if (url.pathname !== '/' || text.endsWith('/')) return 'must be an origin without a path or trailing slash (e.g. https://id.example.com)'
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) return 'must use https unless the host is a loopback address'
+  return undefined
+}
+
+const ttl = (defaultValue: number, description: string): KeySpec<number> => ({
+  kind: 'integer',
+  schema: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(31_536_000, 'must be at most one year (31536000)'),
+  default: defaultValue,
+  description,
+  secret: false,
+})
+
+export const identityKeys = {
+  issuer: {
+    kind: 'string',
+    schema: z.string().superRefine((value, ctx) => {
+      const problem = issuerProblem(value)
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem })
+    }),
+    default: (c: ResolvedBase) => `http://127.0.0.1:${c.port}`,
+    defaultText: '`http://127.0.0.1:<port>`',
+    description: 'OpenID Connect issuer URL: every endpoint and token uses it, never the Host header. An origin without path; https unless the host is loopback.',
+    secret: false,
+  } satisfies KeySpec<string>,
+  secretKey: {
+    kind: 'string',
+    schema: z.string().refine((s) => s === '' || s.length >= MIN_SECRET_KEY_LENGTH, `must be at least ${MIN_SECRET_KEY_LENGTH} characters`),
+    default: '',
+    description: `Secret (at least ${MIN_SECRET_KEY_LENGTH} characters) that encrypts the signing keys at rest and derives the cookie keys. Unset with SQLite: one is generated once into \`<dataDir>/secret.key\` (mode 0600). Required with PostgreSQL, and the same on every replica.`,
+    secret: true,
+  } satisfies KeySpec<string>,
+  accessTokenTtlSeconds: ttl(600, 'Lifetime of access tokens (also client_credentials tokens), in seconds.'),
+  idTokenTtlSeconds: ttl(600, 'Lifetime of ID tokens, in seconds.'),
+  refreshTokenTtlSeconds: ttl(1_209_600, 'Lifetime of refresh tokens, in seconds (default 14 days).'),
+  sessionTtlSeconds: ttl(86_400, 'Lifetime of a login session at Gatehouse, in seconds.'),
+  claimNamespace: {
+    kind: 'string',
+    schema: z.string().url('must be a URL').refine((s) => !s.includes('?') && !s.includes('#'), 'must not have a query or fragment'),
+    default: 'https://gatehouse.dev/claims',
+    description: 'Claim name (a URL, to avoid collisions) of the object carrying Gatehouse claims such as `acctype` in tokens and userinfo.',
+    secret: false,
+  } satisfies KeySpec<string>,
+  localLogin: {
+    kind: 'boolean',
+    schema: z.boolean({ error: 'must be true or false' }),
+    default: true,
+    description: 'Allow logins with local accounts (bootstrap admin, break-glass). Turn off once upstream identity providers are set up.',
+    secret: false,
+  } satisfies KeySpec<boolean>,
+  bootstrapAdminUsername: {
+    kind: 'string',
+    schema: z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters'),
+    default: 'admin',
+    description: 'Local admin account created on first start when it does not exist.',
+    secret: false,
+  } satisfies KeySpec<string>,
+  bootstrapPassword: {
+    kind: 'string',
+    schema: z.string().refine((s) => s === '' || s.length >= 12, 'must be at least 12 characters'),
+    default: '',
+    description: 'Password for the bootstrap admin when it is created. Unset: a random one is generated and printed once on stderr.',
+    secret: true,
+  } satisfies KeySpec<string>,
+}

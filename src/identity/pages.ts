@@ -1,0 +1,42 @@
+// Server-rendered pages oidc-provider shows by itself (errors, logout confirmation). Its defaults
+// load web fonts and print error details; these are self-contained and say only what a user
+// can act on.
+
+import type { KoaContextWithOIDC } from 'oidc-provider'
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
+}
+
+const STYLE = 'body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;line-height:1.5}' +
+  'button{font:inherit;padding:.5rem 1rem;margin-right:.5rem}'
+
+/** `body` is trusted HTML; callers escape what they interpolate. */
+export function page(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
+    `<title>${escapeHtml(title)} · Gatehouse</title><style>${STYLE}</style></head><body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`
+}
+
+function send(ctx: KoaContextWithOIDC, html: string): void {
+  ctx.type = 'html'
+  ctx.body = html
+}
+
+export function renderError(ctx: KoaContextWithOIDC, out: { error?: unknown; error_description?: unknown }): void {
+  const code = typeof out.error === 'string' ? out.error : 'server_error'
+  // server_error descriptions can carry internals; the code and a request to retry are enough.
+  const description = code !== 'server_error' && typeof out.error_description === 'string' ? out.error_description : 'Something went wrong on our side.'
+  send(ctx, page('Sign-in problem', `<p>${escapeHtml(description)}</p><p>Error code: <code>${escapeHtml(code)}</code></p>` +
+    '<p>Go back to the application and start again.</p>'))
+}
+
+export function logoutSource(ctx: KoaContextWithOIDC, form: string): void {
+  // `form` carries the xsrf token; the buttons submit it.
+  send(ctx, page('Sign out', `${form}<p>Do you want to sign out of Gatehouse?</p>` +
+    '<button type="submit" form="op.logoutForm" name="logout" value="yes" autofocus>Sign out</button>' +
+    '<button type="submit" form="op.logoutForm">Stay signed in</button>'))
+}
+
+export function postLogoutSuccessSource(ctx: KoaContextWithOIDC): void {
+  send(ctx, page('Signed out', '<p>You have signed out. You can close this window.</p>'))
+}

@@ -1,0 +1,218 @@
+// Builds the oidc-provider instance: protocol defaults Gatehouse relies on (PKCE for public
+// clients, refresh rotation, introspection, revocation, logout, client_credentials, JWT access
+// tokens for registered resource servers), storage through the store, clients from the clients
+// repository. The HTTP mount lives in src/http; this module never sees Fastify.
+
+import { hkdfSync } from 'node:crypto'
+import Provider, { errors, type Adapter, type AdapterPayload, type Configuration, type FindAccount, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provider'
+import type { JWK } from 'jose'
+import type { OidcArtifactsRepo, OidcClientsRepo } from '../store/index.ts'
+import { createAdapterFactory } from './adapter.ts'
+import { logoutSource, postLogoutSuccessSource, renderError } from './pages.ts'
+import { verifySecret } from './secrets.ts'
+
+/** Paths of the provider's endpoints relative to the issuer (set in its `routes` config). */
+export const OIDC_ROUTES = {
+  authorization: '/auth',
+  token: '/token',
+  userinfo: '/me',
+  jwks: '/jwks',
+  introspection: '/token/introspection',
+  revocation: '/token/revocation',
+  end_session: '/session/end',
+  pushed_authorization_request: '/request',
+} as const
+
+export type OidcRouteMethod = 'GET' | 'POST' | 'OPTIONS'
+
+/** Every (method, path) the provider answers; the HTTP layer mounts exactly these. */
+export const OIDC_MOUNTS: ReadonlyArray<readonly [OidcRouteMethod, string]> = [
+  ['GET', '/.well-known/openid-configuration'],
+  ['OPTIONS', '/.well-known/openid-configuration'],
+  ['GET', '/.well-known/oauth-authorization-server'],
+  ['OPTIONS', '/.well-known/oauth-authorization-server'],
+  ['GET', OIDC_ROUTES.authorization],
+  ['GET', `${OIDC_ROUTES.authorization}/:uid`],
+  ['POST', OIDC_ROUTES.token],
+  ['OPTIONS', OIDC_ROUTES.token],
+  ['GET', OIDC_ROUTES.userinfo],
+  ['POST', OIDC_ROUTES.userinfo],
+  ['OPTIONS', OIDC_ROUTES.userinfo],
+  ['GET', OIDC_ROUTES.jwks],
+  ['OPTIONS', OIDC_ROUTES.jwks],
+  ['POST', OIDC_ROUTES.introspection],
+  ['OPTIONS', OIDC_ROUTES.introspection],
+  ['POST', OIDC_ROUTES.revocation],
+  ['OPTIONS', OIDC_ROUTES.revocation],
+  ['GET', OIDC_ROUTES.end_session],
+  ['POST', `${OIDC_ROUTES.end_session}/confirm`],
+  ['GET', `${OIDC_ROUTES.end_session}/success`],
+  ['POST', OIDC_ROUTES.pushed_authorization_request],
+  ['OPTIONS', OIDC_ROUTES.pushed_authorization_request],
+]
+
+/** Client metadata Gatehouse adds to the standard set. */
+export const CLIENT_EXTRA_METADATA = {
+  /** true: the client may introspect tokens issued to other clients (a resource server). */
+  mayIntrospect: 'urn:gatehouse:may_introspect',
+} as const
+
+export interface OidcTtls {
+  accessToken: number
+  idToken: number
+  refreshToken: number
+  session: number
+  /** Defaults to 60 s. */
+  authorizationCode?: number
+  /** Defaults to 10 minutes. */
+  interaction?: number
+}
+
+/** A resource server that may receive JWT access tokens (audience = indicator unless given). */
+export interface ResourceServerEntry {
+  indicator: string
+  scopes: string[]
+  audience?: string
+  accessTokenTtl?: number
+}
+
+export interface OidcProviderOptions {
+  /** From configuration only: never derived from a request. */
+  issuer: string
+  /** Private JWKs, ES256 first (see SigningKeys.jwks). */
+  jwks: { keys: JWK[] }
+  store: { oidc: OidcArtifactsRepo; oidcClients: OidcClientsRepo }
+  /** The configured secret key; cookie signing keys are derived from it. */
+  secretKey: string
+  ttl: OidcTtls
+  /** Claim name of the Gatehouse claim object (`acctype`, later organization ids). */
+  claimNamespace: string
+  findAccount: FindAccount
+  resourceServers?: ResourceServerEntry[]
+  /** Errors oidc-provider hit while answering (it renders them itself). */
+  onServerError?: (err: unknown) => void
+}
+
+/** Keygrip keys for oidc-provider's cookies; stable per secret so every replica agrees. */
+export function deriveCookieKeys(secretKey: string): string[] {
+  return [Buffer.from(hkdfSync('sha256', secretKey, 'gatehouse', 'gatehouse cookie keys v1', 32)).toString('base64url')]
+}
+
+/** Serves the Client model from the clients repository; clients are managed there, not by the protocol. */
+function clientAdapter(repo: OidcClientsRepo): Adapter {
+  const readOnly = async () => {
+    throw new Error('clients are managed through the clients repository')
+  }
+  return {
+    async find(id) {
+      const record = await repo.get(id)
+      if (!record) return undefined
+      // The hash stands in for the secret; compareClientSecret below checks against it.
+      const secret = record.secretHash === null ? {} : { client_secret: record.secretHash }
+      return { ...record.metadata, ...secret, client_id: record.clientId } as AdapterPayload
+    },
+    upsert: readOnly,
+    findByUid: async () => undefined,
+    findByUserCode: async () => undefined,
+    consume: readOnly,
+    destroy: readOnly,
+    revokeByGrantId: async () => undefined,
+  }
+}
+
+export function createOidcProvider(options: OidcProviderOptions): Provider {
+  const { issuer, ttl, claimNamespace } = options
+  const resourceServers = new Map((options.resourceServers ?? []).map((rs) => [rs.indicator, rs]))
+
+  const accessTtl = (_ctx: KoaContextWithOIDC, token: { resourceServer?: ResourceServer }) => token.resourceServer?.accessTokenTTL ?? ttl.accessToken
+
+  const configuration: Configuration = {
+    adapter: createAdapterFactory({ repo: options.store.oidc, overrides: { Client: clientAdapter(options.store.oidcClients) } }),
+    jwks: options.jwks as Configuration['jwks'],
+    cookies: {
+      keys: deriveCookieKeys(options.secretKey),
+      names: { session: 'gh_session', interaction: 'gh_interaction', resume: 'gh_resume' },
+      long: { httpOnly: true, sameSite: 'lax' },
+      short: { httpOnly: true, sameSite: 'lax' },
+    },
+    routes: OIDC_ROUTES,
+    clientDefaults: {
+      id_token_signed_response_alg: 'ES256',
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
+    // No client_secret_jwt: secrets are stored hashed, so the server cannot compute an HMAC with them.
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    extraClientMetadata: {
+      properties: [CLIENT_EXTRA_METADATA.mayIntrospect],
+      validator(_ctx, key, value) {
+        if (key === CLIENT_EXTRA_METADATA.mayIntrospect && value !== undefined && typeof value !== 'boolean') {
+          throw new errors.InvalidClientMetadata(`${key} must be a boolean`)
+        }
+      },
+    },
+    // Authorization code only: no implicit or hybrid flows (tokens in the front channel).
+    responseTypes: ['code'],
+    scopes: ['openid', 'offline_access', 'email', 'profile', 'groups'],
+    claims: {
+      openid: ['sub', claimNamespace],
+      email: ['email', 'email_verified'],
+      profile: ['name', 'preferred_username'],
+      groups: ['groups'],
+    },
+    findAccount: options.findAccount,
+    extraTokenClaims: async (_ctx, token) => ({ [claimNamespace]: { acctype: 'accountId' in token && token.accountId ? 'user' : 'service' } }),
+    rotateRefreshToken: true,
+    pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
+    ttl: {
+      AccessToken: accessTtl,
+      ClientCredentials: accessTtl,
+      IdToken: ttl.idToken,
+      RefreshToken: ttl.refreshToken,
+      Session: ttl.session,
+      Grant: ttl.refreshToken,
+      AuthorizationCode: ttl.authorizationCode ?? 60,
+      Interaction: ttl.interaction ?? 600,
+    },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    features: {
+      devInteractions: { enabled: false },
+      introspection: {
+        enabled: true,
+        // The default lets any confidential client introspect any token.
+        allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId || client[CLIENT_EXTRA_METADATA.mayIntrospect] === true,
+      },
+      revocation: { enabled: true },
+      clientCredentials: { enabled: true },
+      rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => undefined,
+        useGrantedResource: () => true,
+        getResourceServerInfo(_ctx, indicator) {
+          const rs = resourceServers.get(indicator)
+          if (!rs) throw new errors.InvalidTarget()
+          return {
+            scope: rs.scopes.join(' '),
+            audience: rs.audience ?? rs.indicator,
+            accessTokenTTL: rs.accessTokenTtl ?? ttl.accessToken,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'ES256' } },
+          }
+        },
+      },
+    },
+    renderError,
+  }
+
+  const provider = new Provider(issuer, configuration)
+  // Koa must trust X-Forwarded-Proto for the Secure cookie flag; the HTTP mount pins that header
+  // (and Host) from the issuer, so a client cannot steer it.
+  provider.proxy = true
+  provider.Client.prototype.compareClientSecret = function (this: { clientSecret?: string }, given: string) {
+    return typeof this.clientSecret === 'string' ? verifySecret(given, this.clientSecret) : false
+  }
+  provider.on('server_error', (_ctx: unknown, err: unknown) => options.onServerError?.(err))
+  return provider
+}
