@@ -4,7 +4,7 @@
 import type { GatehouseConfig } from '../config/index.ts'
 import { envVarFor } from '../config/index.ts'
 import type { OidcMount } from '../http/index.ts'
-import { createFindAccount, createLocalAccounts, createOidcProvider, createSigningKeys, OIDC_MOUNTS } from '../identity/index.ts'
+import { createFindAccount, createInteractions, createLocalAccounts, createOidcProvider, createSigningKeys, OIDC_MOUNTS } from '../identity/index.ts'
 import type { Core } from './core.ts'
 import type { Logger } from './logger.ts'
 import { resolveSecretKey } from './secret-key.ts'
@@ -64,5 +64,11 @@ export async function startIdentity(core: Core, logger: Logger): Promise<Started
         '',
       ].join('\n')
 
-  return { mount: { handler: provider.callback(), issuer: config.issuer, routes: OIDC_MOUNTS }, banner, notice }
+  const interactions = createInteractions({
+    provider,
+    localAccounts,
+    onError: (err) => logger.error({ err }, 'sign-in interaction failed'),
+  })
+
+  return { mount: { handler: provider.callback(), issuer: config.issuer, routes: OIDC_MOUNTS, interactions }, banner, notice }
 }

@@ -1,4 +1,4 @@
-// Identity: the OpenID Connect provider — factory, store adapter, signing keys, secrets, accounts and claims, local accounts.
+// Identity: the OpenID Connect provider — factory, store adapter, signing keys, secrets, accounts and claims, local accounts, sign-in interactions.
 // May import: src/lib, src/config, src/store (types and error codes), src/authz; never Fastify or SQL drivers.
 export { createAdapterFactory, type AdapterOptions } from './adapter.ts'
 export { createKeyCipher, KeyCipherErrorCodes, type KeyCipher } from './key-cipher.ts'
@@ -18,3 +18,4 @@ export {
   type OidcProviderOptions, type OidcRouteMethod, type OidcTtls, type ResourceServerEntry,
 } from './provider.ts'
 export { createFindAccount, localSubject, type AccountFinderOptions, type AccountType, type ClaimExtender } from './accounts.ts'
+export { createInteractions, type InteractionOptions, type InteractionOutcome, type Interactions } from './login/interaction.ts'

@@ -55,6 +55,8 @@ export const OIDC_MOUNTS: ReadonlyArray<readonly [OidcRouteMethod, string]> = [
 export const CLIENT_EXTRA_METADATA = {
   /** true: the client may introspect tokens issued to other clients (a resource server). */
   mayIntrospect: 'urn:gatehouse:may_introspect',
+  /** true: the client is operated with Gatehouse; consent is implied and refresh tokens need no offline_access. */
+  firstParty: 'urn:gatehouse:first_party',
 } as const
 
 export interface OidcTtls {
@@ -145,9 +147,9 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
     // No client_secret_jwt: secrets are stored hashed, so the server cannot compute an HMAC with them.
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
     extraClientMetadata: {
-      properties: [CLIENT_EXTRA_METADATA.mayIntrospect],
+      properties: [CLIENT_EXTRA_METADATA.mayIntrospect, CLIENT_EXTRA_METADATA.firstParty],
       validator(_ctx, key, value) {
-        if (key === CLIENT_EXTRA_METADATA.mayIntrospect && value !== undefined && typeof value !== 'boolean') {
+        if (value !== undefined && typeof value !== 'boolean') {
           throw new errors.InvalidClientMetadata(`${key} must be a boolean`)
         }
       },
@@ -164,6 +166,10 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
     findAccount: options.findAccount,
     extraTokenClaims: async (_ctx, token) => ({ [claimNamespace]: { acctype: 'accountId' in token && token.accountId ? 'user' : 'service' } }),
     rotateRefreshToken: true,
+    // OIDC drops offline_access unless consent was prompted for; first-party clients skip consent,
+    // so the refresh_token grant on the client is what decides for them.
+    issueRefreshToken: (_ctx, client, code) =>
+      client.grantTypeAllowed('refresh_token') && (client[CLIENT_EXTRA_METADATA.firstParty] === true || code.scopes.has('offline_access')),
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
     ttl: {
       AccessToken: accessTtl,

@@ -4,6 +4,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { InteractionOutcome, Interactions } from '../../identity/index.ts'
 
 export interface OidcMount {
   /** Node handler of the provider (`provider.callback()`). */
@@ -11,6 +12,39 @@ export interface OidcMount {
   /** The configured issuer URL (an origin). */
   issuer: string
   routes: ReadonlyArray<readonly ['GET' | 'POST' | 'OPTIONS', string]>
+  /** The sign-in pages under /interaction/:uid. */
+  interactions?: Interactions
+}
+
+/** Sign-in forms are a few short fields; anything bigger is not a browser submitting them. */
+const FORM_BODY_LIMIT = 16 * 1024
+
+function sendOutcome(reply: FastifyReply, outcome: InteractionOutcome): FastifyReply {
+  // Pages carry a per-interaction form; nothing here may be cached or framed.
+  reply.header('cache-control', 'no-store')
+  if (outcome.kind === 'redirect') return reply.redirect(outcome.location, 303)
+  reply.header('x-frame-options', 'DENY')
+  reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
+  for (const [name, value] of Object.entries(outcome.headers ?? {})) reply.header(name, value)
+  return reply.code(outcome.status).type('text/html; charset=utf-8').send(outcome.html)
+}
+
+function interactionRoutes(app: FastifyInstance, interactions: Interactions): void {
+  void app.register(async (scope) => {
+    scope.removeAllContentTypeParsers()
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT }, (_request, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(body as string)))
+    })
+    type Req = FastifyRequest<{ Params: { uid: string } }>
+    const form = (request: Req) => (request.body ?? {}) as Record<string, unknown>
+    const config = { public: true }
+    scope.get('/interaction/:uid', { config }, async (request: Req, reply) =>
+      sendOutcome(reply, await interactions.show(request.raw, reply.raw, request.params.uid)))
+    scope.post('/interaction/:uid/login', { config }, async (request: Req, reply) =>
+      sendOutcome(reply, await interactions.login(request.raw, reply.raw, request.params.uid, form(request))))
+    scope.post('/interaction/:uid/consent', { config }, async (request: Req, reply) =>
+      sendOutcome(reply, await interactions.consent(request.raw, reply.raw, request.params.uid, form(request))))
+  })
 }
 
 export function oidcRoutes(app: FastifyInstance, mount: OidcMount): void {
@@ -34,4 +68,5 @@ export function oidcRoutes(app: FastifyInstance, mount: OidcMount): void {
       scope.route({ method, url, config: { public: true }, handler: forward })
     }
   })
+  if (mount.interactions) interactionRoutes(app, mount.interactions)
 }

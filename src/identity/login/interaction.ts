@@ -1,0 +1,167 @@
+// Decides what the browser sees during a sign-in interaction: the local login form, its
+// outcome, and consent. Forgery protection comes from oidc-provider: the interaction is found
+// through its HttpOnly SameSite=Lax cookie scoped to /interaction/<uid>, and the uid in the URL
+// must name that same interaction, so a form posted from another site finds nothing.
+
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type Provider from 'oidc-provider'
+import { errors } from 'oidc-provider'
+import { AppError } from '../../lib/index.ts'
+import { localSubject } from '../accounts.ts'
+import { LocalAccountErrorCodes, type LocalAccounts } from '../local-accounts.ts'
+import { CLIENT_EXTRA_METADATA } from '../provider.ts'
+import { consentPage, expiredPage, failurePage, loginPage, type LoginFormState } from './pages.ts'
+
+export type InteractionOutcome =
+  | { kind: 'page'; status: number; html: string; headers?: Record<string, string> }
+  | { kind: 'redirect'; location: string }
+
+export interface Interactions {
+  /** GET /interaction/:uid */
+  show(req: IncomingMessage, res: ServerResponse, uid: string): Promise<InteractionOutcome>
+  /** POST /interaction/:uid/login with the urlencoded form. */
+  login(req: IncomingMessage, res: ServerResponse, uid: string, form: Record<string, unknown>): Promise<InteractionOutcome>
+  /** POST /interaction/:uid/consent with the urlencoded form (`decision=allow|deny`). */
+  consent(req: IncomingMessage, res: ServerResponse, uid: string, form: Record<string, unknown>): Promise<InteractionOutcome>
+}
+
+export interface InteractionOptions {
+  provider: Provider
+  localAccounts: LocalAccounts
+  /** Unexpected failures (store down, provider bugs): logged, never shown. */
+  onError?: (err: unknown) => void
+}
+
+type Details = Awaited<ReturnType<Provider['interactionDetails']>>
+
+const page = (status: number, html: string, headers?: Record<string, string>): InteractionOutcome => ({ kind: 'page', status, html, headers })
+
+const str = (value: unknown): string => (typeof value === 'string' ? value : '')
+
+/** What the user can act on for each refusal of the local accounts. */
+function loginFailure(err: AppError): { status: number; message: string; headers?: Record<string, string> } | undefined {
+  switch (err.code) {
+    case LocalAccountErrorCodes.invalidCredentials:
+      return { status: 401, message: 'Wrong username or password.' }
+    case LocalAccountErrorCodes.rateLimited: {
+      const retry = (err.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds
+      return {
+        status: 429,
+        message: 'Too many sign-in attempts. Wait a while, then try again.',
+        headers: retry === undefined ? undefined : { 'retry-after': String(retry) },
+      }
+    }
+    case LocalAccountErrorCodes.accountDisabled:
+      return { status: 403, message: 'This account is disabled.' }
+    case LocalAccountErrorCodes.localLoginDisabled:
+      return { status: 403, message: 'Password sign-in is turned off on this server.' }
+    default:
+      return undefined
+  }
+}
+
+export function createInteractions(options: InteractionOptions): Interactions {
+  const { provider, localAccounts } = options
+
+  /** The interaction named by both the cookie and the URL, or undefined when gone or mismatched. */
+  async function details(req: IncomingMessage, res: ServerResponse, uid: string): Promise<Details | undefined> {
+    try {
+      const found = await provider.interactionDetails(req, res)
+      return found.uid === uid ? found : undefined
+    } catch (err) {
+      if (err instanceof errors.SessionNotFound) return undefined
+      throw err
+    }
+  }
+
+  const guarded = (fn: (req: IncomingMessage, res: ServerResponse, uid: string, form: Record<string, unknown>) => Promise<InteractionOutcome>) =>
+    async (req: IncomingMessage, res: ServerResponse, uid: string, form: Record<string, unknown> = {}): Promise<InteractionOutcome> => {
+      try {
+        return await fn(req, res, uid, form)
+      } catch (err) {
+        if (err instanceof errors.SessionNotFound) return page(400, expiredPage())
+        options.onError?.(err)
+        return page(500, failurePage())
+      }
+    }
+
+  async function clientName(clientId: unknown): Promise<{ name: string; firstParty: boolean }> {
+    const client = typeof clientId === 'string' ? await provider.Client.find(clientId) : undefined
+    return {
+      name: str(client?.clientName) || str(clientId),
+      firstParty: client?.[CLIENT_EXTRA_METADATA.firstParty] === true,
+    }
+  }
+
+  /** Grants what the authorization request asked for and is still missing. */
+  async function grantRequested(interaction: Details): Promise<string> {
+    const accountId = interaction.session?.accountId
+    const clientId = str(interaction.params.client_id)
+    const grant = interaction.grantId ? await provider.Grant.find(interaction.grantId) : new provider.Grant({ accountId, clientId })
+    if (!grant) throw new errors.SessionNotFound('grant not found')
+    const wanted = interaction.prompt.details as {
+      missingOIDCScope?: string[]
+      missingOIDCClaims?: string[]
+      missingResourceScopes?: Record<string, string[]>
+    }
+    if (wanted.missingOIDCScope) grant.addOIDCScope(wanted.missingOIDCScope.join(' '))
+    if (wanted.missingOIDCClaims) grant.addOIDCClaims(wanted.missingOIDCClaims)
+    for (const [indicator, scopes] of Object.entries(wanted.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '))
+    return grant.save()
+  }
+
+  const finish = async (req: IncomingMessage, res: ServerResponse, result: Parameters<Provider['interactionResult']>[2]): Promise<InteractionOutcome> =>
+    ({ kind: 'redirect', location: await provider.interactionResult(req, res, result) })
+
+  const loginState = (interaction: Details, uid: string, client: string, extra: Partial<LoginFormState> = {}): LoginFormState => ({
+    uid,
+    client,
+    username: str(interaction.params.login_hint),
+    ...extra,
+  })
+
+  return {
+    show: guarded(async (req, res, uid) => {
+      const interaction = await details(req, res, uid)
+      if (!interaction) return page(400, expiredPage())
+      const client = await clientName(interaction.params.client_id)
+      if (interaction.prompt.name === 'login') return page(200, loginPage(loginState(interaction, uid, client.name)))
+      if (interaction.prompt.name === 'consent') {
+        if (client.firstParty) return finish(req, res, { consent: { grantId: await grantRequested(interaction) } })
+        const scopes = (interaction.prompt.details as { missingOIDCScope?: string[] }).missingOIDCScope ?? []
+        return page(200, consentPage({ uid, client: client.name, scopes }))
+      }
+      return finish(req, res, { error: 'access_denied', error_description: 'unsupported interaction' })
+    }),
+
+    login: guarded(async (req, res, uid, form) => {
+      const interaction = await details(req, res, uid)
+      if (!interaction) return page(400, expiredPage())
+      if (interaction.prompt.name !== 'login') return { kind: 'redirect', location: `/interaction/${encodeURIComponent(uid)}` }
+      const username = str(form.username).trim()
+      const password = str(form.password)
+      const client = await clientName(interaction.params.client_id)
+      if (username === '' || password === '') {
+        return page(400, loginPage(loginState(interaction, uid, client.name, { username, error: 'Enter your username and password.' })))
+      }
+      try {
+        const account = await localAccounts.verify(username, password)
+        return await finish(req, res, { login: { accountId: localSubject(account.username), amr: ['pwd'] } })
+      } catch (err) {
+        const failure = err instanceof AppError ? loginFailure(err) : undefined
+        if (!failure) throw err
+        return page(failure.status, loginPage(loginState(interaction, uid, client.name, { username, error: failure.message })), failure.headers)
+      }
+    }),
+
+    consent: guarded(async (req, res, uid, form) => {
+      const interaction = await details(req, res, uid)
+      if (!interaction) return page(400, expiredPage())
+      if (interaction.prompt.name !== 'consent') return { kind: 'redirect', location: `/interaction/${encodeURIComponent(uid)}` }
+      if (form.decision !== 'allow') {
+        return finish(req, res, { error: 'access_denied', error_description: 'the user declined' })
+      }
+      return finish(req, res, { consent: { grantId: await grantRequested(interaction) } })
+    }),
+  }
+}
