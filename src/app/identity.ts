@@ -4,9 +4,10 @@
 import type { GatehouseConfig } from '../config/index.ts'
 import { envVarFor } from '../config/index.ts'
 import type { OidcMount } from '../http/index.ts'
-import { createFindAccount, createInteractions, createLocalAccounts, createOidcProvider, createSigningKeys, OIDC_MOUNTS } from '../identity/index.ts'
+import { createFindAccount, createInteractions, createLocalAccounts, createOidcProvider, createSigningKeys, OIDC_MOUNTS, startMtlsListener, type MtlsListener } from '../identity/index.ts'
 import type { Core } from './core.ts'
 import type { Logger } from './logger.ts'
+import { loadMtlsFiles, mtlsBaseUrl } from './mtls.ts'
 import { resolveSecretKey } from './secret-key.ts'
 
 export interface StartedIdentity {
@@ -15,6 +16,8 @@ export interface StartedIdentity {
   banner: string[]
   /** Shown once on stderr: the generated bootstrap password, when one was made. */
   notice?: string
+  /** Starts the mutual-TLS listener for service clients, when mtlsPort is set. */
+  startMtls?: () => Promise<MtlsListener>
 }
 
 export async function startIdentity(core: Core, logger: Logger): Promise<StartedIdentity> {
@@ -24,6 +27,7 @@ export async function startIdentity(core: Core, logger: Logger): Promise<Started
   const keys = createSigningKeys({ repo: core.store.signingKeys, secret: secret.value, maxTokenLifetimeSeconds: maxTokenLifetime })
   await keys.ensureKeys()
 
+  const mtlsFiles = loadMtlsFiles(config)
   const localAccounts = createLocalAccounts({ repo: core.store.localAccounts, enabled: config.localLogin })
   const admin = config.localLogin
     ? await localAccounts.bootstrapAdmin({
@@ -46,6 +50,7 @@ export async function startIdentity(core: Core, logger: Logger): Promise<Started
     claimNamespace: config.claimNamespace,
     findAccount: createFindAccount({ localAccounts: core.store.localAccounts, claimNamespace: config.claimNamespace }),
     onServerError: (err) => logger.error({ err }, 'OpenID Connect provider error'),
+    mtls: mtlsFiles && { baseUrl: mtlsBaseUrl(config), clientCaConfigured: mtlsFiles.clientCa !== undefined },
   })
 
   const banner = [
@@ -70,5 +75,9 @@ export async function startIdentity(core: Core, logger: Logger): Promise<Started
     onError: (err) => logger.error({ err }, 'sign-in interaction failed'),
   })
 
-  return { mount: { handler: provider.callback(), issuer: config.issuer, routes: OIDC_MOUNTS, interactions }, banner, notice }
+  const startMtls = mtlsFiles && (() =>
+    startMtlsListener({ handler: provider.callback(), issuer: config.issuer, ...mtlsFiles, host: config.host, port: config.mtlsPort }))
+  if (mtlsFiles) banner.push(`  mTLS clients:   ${mtlsBaseUrl(config)} (token, introspection, revocation)`)
+
+  return { mount: { handler: provider.callback(), issuer: config.issuer, routes: OIDC_MOUNTS, interactions }, banner, notice, startMtls }
 }

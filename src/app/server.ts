@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net'
 import { assertSafeToListen, envVarFor, isLoopbackHost, redactConfig, type GatehouseConfig } from '../config/index.ts'
 import { buildHttpServer, type HttpServer } from '../http/index.ts'
+import type { MtlsListener } from '../identity/index.ts'
 import { AppError } from '../lib/index.ts'
 import { openCore } from './core.ts'
 import { startIdentity, type StartedIdentity } from './identity.ts'
@@ -28,6 +29,7 @@ export async function startServer(config: GatehouseConfig, options: StartServerO
   let draining = false
   let http: HttpServer
   let identity: StartedIdentity
+  let mtls: MtlsListener | undefined
   try {
     identity = await startIdentity(core, logger)
     http = buildHttpServer({ config, authz: core.authz, store: core.store, logger, ready: () => !draining, oidc: identity.mount })
@@ -35,6 +37,13 @@ export async function startServer(config: GatehouseConfig, options: StartServerO
   } catch (err) {
     await core.close().catch(() => {})
     throw listenError(err, config)
+  }
+  try {
+    mtls = await identity.startMtls?.()
+  } catch (err) {
+    await http.close().catch(() => {})
+    await core.close().catch(() => {})
+    throw listenError(err, config, 'mtlsPort')
   }
 
   const address = http.server.address() as AddressInfo
@@ -59,7 +68,7 @@ export async function startServer(config: GatehouseConfig, options: StartServerO
     close: () => {
       closing ??= (async () => {
         draining = true
-        await closeBounded(http, config.shutdownTimeoutMs, logger)
+        await Promise.all([closeBounded(http, config.shutdownTimeoutMs, logger), mtls?.close()])
         await core.close()
       })()
       return closing
@@ -93,10 +102,10 @@ async function closeBounded(http: HttpServer, timeoutMs: number, logger: Logger)
   }
 }
 
-function listenError(err: unknown, config: GatehouseConfig): unknown {
+function listenError(err: unknown, config: GatehouseConfig, portKey: 'port' | 'mtlsPort' = 'port'): unknown {
   const code = (err as NodeJS.ErrnoException | null)?.code
-  if (code === 'EADDRINUSE') return new AppError('listen_failed', `cannot listen on ${config.host}:${config.port}: address already in use (${envVarFor('port')})`, { status: 500, cause: err })
+  if (code === 'EADDRINUSE') return new AppError('listen_failed', `cannot listen on ${config.host}:${config[portKey]}: address already in use (${envVarFor(portKey)})`, { status: 500, cause: err })
   if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new AppError('listen_failed', `cannot listen on ${config.host}: no such local address (${envVarFor('host')})`, { status: 500, cause: err })
-  if (code === 'EACCES') return new AppError('listen_failed', `cannot listen on ${config.host}:${config.port}: permission denied (${envVarFor('port')})`, { status: 500, cause: err })
+  if (code === 'EACCES') return new AppError('listen_failed', `cannot listen on ${config.host}:${config[portKey]}: permission denied (${envVarFor(portKey)})`, { status: 500, cause: err })
   return err
 }

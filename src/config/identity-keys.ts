@@ -82,4 +82,32 @@ export const identityKeys = {
     description: 'Password for the bootstrap admin when it is created. Unset: a random one is generated and printed once on stderr.',
     secret: true,
   } satisfies KeySpec<string>,
+  mtlsPort: {
+    kind: 'integer',
+    schema: z.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be between 0 and 65535').max(65535, 'must be between 0 and 65535'),
+    default: 0,
+    description: 'TCP port of the mutual-TLS listener for service clients (RFC 8705: `tls_client_auth`, `self_signed_tls_client_auth`, certificate-bound tokens); it serves the token, introspection and revocation endpoints only. 0 turns it off. Needs mtlsCert and mtlsKey.',
+    secret: false,
+  } satisfies KeySpec<number>,
+  mtlsCert: {
+    kind: 'string',
+    schema: z.string(),
+    default: '',
+    description: 'Path of the PEM server certificate (chain) of the mutual-TLS listener.',
+    secret: false,
+  } satisfies KeySpec<string>,
+  mtlsKey: {
+    kind: 'string',
+    schema: z.string(),
+    default: '',
+    description: 'Path of the PEM private key of the mutual-TLS listener.',
+    secret: false,
+  } satisfies KeySpec<string>,
+  mtlsClientCa: {
+    kind: 'string',
+    schema: z.string(),
+    default: '',
+    description: 'Path of the PEM CA bundle that `tls_client_auth` client certificates must chain to. Unset: `tls_client_auth` is refused (self-signed clients are checked against their registered JWKS and need no CA).',
+    secret: false,
+  } satisfies KeySpec<string>,
 }

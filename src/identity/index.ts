@@ -1,4 +1,4 @@
-// Identity: the OpenID Connect provider — factory, store adapter, signing keys, secrets, accounts and claims, local accounts, sign-in interactions.
+// Identity: the OpenID Connect provider — factory, store adapter, signing keys, secrets, accounts and claims, local accounts, sign-in interactions, the mTLS listener for service clients.
 // May import: src/lib, src/config, src/store (types and error codes), src/authz; never Fastify or SQL drivers.
 export { createAdapterFactory, type AdapterOptions } from './adapter.ts'
 export { createKeyCipher, KeyCipherErrorCodes, type KeyCipher } from './key-cipher.ts'
@@ -19,3 +19,5 @@ export {
 } from './provider.ts'
 export { createFindAccount, localSubject, type AccountFinderOptions, type AccountType, type ClaimExtender } from './accounts.ts'
 export { createInteractions, type InteractionOptions, type InteractionOutcome, type Interactions } from './login/interaction.ts'
+export { certificateMatches, dnEquals, MTLS_AUTH_METHODS, MTLS_ENDPOINTS, subjectToRfc4514, type MtlsFeatureOptions } from './mtls.ts'
+export { startMtlsListener, type MtlsListener, type MtlsListenerOptions } from './mtls-listener.ts'

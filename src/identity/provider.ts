@@ -8,6 +8,7 @@ import Provider, { errors, type Adapter, type AdapterPayload, type Configuration
 import type { JWK } from 'jose'
 import type { OidcArtifactsRepo, OidcClientsRepo } from '../store/index.ts'
 import { createAdapterFactory } from './adapter.ts'
+import { MTLS_AUTH_METHODS, mtlsEndpointAliases, mtlsFeature } from './mtls.ts'
 import { logoutSource, postLogoutSuccessSource, renderError } from './pages.ts'
 import { verifySecret } from './secrets.ts'
 
@@ -93,6 +94,8 @@ export interface OidcProviderOptions {
   resourceServers?: ResourceServerEntry[]
   /** Errors oidc-provider hit while answering (it renders them itself). */
   onServerError?: (err: unknown) => void
+  /** RFC 8705 client certificates, answered on a dedicated TLS listener reachable at `baseUrl`. */
+  mtls?: { baseUrl: string; clientCaConfigured: boolean }
 }
 
 /** Keygrip keys for oidc-provider's cookies; stable per secret so every replica agrees. */
@@ -145,7 +148,8 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
       token_endpoint_auth_method: 'client_secret_basic',
     },
     // No client_secret_jwt: secrets are stored hashed, so the server cannot compute an HMAC with them.
-    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none', ...(options.mtls ? MTLS_AUTH_METHODS : [])],
+    ...(options.mtls ? { discovery: { mtls_endpoint_aliases: mtlsEndpointAliases(options.mtls.baseUrl) } } : {}),
     extraClientMetadata: {
       properties: [CLIENT_EXTRA_METADATA.mayIntrospect, CLIENT_EXTRA_METADATA.firstParty],
       validator(_ctx, key, value) {
@@ -191,6 +195,7 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
       },
       revocation: { enabled: true },
       clientCredentials: { enabled: true },
+      ...(options.mtls ? { mTLS: mtlsFeature({ clientCaConfigured: options.mtls.clientCaConfigured }) } : {}),
       rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
       resourceIndicators: {
         enabled: true,
