@@ -4,7 +4,7 @@
 import type { GatehouseConfig } from '../config/index.ts'
 import { envVarFor } from '../config/index.ts'
 import type { OidcMount } from '../http/index.ts'
-import { createFindAccount, createInteractions, createLocalAccounts, createOidcProvider, createSigningKeys, OIDC_MOUNTS, startMtlsListener, type MtlsListener } from '../identity/index.ts'
+import { createFederation, createFindAccount, createInteractions, resolveUpstreams, createLocalAccounts, createOidcProvider, createSigningKeys, OIDC_MOUNTS, startMtlsListener, type MtlsListener } from '../identity/index.ts'
 import type { Core } from './core.ts'
 import type { Logger } from './logger.ts'
 import { loadMtlsFiles, mtlsBaseUrl } from './mtls.ts'
@@ -36,6 +36,17 @@ export async function startIdentity(core: Core, logger: Logger): Promise<Started
       })
     : undefined
 
+  const federation = config.upstreams.length === 0
+    ? undefined
+    : createFederation({
+        issuer: config.issuer,
+        providers: resolveUpstreams(config.upstreams),
+        oidc: core.store.oidc,
+        userRecords: core.store.userRecords,
+        accountTtlSeconds: maxTokenLifetime,
+        onError: (err) => logger.warn({ err }, 'upstream sign-in failed'),
+      })
+
   const provider = createOidcProvider({
     issuer: config.issuer,
     jwks: await keys.jwks(),
@@ -48,7 +59,11 @@ export async function startIdentity(core: Core, logger: Logger): Promise<Started
       session: config.sessionTtlSeconds,
     },
     claimNamespace: config.claimNamespace,
-    findAccount: createFindAccount({ localAccounts: core.store.localAccounts, claimNamespace: config.claimNamespace }),
+    findAccount: createFindAccount({
+      localAccounts: core.store.localAccounts,
+      claimNamespace: config.claimNamespace,
+      upstreamAccount: federation && ((subject) => federation.account(subject)),
+    }),
     onServerError: (err) => logger.error({ err }, 'OpenID Connect provider error'),
     mtls: mtlsFiles && { baseUrl: mtlsBaseUrl(config), clientCaConfigured: mtlsFiles.clientCa !== undefined },
   })
@@ -59,6 +74,7 @@ export async function startIdentity(core: Core, logger: Logger): Promise<Started
   ]
   if (secret.origin === 'generated') banner.push(`  secret key:     generated into ${secret.path} (keep it with the database; or set ${envVarFor('secretKey')})`)
   if (secret.origin === 'ephemeral') banner.push('  secret key:     temporary (in-memory database)')
+  if (federation) banner.push(`  upstreams:      ${federation.providers.map((p) => p.id).join(', ')} (redirect URI ${config.issuer}/login/callback)`)
   if (admin?.created) banner.push(`  local admin:    "${admin.username}" created`)
 
   const notice = admin?.generatedPassword === undefined
@@ -72,6 +88,7 @@ export async function startIdentity(core: Core, logger: Logger): Promise<Started
   const interactions = createInteractions({
     provider,
     localAccounts,
+    federation,
     onError: (err) => logger.error({ err }, 'sign-in interaction failed'),
   })
 

@@ -111,3 +111,58 @@ export const identityKeys = {
     secret: false,
   } satisfies KeySpec<string>,
 }
+
+export const UPSTREAM_KINDS = ['oidc', 'google', 'microsoft'] as const
+
+const upstreamSchema = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'id must be lower-case letters, digits, - or _'),
+  kind: z.enum(UPSTREAM_KINDS),
+  /** Display name on the login page; defaults to the id. */
+  name: z.string().min(1).max(100).optional(),
+  /** Required for kind oidc; google and microsoft have defaults. */
+  issuer: z.string().url('issuer must be a URL').optional(),
+  clientId: z.string().min(1, 'clientId must not be empty'),
+  clientSecret: z.string().min(1, 'clientSecret must not be empty'),
+  scopes: z.array(z.string().min(1)).default(['openid', 'email', 'profile']),
+  groupsClaim: z.string().min(1).default('groups'),
+  /** Email domains routed to this provider (lower case). */
+  domains: z.array(z.string().min(1).transform((d) => d.toLowerCase())).default([]),
+  /** microsoft: Entra tenant ids allowed to sign in (the `tid` claim). */
+  tenants: z.array(z.string().min(1)).default([]),
+}).superRefine((up, ctx) => {
+  if (up.kind === 'oidc' && up.issuer === undefined) ctx.addIssue({ code: 'custom', message: `upstream ${up.id}: kind oidc needs an issuer` })
+  if (up.issuer !== undefined) {
+    const url = new URL(up.issuer)
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+      ctx.addIssue({ code: 'custom', message: `upstream ${up.id}: issuer must use https unless the host is a loopback address` })
+    }
+  }
+  if (up.kind === 'microsoft' && up.tenants.length === 0) {
+    ctx.addIssue({ code: 'custom', message: `upstream ${up.id}: kind microsoft needs a tenants allow-list (Entra tenant ids)` })
+  }
+})
+
+export type UpstreamConfig = z.output<typeof upstreamSchema>
+
+export const upstreamKeys = {
+  upstreams: {
+    kind: 'json',
+    schema: z.array(upstreamSchema).superRefine((list, ctx) => {
+      const ids = new Set<string>()
+      const domains = new Map<string, string>()
+      for (const up of list) {
+        if (ids.has(up.id)) ctx.addIssue({ code: 'custom', message: `upstream id ${up.id} is used twice` })
+        ids.add(up.id)
+        for (const d of up.domains) {
+          const other = domains.get(d)
+          if (other !== undefined) ctx.addIssue({ code: 'custom', message: `domain ${d} is routed to both ${other} and ${up.id}` })
+          domains.set(d, up.id)
+        }
+      }
+    }) as z.ZodType<UpstreamConfig[]>,
+    default: [],
+    description: 'Upstream identity providers (a YAML list, or JSON in the env var): `{ id, kind: oidc|google|microsoft, name?, issuer?, clientId, clientSecret, scopes?, groupsClaim?, domains?, tenants? }`. google and microsoft fill in their issuer; microsoft needs `tenants`. A login email whose domain is in `domains` goes to that provider. Register `<issuer>/login/callback` as the redirect URI upstream.',
+    secret: true,
+    redact: (value: UpstreamConfig[]) => value.map((up) => ({ ...up, clientSecret: '[redacted]' })),
+  } satisfies KeySpec<UpstreamConfig[]>,
+}

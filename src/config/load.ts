@@ -181,6 +181,12 @@ export function parseText(kind: KeyKind, raw: string): TextResult {
       if (['false', '0', 'no', 'off'].includes(lower)) return { ok: true, value: false }
       return { ok: false, problem: 'must be true or false' }
     }
+    case 'json':
+      try {
+        return { ok: true, value: JSON.parse(text) as unknown }
+      } catch {
+        return { ok: false, problem: 'must be JSON' }
+      }
     case 'list':
       return { ok: true, value: text.split(',').map((s) => s.trim()).filter((s) => s !== '') }
     case 'string':

@@ -1,8 +1,8 @@
 import { z } from 'zod'
-import { identityKeys } from './identity-keys.ts'
+import { identityKeys, upstreamKeys } from './identity-keys.ts'
 
 /** How a key's value is written in the environment (and how the docs describe it). */
-export type KeyKind = 'string' | 'integer' | 'boolean' | 'list' | 'enum'
+export type KeyKind = 'string' | 'integer' | 'boolean' | 'list' | 'enum' | 'json'
 
 export interface KeySpec<T> {
   kind: KeyKind
@@ -147,6 +147,7 @@ export const configKeys = {
     secret: false,
   }),
   ...identityKeys,
+  ...upstreamKeys,
 } as const
 
 export type ConfigKeys = typeof configKeys

@@ -1,9 +1,11 @@
 // Accounts as oidc-provider sees them. Subjects of local accounts are `local:<username>`;
-// federated subjects arrive with upstream login. The claim object under the configured
+// federated subjects are `ext:<base64url(sha256(issuer + "\n" + sub))>`, served from the
+// snapshot taken at sign-in. The claim object under the configured
 // namespace carries the account type, and is where tenancy adds organization ids.
 
 import type { Account, FindAccount } from 'oidc-provider'
 import type { LocalAccountsRepo } from '../store/index.ts'
+import { EXTERNAL_SUBJECT_PREFIX, type UpstreamAccount } from './upstream/federation.ts'
 
 export type AccountType = 'user' | 'service' | 'system'
 
@@ -20,25 +22,48 @@ export interface AccountFinderOptions {
   localAccounts: LocalAccountsRepo
   claimNamespace: string
   extenders?: ClaimExtender[]
+  /** Snapshot of an upstream user taken at sign-in (`ext:` subjects). */
+  upstreamAccount?: (subject: string) => Promise<UpstreamAccount | undefined>
 }
 
 export function createFindAccount(options: AccountFinderOptions): FindAccount {
   const { localAccounts, claimNamespace, extenders = [] } = options
+  const namespaced = async (sub: string, type: AccountType) => {
+    const extra: Record<string, unknown> = {}
+    for (const extend of extenders) Object.assign(extra, await extend(sub, type))
+    return { ...extra, acctype: type }
+  }
   return async (_ctx, sub): Promise<Account | undefined> => {
+    if (sub.startsWith(EXTERNAL_SUBJECT_PREFIX)) {
+      const account = await options.upstreamAccount?.(sub)
+      if (!account) return undefined
+      return {
+        accountId: sub,
+        async claims() {
+          return {
+            sub,
+            email: account.email,
+            email_verified: account.emailVerified,
+            name: account.name,
+            preferred_username: account.preferredUsername,
+            groups: account.groups,
+            [claimNamespace]: await namespaced(sub, 'user'),
+          }
+        },
+      }
+    }
     if (!sub.startsWith(LOCAL_SUBJECT_PREFIX)) return undefined
     const record = await localAccounts.get(sub.slice(LOCAL_SUBJECT_PREFIX.length))
     if (!record || record.disabled) return undefined
     return {
       accountId: sub,
       async claims() {
-        const extra: Record<string, unknown> = {}
-        for (const extend of extenders) Object.assign(extra, await extend(sub, 'user'))
         return {
           sub,
           name: record.username,
           preferred_username: record.username,
           groups: [],
-          [claimNamespace]: { ...extra, acctype: 'user' satisfies AccountType },
+          [claimNamespace]: await namespaced(sub, 'user'),
         }
       },
     }

@@ -1,4 +1,4 @@
-// Identity: the OpenID Connect provider — factory, store adapter, signing keys, secrets, accounts and claims, local accounts, sign-in interactions, the mTLS listener for service clients.
+// Identity: the OpenID Connect provider — factory, store adapter, signing keys, secrets, accounts and claims, local accounts, sign-in interactions, upstream federation, the mTLS listener for service clients.
 // May import: src/lib, src/config, src/store (types and error codes), src/authz; never Fastify or SQL drivers.
 export { createAdapterFactory, type AdapterOptions } from './adapter.ts'
 export { createKeyCipher, KeyCipherErrorCodes, type KeyCipher } from './key-cipher.ts'
@@ -18,6 +18,11 @@ export {
   type OidcProviderOptions, type OidcRouteMethod, type OidcTtls, type ResourceServerEntry,
 } from './provider.ts'
 export { createFindAccount, localSubject, type AccountFinderOptions, type AccountType, type ClaimExtender } from './accounts.ts'
-export { createInteractions, type InteractionOptions, type InteractionOutcome, type Interactions } from './login/interaction.ts'
+export { createInteractions, LOGIN_CALLBACK_PATH, type InteractionOptions, type InteractionOutcome, type Interactions } from './login/interaction.ts'
 export { certificateMatches, dnEquals, MTLS_AUTH_METHODS, MTLS_ENDPOINTS, subjectToRfc4514, type MtlsFeatureOptions } from './mtls.ts'
 export { startMtlsListener, type MtlsListener, type MtlsListenerOptions } from './mtls-listener.ts'
+export {
+  createFederation, EXTERNAL_SUBJECT_PREFIX, externalSubject, UPSTREAM_CALLBACK_PATH, UPSTREAM_MODELS,
+  type CallbackResult, type Federation, type FederationOptions, type UpstreamAccount,
+} from './upstream/federation.ts'
+export { emailDomain, providerForEmail, resolveUpstreams, type UpstreamProvider } from './upstream/providers.ts'

@@ -29,7 +29,7 @@ function sendOutcome(reply: FastifyReply, outcome: InteractionOutcome): FastifyR
   return reply.code(outcome.status).type('text/html; charset=utf-8').send(outcome.html)
 }
 
-function interactionRoutes(app: FastifyInstance, interactions: Interactions): void {
+function interactionRoutes(app: FastifyInstance, interactions: Interactions, issuer: string): void {
   void app.register(async (scope) => {
     scope.removeAllContentTypeParsers()
     scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT }, (_request, body, done) => {
@@ -44,6 +44,13 @@ function interactionRoutes(app: FastifyInstance, interactions: Interactions): vo
       sendOutcome(reply, await interactions.login(request.raw, reply.raw, request.params.uid, form(request))))
     scope.post('/interaction/:uid/consent', { config }, async (request: Req, reply) =>
       sendOutcome(reply, await interactions.consent(request.raw, reply.raw, request.params.uid, form(request))))
+    scope.post('/interaction/:uid/upstream', { config }, async (request: Req, reply) =>
+      sendOutcome(reply, await interactions.upstream(request.raw, reply.raw, request.params.uid, form(request))))
+    scope.get('/interaction/:uid/upstream/finish', { config }, async (request: Req, reply) =>
+      sendOutcome(reply, await interactions.upstreamFinish(request.raw, reply.raw, request.params.uid, (request.query ?? {}) as Record<string, unknown>)))
+    // The public URL the upstream redirected to: built from the issuer, never from Host.
+    scope.get('/login/callback', { config }, async (request, reply) =>
+      sendOutcome(reply, await interactions.callback(new URL(request.raw.url ?? '/', issuer))))
   })
 }
 
@@ -68,5 +75,5 @@ export function oidcRoutes(app: FastifyInstance, mount: OidcMount): void {
       scope.route({ method, url, config: { public: true }, handler: forward })
     }
   })
-  if (mount.interactions) interactionRoutes(app, mount.interactions)
+  if (mount.interactions) interactionRoutes(app, mount.interactions, mount.issuer)
 }

@@ -10,7 +10,9 @@ import { AppError } from '../../lib/index.ts'
 import { localSubject } from '../accounts.ts'
 import { LocalAccountErrorCodes, type LocalAccounts } from '../local-accounts.ts'
 import { CLIENT_EXTRA_METADATA } from '../provider.ts'
-import { consentPage, expiredPage, failurePage, loginPage, type LoginFormState } from './pages.ts'
+import { providerForEmail } from '../upstream/providers.ts'
+import { UPSTREAM_CALLBACK_PATH, type Federation } from '../upstream/federation.ts'
+import { consentPage, expiredPage, failurePage, loginPage, upstreamProblemPage, type LoginFormState } from './pages.ts'
 
 export type InteractionOutcome =
   | { kind: 'page'; status: number; html: string; headers?: Record<string, string> }
@@ -23,11 +25,25 @@ export interface Interactions {
   login(req: IncomingMessage, res: ServerResponse, uid: string, form: Record<string, unknown>): Promise<InteractionOutcome>
   /** POST /interaction/:uid/consent with the urlencoded form (`decision=allow|deny`). */
   consent(req: IncomingMessage, res: ServerResponse, uid: string, form: Record<string, unknown>): Promise<InteractionOutcome>
+  /** POST /interaction/:uid/upstream: `email` (routed by domain) or `provider` (an upstream id). */
+  upstream(req: IncomingMessage, res: ServerResponse, uid: string, form: Record<string, unknown>): Promise<InteractionOutcome>
+  /** GET /interaction/:uid/upstream/finish?ref=…: where the callback hands the account back. */
+  upstreamFinish(req: IncomingMessage, res: ServerResponse, uid: string, form: Record<string, unknown>): Promise<InteractionOutcome>
+  /**
+   * GET /login/callback: the upstream's redirect. The interaction cookie is scoped to
+   * /interaction/<uid> and is not sent here, so the state record names the interaction.
+   */
+  callback(url: URL): Promise<InteractionOutcome>
 }
+
+/** The fixed redirect URI to register at upstream providers (relative to the issuer). */
+export const LOGIN_CALLBACK_PATH = UPSTREAM_CALLBACK_PATH
 
 export interface InteractionOptions {
   provider: Provider
   localAccounts: LocalAccounts
+  /** Upstream identity providers; absent when none are configured. */
+  federation?: Federation
   /** Unexpected failures (store down, provider bugs): logged, never shown. */
   onError?: (err: unknown) => void
 }
@@ -113,19 +129,31 @@ export function createInteractions(options: InteractionOptions): Interactions {
   const finish = async (req: IncomingMessage, res: ServerResponse, result: Parameters<Provider['interactionResult']>[2]): Promise<InteractionOutcome> =>
     ({ kind: 'redirect', location: await provider.interactionResult(req, res, result) })
 
+  const upstreams = (options.federation?.providers ?? []).map((p) => ({ id: p.id, name: p.name }))
+
   const loginState = (interaction: Details, uid: string, client: string, extra: Partial<LoginFormState> = {}): LoginFormState => ({
     uid,
     client,
     username: str(interaction.params.login_hint),
+    email: str(interaction.params.login_hint).includes('@') ? str(interaction.params.login_hint) : '',
+    upstreams,
     ...extra,
   })
+
+  // Chrome applies form-action to the redirect after a form post, so the upstream origins must be allowed.
+  const formTargets = [...new Set((options.federation?.providers ?? []).map((p) => new URL(p.issuer).origin))]
+  const loginHeaders = formTargets.length === 0
+    ? undefined
+    : { 'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; form-action 'self' ${formTargets.join(' ')}; frame-ancestors 'none'` }
+
+  const notFound = () => page(404, upstreamProblemPage('Not available', 'Sign-in through another identity provider is not set up on this server.'))
 
   return {
     show: guarded(async (req, res, uid) => {
       const interaction = await details(req, res, uid)
       if (!interaction) return page(400, expiredPage())
       const client = await clientName(interaction.params.client_id)
-      if (interaction.prompt.name === 'login') return page(200, loginPage(loginState(interaction, uid, client.name)))
+      if (interaction.prompt.name === 'login') return page(200, loginPage(loginState(interaction, uid, client.name)), loginHeaders)
       if (interaction.prompt.name === 'consent') {
         if (client.firstParty) return finish(req, res, { consent: { grantId: await grantRequested(interaction) } })
         const scopes = (interaction.prompt.details as { missingOIDCScope?: string[] }).missingOIDCScope ?? []
@@ -142,7 +170,7 @@ export function createInteractions(options: InteractionOptions): Interactions {
       const password = str(form.password)
       const client = await clientName(interaction.params.client_id)
       if (username === '' || password === '') {
-        return page(400, loginPage(loginState(interaction, uid, client.name, { username, error: 'Enter your username and password.' })))
+        return page(400, loginPage(loginState(interaction, uid, client.name, { username, error: 'Enter your username and password.' })), loginHeaders)
       }
       try {
         const account = await localAccounts.verify(username, password)
@@ -150,7 +178,7 @@ export function createInteractions(options: InteractionOptions): Interactions {
       } catch (err) {
         const failure = err instanceof AppError ? loginFailure(err) : undefined
         if (!failure) throw err
-        return page(failure.status, loginPage(loginState(interaction, uid, client.name, { username, error: failure.message })), failure.headers)
+        return page(failure.status, loginPage(loginState(interaction, uid, client.name, { username, error: failure.message })), { ...loginHeaders, ...failure.headers })
       }
     }),
 
@@ -163,5 +191,56 @@ export function createInteractions(options: InteractionOptions): Interactions {
       }
       return finish(req, res, { consent: { grantId: await grantRequested(interaction) } })
     }),
+
+    upstream: guarded(async (req, res, uid, form) => {
+      const federation = options.federation
+      if (!federation) return notFound()
+      const interaction = await details(req, res, uid)
+      if (!interaction) return page(400, expiredPage())
+      if (interaction.prompt.name !== 'login') return { kind: 'redirect', location: `/interaction/${encodeURIComponent(uid)}` }
+      const email = str(form.email).trim()
+      const chosen = str(form.provider)
+      const provider = chosen !== ''
+        ? federation.providers.find((p) => p.id === chosen)
+        : providerForEmail(federation.providers, email)
+      if (!provider) {
+        const client = await clientName(interaction.params.client_id)
+        const upstreamError = chosen !== ''
+          ? 'That identity provider is not available. Choose another one.'
+          : email === '' ? 'Enter your email address, or choose an identity provider.' : 'No identity provider is set up for this email domain. Choose one below.'
+        return page(400, loginPage(loginState(interaction, uid, client.name, { email, upstreamError })), loginHeaders)
+      }
+      const reasons = interaction.prompt.reasons ?? []
+      const location = await federation.begin({
+        uid,
+        providerId: provider.id,
+        loginHint: email.includes('@') ? email : undefined,
+        reauth: reasons.includes('max_age') || reasons.includes('login_prompt'),
+      })
+      return { kind: 'redirect', location }
+    }),
+
+    upstreamFinish: guarded(async (req, res, uid, form) => {
+      const federation = options.federation
+      if (!federation) return notFound()
+      const interaction = await details(req, res, uid)
+      if (!interaction) return page(400, expiredPage())
+      const accountId = await federation.takeHandoff(uid, str(form.ref))
+      if (!accountId || interaction.prompt.name !== 'login') return page(400, expiredPage())
+      return finish(req, res, { login: { accountId, amr: ['fed'] } })
+    }),
+
+    async callback(url) {
+      const federation = options.federation
+      if (!federation) return notFound()
+      try {
+        const result = await federation.complete(url)
+        if (!result.ok) return page(result.status, upstreamProblemPage(result.title, result.message))
+        return { kind: 'redirect', location: `/interaction/${encodeURIComponent(result.uid)}/upstream/finish?ref=${encodeURIComponent(result.ref)}` }
+      } catch (err) {
+        options.onError?.(err)
+        return page(500, failurePage())
+      }
+    },
   }
 }

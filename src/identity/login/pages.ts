@@ -11,18 +11,44 @@ export interface LoginFormState {
   /** Prefilled (login_hint or the previous attempt); never the password. */
   username: string
   error?: string
+  /** Upstream identity providers to offer, in configuration order. */
+  upstreams?: ReadonlyArray<{ id: string; name: string }>
+  /** Prefilled email of the upstream form. */
+  email?: string
+  /** A problem with the email or provider choice. */
+  upstreamError?: string
+  /** false: no password form (local login turned off). */
+  localLogin?: boolean
 }
 
 const action = (uid: string, step: string) => `/interaction/${encodeURIComponent(uid)}/${step}`
 
+/** Email routing to the provider of its domain, and one button per provider. */
+function upstreamForm(state: LoginFormState): string {
+  const upstreams = state.upstreams ?? []
+  if (upstreams.length === 0) return ''
+  const error = state.upstreamError === undefined
+    ? ''
+    : `<p id="email-error" role="alert"><strong>${escapeHtml(state.upstreamError)}</strong></p>`
+  const described = state.upstreamError === undefined ? '' : ' aria-describedby="email-error" aria-invalid="true"'
+  const buttons = upstreams.map((u) => `<button type="submit" name="provider" value="${escapeHtml(u.id)}" formnovalidate>Sign in with ${escapeHtml(u.name)}</button>`).join('')
+  return `${error}<form method="post" action="${escapeHtml(action(state.uid, 'upstream'))}">` +
+    `<p><label for="email">Work email</label><br><input id="email" name="email" type="email" autocomplete="email" autocapitalize="none" ` +
+    `spellcheck="false" value="${escapeHtml(state.email ?? '')}"${described} autofocus></p>` +
+    `<p><button type="submit">Continue</button></p><p>Or choose your identity provider:</p><p>${buttons}</p></form>`
+}
+
 export function loginPage(state: LoginFormState): string {
+  const upstream = upstreamForm(state)
+  if (state.localLogin === false) return page('Sign in', `<p>to continue to <strong>${escapeHtml(state.client)}</strong></p>${upstream}`)
   const error = state.error === undefined
     ? ''
     : `<p id="login-error" role="alert"><strong>${escapeHtml(state.error)}</strong></p>`
   const described = state.error === undefined ? '' : ' aria-describedby="login-error" aria-invalid="true"'
-  const focusUser = state.username === '' ? ' autofocus' : ''
-  const focusPassword = state.username === '' ? '' : ' autofocus'
-  return page('Sign in', `<p>to continue to <strong>${escapeHtml(state.client)}</strong></p>${error}` +
+  const focusUser = upstream === '' && state.username === '' ? ' autofocus' : ''
+  const focusPassword = upstream === '' && state.username !== '' ? ' autofocus' : ''
+  const localHeading = upstream === '' ? '' : '<h2>Local account</h2>'
+  return page('Sign in', `<p>to continue to <strong>${escapeHtml(state.client)}</strong></p>${upstream}${localHeading}${error}` +
     `<form method="post" action="${escapeHtml(action(state.uid, 'login'))}" autocomplete="on">` +
     `<p><label for="username">Username</label><br><input id="username" name="username" type="text" required autocapitalize="none" ` +
     `autocomplete="username" spellcheck="false" value="${escapeHtml(state.username)}"${described}${focusUser}></p>` +
@@ -41,6 +67,11 @@ export function consentPage(state: { uid: string; client: string; scopes: string
 
 export function expiredPage(): string {
   return page('Sign-in expired', '<p>This sign-in has expired or was already completed.</p><p>Go back to the application and start again.</p>')
+}
+
+/** An upstream sign-in that ended without a login (refused, expired, replayed). */
+export function upstreamProblemPage(title: string, message: string): string {
+  return page(title, `<p>${escapeHtml(message)}</p>`)
 }
 
 export function failurePage(): string {

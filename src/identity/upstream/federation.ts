@@ -1,0 +1,230 @@
+// The upstream leg of a sign-in with openid-client: discovery (cached per provider), state,
+// nonce and PKCE kept server-side as one-shot records bound to the interaction, the callback
+// that validates the upstream id_token and reads userinfo, and the account snapshot that
+// findAccount serves afterwards (users are ephemeral: nothing else knows them).
+
+import { createHash, randomBytes } from 'node:crypto'
+import * as oidc from 'openid-client'
+import type { OidcArtifactsRepo, UserRecordsRepo } from '../../store/index.ts'
+import type { UpstreamProvider } from './providers.ts'
+
+/** Paths relative to the Gatehouse issuer. */
+export const UPSTREAM_CALLBACK_PATH = '/login/callback'
+
+/** Store models (in the oidc artefacts table; names never used by oidc-provider). */
+export const UPSTREAM_MODELS = {
+  state: 'GatehouseUpstreamState',
+  handoff: 'GatehouseUpstreamHandoff',
+  account: 'GatehouseUpstreamAccount',
+} as const
+
+export const EXTERNAL_SUBJECT_PREFIX = 'ext:'
+
+/**
+ * Stable, opaque and URL-safe per (upstream issuer, upstream sub): the newline cannot occur in
+ * an issuer URL, so two different pairs never hash the same input.
+ */
+export function externalSubject(issuer: string, sub: string): string {
+  return EXTERNAL_SUBJECT_PREFIX + createHash('sha256').update(`${issuer}\n${sub}`).digest('base64url')
+}
+
+/** What findAccount serves for an upstream user. */
+export interface UpstreamAccount {
+  subject: string
+  email?: string
+  emailVerified?: boolean
+  name?: string
+  preferredUsername?: string
+  groups: string[]
+  upstream: { provider: string; issuer: string; sub: string }
+}
+
+export type CallbackResult =
+  | { ok: true; uid: string; ref: string }
+  | { ok: false; status: number; title: string; message: string }
+
+export interface BeginRequest {
+  uid: string
+  providerId: string
+  loginHint?: string
+  /** The client asked for a fresh login (prompt=login, max_age): forward it upstream. */
+  reauth?: boolean
+}
+
+export interface Federation {
+  readonly providers: readonly UpstreamProvider[]
+  /** The upstream authorization URL to send the browser to. */
+  begin(request: BeginRequest): Promise<string>
+  /** Completes the upstream leg at `${issuer}/login/callback?...`. */
+  complete(callbackUrl: URL): Promise<CallbackResult>
+  /** The account a completed callback handed to interaction `uid`; one use only. */
+  takeHandoff(uid: string, ref: string): Promise<string | undefined>
+  account(subject: string): Promise<UpstreamAccount | undefined>
+}
+
+export interface FederationOptions {
+  issuer: string
+  providers: readonly UpstreamProvider[]
+  oidc: OidcArtifactsRepo
+  userRecords: UserRecordsRepo
+  /** How long the account snapshot outlives a login (the longest token lifetime). */
+  accountTtlSeconds: number
+  /** Time allowed at the upstream; defaults to 10 minutes. */
+  stateTtlSeconds?: number
+  onError?: (err: unknown) => void
+}
+
+interface StateRecord {
+  uid: string
+  provider: string
+  verifier: string
+  nonce: string
+  [key: string]: unknown
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined)
+
+/** A claim by name, or by dotted path for providers that nest groups (`realm_access.roles`). */
+function pickClaim(claims: Record<string, unknown>, name: string): unknown {
+  if (name in claims) return claims[name]
+  return name.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), claims)
+}
+
+function groupsOf(value: unknown): string[] {
+  if (typeof value === 'string') return [value]
+  return Array.isArray(value) ? value.filter((g): g is string => typeof g === 'string') : []
+}
+
+const isLoopbackHttp = (issuer: string) => {
+  const url = new URL(issuer)
+  return url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)
+}
+
+/** One-shot: true for exactly one caller; the record is gone afterwards. */
+async function takeOnce(repo: OidcArtifactsRepo, model: string, id: string): Promise<Record<string, unknown> | undefined> {
+  const record = await repo.find(model, id)
+  if (!record || record.consumed !== undefined) return undefined
+  if (!(await repo.consume(model, id))) return undefined
+  await repo.destroy(model, id)
+  return record
+}
+
+const refusal = (status: number, title: string, message: string): CallbackResult => ({ ok: false, status, title, message })
+
+export function createFederation(options: FederationOptions): Federation {
+  const { providers, oidc: repo } = options
+  const stateTtl = options.stateTtlSeconds ?? 600
+  const redirectUri = new URL(UPSTREAM_CALLBACK_PATH, options.issuer).href
+  const configs = new Map<string, Promise<oidc.Configuration>>()
+
+  function configuration(provider: UpstreamProvider): Promise<oidc.Configuration> {
+    let found = configs.get(provider.id)
+    if (!found) {
+      const insecure = isLoopbackHttp(provider.issuer) ? { execute: [oidc.allowInsecureRequests] } : undefined
+      found = oidc.discovery(new URL(provider.issuer), provider.clientId, undefined, oidc.ClientSecretPost(provider.clientSecret), insecure)
+      // A failed discovery is retried by the next sign-in instead of being remembered.
+      found.catch(() => configs.delete(provider.id))
+      configs.set(provider.id, found)
+    }
+    return found
+  }
+
+  const byId = (id: string) => providers.find((p) => p.id === id)
+
+  async function snapshot(provider: UpstreamProvider, claims: Record<string, unknown>): Promise<UpstreamAccount> {
+    const iss = str(claims.iss)!
+    const sub = str(claims.sub)!
+    const account: UpstreamAccount = {
+      subject: externalSubject(iss, sub),
+      email: str(claims.email),
+      emailVerified: typeof claims.email_verified === 'boolean' ? claims.email_verified : undefined,
+      name: str(claims.name),
+      preferredUsername: str(claims.preferred_username) ?? str(claims.email),
+      groups: groupsOf(pickClaim(claims, provider.groupsClaim)),
+      upstream: { provider: provider.id, issuer: iss, sub },
+    }
+    await repo.upsert(UPSTREAM_MODELS.account, account.subject, { ...account }, options.accountTtlSeconds)
+    await options.userRecords.recordLogin({ issuer: iss, subject: sub, email: account.email, name: account.name, groups: account.groups }, new Date())
+    return account
+  }
+
+  return {
+    providers,
+
+    async begin(request) {
+      const provider = byId(request.providerId)
+      if (!provider) throw new Error(`unknown upstream provider ${request.providerId}`)
+      const config = await configuration(provider)
+      const state = oidc.randomState()
+      const record: StateRecord = { uid: request.uid, provider: provider.id, verifier: oidc.randomPKCECodeVerifier(), nonce: oidc.randomNonce() }
+      await repo.upsert(UPSTREAM_MODELS.state, state, record, stateTtl)
+      const url = oidc.buildAuthorizationUrl(config, {
+        redirect_uri: redirectUri,
+        scope: provider.scopes.join(' '),
+        state,
+        nonce: record.nonce,
+        code_challenge: await oidc.calculatePKCECodeChallenge(record.verifier),
+        code_challenge_method: 'S256',
+        ...(request.loginHint ? { login_hint: request.loginHint } : {}),
+        ...(request.reauth ? { prompt: 'login' } : {}),
+      })
+      return url.href
+    },
+
+    async complete(callbackUrl) {
+      const state = callbackUrl.searchParams.get('state')
+      const record = state ? (await takeOnce(repo, UPSTREAM_MODELS.state, state)) as StateRecord | undefined : undefined
+      if (!state || !record) {
+        return refusal(400, 'Sign-in expired', 'This sign-in link is not valid any more: it expired or was already used. Go back to the application and start again.')
+      }
+      const provider = byId(record.provider)
+      if (!provider) return refusal(400, 'Sign-in expired', 'This identity provider is no longer configured. Go back to the application and start again.')
+      const upstreamError = callbackUrl.searchParams.get('error')
+      if (upstreamError) {
+        const denied = upstreamError === 'access_denied'
+        return refusal(denied ? 403 : 400, 'Sign-in refused', denied
+          ? `${provider.name} did not allow the sign-in. Go back to the application and start again.`
+          : `${provider.name} could not complete the sign-in (${upstreamError}). Go back to the application and start again.`)
+      }
+      try {
+        const config = await configuration(provider)
+        const tokens = await oidc.authorizationCodeGrant(config, callbackUrl, {
+          pkceCodeVerifier: record.verifier,
+          expectedState: state,
+          expectedNonce: record.nonce,
+          idTokenExpected: true,
+        })
+        const idClaims = tokens.claims() as Record<string, unknown> | undefined
+        if (!idClaims) throw new Error('upstream returned no id_token')
+        if (provider.kind === 'microsoft' && !provider.tenants.includes(str(idClaims.tid) ?? '')) {
+          return refusal(403, 'Sign-in refused', `Your ${provider.name} organization is not allowed to sign in here.`)
+        }
+        let claims = { ...idClaims }
+        if (config.serverMetadata().userinfo_endpoint) {
+          const info = await oidc.fetchUserInfo(config, tokens.access_token, str(idClaims.sub)!)
+          // The id_token's iss/sub stay authoritative; userinfo adds profile and groups.
+          const { sub: _sub, iss: _iss, ...profile } = info
+          claims = { ...idClaims, ...profile }
+        }
+        const account = await snapshot(provider, claims)
+        const ref = randomBytes(32).toString('base64url')
+        await repo.upsert(UPSTREAM_MODELS.handoff, ref, { uid: record.uid, accountId: account.subject }, stateTtl)
+        return { ok: true, uid: record.uid, ref }
+      } catch (err) {
+        options.onError?.(err)
+        return refusal(400, 'Sign-in problem', `The sign-in at ${provider.name} could not be completed. Go back to the application and start again.`)
+      }
+    },
+
+    async takeHandoff(uid, ref) {
+      const record = await takeOnce(repo, UPSTREAM_MODELS.handoff, ref)
+      return record && record.uid === uid ? str(record.accountId) : undefined
+    },
+
+    async account(subject) {
+      if (!subject.startsWith(EXTERNAL_SUBJECT_PREFIX)) return undefined
+      const record = await repo.find(UPSTREAM_MODELS.account, subject)
+      return record ? (record as unknown as UpstreamAccount) : undefined
+    },
+  }
+}

@@ -1,0 +1,55 @@
+// Upstream identity providers as configured, with the issuer each kind implies, and routing of
+// a login email to the provider registered for its domain.
+
+import type { UpstreamConfig } from '../../config/index.ts'
+
+export interface UpstreamProvider {
+  id: string
+  kind: UpstreamConfig['kind']
+  name: string
+  issuer: string
+  clientId: string
+  clientSecret: string
+  scopes: string[]
+  groupsClaim: string
+  domains: string[]
+  /** microsoft: allowed Entra tenant ids (`tid`). */
+  tenants: string[]
+}
+
+const DEFAULT_ISSUERS: Record<UpstreamConfig['kind'], string | undefined> = {
+  google: 'https://accounts.google.com',
+  // openid-client substitutes `{tenantid}` from the id_token's `tid`; the tenant allow-list decides who may sign in.
+  microsoft: 'https://login.microsoftonline.com/organizations/v2.0',
+  oidc: undefined,
+}
+
+const DEFAULT_NAMES: Record<UpstreamConfig['kind'], string> = { google: 'Google', microsoft: 'Microsoft', oidc: '' }
+
+export function resolveUpstreams(configs: readonly UpstreamConfig[]): UpstreamProvider[] {
+  return configs.map((c) => ({
+    id: c.id,
+    kind: c.kind,
+    name: c.name ?? (DEFAULT_NAMES[c.kind] || c.id),
+    issuer: c.issuer ?? DEFAULT_ISSUERS[c.kind]!,
+    clientId: c.clientId,
+    clientSecret: c.clientSecret,
+    // openid is what makes the upstream leg OpenID Connect; never let a config drop it.
+    scopes: c.scopes.includes('openid') ? c.scopes : ['openid', ...c.scopes],
+    groupsClaim: c.groupsClaim,
+    domains: c.domains,
+    tenants: c.tenants,
+  }))
+}
+
+/** The domain part of an email address, lower case, or undefined when it is not one. */
+export function emailDomain(email: string): string | undefined {
+  const at = email.lastIndexOf('@')
+  if (at <= 0 || at === email.length - 1) return undefined
+  return email.slice(at + 1).trim().toLowerCase()
+}
+
+export function providerForEmail(providers: readonly UpstreamProvider[], email: string): UpstreamProvider | undefined {
+  const domain = emailDomain(email)
+  return domain === undefined ? undefined : providers.find((p) => p.domains.includes(domain))
+}
