@@ -4,11 +4,14 @@
 import type { GatehouseConfig } from '../config/index.ts'
 import { envVarFor } from '../config/index.ts'
 import type { OidcMount } from '../http/index.ts'
-import { createFederation, createFindAccount, createInteractions, resolveUpstreams, createLocalAccounts, createOidcProvider, createSigningKeys, OIDC_MOUNTS, startMtlsListener, type MtlsListener } from '../identity/index.ts'
+import { createFederation, createFindAccount, createInteractions, resolveUpstreams, createLocalAccounts, createOidcProvider, createSigningKeys, createProviderHolder, OIDC_MOUNTS, startMtlsListener, type MtlsListener, type ProviderHolder, type SigningKeys } from '../identity/index.ts'
+import { applyBootstrapFile } from './bootstrap.ts'
 import type { Core } from './core.ts'
 import type { Logger } from './logger.ts'
 import { loadMtlsFiles, mtlsBaseUrl } from './mtls.ts'
 import { resolveSecretKey } from './secret-key.ts'
+import { configuredProviderOptions } from './provider-options.ts'
+import { maxTokenLifetimeSeconds } from './signing-keys.ts'
 
 export interface StartedIdentity {
   mount: OidcMount
@@ -18,12 +21,15 @@ export interface StartedIdentity {
   notice?: string
   /** Starts the mutual-TLS listener for service clients, when mtlsPort is set. */
   startMtls?: () => Promise<MtlsListener>
+  keys: SigningKeys
+  /** The current provider; the server starts its key refresh once listening. */
+  providers: ProviderHolder
 }
 
 export async function startIdentity(core: Core, logger: Logger): Promise<StartedIdentity> {
-  const config: GatehouseConfig = core.config
+  const config: GatehouseConfig = (await applyBootstrapFile(core, logger)).config
   const secret = resolveSecretKey(config, core.database)
-  const maxTokenLifetime = Math.max(config.accessTokenTtlSeconds, config.idTokenTtlSeconds, config.refreshTokenTtlSeconds)
+  const maxTokenLifetime = maxTokenLifetimeSeconds(config)
   const keys = createSigningKeys({ repo: core.store.signingKeys, secret: secret.value, maxTokenLifetimeSeconds: maxTokenLifetime })
   await keys.ensureKeys()
 
@@ -47,26 +53,20 @@ export async function startIdentity(core: Core, logger: Logger): Promise<Started
         onError: (err) => logger.warn({ err }, 'upstream sign-in failed'),
       })
 
-  const provider = createOidcProvider({
-    issuer: config.issuer,
-    jwks: await keys.jwks(),
+  const providers = await createProviderHolder({ keys, build: (jwks) => createOidcProvider({
+    ...configuredProviderOptions(config),
+    jwks,
     store: { oidc: core.store.oidc, oidcClients: core.store.oidcClients },
     secretKey: secret.value,
-    ttl: {
-      accessToken: config.accessTokenTtlSeconds,
-      idToken: config.idTokenTtlSeconds,
-      refreshToken: config.refreshTokenTtlSeconds,
-      session: config.sessionTtlSeconds,
-    },
-    claimNamespace: config.claimNamespace,
     findAccount: createFindAccount({
       localAccounts: core.store.localAccounts,
       claimNamespace: config.claimNamespace,
       upstreamAccount: federation && ((subject) => federation.account(subject)),
     }),
     onServerError: (err) => logger.error({ err }, 'OpenID Connect provider error'),
-    mtls: mtlsFiles && { baseUrl: mtlsBaseUrl(config), clientCaConfigured: mtlsFiles.clientCa !== undefined },
-  })
+  }),
+  onRebuilt: ({ kids }) => logger.info({ kids }, 'signing keys changed; provider rebuilt'),
+  onRefreshError: (err) => logger.warn({ err }, 'could not refresh the signing keys; still using the current ones') })
 
   const banner = [
     `  issuer:         ${config.issuer}`,
@@ -86,15 +86,15 @@ export async function startIdentity(core: Core, logger: Logger): Promise<Started
       ].join('\n')
 
   const interactions = createInteractions({
-    provider,
+    provider: providers.current,
     localAccounts,
     federation,
     onError: (err) => logger.error({ err }, 'sign-in interaction failed'),
   })
 
   const startMtls = mtlsFiles && (() =>
-    startMtlsListener({ handler: provider.callback(), issuer: config.issuer, ...mtlsFiles, host: config.host, port: config.mtlsPort }))
+    startMtlsListener({ handler: providers.handler, issuer: config.issuer, ...mtlsFiles, host: config.host, port: config.mtlsPort }))
   if (mtlsFiles) banner.push(`  mTLS clients:   ${mtlsBaseUrl(config)} (token, introspection, revocation)`)
 
-  return { mount: { handler: provider.callback(), issuer: config.issuer, routes: OIDC_MOUNTS, interactions }, banner, notice, startMtls }
+  return { keys, providers, mount: { handler: providers.handler, issuer: config.issuer, routes: OIDC_MOUNTS, interactions }, banner, notice, startMtls }
 }

@@ -5,4 +5,7 @@ export { openGatehouse, type Gatehouse, type GatehouseOperation, type OpenGateho
 export { openCore, openStore, type Core } from './core.ts'
 export { createLogger, type Logger } from './logger.ts'
 export { closeOnSignal } from './shutdown.ts'
+export { openSigningKeys, type OpenedSigningKeys } from './signing-keys.ts'
 export { gatehouseVersion } from './version.ts'
+export { applyBootstrapFile, runBootstrap, type BootstrapOutcome } from './bootstrap.ts'
+export { createClientAdmin, openClientAdmin } from './clients.ts'

@@ -3,9 +3,11 @@ import { assertSafeToListen, envVarFor, isLoopbackHost, redactConfig, type Gateh
 import { buildHttpServer, type HttpServer } from '../http/index.ts'
 import type { MtlsListener } from '../identity/index.ts'
 import { AppError } from '../lib/index.ts'
+import { createClientAdmin } from './clients.ts'
 import { openCore } from './core.ts'
 import { startIdentity, type StartedIdentity } from './identity.ts'
 import { createLogger, type Logger } from './logger.ts'
+import { startMaintenance } from './maintenance.ts'
 import { gatehouseVersion } from './version.ts'
 
 export interface RunningServer {
@@ -32,7 +34,7 @@ export async function startServer(config: GatehouseConfig, options: StartServerO
   let mtls: MtlsListener | undefined
   try {
     identity = await startIdentity(core, logger)
-    http = buildHttpServer({ config, authz: core.authz, store: core.store, logger, ready: () => !draining, oidc: identity.mount })
+    http = buildHttpServer({ config, authz: core.authz, store: core.store, logger, ready: () => !draining, oidc: identity.mount, clients: createClientAdmin(core.config, core.store) })
     await http.listen({ host: config.host, port: config.port })
   } catch (err) {
     await core.close().catch(() => {})
@@ -45,6 +47,9 @@ export async function startServer(config: GatehouseConfig, options: StartServerO
     await core.close().catch(() => {})
     throw listenError(err, config, 'mtlsPort')
   }
+
+  identity.providers.startRefreshing(config.keyRefreshIntervalSeconds * 1000)
+  const maintenance = startMaintenance({ store: core.store, keys: identity.keys, intervalMs: config.maintenanceIntervalSeconds * 1000, logger })
 
   const address = http.server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
@@ -69,6 +74,8 @@ export async function startServer(config: GatehouseConfig, options: StartServerO
       closing ??= (async () => {
         draining = true
         await Promise.all([closeBounded(http, config.shutdownTimeoutMs, logger), mtls?.close()])
+        await identity.providers.stop()
+        await maintenance.stop()
         await core.close()
       })()
       return closing

@@ -5,7 +5,17 @@ export const HELP = `Usage: gatehouse [--config FILE] <command>
 Commands:
   serve                    Run the HTTP server (OpenFGA API, /healthz, /readyz, /metrics)
   migrate                  Apply database migrations and exit
+  keys list                List signing keys (kid, algorithm, status, dates; never key material)
+  keys stage               Publish next signing keys without signing with them yet
+  keys rotate              Sign with the staged keys (or new ones when none are staged); retire the old
+  keys prune               Delete retired signing keys whose tokens have all expired
   model validate FILE      Check an authorization model (.fga DSL or .json); exit 1 when invalid
+  bootstrap                Apply the bootstrap file (clients, upstreams) and create the local admin
+  clients list             List OIDC clients (JSON)
+  clients get ID           Show one client (never its secret)
+  clients create --file F  Create a client from YAML/JSON F; prints its secret once
+  clients delete ID        Delete a client
+  clients rotate-secret ID Replace a confidential client's secret; prints the new one once
   config print             Print the effective configuration (secrets redacted)
   config docs [--out F]    Write the configuration reference (Markdown) to stdout or F
 
@@ -13,6 +23,11 @@ Options:
   -c, --config FILE        YAML configuration file (or ${CONFIG_FILE_ENV}=FILE)
   -h, --help               Show this help
   -V, --version            Show the version
+
+Key rotation with several servers or caching relying parties: \`gatehouse keys stage\`, wait at
+least keyRefreshIntervalSeconds plus the relying parties' JWKS cache lifetime, then
+\`gatehouse keys rotate\`. Servers switch keys at their next refresh; retired keys stay in /jwks
+until every token they signed has expired, so issued tokens keep verifying.
 
 Configuration: defaults < YAML file < GATEHOUSE_* environment variables.
 See docs/configuration.md or \`gatehouse config docs\` for every key.

@@ -1,4 +1,4 @@
-// Command line: serve, migrate, model validate, config print/docs; maps failures to exit statuses.
+// Command line: serve, migrate, keys, model validate, config print/docs; maps failures to exit statuses.
 // May import: every module through its index.ts (it is an entry point like app).
 import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -46,6 +46,7 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
       options: {
         config: { type: 'string', short: 'c' },
         out: { type: 'string', short: 'o' },
+        file: { type: 'string', short: 'f' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'V' },
       },
@@ -92,6 +93,11 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
       io.stdout.write(`migrations applied: ${describeDatabase(database)}\n`)
       return Exit.ok
     }
+    case 'keys': {
+      expectArgs(`keys ${sub ?? ''}`.trim(), rest, 0)
+      const { runKeysCommand } = await import('./keys.ts')
+      return runKeysCommand(sub, load().config, io)
+    }
     case 'model': {
       if (sub !== 'validate') throw new UsageError(sub === undefined ? 'model: missing subcommand (validate)' : `model: unknown subcommand "${sub}"`)
       const [file] = expectArgs('model validate', rest, 1, 'FILE')
@@ -113,6 +119,11 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
       }
       throw new UsageError(sub === undefined ? 'config: missing subcommand (print or docs)' : `config: unknown subcommand "${sub}"`)
     }
+    case 'clients':
+      return (await import('./clients.ts')).clientsCommand(load().config, [sub, ...rest].filter((a): a is string => a !== undefined), values.file, io)
+    case 'bootstrap':
+      expectArgs('bootstrap', [sub, ...rest], 0)
+      return (await import('./clients.ts')).bootstrapCommand(load().config, io)
     default:
       throw new UsageError(`unknown command "${command}"`)
   }

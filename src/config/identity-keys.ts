@@ -54,6 +54,20 @@ export const identityKeys = {
   idTokenTtlSeconds: ttl(600, 'Lifetime of ID tokens, in seconds.'),
   refreshTokenTtlSeconds: ttl(1_209_600, 'Lifetime of refresh tokens, in seconds (default 14 days).'),
   sessionTtlSeconds: ttl(86_400, 'Lifetime of a login session at Gatehouse, in seconds.'),
+  keyRefreshIntervalSeconds: {
+    kind: 'integer',
+    schema: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(86_400, 'must be at most one day (86400)'),
+    default: 60,
+    description: 'How often each server re-reads the signing keys and starts signing with a key that `gatehouse keys rotate` (or another replica) made active, in seconds. Wait at least this long (plus the JWKS cache lifetime of relying parties) between `gatehouse keys stage` and `gatehouse keys rotate`.',
+    secret: false,
+  } satisfies KeySpec<number>,
+  maintenanceIntervalSeconds: {
+    kind: 'integer',
+    schema: z.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(86_400, 'must be at most one day (86400)'),
+    default: 300,
+    description: 'How often each server deletes expired OpenID Connect artefacts (sessions, codes, tokens), signing keys whose tokens have all expired, and old sign-in attempt counters, in seconds (jittered so replicas spread out).',
+    secret: false,
+  } satisfies KeySpec<number>,
   claimNamespace: {
     kind: 'string',
     schema: z.string().url('must be a URL').refine((s) => !s.includes('?') && !s.includes('#'), 'must not have a query or fragment'),
@@ -110,11 +124,18 @@ export const identityKeys = {
     description: 'Path of the PEM CA bundle that `tls_client_auth` client certificates must chain to. Unset: `tls_client_auth` is refused (self-signed clients are checked against their registered JWKS and need no CA).',
     secret: false,
   } satisfies KeySpec<string>,
+  bootstrapFile: {
+    kind: 'string',
+    schema: z.string(),
+    default: '',
+    description: 'Path of a YAML file declaring OIDC `clients`, `upstreams` and `resourceServers`, applied at every start and by `gatehouse bootstrap`. Clients it declared and no longer lists are deleted; clients made through the admin API or CLI are never touched. Upstreams and resource servers are added to the configured ones.',
+    secret: false,
+  } satisfies KeySpec<string>,
 }
 
 export const UPSTREAM_KINDS = ['oidc', 'google', 'microsoft'] as const
 
-const upstreamSchema = z.object({
+export const upstreamSchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'id must be lower-case letters, digits, - or _'),
   kind: z.enum(UPSTREAM_KINDS),
   /** Display name on the login page; defaults to the id. */
@@ -129,6 +150,10 @@ const upstreamSchema = z.object({
   domains: z.array(z.string().min(1).transform((d) => d.toLowerCase())).default([]),
   /** microsoft: Entra tenant ids allowed to sign in (the `tid` claim). */
   tenants: z.array(z.string().min(1)).default([]),
+  /** microsoft: Microsoft Graph base URL, read for group memberships when the id_token has too many. */
+  graphUrl: z.string().url('graphUrl must be a URL').optional(),
+  /** google: the Google Workspace domain (`hd` claim) every sign-in must come from. */
+  hostedDomain: z.string().min(1).transform((d) => d.toLowerCase()).optional(),
 }).superRefine((up, ctx) => {
   if (up.kind === 'oidc' && up.issuer === undefined) ctx.addIssue({ code: 'custom', message: `upstream ${up.id}: kind oidc needs an issuer` })
   if (up.issuer !== undefined) {
@@ -137,6 +162,14 @@ const upstreamSchema = z.object({
       ctx.addIssue({ code: 'custom', message: `upstream ${up.id}: issuer must use https unless the host is a loopback address` })
     }
   }
+  if (up.graphUrl !== undefined && up.kind !== 'microsoft') ctx.addIssue({ code: 'custom', message: `upstream ${up.id}: graphUrl is for kind microsoft only` })
+  if (up.graphUrl !== undefined) {
+    const url = new URL(up.graphUrl)
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+      ctx.addIssue({ code: 'custom', message: `upstream ${up.id}: graphUrl must use https unless the host is a loopback address` })
+    }
+  }
+  if (up.hostedDomain !== undefined && up.kind !== 'google') ctx.addIssue({ code: 'custom', message: `upstream ${up.id}: hostedDomain is for kind google only` })
   if (up.kind === 'microsoft' && up.tenants.length === 0) {
     ctx.addIssue({ code: 'custom', message: `upstream ${up.id}: kind microsoft needs a tenants allow-list (Entra tenant ids)` })
   }
@@ -144,7 +177,32 @@ const upstreamSchema = z.object({
 
 export type UpstreamConfig = z.output<typeof upstreamSchema>
 
+/** A resource server (RFC 8707 indicator) that receives ES256 JWT access tokens. */
+export const resourceServerSchema = z.object({
+  /** The `resource` value clients send; also the audience unless `audience` is set. */
+  indicator: z.string().url('indicator must be an absolute URL').refine((s) => !s.includes('#'), 'indicator must not have a fragment'),
+  /** Scopes a client may request for this resource server. */
+  scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'scopes must be non-empty and without spaces or quotes')),
+  audience: z.string().min(1, 'audience must not be empty').optional(),
+  accessTokenTtlSeconds: z.number().int('accessTokenTtlSeconds must be a whole number').min(1).max(86_400, 'accessTokenTtlSeconds must be at most one day').optional(),
+}).strict()
+
+export type ResourceServerConfig = z.output<typeof resourceServerSchema>
+
 export const upstreamKeys = {
+  resourceServers: {
+    kind: 'json',
+    schema: z.array(resourceServerSchema).superRefine((list, ctx) => {
+      const seen = new Set<string>()
+      for (const rs of list) {
+        if (seen.has(rs.indicator)) ctx.addIssue({ code: 'custom', message: `resource server ${rs.indicator} is listed twice` })
+        seen.add(rs.indicator)
+      }
+    }) as z.ZodType<ResourceServerConfig[]>,
+    default: [],
+    description: 'Resource servers (APIs) that receive ES256 JWT access tokens (a YAML list, or JSON in the env var): `{ indicator, scopes, audience?, accessTokenTtlSeconds? }`. A token request with `resource=<indicator>` gets a JWT whose `aud` is `audience` (default: the indicator), verifiable against `/jwks`; an unknown `resource` gets `invalid_target`. Without `resource`, access tokens stay opaque.',
+    secret: false,
+  } satisfies KeySpec<ResourceServerConfig[]>,
   upstreams: {
     kind: 'json',
     schema: z.array(upstreamSchema).superRefine((list, ctx) => {
@@ -161,7 +219,7 @@ export const upstreamKeys = {
       }
     }) as z.ZodType<UpstreamConfig[]>,
     default: [],
-    description: 'Upstream identity providers (a YAML list, or JSON in the env var): `{ id, kind: oidc|google|microsoft, name?, issuer?, clientId, clientSecret, scopes?, groupsClaim?, domains?, tenants? }`. google and microsoft fill in their issuer; microsoft needs `tenants`. A login email whose domain is in `domains` goes to that provider. Register `<issuer>/login/callback` as the redirect URI upstream.',
+    description: 'Upstream identity providers (a YAML list, or JSON in the env var): `{ id, kind: oidc|google|microsoft, name?, issuer?, clientId, clientSecret, scopes?, groupsClaim?, domains?, tenants?, graphUrl?, hostedDomain? }`. google and microsoft fill in their issuer; microsoft needs `tenants` (allowed `tid`s) and reads group memberships from Microsoft Graph (`graphUrl`, default https://graph.microsoft.com; needs the delegated User.Read permission) when a user has too many for the id_token; google `hostedDomain` requires that Workspace domain (`hd`). A login email whose domain is in `domains` goes to that provider. Register `<issuer>/login/callback` as the redirect URI upstream.',
     secret: true,
     redact: (value: UpstreamConfig[]) => value.map((up) => ({ ...up, clientSecret: '[redacted]' })),
   } satisfies KeySpec<UpstreamConfig[]>,

@@ -12,7 +12,7 @@ export {
   type KeySpec,
   type KeyKind,
 } from './schema.ts'
-export { UPSTREAM_KINDS, type UpstreamConfig } from './identity-keys.ts'
+export { resourceServerSchema, upstreamSchema, UPSTREAM_KINDS, type ResourceServerConfig, type UpstreamConfig } from './identity-keys.ts'
 export { loadConfig, describeKey, type LoadedConfig, type LoadConfigOptions, type ValueSource } from './load.ts'
 export { ConfigError, ConfigErrorCodes, isConfigError } from './errors.ts'
 export { assertSafeToListen, isLoopbackHost } from './verify.ts'

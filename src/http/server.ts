@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify'
 import type { GatehouseConfig } from '../config/index.ts'
+import type { ClientService } from '../identity/index.ts'
 import { AppError, CommonCodes } from '../lib/index.ts'
 import { presharedKeyHook } from './auth.ts'
 import type { AuthzApi, PingableStore } from './authz-api.ts'
@@ -12,6 +13,7 @@ import { installMetrics } from './metrics.ts'
 import { isLevelEnabled, lazyChildLogger } from './request-logger.ts'
 import { assertionRoutes } from './routes/assertions.ts'
 import { modelRoutes } from './routes/models.ts'
+import { clientRoutes } from './routes/clients.ts'
 import { oidcRoutes, type OidcMount } from './routes/oidc.ts'
 import { queryRoutes } from './routes/queries.ts'
 import { storeRoutes } from './routes/stores.ts'
@@ -27,6 +29,8 @@ export interface HttpServerOptions {
   ready?: () => boolean
   /** The OpenID Connect provider, when identity is enabled. */
   oidc?: OidcMount
+  /** The OIDC client admin API (/api/v1/clients), when identity is enabled. */
+  clients?: ClientService
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/
@@ -94,6 +98,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   streamedListObjectsRoute(app, authz, bodyLimit)
   assertionRoutes(app, authz)
   if (options.oidc) oidcRoutes(app, options.oidc)
+  if (options.clients) clientRoutes(app, options.clients)
 
   return app
 }

@@ -17,6 +17,7 @@ export {
   CLIENT_EXTRA_METADATA, createOidcProvider, deriveCookieKeys, OIDC_MOUNTS, OIDC_ROUTES,
   type OidcProviderOptions, type OidcRouteMethod, type OidcTtls, type ResourceServerEntry,
 } from './provider.ts'
+export { createProviderHolder, type NodeHandler, type ProviderHolder, type ProviderHolderOptions } from './provider-holder.ts'
 export { createFindAccount, localSubject, type AccountFinderOptions, type AccountType, type ClaimExtender } from './accounts.ts'
 export { createInteractions, LOGIN_CALLBACK_PATH, type InteractionOptions, type InteractionOutcome, type Interactions } from './login/interaction.ts'
 export { certificateMatches, dnEquals, MTLS_AUTH_METHODS, MTLS_ENDPOINTS, subjectToRfc4514, type MtlsFeatureOptions } from './mtls.ts'
@@ -26,3 +27,9 @@ export {
   type CallbackResult, type Federation, type FederationOptions, type UpstreamAccount,
 } from './upstream/federation.ts'
 export { emailDomain, providerForEmail, resolveUpstreams, type UpstreamProvider } from './upstream/providers.ts'
+export {
+  ClientErrorCodes, createClientService, type ClientPage, type ClientService, type ClientServiceOptions, type ClientWithSecret,
+  type ProviderClientValidator,
+} from './clients/service.ts'
+export { clientInputSchema, MIN_CLIENT_SECRET_LENGTH, type ClientInput, type ClientSpec, type ClientView } from './clients/schema.ts'
+export { syncBootstrapClients, SyncErrorCodes, type DeclaredClient, type SyncCounts } from './clients/sync.ts'

@@ -8,9 +8,11 @@ import Provider, { errors, type Adapter, type AdapterPayload, type Configuration
 import type { JWK } from 'jose'
 import type { OidcArtifactsRepo, OidcClientsRepo } from '../store/index.ts'
 import { createAdapterFactory } from './adapter.ts'
+import { CLIENT_ROUTING_METADATA, clientCors, clientResourceScopes, interactionUrl, validateRoutingMetadata } from './client-extras.ts'
 import { MTLS_AUTH_METHODS, mtlsEndpointAliases, mtlsFeature } from './mtls.ts'
 import { logoutSource, postLogoutSuccessSource, renderError } from './pages.ts'
-import { verifySecret } from './secrets.ts'
+import { jwtAccessTokenMiddleware } from './jwt-access-tokens.ts'
+import { createCachedSecretVerifier } from './secret-cache.ts'
 
 /** Paths of the provider's endpoints relative to the issuer (set in its `routes` config). */
 export const OIDC_ROUTES = {
@@ -58,6 +60,7 @@ export const CLIENT_EXTRA_METADATA = {
   mayIntrospect: 'urn:gatehouse:may_introspect',
   /** true: the client is operated with Gatehouse; consent is implied and refresh tokens need no offline_access. */
   firstParty: 'urn:gatehouse:first_party',
+  ...CLIENT_ROUTING_METADATA,
 } as const
 
 export interface OidcTtls {
@@ -151,13 +154,10 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none', ...(options.mtls ? MTLS_AUTH_METHODS : [])],
     ...(options.mtls ? { discovery: { mtls_endpoint_aliases: mtlsEndpointAliases(options.mtls.baseUrl) } } : {}),
     extraClientMetadata: {
-      properties: [CLIENT_EXTRA_METADATA.mayIntrospect, CLIENT_EXTRA_METADATA.firstParty],
-      validator(_ctx, key, value) {
-        if (value !== undefined && typeof value !== 'boolean') {
-          throw new errors.InvalidClientMetadata(`${key} must be a boolean`)
-        }
-      },
+      properties: Object.values(CLIENT_EXTRA_METADATA),
+      validator: (_ctx, key, value) => validateRoutingMetadata(key, value),
     },
+    clientBasedCORS: clientCors,
     // Authorization code only: no implicit or hybrid flows (tokens in the front channel).
     responseTypes: ['code'],
     scopes: ['openid', 'offline_access', 'email', 'profile', 'groups'],
@@ -185,7 +185,7 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
       AuthorizationCode: ttl.authorizationCode ?? 60,
       Interaction: ttl.interaction ?? 600,
     },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { url: interactionUrl(issuer) },
     features: {
       devInteractions: { enabled: false },
       introspection: {
@@ -201,11 +201,11 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
         enabled: true,
         defaultResource: () => undefined,
         useGrantedResource: () => true,
-        getResourceServerInfo(_ctx, indicator) {
+        getResourceServerInfo(_ctx, indicator, client) {
           const rs = resourceServers.get(indicator)
           if (!rs) throw new errors.InvalidTarget()
           return {
-            scope: rs.scopes.join(' '),
+            scope: clientResourceScopes(client, rs.scopes),
             audience: rs.audience ?? rs.indicator,
             accessTokenTTL: rs.accessTokenTtl ?? ttl.accessToken,
             accessTokenFormat: 'jwt',
@@ -221,9 +221,13 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
   // Koa must trust X-Forwarded-Proto for the Secure cookie flag; the HTTP mount pins that header
   // (and Host) from the issuer, so a client cannot steer it.
   provider.proxy = true
+  const verifyClientSecret = createCachedSecretVerifier()
   provider.Client.prototype.compareClientSecret = function (this: { clientSecret?: string }, given: string) {
-    return typeof this.clientSecret === 'string' ? verifySecret(given, this.clientSecret) : false
+    return typeof this.clientSecret === 'string' ? verifyClientSecret(given, this.clientSecret) : false
   }
+  provider.use(jwtAccessTokenMiddleware({
+    issuer, jwks: options.jwks, repo: options.store.oidc, claimNamespace, mayIntrospectProperty: CLIENT_EXTRA_METADATA.mayIntrospect,
+  }))
   provider.on('server_error', (_ctx: unknown, err: unknown) => options.onServerError?.(err))
   return provider
 }

@@ -11,9 +11,9 @@ import { request } from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { openSqliteStore } from '../../src/store/sqlite/index.ts'
-import { startGatehouse, type GatehouseProcess } from '../support/gatehouse.ts'
+import { BACKENDS, serverPerSuite, type GatehouseProcess } from '../support/gatehouse.ts'
 import { freePort } from '../support/process.ts'
+import { withServerStore } from '../support/server-store.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-mtls-'))
 const file = (name: string) => join(dir, name)
@@ -76,33 +76,37 @@ function post(url: string, form: Record<string, string>, identity?: string): Pro
 const SVC_DN = 'CN=svc-a,OU=services,O=Gatehouse\\, Test,C=DE'
 const CLIENT_EXT = 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n'
 
-describe('service clients over mutual TLS (SQLite)', () => {
+// Certificates are made once; each backend gets its own server on its own mTLS port.
+before(() => {
+  makeCa('ca', '/CN=Gatehouse Test CA')
+  makeCa('other-ca', '/CN=Someone Else CA')
+  issue('server', 'ca', '/CN=localhost', 'basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n')
+  issue('svc-a', 'ca', '/C=DE/O=Gatehouse\\, Test/OU=services/CN=svc-a', CLIENT_EXT)
+  issue('svc-b', 'ca', '/C=DE/O=Gatehouse\\, Test/OU=services/CN=svc-b', CLIENT_EXT)
+  issue('impostor', 'other-ca', '/C=DE/O=Gatehouse\\, Test/OU=services/CN=svc-a', CLIENT_EXT)
+  selfSigned('self', '/CN=svc-self')
+})
+after(() => rmSync(dir, { recursive: true, force: true }))
+
+for (const backend of BACKENDS) describe(`service clients over mutual TLS (${backend})`, async () => {
+  const mtlsPort = await freePort()
+  const mtlsUrl = `https://127.0.0.1:${mtlsPort}`
+  const suite = serverPerSuite(backend, {
+    GATEHOUSE_MTLS_PORT: String(mtlsPort),
+    GATEHOUSE_MTLS_CERT: file('server.crt'),
+    GATEHOUSE_MTLS_KEY: file('server.key'),
+    GATEHOUSE_MTLS_CLIENT_CA: file('ca.crt'),
+  })
   let server: GatehouseProcess
-  let mtlsUrl: string
 
   before(async () => {
-    makeCa('ca', '/CN=Gatehouse Test CA')
-    makeCa('other-ca', '/CN=Someone Else CA')
-    issue('server', 'ca', '/CN=localhost', 'basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n')
-    issue('svc-a', 'ca', '/C=DE/O=Gatehouse\\, Test/OU=services/CN=svc-a', CLIENT_EXT)
-    issue('svc-b', 'ca', '/C=DE/O=Gatehouse\\, Test/OU=services/CN=svc-b', CLIENT_EXT)
-    issue('impostor', 'other-ca', '/C=DE/O=Gatehouse\\, Test/OU=services/CN=svc-a', CLIENT_EXT)
-    selfSigned('self', '/CN=svc-self')
-
-    const mtlsPort = await freePort()
-    mtlsUrl = `https://127.0.0.1:${mtlsPort}`
-    server = await startGatehouse({
-      GATEHOUSE_MTLS_PORT: String(mtlsPort),
-      GATEHOUSE_MTLS_CERT: file('server.crt'),
-      GATEHOUSE_MTLS_KEY: file('server.key'),
-      GATEHOUSE_MTLS_CLIENT_CA: file('ca.crt'),
-    })
-
+    const current = suite.current()
+    if (!current) return
+    server = current
     const selfCert = new X509Certificate(pem('self.crt'))
     const jwk = { ...createPublicKey(pem('self.key')).export({ format: 'jwk' }), x5c: [selfCert.raw.toString('base64')] }
     const common = { grant_types: ['client_credentials'], response_types: [], redirect_uris: [], tls_client_certificate_bound_access_tokens: true }
-    const store = await openSqliteStore({ path: join(server.dataDir, 'gatehouse.db') })
-    try {
+    await withServerStore(server, async (store) => {
       await store.oidcClients.upsert({
         clientId: 'svc-a',
         metadata: { ...common, token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: SVC_DN },
@@ -115,16 +119,11 @@ describe('service clients over mutual TLS (SQLite)', () => {
         secretHash: null,
         source: 'api',
       })
-    } finally {
-      await store.close()
-    }
-  })
-  after(async () => {
-    await server?.close()
-    rmSync(dir, { recursive: true, force: true })
+    })
   })
 
-  it('advertises the mTLS endpoints, auth methods and certificate-bound tokens in discovery', async () => {
+  it('advertises the mTLS endpoints, auth methods and certificate-bound tokens in discovery', async (t) => {
+    if (!suite.current()) return t.skip('backend unavailable')
     const doc = (await (await fetch(`${server.url}/.well-known/openid-configuration`)).json()) as Record<string, unknown>
     assert.deepEqual(doc.mtls_endpoint_aliases, {
       token_endpoint: `${mtlsUrl}/token`,
@@ -136,7 +135,8 @@ describe('service clients over mutual TLS (SQLite)', () => {
     assert.ok(methods.includes('tls_client_auth') && methods.includes('self_signed_tls_client_auth'), String(methods))
   })
 
-  it('issues a tls_client_auth client a token bound to its certificate, introspected and revoked over mTLS', async () => {
+  it('issues a tls_client_auth client a token bound to its certificate, introspected and revoked over mTLS', async (t) => {
+    if (!suite.current()) return t.skip('backend unavailable')
     const token = await post(`${mtlsUrl}/token`, { grant_type: 'client_credentials', client_id: 'svc-a' }, 'svc-a')
     assert.equal(token.status, 200, JSON.stringify(token.body))
     const accessToken = token.body.access_token as string
@@ -153,7 +153,8 @@ describe('service clients over mutual TLS (SQLite)', () => {
     assert.deepEqual((await introspect()).body, { active: false })
   })
 
-  it('issues a self_signed_tls_client_auth client a token bound to its registered certificate', async () => {
+  it('issues a self_signed_tls_client_auth client a token bound to its registered certificate', async (t) => {
+    if (!suite.current()) return t.skip('backend unavailable')
     const token = await post(`${mtlsUrl}/token`, { grant_type: 'client_credentials', client_id: 'svc-self' }, 'self')
     assert.equal(token.status, 200, JSON.stringify(token.body))
     const active = await post(`${mtlsUrl}/token/introspection`, { token: token.body.access_token as string, client_id: 'svc-self' }, 'self')
@@ -161,7 +162,8 @@ describe('service clients over mutual TLS (SQLite)', () => {
     assert.deepEqual(active.body.cnf, { 'x5t#S256': thumbprint('self') })
   })
 
-  it('refuses a certificate from another CA, another subject, an unregistered self-signed one, and none', async () => {
+  it('refuses a certificate from another CA, another subject, an unregistered self-signed one, and none', async (t) => {
+    if (!suite.current()) return t.skip('backend unavailable')
     const cases: Array<[clientId: string, identity: string, why: string]> = [
       ['svc-a', 'impostor', 'same subject, untrusted CA'],
       ['svc-a', 'svc-b', 'trusted CA, other subject'],
@@ -177,7 +179,8 @@ describe('service clients over mutual TLS (SQLite)', () => {
     }
   })
 
-  it('refuses certificate clients on the plain port, and serves nothing else on the mTLS port', async () => {
+  it('refuses certificate clients on the plain port, and serves nothing else on the mTLS port', async (t) => {
+    if (!suite.current()) return t.skip('backend unavailable')
     const plain = await fetch(`${server.url}/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -14,6 +14,8 @@ export const TEST_SECRET_KEY = 'e2e-secret-key-0123456789abcdefghijklmnop'
 
 export interface GatehouseProcess extends ServerProcess {
   dataDir: string
+  /** GATEHOUSE_DATABASE_URL the server runs with; undefined: SQLite in dataDir. */
+  databaseUrl?: string
   /** Stops the server and removes its data directory. */
   close(): Promise<void>
 }
@@ -38,6 +40,7 @@ export async function startGatehouse(env: Record<string, string | undefined> = {
   return {
     ...server,
     dataDir,
+    databaseUrl: env.GATEHOUSE_DATABASE_URL,
     close: async () => {
       await server.stop()
       rmSync(dataDir, { recursive: true, force: true })

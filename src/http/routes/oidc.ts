@@ -46,6 +46,10 @@ function interactionRoutes(app: FastifyInstance, interactions: Interactions, iss
       sendOutcome(reply, await interactions.consent(request.raw, reply.raw, request.params.uid, form(request))))
     scope.post('/interaction/:uid/upstream', { config }, async (request: Req, reply) =>
       sendOutcome(reply, await interactions.upstream(request.raw, reply.raw, request.params.uid, form(request))))
+    // A client's own login page hands back with a top-level GET: the SameSite=Lax interaction
+    // cookie is not sent on a cross-site POST.
+    scope.get('/interaction/:uid/upstream', { config }, async (request: Req, reply) =>
+      sendOutcome(reply, await interactions.upstream(request.raw, reply.raw, request.params.uid, (request.query ?? {}) as Record<string, unknown>)))
     scope.get('/interaction/:uid/upstream/finish', { config }, async (request: Req, reply) =>
       sendOutcome(reply, await interactions.upstreamFinish(request.raw, reply.raw, request.params.uid, (request.query ?? {}) as Record<string, unknown>)))
     // The public URL the upstream redirected to: built from the issuer, never from Host.

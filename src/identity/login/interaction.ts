@@ -40,7 +40,8 @@ export interface Interactions {
 export const LOGIN_CALLBACK_PATH = UPSTREAM_CALLBACK_PATH
 
 export interface InteractionOptions {
-  provider: Provider
+  /** The provider instance current now (it is replaced when the signing keys change). */
+  provider: () => Provider
   localAccounts: LocalAccounts
   /** Upstream identity providers; absent when none are configured. */
   federation?: Federation
@@ -77,12 +78,12 @@ function loginFailure(err: AppError): { status: number; message: string; headers
 }
 
 export function createInteractions(options: InteractionOptions): Interactions {
-  const { provider, localAccounts } = options
+  const { localAccounts } = options
 
   /** The interaction named by both the cookie and the URL, or undefined when gone or mismatched. */
   async function details(req: IncomingMessage, res: ServerResponse, uid: string): Promise<Details | undefined> {
     try {
-      const found = await provider.interactionDetails(req, res)
+      const found = await options.provider().interactionDetails(req, res)
       return found.uid === uid ? found : undefined
     } catch (err) {
       if (err instanceof errors.SessionNotFound) return undefined
@@ -102,7 +103,7 @@ export function createInteractions(options: InteractionOptions): Interactions {
     }
 
   async function clientName(clientId: unknown): Promise<{ name: string; firstParty: boolean }> {
-    const client = typeof clientId === 'string' ? await provider.Client.find(clientId) : undefined
+    const client = typeof clientId === 'string' ? await options.provider().Client.find(clientId) : undefined
     return {
       name: str(client?.clientName) || str(clientId),
       firstParty: client?.[CLIENT_EXTRA_METADATA.firstParty] === true,
@@ -113,7 +114,8 @@ export function createInteractions(options: InteractionOptions): Interactions {
   async function grantRequested(interaction: Details): Promise<string> {
     const accountId = interaction.session?.accountId
     const clientId = str(interaction.params.client_id)
-    const grant = interaction.grantId ? await provider.Grant.find(interaction.grantId) : new provider.Grant({ accountId, clientId })
+    const { Grant } = options.provider()
+    const grant = interaction.grantId ? await Grant.find(interaction.grantId) : new Grant({ accountId, clientId })
     if (!grant) throw new errors.SessionNotFound('grant not found')
     const wanted = interaction.prompt.details as {
       missingOIDCScope?: string[]
@@ -127,7 +129,7 @@ export function createInteractions(options: InteractionOptions): Interactions {
   }
 
   const finish = async (req: IncomingMessage, res: ServerResponse, result: Parameters<Provider['interactionResult']>[2]): Promise<InteractionOutcome> =>
-    ({ kind: 'redirect', location: await provider.interactionResult(req, res, result) })
+    ({ kind: 'redirect', location: await options.provider().interactionResult(req, res, result) })
 
   const upstreams = (options.federation?.providers ?? []).map((p) => ({ id: p.id, name: p.name }))
 
@@ -137,6 +139,7 @@ export function createInteractions(options: InteractionOptions): Interactions {
     username: str(interaction.params.login_hint),
     email: str(interaction.params.login_hint).includes('@') ? str(interaction.params.login_hint) : '',
     upstreams,
+    localLogin: localAccounts.enabled,
     ...extra,
   })
 
@@ -165,10 +168,16 @@ export function createInteractions(options: InteractionOptions): Interactions {
     login: guarded(async (req, res, uid, form) => {
       const interaction = await details(req, res, uid)
       if (!interaction) return page(400, expiredPage())
+      // The Cancel button: the client gets access_denied at its redirect URI, with its state.
+      if (form.cancel !== undefined) return finish(req, res, { error: 'access_denied', error_description: 'the user cancelled the sign-in' })
       if (interaction.prompt.name !== 'login') return { kind: 'redirect', location: `/interaction/${encodeURIComponent(uid)}` }
       const username = str(form.username).trim()
       const password = str(form.password)
       const client = await clientName(interaction.params.client_id)
+      if (!localAccounts.enabled) {
+        const failure = loginFailure(new AppError(LocalAccountErrorCodes.localLoginDisabled, 'local accounts are disabled on this server', { status: 403 }))!
+        return page(failure.status, loginPage(loginState(interaction, uid, client.name, { error: failure.message })), loginHeaders)
+      }
       if (username === '' || password === '') {
         return page(400, loginPage(loginState(interaction, uid, client.name, { username, error: 'Enter your username and password.' })), loginHeaders)
       }
@@ -225,9 +234,10 @@ export function createInteractions(options: InteractionOptions): Interactions {
       if (!federation) return notFound()
       const interaction = await details(req, res, uid)
       if (!interaction) return page(400, expiredPage())
-      const accountId = await federation.takeHandoff(uid, str(form.ref))
-      if (!accountId || interaction.prompt.name !== 'login') return page(400, expiredPage())
-      return finish(req, res, { login: { accountId, amr: ['fed'] } })
+      const handoff = await federation.takeHandoff(uid, str(form.ref))
+      if (!handoff || interaction.prompt.name !== 'login') return page(400, expiredPage())
+      if ('error' in handoff) return finish(req, res, { error: handoff.error, error_description: handoff.description })
+      return finish(req, res, { login: { accountId: handoff.accountId, amr: ['fed'] } })
     }),
 
     async callback(url) {

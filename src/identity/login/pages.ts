@@ -38,12 +38,18 @@ function upstreamForm(state: LoginFormState): string {
     `<p><button type="submit">Continue</button></p><p>Or choose your identity provider:</p><p>${buttons}</p></form>`
 }
 
+/** Ends the sign-in; the application is told the user declined (access_denied). */
+const cancelForm = (uid: string) =>
+  `<form method="post" action="${escapeHtml(action(uid, 'login'))}"><p><button type="submit" name="cancel" value="yes" formnovalidate>Cancel</button></p></form>`
+
 export function loginPage(state: LoginFormState): string {
   const upstream = upstreamForm(state)
-  if (state.localLogin === false) return page('Sign in', `<p>to continue to <strong>${escapeHtml(state.client)}</strong></p>${upstream}`)
   const error = state.error === undefined
     ? ''
     : `<p id="login-error" role="alert"><strong>${escapeHtml(state.error)}</strong></p>`
+  if (state.localLogin === false) {
+    return page('Sign in', `<p>to continue to <strong>${escapeHtml(state.client)}</strong></p>${error}${upstream}${cancelForm(state.uid)}`)
+  }
   const described = state.error === undefined ? '' : ' aria-describedby="login-error" aria-invalid="true"'
   const focusUser = upstream === '' && state.username === '' ? ' autofocus' : ''
   const focusPassword = upstream === '' && state.username !== '' ? ' autofocus' : ''
@@ -54,7 +60,7 @@ export function loginPage(state: LoginFormState): string {
     `autocomplete="username" spellcheck="false" value="${escapeHtml(state.username)}"${described}${focusUser}></p>` +
     `<p><label for="password">Password</label><br><input id="password" name="password" type="password" required ` +
     `autocomplete="current-password"${described}${focusPassword}></p>` +
-    '<p><button type="submit">Sign in</button></p></form>')
+    `<p><button type="submit">Sign in</button></p></form>${cancelForm(state.uid)}`)
 }
 
 export function consentPage(state: { uid: string; client: string; scopes: string[] }): string {

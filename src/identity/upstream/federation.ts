@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import * as oidc from 'openid-client'
 import type { OidcArtifactsRepo, UserRecordsRepo } from '../../store/index.ts'
+import { discoverEntra, EntraTenantRefused, entraSubject, fetchGraphGroups, hasGroupsOverage } from './microsoft.ts'
 import type { UpstreamProvider } from './providers.ts'
 
 /** Paths relative to the Gatehouse issuer. */
@@ -39,6 +40,9 @@ export interface UpstreamAccount {
   upstream: { provider: string; issuer: string; sub: string }
 }
 
+/** What a completed callback hands to its interaction: an account, or an error for the client. */
+export type Handoff = { accountId: string } | { error: 'access_denied'; description: string }
+
 export type CallbackResult =
   | { ok: true; uid: string; ref: string }
   | { ok: false; status: number; title: string; message: string }
@@ -57,8 +61,8 @@ export interface Federation {
   begin(request: BeginRequest): Promise<string>
   /** Completes the upstream leg at `${issuer}/login/callback?...`. */
   complete(callbackUrl: URL): Promise<CallbackResult>
-  /** The account a completed callback handed to interaction `uid`; one use only. */
-  takeHandoff(uid: string, ref: string): Promise<string | undefined>
+  /** What a completed callback handed to interaction `uid`; one use only. */
+  takeHandoff(uid: string, ref: string): Promise<Handoff | undefined>
   account(subject: string): Promise<UpstreamAccount | undefined>
 }
 
@@ -111,17 +115,33 @@ async function takeOnce(repo: OidcArtifactsRepo, model: string, id: string): Pro
 
 const refusal = (status: number, title: string, message: string): CallbackResult => ({ ok: false, status, title, message })
 
+const tenantRefused = (provider: UpstreamProvider) =>
+  refusal(403, 'Sign-in refused', `Your ${provider.name} organization is not allowed to sign in here.`)
+
+/** Discovery result: the configuration for authorization URLs and how to redeem a code. */
+interface UpstreamClient {
+  config: oidc.Configuration
+  exchange(callbackUrl: URL, checks: oidc.AuthorizationCodeGrantChecks): Promise<{ tokens: oidc.TokenEndpointResponse & oidc.TokenEndpointResponseHelpers; config: oidc.Configuration }>
+}
+
 export function createFederation(options: FederationOptions): Federation {
   const { providers, oidc: repo } = options
   const stateTtl = options.stateTtlSeconds ?? 600
   const redirectUri = new URL(UPSTREAM_CALLBACK_PATH, options.issuer).href
-  const configs = new Map<string, Promise<oidc.Configuration>>()
+  const configs = new Map<string, Promise<UpstreamClient>>()
 
-  function configuration(provider: UpstreamProvider): Promise<oidc.Configuration> {
+  function discover(provider: UpstreamProvider): Promise<UpstreamClient> {
+    const insecure = isLoopbackHttp(provider.issuer)
+    if (provider.kind === 'microsoft') return discoverEntra({ ...provider, insecure })
+    return oidc.discovery(new URL(provider.issuer), provider.clientId, undefined, oidc.ClientSecretPost(provider.clientSecret),
+      insecure ? { execute: [oidc.allowInsecureRequests] } : undefined)
+      .then((config) => ({ config, exchange: async (url, checks) => ({ tokens: await oidc.authorizationCodeGrant(config, url, checks), config }) }))
+  }
+
+  function configuration(provider: UpstreamProvider): Promise<UpstreamClient> {
     let found = configs.get(provider.id)
     if (!found) {
-      const insecure = isLoopbackHttp(provider.issuer) ? { execute: [oidc.allowInsecureRequests] } : undefined
-      found = oidc.discovery(new URL(provider.issuer), provider.clientId, undefined, oidc.ClientSecretPost(provider.clientSecret), insecure)
+      found = discover(provider)
       // A failed discovery is retried by the next sign-in instead of being remembered.
       found.catch(() => configs.delete(provider.id))
       configs.set(provider.id, found)
@@ -131,16 +151,22 @@ export function createFederation(options: FederationOptions): Federation {
 
   const byId = (id: string) => providers.find((p) => p.id === id)
 
-  async function snapshot(provider: UpstreamProvider, claims: Record<string, unknown>): Promise<UpstreamAccount> {
+  async function handoff(uid: string, value: Handoff): Promise<CallbackResult> {
+    const ref = randomBytes(32).toString('base64url')
+    await repo.upsert(UPSTREAM_MODELS.handoff, ref, { uid, ...value }, stateTtl)
+    return { ok: true, uid, ref }
+  }
+
+  async function snapshot(provider: UpstreamProvider, claims: Record<string, unknown>, groups: string[]): Promise<UpstreamAccount> {
     const iss = str(claims.iss)!
-    const sub = str(claims.sub)!
+    const sub = provider.kind === 'microsoft' ? entraSubject(claims)! : str(claims.sub)!
     const account: UpstreamAccount = {
       subject: externalSubject(iss, sub),
       email: str(claims.email),
       emailVerified: typeof claims.email_verified === 'boolean' ? claims.email_verified : undefined,
       name: str(claims.name),
       preferredUsername: str(claims.preferred_username) ?? str(claims.email),
-      groups: groupsOf(pickClaim(claims, provider.groupsClaim)),
+      groups,
       upstream: { provider: provider.id, issuer: iss, sub },
     }
     await repo.upsert(UPSTREAM_MODELS.account, account.subject, { ...account }, options.accountTtlSeconds)
@@ -154,7 +180,7 @@ export function createFederation(options: FederationOptions): Federation {
     async begin(request) {
       const provider = byId(request.providerId)
       if (!provider) throw new Error(`unknown upstream provider ${request.providerId}`)
-      const config = await configuration(provider)
+      const { config } = await configuration(provider)
       const state = oidc.randomState()
       const record: StateRecord = { uid: request.uid, provider: provider.id, verifier: oidc.randomPKCECodeVerifier(), nonce: oidc.randomNonce() }
       await repo.upsert(UPSTREAM_MODELS.state, state, record, stateTtl)
@@ -167,6 +193,8 @@ export function createFederation(options: FederationOptions): Federation {
         code_challenge_method: 'S256',
         ...(request.loginHint ? { login_hint: request.loginHint } : {}),
         ...(request.reauth ? { prompt: 'login' } : {}),
+        // Google shows only accounts of this Workspace domain; the hd claim is still checked.
+        ...(provider.hostedDomain ? { hd: provider.hostedDomain } : {}),
       })
       return url.href
     },
@@ -180,15 +208,16 @@ export function createFederation(options: FederationOptions): Federation {
       const provider = byId(record.provider)
       if (!provider) return refusal(400, 'Sign-in expired', 'This identity provider is no longer configured. Go back to the application and start again.')
       const upstreamError = callbackUrl.searchParams.get('error')
+      if (upstreamError === 'access_denied') {
+        // The user (or the upstream's policy) said no: the client learns it as OpenID Connect says.
+        return handoff(record.uid, { error: 'access_denied', description: `${provider.name} did not allow the sign-in` })
+      }
       if (upstreamError) {
-        const denied = upstreamError === 'access_denied'
-        return refusal(denied ? 403 : 400, 'Sign-in refused', denied
-          ? `${provider.name} did not allow the sign-in. Go back to the application and start again.`
-          : `${provider.name} could not complete the sign-in (${upstreamError}). Go back to the application and start again.`)
+        return refusal(400, 'Sign-in refused', `${provider.name} could not complete the sign-in (${upstreamError}). Go back to the application and start again.`)
       }
       try {
-        const config = await configuration(provider)
-        const tokens = await oidc.authorizationCodeGrant(config, callbackUrl, {
+        const upstream = await configuration(provider)
+        const { tokens, config } = await upstream.exchange(callbackUrl, {
           pkceCodeVerifier: record.verifier,
           expectedState: state,
           expectedNonce: record.nonce,
@@ -196,21 +225,24 @@ export function createFederation(options: FederationOptions): Federation {
         })
         const idClaims = tokens.claims() as Record<string, unknown> | undefined
         if (!idClaims) throw new Error('upstream returned no id_token')
-        if (provider.kind === 'microsoft' && !provider.tenants.includes(str(idClaims.tid) ?? '')) {
-          return refusal(403, 'Sign-in refused', `Your ${provider.name} organization is not allowed to sign in here.`)
+        if (provider.kind === 'microsoft' && !provider.tenants.includes(str(idClaims.tid) ?? '')) return tenantRefused(provider)
+        if (provider.hostedDomain !== undefined && str(idClaims.hd)?.toLowerCase() !== provider.hostedDomain) {
+          return refusal(403, 'Sign-in refused', `Only ${provider.hostedDomain} accounts may sign in here with ${provider.name}.`)
         }
         let claims = { ...idClaims }
         if (config.serverMetadata().userinfo_endpoint) {
           const info = await oidc.fetchUserInfo(config, tokens.access_token, str(idClaims.sub)!)
-          // The id_token's iss/sub stay authoritative; userinfo adds profile and groups.
-          const { sub: _sub, iss: _iss, ...profile } = info
+          // The id_token's identifiers stay authoritative; userinfo adds profile and groups.
+          const { sub: _sub, iss: _iss, oid: _oid, tid: _tid, hd: _hd, ...profile } = info
           claims = { ...idClaims, ...profile }
         }
-        const account = await snapshot(provider, claims)
-        const ref = randomBytes(32).toString('base64url')
-        await repo.upsert(UPSTREAM_MODELS.handoff, ref, { uid: record.uid, accountId: account.subject }, stateTtl)
-        return { ok: true, uid: record.uid, ref }
+        const groups = provider.kind === 'microsoft' && hasGroupsOverage(idClaims)
+          ? await fetchGraphGroups(provider.graphUrl, tokens.access_token)
+          : groupsOf(pickClaim(claims, provider.groupsClaim))
+        const account = await snapshot(provider, claims, groups)
+        return await handoff(record.uid, { accountId: account.subject })
       } catch (err) {
+        if (err instanceof EntraTenantRefused) return tenantRefused(provider)
         options.onError?.(err)
         return refusal(400, 'Sign-in problem', `The sign-in at ${provider.name} could not be completed. Go back to the application and start again.`)
       }
@@ -218,7 +250,10 @@ export function createFederation(options: FederationOptions): Federation {
 
     async takeHandoff(uid, ref) {
       const record = await takeOnce(repo, UPSTREAM_MODELS.handoff, ref)
-      return record && record.uid === uid ? str(record.accountId) : undefined
+      if (!record || record.uid !== uid) return undefined
+      const accountId = str(record.accountId)
+      if (accountId) return { accountId }
+      return record.error === 'access_denied' ? { error: 'access_denied', description: str(record.description) ?? '' } : undefined
     },
 
     async account(subject) {

@@ -30,6 +30,15 @@ describe('upstream providers', () => {
     ]), /routed to both/)
   })
 
+  it('fills in Microsoft defaults: the multi-tenant issuer, Graph, and a Graph scope for the group lookup', () => {
+    const [ms] = resolveUpstreams(upstreams([{ id: 'm', kind: 'microsoft', clientId: 'a', clientSecret: 's', tenants: ['t1'] }]))
+    assert.equal(ms!.issuer, 'https://login.microsoftonline.com/organizations/v2.0')
+    assert.equal(ms!.graphUrl, 'https://graph.microsoft.com')
+    assert.deepEqual(ms!.scopes, ['openid', 'email', 'profile', 'User.Read'])
+    assert.throws(() => upstreams([{ id: 'x', kind: 'oidc', issuer: 'https://a.example', clientId: 'a', clientSecret: 's', graphUrl: 'https://graph.example' }]), /graphUrl is for kind microsoft/)
+    assert.throws(() => upstreams([{ id: 'm', kind: 'microsoft', clientId: 'a', clientSecret: 's', tenants: ['t'], graphUrl: 'http://graph.example' }]), /https/)
+  })
+
   it('gives a subject stable per (issuer, sub) and distinct across issuers', () => {
     assert.equal(externalSubject('https://a.example', '1'), externalSubject('https://a.example', '1'))
     assert.notEqual(externalSubject('https://a.example', '1'), externalSubject('https://b.example', '1'))

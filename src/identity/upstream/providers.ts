@@ -2,6 +2,7 @@
 // a login email to the provider registered for its domain.
 
 import type { UpstreamConfig } from '../../config/index.ts'
+import { DEFAULT_GRAPH_URL, microsoftScopes } from './microsoft.ts'
 
 export interface UpstreamProvider {
   id: string
@@ -15,11 +16,15 @@ export interface UpstreamProvider {
   domains: string[]
   /** microsoft: allowed Entra tenant ids (`tid`). */
   tenants: string[]
+  /** microsoft: Microsoft Graph base URL for group memberships beyond what the id_token carries. */
+  graphUrl: string
+  /** google: the Workspace domain (`hd`) every sign-in must come from; undefined: any. */
+  hostedDomain?: string
 }
 
 const DEFAULT_ISSUERS: Record<UpstreamConfig['kind'], string | undefined> = {
   google: 'https://accounts.google.com',
-  // openid-client substitutes `{tenantid}` from the id_token's `tid`; the tenant allow-list decides who may sign in.
+  // Multi-tenant: the issuer template's `{tenantid}` is filled from each id_token (see microsoft.ts); the tenant allow-list decides who may sign in.
   microsoft: 'https://login.microsoftonline.com/organizations/v2.0',
   oidc: undefined,
 }
@@ -27,19 +32,24 @@ const DEFAULT_ISSUERS: Record<UpstreamConfig['kind'], string | undefined> = {
 const DEFAULT_NAMES: Record<UpstreamConfig['kind'], string> = { google: 'Google', microsoft: 'Microsoft', oidc: '' }
 
 export function resolveUpstreams(configs: readonly UpstreamConfig[]): UpstreamProvider[] {
-  return configs.map((c) => ({
-    id: c.id,
-    kind: c.kind,
-    name: c.name ?? (DEFAULT_NAMES[c.kind] || c.id),
-    issuer: c.issuer ?? DEFAULT_ISSUERS[c.kind]!,
-    clientId: c.clientId,
-    clientSecret: c.clientSecret,
+  return configs.map((c) => {
     // openid is what makes the upstream leg OpenID Connect; never let a config drop it.
-    scopes: c.scopes.includes('openid') ? c.scopes : ['openid', ...c.scopes],
-    groupsClaim: c.groupsClaim,
-    domains: c.domains,
-    tenants: c.tenants,
-  }))
+    const scopes = c.scopes.includes('openid') ? c.scopes : ['openid', ...c.scopes]
+    return {
+      id: c.id,
+      kind: c.kind,
+      name: c.name ?? (DEFAULT_NAMES[c.kind] || c.id),
+      issuer: c.issuer ?? DEFAULT_ISSUERS[c.kind]!,
+      clientId: c.clientId,
+      clientSecret: c.clientSecret,
+      scopes: c.kind === 'microsoft' ? microsoftScopes(scopes) : scopes,
+      groupsClaim: c.groupsClaim,
+      domains: c.domains,
+      tenants: c.tenants,
+      graphUrl: c.graphUrl ?? DEFAULT_GRAPH_URL,
+      hostedDomain: c.hostedDomain,
+    }
+  })
 }
 
 /** The domain part of an email address, lower case, or undefined when it is not one. */

@@ -1,0 +1,48 @@
+// `npm run bench -- introspect [--quick] [--duration S]`: token introspection (RFC 7662) by a
+// resource server client over HTTP at 1 and 16 keep-alive connections, for ES256 JWT access
+// tokens and for opaque tokens, next to bare node:http answering a fixed introspection body.
+import { parseArgs } from 'node:util'
+import { runLoad } from './lib/http-load.ts'
+import { fetchToken, FORM, RESOURCE, startOidcBenchServer } from './lib/oidc-server.ts'
+import { startBareServer } from './lib/servers.ts'
+import { printTable, type Summary } from './lib/stats.ts'
+
+const { values: opts } = parseArgs({
+  args: process.argv.slice(3),
+  options: { quick: { type: 'boolean', default: false }, duration: { type: 'string' } },
+})
+const duration = Number(opts.duration ?? (opts.quick ? 3 : 10))
+
+const oidc = await startOidcBenchServer()
+const bare = await startBareServer('{"active":true,"client_id":"bench-service","token_type":"Bearer"}')
+const url = `${oidc.server.url}/token/introspection`
+const headers = { 'content-type': FORM, authorization: oidc.resourceServer.authorization }
+const rows: Summary[] = []
+const vs: Record<string, string> = {}
+try {
+  const tokens = {
+    JWT: await fetchToken(oidc.server.url, oidc.service, RESOURCE),
+    opaque: await fetchToken(oidc.server.url, oidc.service),
+  }
+  const bodies = Object.fromEntries(Object.entries(tokens).map(([kind, token]) => [kind, [new URLSearchParams({ token }).toString()]]))
+  for (const kind of Object.keys(tokens)) {
+    const probe = await fetch(url, { method: 'POST', headers, body: bodies[kind][0] })
+    const answer = (await probe.json()) as { active?: boolean }
+    if (answer.active !== true) throw new Error(`${kind} token does not introspect as active: ${JSON.stringify(answer)}`)
+  }
+  await runLoad({ label: 'warm-up', url, connections: 4, duration: Math.min(3, duration), headers, bodies: [...bodies.JWT, ...bodies.opaque] })
+  for (const connections of [1, 16]) {
+    const base = await runLoad({ label: `bare node:http, ${connections} conn`, url: bare.url, connections, duration, headers, bodies: bodies.JWT })
+    rows.push(base)
+    for (const kind of ['JWT', 'opaque']) {
+      const r = await runLoad({ label: `${kind} introspection, ${connections} conn`, url, connections, duration, headers, bodies: bodies[kind] })
+      if (r.non2xx || r.errors) console.log(`!! ${r.label}: ${r.non2xx} non-2xx answers, ${r.errors} errors`)
+      rows.push(r)
+      vs[r.label] = base.label
+    }
+  }
+} finally {
+  await oidc.stop()
+  await bare.stop()
+}
+printTable(`token introspection (${duration} s per row)`, rows, vs)

@@ -1,0 +1,60 @@
+// `npm run bench -- token [--quick] [--duration S]`: client_credentials token issuance over HTTP
+// at 1 and 16 keep-alive connections — ES256 JWT access tokens for a resource server, and opaque
+// (stored) tokens — next to raw node:crypto ES256 signing of a comparable JWT in this process,
+// the floor any JWT issuer pays per token. `--profile DIR` writes the server's CPU profile there.
+import { generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto'
+import { parseArgs } from 'node:util'
+import { runLoad } from './lib/http-load.ts'
+import { FORM, RESOURCE, SCOPE, startOidcBenchServer, tokenForm } from './lib/oidc-server.ts'
+import { printTable, summarize, type Summary } from './lib/stats.ts'
+
+const { values: opts } = parseArgs({
+  args: process.argv.slice(3),
+  options: { quick: { type: 'boolean', default: false }, duration: { type: 'string' }, profile: { type: 'string' } },
+})
+const duration = Number(opts.duration ?? (opts.quick ? 3 : 10))
+
+/** Signs JWTs shaped like Gatehouse's access tokens for `seconds`, one after another. */
+function rawSigning(key: KeyObject, seconds: number): Summary {
+  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
+  const header = b64({ alg: 'ES256', typ: 'at+jwt', kid: 'bench-key' })
+  const latencies: bigint[] = []
+  const start = process.hrtime.bigint()
+  const end = start + BigInt(Math.round(seconds * 1e9))
+  for (let now = start; now < end; now = process.hrtime.bigint()) {
+    const iat = Math.floor(Date.now() / 1000)
+    const payload = b64({
+      'https://gatehouse.dev/claims': { acctype: 'service' }, jti: randomBytes(16).toString('base64url'), sub: 'bench-service', iat, exp: iat + 600,
+      scope: SCOPE, client_id: 'bench-service', iss: 'http://127.0.0.1:1234', aud: RESOURCE,
+    })
+    const input = `${header}.${payload}`
+    const signature = sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url')
+    if (signature.length === 0) throw new Error('empty signature')
+    latencies.push(process.hrtime.bigint() - now)
+  }
+  return summarize('raw ES256 signing (node:crypto)', latencies, process.hrtime.bigint() - start)
+}
+
+const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+const oidc = await startOidcBenchServer(opts.profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${opts.profile}` } : {})
+const url = `${oidc.server.url}/token`
+const headers = { 'content-type': FORM, authorization: oidc.service.authorization }
+const rows: Summary[] = []
+const vs: Record<string, string> = {}
+let raw: Summary | undefined
+try {
+  await runLoad({ label: 'warm-up', url, connections: 4, duration: Math.min(3, duration), headers, bodies: [tokenForm(RESOURCE), tokenForm()] })
+  raw = rawSigning(privateKey, duration)
+  rows.push(raw)
+  for (const connections of [1, 16]) {
+    for (const [kind, body] of [['JWT', tokenForm(RESOURCE)], ['opaque', tokenForm()]] as const) {
+      const r = await runLoad({ label: `${kind} access tokens, ${connections} conn`, url, connections, duration, headers, bodies: [body] })
+      if (r.non2xx || r.errors) console.log(`!! ${r.label}: ${r.non2xx} non-2xx answers, ${r.errors} errors`)
+      rows.push(r)
+      vs[r.label] = raw.label
+    }
+  }
+} finally {
+  await oidc.stop()
+}
+printTable(`client_credentials issuance (${duration} s per row; raw signing on one core of this process)`, rows, vs)

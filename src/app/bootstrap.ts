@@ -1,0 +1,142 @@
+// The declarative bootstrap file (config key bootstrapFile): OIDC clients, upstream identity
+// providers and resource servers, like a Helm values file. Applied at every start and by
+// `gatehouse bootstrap`; a bad file stops the start with a configuration error naming the file
+// and the place in it, before anything is written.
+
+import { readFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { parse as parseYaml } from 'yaml'
+import { z } from 'zod'
+import { ConfigError, configKeys, envVarFor, resourceServerSchema, upstreamSchema, type GatehouseConfig } from '../config/index.ts'
+import { createLocalAccounts, MIN_CLIENT_SECRET_LENGTH, syncBootstrapClients, type BootstrapResult, type DeclaredClient, type SyncCounts } from '../identity/index.ts'
+import { AppError } from '../lib/index.ts'
+import { createClientAdmin } from './clients.ts'
+import { openCore, type Core } from './core.ts'
+import type { Logger } from './logger.ts'
+
+const fileSchema = z.object({
+  clients: z.array(z.unknown()).default([]),
+  upstreams: z.array(upstreamSchema).default([]),
+  resourceServers: z.array(resourceServerSchema).default([]),
+}).strict()
+
+const pathText = (path: PropertyKey[]) => path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('')
+
+export interface BootstrapOutcome {
+  /** The configuration with the file's upstreams and resource servers added. */
+  config: GatehouseConfig
+  /** Undefined when no bootstrap file is configured. */
+  clients?: SyncCounts
+}
+
+/** Reads and checks the file; `problem` builds the error naming the file. */
+function readDeclarations(path: string, problem: (where: string, message: string) => ConfigError) {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (err) {
+    throw problem('', `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+  }
+  let raw: unknown
+  try {
+    raw = parseYaml(text) ?? {}
+  } catch (err) {
+    throw problem('', `not valid YAML: ${(err as Error).message.split('\n')[0]}`)
+  }
+  const parsed = fileSchema.safeParse(raw)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!
+    throw problem(pathText(issue.path), issue.message)
+  }
+  return parsed.data
+}
+
+/** Reads `secret` / `secretFile` off a client entry (a secret file is relative to the bootstrap file). */
+function takeSecret(entry: Record<string, unknown>, where: string, baseDir: string, problem: (where: string, message: string) => ConfigError): string | undefined {
+  const { secret, secretFile } = entry
+  delete entry.secret
+  delete entry.secretFile
+  if (secret !== undefined && secretFile !== undefined) throw problem(where, 'give secret or secretFile, not both')
+  if (secretFile !== undefined) {
+    if (typeof secretFile !== 'string' || secretFile === '') throw problem(`${where}.secretFile`, 'must be a path')
+    let fromFile: string
+    try {
+      fromFile = readFileSync(resolve(baseDir, secretFile), 'utf8').replace(/\r?\n$/, '')
+    } catch (err) {
+      throw problem(`${where}.secretFile`, `cannot read ${secretFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+    }
+    if (fromFile.length < MIN_CLIENT_SECRET_LENGTH) throw problem(`${where}.secretFile`, `the secret must be at least ${MIN_CLIENT_SECRET_LENGTH} characters`)
+    return fromFile
+  }
+  if (secret !== undefined && (typeof secret !== 'string' || secret.length < MIN_CLIENT_SECRET_LENGTH)) {
+    throw problem(`${where}.secret`, `must be a string of at least ${MIN_CLIENT_SECRET_LENGTH} characters`)
+  }
+  return secret
+}
+
+/**
+ * Applies the configured bootstrap file to the store and returns the effective configuration
+ * (also stored as core.config, so everything built afterwards sees the file's upstreams).
+ */
+export async function applyBootstrapFile(core: Core, logger: Logger): Promise<BootstrapOutcome> {
+  const config = core.config
+  if (config.bootstrapFile === '') return { config }
+  const path = resolve(config.bootstrapFile)
+  const problem = (where: string, message: string) =>
+    new ConfigError([`bootstrapFile (${envVarFor('bootstrapFile')}) ${path}${where === '' ? '' : ` at ${where}`}: ${message}`])
+  const file = readDeclarations(path, problem)
+
+  const merged = (key: 'upstreams' | 'resourceServers', list: unknown[]) => {
+    const result = configKeys[key].schema.safeParse(list)
+    if (!result.success) throw problem(key, `${result.error.issues[0]!.message} (counting the configured ${key} too)`)
+    return result.data
+  }
+  const effective: GatehouseConfig = {
+    ...config,
+    upstreams: merged('upstreams', [...config.upstreams, ...file.upstreams]) as GatehouseConfig['upstreams'],
+    resourceServers: merged('resourceServers', [...config.resourceServers, ...file.resourceServers]) as GatehouseConfig['resourceServers'],
+  }
+
+  const service = createClientAdmin(effective, core.store)
+  const declared: DeclaredClient[] = file.clients.map((raw, i) => {
+    const where = `clients[${i}]`
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw problem(where, 'must be a mapping')
+    const entry = { ...(raw as Record<string, unknown>) }
+    const secret = takeSecret(entry, where, dirname(path), problem)
+    try {
+      return { spec: service.parse(entry), secret, where }
+    } catch (err) {
+      const issue = (err as AppError).details?.issues as { path: string; message: string }[] | undefined
+      if (issue?.[0]) throw problem(`${where}${issue[0].path.startsWith('[') || issue[0].path === '' ? '' : '.'}${issue[0].path}`, issue[0].message)
+      throw err instanceof AppError && err.status < 500 ? problem(where, err.message) : err
+    }
+  })
+
+  let counts: SyncCounts
+  try {
+    counts = await syncBootstrapClients(core.store.oidcClients, service, declared)
+  } catch (err) {
+    if (err instanceof AppError && err.status < 500) throw problem('', err.message)
+    throw err
+  }
+  logger.info({ file: path, ...counts }, 'bootstrap file applied')
+  core.config = effective
+  return { config: effective, clients: counts }
+}
+
+/** `gatehouse bootstrap`: applies the file and creates the local admin (as a start would), then closes. */
+export async function runBootstrap(config: GatehouseConfig, logger: Logger): Promise<{ clients?: SyncCounts; admin?: BootstrapResult }> {
+  const core = await openCore(config, logger)
+  try {
+    const { clients } = await applyBootstrapFile(core, logger)
+    const admin = config.localLogin
+      ? await createLocalAccounts({ repo: core.store.localAccounts, enabled: true }).bootstrapAdmin({
+          username: config.bootstrapAdminUsername,
+          password: config.bootstrapPassword === '' ? undefined : config.bootstrapPassword,
+        })
+      : undefined
+    return { clients, admin }
+  } finally {
+    await core.close()
+  }
+}

@@ -1,0 +1,45 @@
+// Builds the client service with oidc-provider's own client validation. The check runs on a
+// provider configured exactly like the serving one (same auth methods, scopes, extras, mTLS), but
+// with a throwaway signing key: validating metadata never signs anything, and the CLI can then
+// manage clients without unlocking the real keys.
+
+import { generateKeyPairSync, randomBytes } from 'node:crypto'
+import type { JWK } from 'jose'
+import type { GatehouseConfig } from '../config/index.ts'
+import { createClientService, createOidcProvider, type ClientService } from '../identity/index.ts'
+import type { Store } from '../store/index.ts'
+import { openStore } from './core.ts'
+import type { Logger } from './logger.ts'
+import { configuredProviderOptions } from './provider-options.ts'
+
+function throwawayJwks(): { keys: JWK[] } {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  return { keys: [{ ...(privateKey.export({ format: 'jwk' }) as JWK), alg: 'ES256', use: 'sig', kid: 'client-validation' }] }
+}
+
+export function createClientAdmin(config: GatehouseConfig, store: Store): ClientService {
+  const provider = createOidcProvider({
+    ...configuredProviderOptions(config),
+    jwks: throwawayJwks(),
+    store: { oidc: store.oidc, oidcClients: store.oidcClients },
+    secretKey: randomBytes(32).toString('base64url'),
+    findAccount: async () => undefined,
+  })
+  return createClientService({
+    repo: store.oidcClients,
+    validate: (metadata) => provider.Client.validate(metadata as Parameters<typeof provider.Client.validate>[0]),
+    resourceScopes: config.resourceServers.flatMap((rs) => rs.scopes),
+  })
+}
+
+/** For the CLI: the client service on the configured (migrated) database. */
+export async function openClientAdmin(config: GatehouseConfig, logger?: Logger): Promise<{ clients: ClientService; close(): Promise<void> }> {
+  const { store } = await openStore(config, logger)
+  try {
+    await store.migrate()
+    return { clients: createClientAdmin(config, store), close: () => store.close() }
+  } catch (err) {
+    await store.close().catch(() => {})
+    throw err
+  }
+}

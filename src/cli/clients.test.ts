@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, describe, it } from 'node:test'
+import { runCli, type CliIO } from './index.ts'
+
+const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-clients-'))
+after(() => rmSync(dir, { recursive: true, force: true }))
+
+const env = {
+  GATEHOUSE_DATABASE_URL: `sqlite://${join(dir, 'g.db')}`,
+  GATEHOUSE_LOG_LEVEL: 'silent',
+  GATEHOUSE_BOOTSTRAP_PASSWORD: 'a-long-bootstrap-password',
+}
+
+async function run(argv: string[], extra: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string; json: any }> {
+  let stdout = ''
+  let stderr = ''
+  const io: CliIO = {
+    stdout: { write: (t: string) => { stdout += t } },
+    stderr: { write: (t: string) => { stderr += t } },
+    env: { ...env, ...extra },
+    cwd: dir,
+  }
+  const code = await runCli(argv, io)
+  let json: unknown
+  try {
+    json = JSON.parse(stdout)
+  } catch {
+    json = undefined
+  }
+  return { code, stdout, stderr, json }
+}
+
+describe('gatehouse clients / bootstrap', () => {
+  it('creates, lists, gets, rotates and deletes a client on the configured database', async () => {
+    writeFileSync(join(dir, 'svc.yaml'), 'id: svc\ntype: confidential\ngrantTypes: [client_credentials]\n')
+    const created = await run(['clients', 'create', '--file', 'svc.yaml'])
+    assert.equal(created.code, 0, created.stderr)
+    assert.equal(created.json.client.source, 'cli')
+    const secret = created.json.secret as string
+    assert.ok(secret.length >= 32)
+
+    const listed = await run(['clients', 'list'])
+    assert.deepEqual(listed.json.clients.map((c: { id: string }) => c.id), ['svc'])
+    const got = await run(['clients', 'get', 'svc'])
+    assert.equal(got.json.client.id, 'svc')
+    assert.ok(!got.stdout.includes(secret))
+
+    const rotated = await run(['clients', 'rotate-secret', 'svc'])
+    assert.equal(rotated.code, 0)
+    assert.notEqual(rotated.json.secret, secret)
+
+    assert.equal((await run(['clients', 'delete', 'svc'])).code, 0)
+    const gone = await run(['clients', 'get', 'svc'])
+    assert.equal(gone.code, 1)
+    assert.match(gone.stderr, /client svc not found/)
+  })
+
+  it('exits 1 with the reason on bad metadata and 2 on bad usage', async () => {
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ id: 'bad', type: 'public', redirectUris: ['javascript:x'] }))
+    const bad = await run(['clients', 'create', '-f', 'bad.json'])
+    assert.equal(bad.code, 1)
+    assert.match(bad.stderr, /redirectUris\[0\]/)
+    assert.equal((await run(['clients', 'create'])).code, 2)
+    assert.equal((await run(['clients', 'frob'])).code, 2)
+    assert.equal((await run(['clients', 'get'])).code, 2)
+  })
+
+  it('bootstrap applies the file and creates the admin; a second run changes nothing', async () => {
+    writeFileSync(join(dir, 'secret.txt'), 'file-secret-0123456789abcdefghijklmnop\n')
+    writeFileSync(join(dir, 'boot.yaml'), [
+      'clients:',
+      '  - id: web',
+      '    type: confidential',
+      '    redirectUris: ["https://app.example.com/cb"]',
+      '    secretFile: secret.txt',
+      '',
+    ].join('\n'))
+    const extra = { GATEHOUSE_BOOTSTRAP_FILE: join(dir, 'boot.yaml') }
+    const first = await run(['bootstrap'], extra)
+    assert.equal(first.code, 0, first.stderr)
+    assert.deepEqual(first.json.clients, { created: 1, updated: 0, deleted: 0, unchanged: 0 })
+    assert.deepEqual(first.json.admin, { username: 'admin', created: true })
+    const second = await run(['bootstrap'], extra)
+    assert.deepEqual(second.json.clients, { created: 0, updated: 0, deleted: 0, unchanged: 1 })
+    assert.equal(second.json.admin.created, false)
+
+    writeFileSync(join(dir, 'boot.yaml'), 'clients:\n  - id: web\n    type: confidential\n    redirectUris: ["https://app.example.com/cb"]\n')
+    const missing = await run(['bootstrap'], extra)
+    assert.equal(missing.code, 2)
+    assert.match(missing.stderr, /boot\.yaml/)
+    assert.match(missing.stderr, /clients\[0\]: client web is confidential: give secret or secretFile/)
+  })
+})

@@ -1,0 +1,38 @@
+// Remembers recent successful client-secret verifications so a client that asks for a token
+// many times a second pays scrypt once. Keyed by the stored hash: rotating the secret changes
+// the hash, so an old entry can never vouch for the new one. Only a SHA-256 of the secret is
+// kept, compared in constant time; anything that does not match goes through scrypt again.
+
+import { createHash, timingSafeEqual } from 'node:crypto'
+import { verifySecret } from './secrets.ts'
+
+export interface SecretVerifierOptions {
+  /** Most entries kept; the least recently used goes first. Default 1,000. */
+  maxEntries?: number
+  /** The slow check; defaults to scrypt verification. */
+  verify?: (secret: string, stored: string) => Promise<boolean>
+}
+
+export type SecretVerifier = (secret: string, stored: string) => Promise<boolean>
+
+export function createCachedSecretVerifier(options: SecretVerifierOptions = {}): SecretVerifier {
+  const maxEntries = options.maxEntries ?? 1000
+  const slowVerify = options.verify ?? verifySecret
+  // Map keeps insertion order: re-inserting on use makes the first key the least recently used.
+  const verified = new Map<string, Buffer>()
+
+  return async function verifyCached(secret, stored) {
+    const digest = createHash('sha256').update(secret, 'utf8').digest()
+    const known = verified.get(stored)
+    if (known !== undefined && timingSafeEqual(known, digest)) {
+      verified.delete(stored)
+      verified.set(stored, known)
+      return true
+    }
+    if (!(await slowVerify(secret, stored))) return false
+    verified.delete(stored)
+    verified.set(stored, digest)
+    if (verified.size > maxEntries) verified.delete(verified.keys().next().value as string)
+    return true
+  }
+}

@@ -1,0 +1,28 @@
+// Pieces every test upstream IdP and every test relying party shares: an oidc-provider that
+// grants whatever was asked without pages of its own, and the first-party public client.
+import type { Configuration, KoaContextWithOIDC } from 'oidc-provider'
+
+/** oidc-provider options for an upstream whose test answers interactions itself. */
+export const silentUpstreamOptions = {
+  features: { devInteractions: { enabled: false } },
+  interactions: { url: (_ctx: KoaContextWithOIDC, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
+  loadExistingGrant: async (ctx: KoaContextWithOIDC) => {
+    const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client!.clientId, accountId: ctx.oidc.session!.accountId! })
+    grant.addOIDCScope(ctx.oidc.requestParamScopes ? [...ctx.oidc.requestParamScopes].join(' ') : 'openid')
+    await grant.save()
+    return grant
+  },
+} satisfies Configuration
+
+/** A first-party public client (code + PKCE, refresh) registered behind the server's back. */
+export function spaClient(redirectUri: string) {
+  return {
+    clientId: 'spa',
+    metadata: {
+      redirect_uris: [redirectUri], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'],
+      token_endpoint_auth_method: 'none', 'urn:gatehouse:first_party': true,
+    },
+    secretHash: null,
+    source: 'api' as const,
+  }
+}
