@@ -1,0 +1,66 @@
+// The identity headers handed to the proxy on a 2xx. Every configured header is always present
+// (empty when there is no value): Caddy 2.6 otherwise injects its placeholder text, and an
+// absent header would let a client-sent one of the same name through some proxies.
+
+import type { CompiledApplication } from './application.ts'
+
+/** Who the session belongs to, as the session layer resolved it. */
+export interface ForwardIdentity {
+  subject: string
+  username?: string
+  name?: string
+  email?: string
+  groups: readonly string[]
+  organizations?: readonly string[]
+  /** Further claims, for a configured user claim. */
+  claims?: Readonly<Record<string, unknown>>
+}
+
+/** Header name → value. Values carry UTF-8 as bytes (latin1 code units), ready for Node's setHeader. */
+export type IdentityHeaders = Record<string, string>
+
+function headerNames(app: CompiledApplication): string[] {
+  const h = app.headers
+  return [h.user, h.name, h.email, h.groups, ...(h.organization ? [h.organization] : [])]
+}
+
+/** Strips control characters and encodes as UTF-8 bytes, so no value can split a header. */
+export function headerValue(text: string): string {
+  return Buffer.from(text.replace(/[\x00-\x1f\x7f]/g, ''), 'utf8').toString('latin1')
+}
+
+export function emptyIdentityHeaders(app: CompiledApplication): IdentityHeaders {
+  return Object.fromEntries(headerNames(app).map((n) => [n, '']))
+}
+
+function userValue(app: CompiledApplication, identity: ForwardIdentity): string {
+  const fromClaim = (): unknown => {
+    switch (app.userClaim) {
+      case 'preferred_username': return identity.username ?? identity.claims?.preferred_username
+      case 'sub': return identity.subject
+      case 'email': return identity.email
+      case 'name': return identity.name
+      default: return identity.claims?.[app.userClaim]
+    }
+  }
+  const value = fromClaim()
+  // The user header must name someone: without the claim, the subject does.
+  return typeof value === 'string' && value !== '' ? value : typeof value === 'number' ? String(value) : identity.subject
+}
+
+/** A comma-separated list; names with a comma or control character could not be told apart and are left out. */
+function listValue(names: readonly string[], filter: RegExp | null): string {
+  return names.filter((n) => n !== '' && !/[\x00-\x1f\x7f,]/.test(n) && (filter === null || filter.test(n))).join(',')
+}
+
+export function identityHeaders(app: CompiledApplication, identity: ForwardIdentity): IdentityHeaders {
+  const h = app.headers
+  const out: IdentityHeaders = {
+    [h.user]: headerValue(userValue(app, identity)),
+    [h.name]: headerValue(identity.name ?? ''),
+    [h.email]: headerValue(identity.email ?? ''),
+    [h.groups]: headerValue(listValue(identity.groups, app.groupsFilter)),
+  }
+  if (h.organization) out[h.organization] = headerValue(listValue(identity.organizations ?? [], null))
+  return out
+}

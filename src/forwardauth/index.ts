@@ -1,0 +1,19 @@
+// Forward-auth decision core for Caddy forward_auth, nginx auth_request and Traefik ForwardAuth: applications and policies, request parsing, path and return-URL safety, the allow/skip/login/deny decision.
+// May import: src/lib, src/config, src/store types, src/authz and src/identity through their index.ts; node built-ins; zod. No HTTP framework, no SQL.
+export {
+  applicationSchema, cidrSchema, compileApplication, compileApplications, compilePolicy,
+  identityHeadersSchema, invalidApplication, MAX_PATTERN_LENGTH, methodSchema, parseApplication, policySchema, ruleSchema,
+  skipPathSchema, timeWindowSchema,
+  type Application, type ApplicationInput, type ApplicationRegistry, type CompiledApplication, type CompiledPolicy,
+  type CompiledRule, type IdentityHeaderNames, type Policy,
+} from './application.ts'
+export { cidrContains, formatIp, inAnyCidr, parseCidr, parseIp, resolveClientIp, type Cidr, type IpAddress } from './client-ip.ts'
+export { ForwardAuthErrorCodes } from './errors.ts'
+export { decide, type DecideConfig, type DecideDeps, type DecideInput, type Decision } from './decide.ts'
+export { hostMatches, isHostPattern, parseAuthority, underCookieDomain, type Authority } from './hosts.ts'
+export { emptyIdentityHeaders, headerValue, identityHeaders, type ForwardIdentity, type IdentityHeaders } from './identity-headers.ts'
+export { MAX_PATH_LENGTH, normalisePath, pathHasPrefix, type NormalisedPath } from './paths.ts'
+export { evaluatePolicy, selectPolicy, type PolicyCheck, type PolicyFailure, type RelationshipChecker } from './policy.ts'
+export { parseAuthRequest, type ForwardedRequest, type ParseOptions, type ProxyContract, type RawAuthRequest } from './request.ts'
+export { checkReturnUrl, MAX_RETURN_URL_LENGTH, type ReturnUrlCheck, type ReturnUrlPolicy } from './return-url.ts'
+export { DAYS, inTimeWindow, isTimeZone, type Day, type TimeWindowSpec } from './time-window.ts'
