@@ -1,5 +1,5 @@
 // The declarative bootstrap file (config key bootstrapFile): OIDC clients, upstream identity
-// providers and resource servers, like a Helm values file. Applied at every start and by
+// providers, resource servers and forward-auth applications, like a Helm values file. Applied at every start and by
 // `gatehouse bootstrap`; a bad file stops the start with a configuration error naming the file
 // and the place in it, before anything is written.
 
@@ -12,12 +12,14 @@ import { createLocalAccounts, MIN_CLIENT_SECRET_LENGTH, syncBootstrapClients, ty
 import { AppError } from '../lib/index.ts'
 import { createClientAdmin } from './clients.ts'
 import { openCore, type Core } from './core.ts'
+import { createApplicationAdmin } from './forward-auth.ts'
 import type { Logger } from './logger.ts'
 
 const fileSchema = z.object({
   clients: z.array(z.unknown()).default([]),
   upstreams: z.array(upstreamSchema).default([]),
   resourceServers: z.array(resourceServerSchema).default([]),
+  applications: z.array(z.unknown()).default([]),
 }).strict()
 
 const pathText = (path: PropertyKey[]) => path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('')
@@ -27,6 +29,7 @@ export interface BootstrapOutcome {
   config: GatehouseConfig
   /** Undefined when no bootstrap file is configured. */
   clients?: SyncCounts
+  applications?: SyncCounts
 }
 
 /** Reads and checks the file; `problem` builds the error naming the file. */
@@ -119,23 +122,30 @@ export async function applyBootstrapFile(core: Core, logger: Logger): Promise<Bo
     if (err instanceof AppError && err.status < 500) throw problem('', err.message)
     throw err
   }
-  logger.info({ file: path, ...counts }, 'bootstrap file applied')
+  let applications: SyncCounts
+  try {
+    applications = await createApplicationAdmin(core.store).sync(file.applications, 'bootstrap')
+  } catch (err) {
+    if (err instanceof AppError && err.status < 500) throw problem('applications', err.message)
+    throw err
+  }
+  logger.info({ file: path, ...counts, applications }, 'bootstrap file applied')
   core.config = effective
-  return { config: effective, clients: counts }
+  return { config: effective, clients: counts, applications }
 }
 
 /** `gatehouse bootstrap`: applies the file and creates the local admin (as a start would), then closes. */
-export async function runBootstrap(config: GatehouseConfig, logger: Logger): Promise<{ clients?: SyncCounts; admin?: BootstrapResult }> {
+export async function runBootstrap(config: GatehouseConfig, logger: Logger): Promise<{ clients?: SyncCounts; applications?: SyncCounts; admin?: BootstrapResult }> {
   const core = await openCore(config, logger)
   try {
-    const { clients } = await applyBootstrapFile(core, logger)
+    const { clients, applications } = await applyBootstrapFile(core, logger)
     const admin = config.localLogin
       ? await createLocalAccounts({ repo: core.store.localAccounts, enabled: true }).bootstrapAdmin({
           username: config.bootstrapAdminUsername,
           password: config.bootstrapPassword === '' ? undefined : config.bootstrapPassword,
         })
       : undefined
-    return { clients, admin }
+    return { clients, applications, admin }
   } finally {
     await core.close()
   }

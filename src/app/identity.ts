@@ -4,7 +4,7 @@
 import type { GatehouseConfig } from '../config/index.ts'
 import { envVarFor } from '../config/index.ts'
 import type { OidcMount } from '../http/index.ts'
-import { createFederation, createFindAccount, createInteractions, resolveUpstreams, createLocalAccounts, createOidcProvider, createSigningKeys, createProviderHolder, OIDC_MOUNTS, startMtlsListener, type MtlsListener, type ProviderHolder, type SigningKeys } from '../identity/index.ts'
+import { createFederation, createFindAccount, createInteractions, resolveUpstreams, createLocalAccounts, createOidcProvider, createSigningKeys, createProviderHolder, createSignedInResolver, OIDC_MOUNTS, portalClientMetadata, type SignedInResolver, startMtlsListener, type MtlsListener, type ProviderHolder, type SigningKeys } from '../identity/index.ts'
 import { applyBootstrapFile } from './bootstrap.ts'
 import type { Core } from './core.ts'
 import type { Logger } from './logger.ts'
@@ -24,6 +24,8 @@ export interface StartedIdentity {
   keys: SigningKeys
   /** The current provider; the server starts its key refresh once listening. */
   providers: ProviderHolder
+  /** Resolves portal sign-in codes and bearer tokens to identities (forward-auth). */
+  signedIn: SignedInResolver
 }
 
 export async function startIdentity(core: Core, logger: Logger): Promise<StartedIdentity> {
@@ -53,16 +55,18 @@ export async function startIdentity(core: Core, logger: Logger): Promise<Started
         onError: (err) => logger.warn({ err }, 'upstream sign-in failed'),
       })
 
+  const findAccount = createFindAccount({
+    localAccounts: core.store.localAccounts,
+    claimNamespace: config.claimNamespace,
+    upstreamAccount: federation && ((subject) => federation.account(subject)),
+  })
   const providers = await createProviderHolder({ keys, build: (jwks) => createOidcProvider({
     ...configuredProviderOptions(config),
     jwks,
     store: { oidc: core.store.oidc, oidcClients: core.store.oidcClients },
     secretKey: secret.value,
-    findAccount: createFindAccount({
-      localAccounts: core.store.localAccounts,
-      claimNamespace: config.claimNamespace,
-      upstreamAccount: federation && ((subject) => federation.account(subject)),
-    }),
+    findAccount,
+    staticClients: [portalClientMetadata(config.issuer)],
     onServerError: (err) => logger.error({ err }, 'OpenID Connect provider error'),
   }),
   onRebuilt: ({ kids }) => logger.info({ kids }, 'signing keys changed; provider rebuilt'),
@@ -96,5 +100,8 @@ export async function startIdentity(core: Core, logger: Logger): Promise<Started
     startMtlsListener({ handler: providers.handler, issuer: config.issuer, ...mtlsFiles, host: config.host, port: config.mtlsPort }))
   if (mtlsFiles) banner.push(`  mTLS clients:   ${mtlsBaseUrl(config)} (token, introspection, revocation)`)
 
-  return { keys, providers, mount: { handler: providers.handler, issuer: config.issuer, routes: OIDC_MOUNTS, interactions }, banner, notice, startMtls }
+  const signedIn = createSignedInResolver({
+    issuer: config.issuer, provider: () => providers.current(), publicJwks: () => keys.publicJwks(), findAccount, repo: core.store.oidc,
+  })
+  return { keys, providers, signedIn, mount: { handler: providers.handler, issuer: config.issuer, routes: OIDC_MOUNTS, interactions }, banner, notice, startMtls }
 }

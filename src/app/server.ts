@@ -5,6 +5,7 @@ import type { MtlsListener } from '../identity/index.ts'
 import { AppError } from '../lib/index.ts'
 import { createClientAdmin } from './clients.ts'
 import { openCore } from './core.ts'
+import { startForwardAuth } from './forward-auth.ts'
 import { startIdentity, type StartedIdentity } from './identity.ts'
 import { createLogger, type Logger } from './logger.ts'
 import { startMaintenance } from './maintenance.ts'
@@ -34,7 +35,11 @@ export async function startServer(config: GatehouseConfig, options: StartServerO
   let mtls: MtlsListener | undefined
   try {
     identity = await startIdentity(core, logger)
-    http = buildHttpServer({ config, authz: core.authz, store: core.store, logger, ready: () => !draining, oidc: identity.mount, clients: createClientAdmin(core.config, core.store) })
+    const forwardAuth = startForwardAuth(core, identity.signedIn, logger)
+    http = buildHttpServer({
+      config, authz: core.authz, store: core.store, logger, ready: () => !draining, oidc: identity.mount,
+      clients: createClientAdmin(core.config, core.store), forwardAuth: forwardAuth.mount, applications: forwardAuth.applications,
+    })
     await http.listen({ host: config.host, port: config.port })
   } catch (err) {
     await core.close().catch(() => {})
@@ -62,6 +67,7 @@ export async function startServer(config: GatehouseConfig, options: StartServerO
     `  store:          ${core.storeDescription}`,
     `  authentication: ${auth.text}`,
     ...identity.banner,
+    `  forward auth:   ${config.issuer}/api/forward-auth/{caddy,traefik,nginx} (see docs/forward-auth.md)`,
     '',
   ].join('\n'))
   // The only time the generated password is shown; it is never logged.

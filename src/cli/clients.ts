@@ -5,13 +5,14 @@ import { resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import type { GatehouseConfig } from '../config/index.ts'
 import type { ClientService, ClientView } from '../identity/index.ts'
-import { Exit, UsageError, type CliIO } from './io.ts'
+import { Exit, printJson, takeArgs, UsageError, type CliIO } from './io.ts'
 
 const loadApp = () => import('../app/index.ts')
 
-const json = (io: CliIO, value: unknown) => io.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+const json = printJson
 
-function readClientFile(path: string, io: CliIO): unknown {
+/** Reads a YAML or JSON document named on the command line. */
+export function readDocument(path: string, io: CliIO): unknown {
   const full = resolve(io.cwd, path)
   let text: string
   try {
@@ -40,11 +41,7 @@ async function listAll(clients: ClientService): Promise<ClientView[]> {
 /** `clients list | get ID | create --file F | delete ID | rotate-secret ID` */
 export async function clientsCommand(config: GatehouseConfig, args: string[], file: string | undefined, io: CliIO): Promise<number> {
   const [sub, ...rest] = args
-  const want = (count: number, names: string) => {
-    if (rest.length < count) throw new UsageError(`clients ${sub}: missing ${names}`)
-    if (rest.length > count) throw new UsageError(`clients ${sub}: unexpected argument "${rest[count]}"`)
-    return rest
-  }
+  const want = (count: number, names: string) => takeArgs(`clients ${sub}`, rest, count, names)
   let run: (clients: ClientService) => Promise<unknown>
   switch (sub) {
     case 'list':
@@ -59,7 +56,7 @@ export async function clientsCommand(config: GatehouseConfig, args: string[], fi
     case 'create': {
       want(0, '')
       if (file === undefined) throw new UsageError('clients create: missing --file F (the client as YAML or JSON)')
-      const input = readClientFile(file, io)
+      const input = readDocument(file, io)
       run = async (clients) => json(io, await clients.create(input, 'cli'))
       break
     }
@@ -95,6 +92,7 @@ export async function bootstrapCommand(config: GatehouseConfig, io: CliIO): Prom
   const result = await app.runBootstrap(config, app.createLogger(config.logLevel))
   json(io, {
     clients: result.clients ?? null,
+    applications: result.applications ?? null,
     admin: result.admin ? { username: result.admin.username, created: result.admin.created } : null,
   })
   // The only time a generated password is shown; it goes to stderr, never into the JSON.

@@ -10,12 +10,16 @@ Commands:
   keys rotate              Sign with the staged keys (or new ones when none are staged); retire the old
   keys prune               Delete retired signing keys whose tokens have all expired
   model validate FILE      Check an authorization model (.fga DSL or .json); exit 1 when invalid
-  bootstrap                Apply the bootstrap file (clients, upstreams) and create the local admin
+  bootstrap                Apply the bootstrap file (clients, upstreams, applications) and create the local admin
   clients list             List OIDC clients (JSON)
   clients get ID           Show one client (never its secret)
   clients create --file F  Create a client from YAML/JSON F; prints its secret once
   clients delete ID        Delete a client
   clients rotate-secret ID Replace a confidential client's secret; prints the new one once
+  apps list                List forward-auth applications (JSON)
+  apps get ID              Show one application
+  apps put --file F        Create or replace an application from YAML/JSON F
+  apps delete ID           Delete an application
   config print             Print the effective configuration (secrets redacted)
   config docs [--out F]    Write the configuration reference (Markdown) to stdout or F
 

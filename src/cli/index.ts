@@ -121,6 +121,8 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
     }
     case 'clients':
       return (await import('./clients.ts')).clientsCommand(load().config, [sub, ...rest].filter((a): a is string => a !== undefined), values.file, io)
+    case 'apps':
+      return (await import('./apps.ts')).appsCommand(load().config, [sub, ...rest].filter((a): a is string => a !== undefined), values.file, io)
     case 'bootstrap':
       expectArgs('bootstrap', [sub, ...rest], 0)
       return (await import('./clients.ts')).bootstrapCommand(load().config, io)

@@ -22,3 +22,15 @@ export class UsageError extends Error {
     this.name = 'UsageError'
   }
 }
+
+/** Prints a value as indented JSON on stdout (admin commands' output format). */
+export function printJson(io: CliIO, value: unknown): void {
+  io.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+}
+
+/** Checks a subcommand got exactly `count` arguments; returns them. */
+export function takeArgs(command: string, rest: string[], count: number, names: string): string[] {
+  if (rest.length < count) throw new UsageError(`${command}: missing ${names}`)
+  if (rest.length > count) throw new UsageError(`${command}: unexpected argument "${rest[count]}"`)
+  return rest
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { forwardAuthKeys } from './forward-auth-keys.ts'
 import { identityKeys, upstreamKeys } from './identity-keys.ts'
 
 /** How a key's value is written in the environment (and how the docs describe it). */
@@ -148,6 +149,7 @@ export const configKeys = {
   }),
   ...identityKeys,
   ...upstreamKeys,
+  ...forwardAuthKeys,
 } as const
 
 export type ConfigKeys = typeof configKeys

@@ -207,7 +207,11 @@ export function compileApplications(inputs: readonly unknown[]): ApplicationRegi
       owner.set(host, app.id)
     }
   }
+  // Exact hosts answer from a map: this runs on every proxied request.
+  const exact = new Map<string, CompiledApplication>()
+  for (const app of apps) for (const host of app.hosts) if (!host.startsWith('*.')) exact.set(host, app)
+  const wildcard = apps.filter((a) => a.hosts.some((p) => p.startsWith('*.')))
   const find = (host: string): CompiledApplication | undefined =>
-    apps.find((a) => a.hosts.includes(host)) ?? apps.find((a) => a.hosts.some((p) => hostMatches(p, host)))
+    exact.get(host) ?? wildcard.find((a) => a.hosts.some((p) => hostMatches(p, host)))
   return { applications: apps, find, isApplicationHost: (host) => find(host) !== undefined }
 }

@@ -2,6 +2,7 @@
 // May import: src/lib, src/config and module index.ts files (authz and above); the only place that imports fastify.
 export { buildHttpServer, type HttpServerOptions } from './server.ts'
 export type { OidcMount } from './routes/oidc.ts'
+export { FORWARD_AUTH_PREFIX, type ForwardAuthMount } from './routes/forward-auth.ts'
 export { toHttpError, type ErrorBody } from './errors.ts'
 export type { AuthzApi, PingableStore, QueryMeta, QueryParams } from './authz-api.ts'
 export type { FastifyInstance as HttpServer } from 'fastify'

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify'
 import type { GatehouseConfig } from '../config/index.ts'
+import type { ApplicationService } from '../forwardauth/index.ts'
 import type { ClientService } from '../identity/index.ts'
 import { AppError, CommonCodes } from '../lib/index.ts'
 import { presharedKeyHook } from './auth.ts'
@@ -13,7 +14,9 @@ import { installMetrics } from './metrics.ts'
 import { isLevelEnabled, lazyChildLogger } from './request-logger.ts'
 import { assertionRoutes } from './routes/assertions.ts'
 import { modelRoutes } from './routes/models.ts'
+import { applicationRoutes } from './routes/applications.ts'
 import { clientRoutes } from './routes/clients.ts'
+import { forwardAuthRoutes, type ForwardAuthMount } from './routes/forward-auth.ts'
 import { oidcRoutes, type OidcMount } from './routes/oidc.ts'
 import { queryRoutes } from './routes/queries.ts'
 import { storeRoutes } from './routes/stores.ts'
@@ -31,6 +34,10 @@ export interface HttpServerOptions {
   oidc?: OidcMount
   /** The OIDC client admin API (/api/v1/clients), when identity is enabled. */
   clients?: ClientService
+  /** Forward-auth decision and portal endpoints, when identity is enabled. */
+  forwardAuth?: ForwardAuthMount
+  /** The forward-auth application admin API. */
+  applications?: ApplicationService
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/
@@ -99,6 +106,8 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   assertionRoutes(app, authz)
   if (options.oidc) oidcRoutes(app, options.oidc)
   if (options.clients) clientRoutes(app, options.clients)
+  if (options.forwardAuth) forwardAuthRoutes(app, options.forwardAuth)
+  if (options.applications) applicationRoutes(app, options.applications)
 
   return app
 }

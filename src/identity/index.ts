@@ -33,3 +33,8 @@ export {
 } from './clients/service.ts'
 export { clientInputSchema, MIN_CLIENT_SECRET_LENGTH, type ClientInput, type ClientSpec, type ClientView } from './clients/schema.ts'
 export { syncBootstrapClients, SyncErrorCodes, type DeclaredClient, type SyncCounts } from './clients/sync.ts'
+export {
+  createSignedInResolver, PORTAL_CALLBACK_PATH, PORTAL_CLIENT_ID, PORTAL_LOGGED_OUT_PATH, portalClientMetadata,
+  type SignedInIdentity, type SignedInOptions, type SignedInResolver,
+} from './signed-in.ts'
+export { escapeHtml, page } from './pages.ts'

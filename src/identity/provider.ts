@@ -99,6 +99,8 @@ export interface OidcProviderOptions {
   onServerError?: (err: unknown) => void
   /** RFC 8705 client certificates, answered on a dedicated TLS listener reachable at `baseUrl`. */
   mtls?: { baseUrl: string; clientCaConfigured: boolean }
+  /** Built-in clients (the forward-auth portal's), served before the clients repository. */
+  staticClients?: Record<string, unknown>[]
 }
 
 /** Keygrip keys for oidc-provider's cookies; stable per secret so every replica agrees. */
@@ -137,6 +139,7 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
   const configuration: Configuration = {
     adapter: createAdapterFactory({ repo: options.store.oidc, overrides: { Client: clientAdapter(options.store.oidcClients) } }),
     jwks: options.jwks as Configuration['jwks'],
+    clients: (options.staticClients ?? []) as unknown as Configuration['clients'],
     cookies: {
       keys: deriveCookieKeys(options.secretKey),
       names: { session: 'gh_session', interaction: 'gh_interaction', resume: 'gh_resume' },

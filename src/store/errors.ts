@@ -13,6 +13,11 @@ export const StoreErrorCodes = {
   alreadyExists: 'already_exists',
   /** A concurrent transaction won; the caller may retry. */
   writeConflict: 'write_conflict',
+  /**
+   * The record's version is not the one the caller expected (optimistic concurrency): re-read
+   * before retrying, unlike write_conflict.
+   */
+  versionConflict: 'version_conflict',
   invalidContinuationToken: 'invalid_continuation_token',
   /** A continuation token from a query with a different type filter. */
   tokenTypeMismatch: 'continuation_token_type_mismatch',
@@ -39,7 +44,8 @@ function statusFor(code: StoreErrorCode): number {
     case StoreErrorCodes.storeNotFound: return 404
     case StoreErrorCodes.conditionConflict:
     case StoreErrorCodes.alreadyExists:
-    case StoreErrorCodes.writeConflict: return 409
+    case StoreErrorCodes.writeConflict:
+    case StoreErrorCodes.versionConflict: return 409
     case StoreErrorCodes.unavailable:
     case StoreErrorCodes.schemaTooNew: return 503
     default: return 400

@@ -1,9 +1,13 @@
 // The storage contract. Both backends (SQLite, PostgreSQL) implement it and pass one conformance
 // suite. The tenant (store id) is always an argument; every write is one transaction.
 
+import type { AuditRepo } from './audit-types.ts'
+import type { ForwardAuthAppsRepo } from './forward-auth-types.ts'
 import type { LocalAccountsRepo, OidcArtifactsRepo, OidcClientsRepo, SigningKeysRepo, UserRecordsRepo } from './identity-types.ts'
 
 export type * from './identity-types.ts'
+export type * from './forward-auth-types.ts'
+export type * from './audit-types.ts'
 
 /** An OpenFGA store (tenant of the relationship engine). */
 export interface StoreInfo {
@@ -205,6 +209,10 @@ export interface Store {
   readonly localAccounts: LocalAccountsRepo
   /** Audit only: never consulted for authorization. */
   readonly userRecords: UserRecordsRepo
+  /** Applications behind forward-auth; replicas poll revision() to reload. */
+  readonly forwardAuthApps: ForwardAuthAppsRepo
+  /** Append-only; never consulted for authorization. */
+  readonly audit: AuditRepo
   /** Applies pending migrations; idempotent. */
   migrate(): Promise<void>
   /** Resolves when the database answers a trivial query. */

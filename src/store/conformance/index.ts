@@ -2,8 +2,10 @@
 // May import: node:test, node:assert, src/lib, store types/errors (no backend, no SQL).
 
 import { describe } from 'node:test'
+import { auditCategory } from './audit.ts'
 import { changelogCategory } from './changelog.ts'
 import { consistencyCategory } from './consistency.ts'
+import { forwardAuthAppsCategory } from './forward-auth-apps.ts'
 import type { StoreFactory } from './harness.ts'
 import { localAccountsCategory } from './local-accounts.ts'
 import { migrationsCategory } from './migrations.ts'
@@ -37,6 +39,8 @@ const categories = {
   oidcClients: oidcClientsCategory,
   localAccounts: localAccountsCategory,
   userRecords: userRecordsCategory,
+  forwardAuthApps: forwardAuthAppsCategory,
+  audit: auditCategory,
 } as const
 
 export type ConformanceCategory = keyof typeof categories

@@ -4,8 +4,10 @@
 import type { Clock } from '../../lib/index.ts'
 import type { Store, StoreLogger } from '../types.ts'
 import { assertionsRepo } from './assertions-repo.ts'
+import { auditRepo } from './audit-repo.ts'
 import { ChangeHub } from './change-hub.ts'
 import { changelogRepo } from './changelog-repo.ts'
+import { forwardAuthAppsRepo } from './forward-auth-apps-repo.ts'
 import { prepared, type SqlDatabase } from './executor.ts'
 import { localAccountsRepo } from './local-accounts-repo.ts'
 import { applyMigrations, type Migration } from './migrations.ts'
@@ -50,6 +52,8 @@ export function createSqlStore(parts: SqlStoreParts): Store {
     oidcClients: oidcClientsRepo(ctx),
     localAccounts: localAccountsRepo(ctx),
     userRecords: userRecordsRepo(ctx),
+    forwardAuthApps: forwardAuthAppsRepo(ctx),
+    audit: auditRepo(ctx),
     migrate: () => applyMigrations(db, parts.migrations, parts.clock),
     async ping() {
       await db.all(PING)

@@ -1,0 +1,95 @@
+// Wires forward-auth: the application service and live registry over the store, portal sessions,
+// the sign-in flow against Gatehouse's own provider, and relationship checks through the engine.
+
+import { ConfigError, envVarFor, type GatehouseConfig } from '../config/index.ts'
+import {
+  createApplicationService, createForwardAuth, createLiveRegistry, createLoginFlow, createSessionStore, underCookieDomain,
+  type ApplicationService, type RelationshipChecker,
+} from '../forwardauth/index.ts'
+import type { ForwardAuthMount } from '../http/index.ts'
+import { PORTAL_CALLBACK_PATH, PORTAL_CLIENT_ID, type SignedInResolver } from '../identity/index.ts'
+import type { Store } from '../store/index.ts'
+import { openStore, type Core } from './core.ts'
+import type { Logger } from './logger.ts'
+
+export interface StartedForwardAuth {
+  mount: ForwardAuthMount
+  applications: ApplicationService
+}
+
+/** The cookie domain, defaulting to the issuer's host; the issuer must be under it. */
+export function cookieDomainOf(config: GatehouseConfig): string {
+  const issuerHost = new URL(config.issuer).hostname
+  const domain = config.forwardAuthCookieDomain === '' ? issuerHost : config.forwardAuthCookieDomain
+  if (!underCookieDomain(issuerHost, domain)) {
+    throw new ConfigError([`forwardAuthCookieDomain (${envVarFor('forwardAuthCookieDomain')}) ${domain} must contain the issuer's host ${issuerHost}: the sign-in sets the session cookie there`])
+  }
+  return domain
+}
+
+export function createApplicationAdmin(store: Store, onChange?: () => void): ApplicationService {
+  return createApplicationService({ repo: store.forwardAuthApps, onChange })
+}
+
+/** For the CLI: the application service on the configured (migrated) database. */
+export async function openApplicationAdmin(config: GatehouseConfig, logger?: Logger): Promise<{ applications: ApplicationService; close(): Promise<void> }> {
+  const { store } = await openStore(config, logger)
+  try {
+    await store.migrate()
+    return { applications: createApplicationAdmin(store), close: () => store.close() }
+  } catch (err) {
+    await store.close().catch(() => {})
+    throw err
+  }
+}
+
+function engineRelations(core: Core, logger: Logger): RelationshipChecker {
+  return {
+    async check({ store, object, relation, identity }) {
+      try {
+        const answer = await core.authz.check(store, { tuple_key: { user: `user:${identity.subject}`, relation, object } }) as { allowed?: boolean }
+        return answer.allowed === true
+      } catch (err) {
+        // A missing store or model denies; the operator sees why in the log.
+        logger.warn({ err, store, object, relation }, 'forward-auth relationship check failed')
+        return false
+      }
+    },
+  }
+}
+
+export function startForwardAuth(core: Core, signedIn: SignedInResolver, logger: Logger): StartedForwardAuth {
+  const config = core.config
+  const cookieDomain = cookieDomainOf(config)
+  const registry = createLiveRegistry({
+    source: core.store.forwardAuthApps,
+    onError: (err) => logger.error({ err }, 'stored forward-auth applications do not compile; keeping the previous set'),
+  })
+  const applications = createApplicationAdmin(core.store, () => registry.invalidate())
+  const sessions = createSessionStore({ repo: core.store.oidc, idleSeconds: config.forwardAuthIdleSeconds, maxSeconds: config.forwardAuthMaxSeconds })
+  const loginStart = `${config.issuer}/api/forward-auth/login`
+  const returnPolicy = async () => {
+    const current = await registry.current()
+    return { isApplicationHost: current.isApplicationHost, cookieDomain }
+  }
+  const login = createLoginFlow({
+    issuer: config.issuer, clientId: PORTAL_CLIENT_ID, callbackPath: PORTAL_CALLBACK_PATH, repo: core.store.oidc, sessions,
+    redeem: (code, redirectUri, verifier) => signedIn.redeemPortalCode(code, redirectUri, verifier),
+    returnPolicy,
+  })
+  const service = createForwardAuth({
+    registry, sessions, relations: engineRelations(core, logger), bearer: (token) => signedIn.bearer(token),
+    cookieName: config.forwardAuthCookieName, cookieDomain,
+    loginUrl: (returnUrl) => `${loginStart}?rd=${encodeURIComponent(returnUrl)}`,
+    trustedProxies: config.forwardAuthTrustedProxies, adminGroups: config.forwardAuthAdminGroups,
+    audit: core.store.audit, onAuditError: (err) => logger.warn({ err }, 'could not record a forward-auth denial'),
+  })
+  return {
+    applications,
+    mount: {
+      service, login, sessions, issuer: config.issuer,
+      // Unset, the cookie is host-only on the issuer (browsers refuse Domain= with an IP address).
+      cookie: { name: config.forwardAuthCookieName, domain: config.forwardAuthCookieDomain === '' ? undefined : cookieDomain, secure: config.issuer.startsWith('https:'), maxAgeSeconds: config.forwardAuthMaxSeconds },
+    },
+  }
+}

@@ -1,0 +1,122 @@
+// Managing applications: one service behind the admin API, the CLI and the bootstrap file. Each
+// write validates the document and that the whole set still compiles (ids and hosts unique)
+// before it reaches the store, so the registry every replica loads is always a valid one.
+
+import { AppError } from '../lib/index.ts'
+import type { ForwardAuthAppRecord, ForwardAuthAppsRepo, ForwardAuthAppSource, JsonObject } from '../store/index.ts'
+import { isStoreError, StoreErrorCodes } from '../store/index.ts'
+import { compileApplications, parseApplication, type Application } from './application.ts'
+import { ForwardAuthErrorCodes } from './errors.ts'
+
+export type ApplicationView = Application & { source: ForwardAuthAppSource; version: number; createdAt: string; updatedAt: string }
+
+export interface ApplicationService {
+  list(): Promise<{ applications: ApplicationView[] }>
+  get(id: string): Promise<ApplicationView>
+  create(input: unknown, source: ForwardAuthAppSource): Promise<ApplicationView>
+  /** Creates or replaces the application `id` (the body's id, when given, must match). */
+  put(id: string, input: unknown, source: ForwardAuthAppSource): Promise<{ application: ApplicationView; created: boolean }>
+  delete(id: string): Promise<void>
+  /**
+   * Applies declared applications (bootstrap file): creates and updates them, and deletes those
+   * an earlier run of the same source declared and this one no longer does.
+   */
+  sync(declared: readonly unknown[], source: ForwardAuthAppSource): Promise<{ created: number; updated: number; deleted: number; unchanged: number }>
+}
+
+function view(record: ForwardAuthAppRecord): ApplicationView {
+  return {
+    ...(record.spec as unknown as Application),
+    source: record.source, version: record.version, createdAt: record.createdAt.toISOString(), updatedAt: record.updatedAt.toISOString(),
+  }
+}
+
+const notFound = (id: string) => new AppError(ForwardAuthErrorCodes.applicationNotFound, `no application ${id}`, { status: 404 })
+
+export function createApplicationService(options: { repo: ForwardAuthAppsRepo; onChange?: () => void }): ApplicationService {
+  const { repo } = options
+
+  /** The whole set with `app` in place of its namesake must compile; names the host clash as 409. */
+  const checkSet = async (app: Application) => {
+    const others = (await repo.list()).filter((r) => r.id !== app.id).map((r) => r.spec)
+    try {
+      compileApplications([...others, app])
+    } catch (err) {
+      if (err instanceof AppError && /host .* belongs to both/.test(err.message)) {
+        throw new AppError(ForwardAuthErrorCodes.hostTaken, err.message, { status: 409 })
+      }
+      throw err
+    }
+  }
+
+  const parse = (input: unknown): Application => parseApplication(input)
+
+  const put = async (app: Application, source: ForwardAuthAppSource) => {
+    await checkSet(app)
+    const before = await repo.get(app.id)
+    const record = await repo.replace({ id: app.id, spec: app as unknown as JsonObject, source })
+    if (!before || before.version !== record.version) options.onChange?.()
+    return { record, created: !before, changed: !before || before.version !== record.version }
+  }
+
+  return {
+    async list() {
+      return { applications: (await repo.list()).map(view) }
+    },
+    async get(id) {
+      const record = await repo.get(id)
+      if (!record) throw notFound(id)
+      return view(record)
+    },
+    async create(input, source) {
+      const app = parse(input)
+      await checkSet(app)
+      try {
+        const record = await repo.create({ id: app.id, spec: app as unknown as JsonObject, source })
+        options.onChange?.()
+        return view(record)
+      } catch (err) {
+        if (isStoreError(err) && err.code === StoreErrorCodes.alreadyExists) {
+          throw new AppError(ForwardAuthErrorCodes.applicationExists, `application ${app.id} exists already`, { status: 409 })
+        }
+        throw err
+      }
+    },
+    async put(id, input, source) {
+      const body = input !== null && typeof input === 'object' && !Array.isArray(input) ? { id, ...(input as Record<string, unknown>) } : input
+      const app = parse(body)
+      if (app.id !== id) throw new AppError(ForwardAuthErrorCodes.invalidApplication, `the body's id ${app.id} differs from the URL's ${id}`, { status: 400 })
+      const { record, created } = await put(app, source)
+      return { application: view(record), created }
+    },
+    async delete(id) {
+      if (!(await repo.delete(id))) throw notFound(id)
+      options.onChange?.()
+    },
+    async sync(declared, source) {
+      const apps = declared.map((d, i) => {
+        try {
+          return parse(d)
+        } catch (err) {
+          if (err instanceof AppError) throw new AppError(err.code, `applications[${i}]: ${err.message}`, { status: 400, details: err.details })
+          throw err
+        }
+      })
+      // The declared set must be valid by itself before anything is written.
+      compileApplications(apps)
+      const counts = { created: 0, updated: 0, deleted: 0, unchanged: 0 }
+      const keep = new Set(apps.map((a) => a.id))
+      for (const stale of (await repo.list()).filter((r) => r.source === source && !keep.has(r.id))) {
+        if (await repo.delete(stale.id)) counts.deleted++
+      }
+      if (counts.deleted > 0) options.onChange?.()
+      for (const app of apps) {
+        const { created, changed } = await put(app, source)
+        if (created) counts.created++
+        else if (changed) counts.updated++
+        else counts.unchanged++
+      }
+      return counts
+    },
+  }
+}

@@ -1,0 +1,59 @@
+// The compiled application registry each process answers from. Applications live in the store
+// (admin API, CLI, bootstrap file); a process re-reads them when the store's revision moves,
+// checking at most every REFRESH_MS, so a change made on any replica applies everywhere within it.
+
+import { compileApplications, type ApplicationRegistry } from './application.ts'
+
+export const REFRESH_MS = 2_000
+
+export interface ApplicationSource {
+  list(): Promise<Array<{ spec: unknown }>>
+  revision(): Promise<string>
+}
+
+export interface RegistryOptions {
+  source: ApplicationSource
+  now?: () => number
+  /** A stored set that no longer compiles: the last good registry stays in service. */
+  onError?: (err: unknown) => void
+}
+
+export interface LiveRegistry {
+  current(): Promise<ApplicationRegistry>
+  /** Reload now (after a local change). */
+  invalidate(): void
+}
+
+export function createLiveRegistry(options: RegistryOptions): LiveRegistry {
+  const now = options.now ?? Date.now
+  let registry: ApplicationRegistry = compileApplications([])
+  let revision: string | undefined
+  let checkedAt = -Infinity
+  let pending: Promise<ApplicationRegistry> | undefined
+
+  const load = async (): Promise<ApplicationRegistry> => {
+    const seen = await options.source.revision()
+    checkedAt = now()
+    if (seen === revision) return registry
+    const rows = await options.source.list()
+    try {
+      registry = compileApplications(rows.map((r) => r.spec))
+    } catch (err) {
+      options.onError?.(err)
+    }
+    revision = seen
+    return registry
+  }
+
+  return {
+    current() {
+      if (now() - checkedAt < REFRESH_MS) return Promise.resolve(registry)
+      // Concurrent requests share one reload.
+      pending ??= load().finally(() => { pending = undefined })
+      return pending
+    },
+    invalidate() {
+      checkedAt = -Infinity
+    },
+  }
+}

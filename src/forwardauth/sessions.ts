@@ -1,0 +1,94 @@
+// Portal sessions behind the forward-auth cookie. The cookie carries only a random token; the
+// store keys the session by the token's SHA-256, so a database dump yields no usable cookie.
+// Every proxied request asks for its session: lookups are cached briefly per process, and the
+// idle clock is written at most once a minute. A session destroyed on another replica is
+// refused here once the cached copy ages out (SESSION_CACHE_MS).
+
+import { createHash, randomBytes } from 'node:crypto'
+import type { OidcArtifactsRepo } from '../store/index.ts'
+import type { ForwardIdentity } from './identity-headers.ts'
+
+export const SESSION_MODEL = 'ForwardAuthSession'
+export const SESSION_CACHE_MS = 2_000
+const TOUCH_EVERY_MS = 60_000
+const CACHE_LIMIT = 10_000
+
+export interface PortalSession {
+  identity: ForwardIdentity & { accountType: 'user' | 'service' }
+  createdAt: number
+  lastSeenAt: number
+  /** The absolute end, however active. */
+  endsAt: number
+}
+
+export interface SessionStoreOptions {
+  repo: OidcArtifactsRepo
+  idleSeconds: number
+  maxSeconds: number
+  now?: () => number
+}
+
+export interface SessionStore {
+  create(identity: PortalSession['identity']): Promise<{ token: string; session: PortalSession }>
+  get(token: string): Promise<PortalSession | undefined>
+  destroy(token: string): Promise<void>
+}
+
+const TOKEN = /^[A-Za-z0-9_-]{43}$/
+
+function keyOf(token: string): string {
+  return createHash('sha256').update(token).digest('base64url')
+}
+
+export function createSessionStore(options: SessionStoreOptions): SessionStore {
+  const now = options.now ?? Date.now
+  const cache = new Map<string, { session: PortalSession | undefined; fetchedAt: number }>()
+  const idleMs = options.idleSeconds * 1000
+
+  const live = (s: PortalSession, at: number) => at < s.endsAt && at - s.lastSeenAt < idleMs
+  /** The row lives until the earlier of the idle and the absolute end. */
+  const rowTtl = (s: PortalSession, at: number) => Math.max(1, Math.ceil(Math.min(s.endsAt - at, idleMs) / 1000))
+
+  const remember = (key: string, session: PortalSession | undefined, at: number) => {
+    if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string)
+    cache.set(key, { session, fetchedAt: at })
+  }
+
+  return {
+    async create(identity) {
+      const at = now()
+      const token = randomBytes(32).toString('base64url')
+      const session: PortalSession = { identity, createdAt: at, lastSeenAt: at, endsAt: at + options.maxSeconds * 1000 }
+      await options.repo.upsert(SESSION_MODEL, keyOf(token), session as unknown as Record<string, unknown>, rowTtl(session, at))
+      remember(keyOf(token), session, at)
+      return { token, session }
+    },
+
+    async get(token) {
+      if (!TOKEN.test(token)) return undefined
+      const key = keyOf(token)
+      const at = now()
+      const cached = cache.get(key)
+      let session = cached && at - cached.fetchedAt < SESSION_CACHE_MS ? cached.session : undefined
+      if (!cached || at - cached.fetchedAt >= SESSION_CACHE_MS) {
+        session = (await options.repo.find(SESSION_MODEL, key)) as unknown as PortalSession | undefined
+        remember(key, session, at)
+      }
+      if (!session || !live(session, at)) return undefined
+      if (at - session.lastSeenAt >= TOUCH_EVERY_MS) {
+        const touched = { ...session, lastSeenAt: at }
+        remember(key, touched, at)
+        await options.repo.upsert(SESSION_MODEL, key, touched as unknown as Record<string, unknown>, rowTtl(touched, at))
+        return touched
+      }
+      return session
+    },
+
+    async destroy(token) {
+      if (!TOKEN.test(token)) return
+      const key = keyOf(token)
+      cache.delete(key)
+      await options.repo.destroy(SESSION_MODEL, key)
+    },
+  }
+}

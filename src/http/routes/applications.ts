@@ -1,0 +1,20 @@
+// Admin API for forward-auth applications (behind the preshared key like the OpenFGA API).
+import type { FastifyInstance } from 'fastify'
+import type { ApplicationService } from '../../forwardauth/index.ts'
+import { bodyOf } from './shared.ts'
+
+const BASE = '/api/v1/forward-auth/applications'
+
+export function applicationRoutes(app: FastifyInstance, applications: ApplicationService): void {
+  app.get(BASE, async () => applications.list())
+  app.post(BASE, async (request, reply) => reply.code(201).send({ application: await applications.create(bodyOf(request.body), 'api') }))
+  app.get<{ Params: { id: string } }>(`${BASE}/:id`, async (request) => ({ application: await applications.get(request.params.id) }))
+  app.put<{ Params: { id: string } }>(`${BASE}/:id`, async (request, reply) => {
+    const { application, created } = await applications.put(request.params.id, bodyOf(request.body), 'api')
+    return reply.code(created ? 201 : 200).send({ application })
+  })
+  app.delete<{ Params: { id: string } }>(`${BASE}/:id`, async (request, reply) => {
+    await applications.delete(request.params.id)
+    return reply.code(204).send()
+  })
+}

@@ -1,0 +1,114 @@
+// Gatehouse as a relying party of its own provider, in-process: the forward-auth portal redeems
+// the authorization codes issued to its built-in client without an HTTP round trip to itself,
+// and API clients' bearer access tokens are resolved to the same identity shape.
+
+import { createHash } from 'node:crypto'
+import type { FindAccount, Provider } from 'oidc-provider'
+import type { OidcArtifactsRepo } from '../store/index.ts'
+import { CLIENT_EXTRA_METADATA } from './provider.ts'
+import { createJwtAccessTokenVerifier, REVOKED_JWT_MODEL } from './jwt-access-tokens.ts'
+
+/** The built-in public client the forward-auth portal signs visitors in with. */
+export const PORTAL_CLIENT_ID = 'gatehouse-forward-auth'
+export const PORTAL_CALLBACK_PATH = '/api/forward-auth/callback'
+export const PORTAL_LOGGED_OUT_PATH = '/api/forward-auth/logged-out'
+
+export function portalClientMetadata(issuer: string): Record<string, unknown> {
+  return {
+    client_id: PORTAL_CLIENT_ID,
+    client_name: 'Gatehouse',
+    token_endpoint_auth_method: 'none',
+    redirect_uris: [issuer + PORTAL_CALLBACK_PATH],
+    post_logout_redirect_uris: [issuer + PORTAL_LOGGED_OUT_PATH],
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    [CLIENT_EXTRA_METADATA.firstParty]: true,
+  }
+}
+
+/** Who a session or token belongs to, as forward-auth and the tenancy layer read it. */
+export interface SignedInIdentity {
+  subject: string
+  accountType: 'user' | 'service'
+  username?: string
+  name?: string
+  email?: string
+  groups: string[]
+  /** Every claim of the account, for a configured user claim. */
+  claims: Record<string, unknown>
+}
+
+export interface SignedInResolver {
+  /** Redeems a code issued to the portal client (exactly once); undefined when it is not valid. */
+  redeemPortalCode(code: string, redirectUri: string, codeVerifier: string): Promise<SignedInIdentity | undefined>
+  /** Resolves an access token Gatehouse issued (opaque or JWT); undefined when not active. */
+  bearer(token: string): Promise<SignedInIdentity | undefined>
+}
+
+export interface SignedInOptions {
+  issuer: string
+  provider: () => Provider
+  publicJwks: () => Promise<{ keys: import('jose').JWK[] }>
+  findAccount: FindAccount
+  repo: OidcArtifactsRepo
+}
+
+const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined)
+
+function identityFromClaims(subject: string, claims: Record<string, unknown>): SignedInIdentity {
+  const groups = Array.isArray(claims.groups) ? claims.groups.filter((g): g is string => typeof g === 'string') : []
+  return {
+    subject, accountType: 'user', groups, claims,
+    username: text(claims.preferred_username), name: text(claims.name), email: text(claims.email),
+  }
+}
+
+function s256(verifier: string): string {
+  return createHash('sha256').update(verifier).digest('base64url')
+}
+
+export function createSignedInResolver(options: SignedInOptions): SignedInResolver {
+  const account = async (subject: string): Promise<SignedInIdentity | undefined> => {
+    // oidc-provider's own finder takes a context it does not need here.
+    const found = await options.findAccount(undefined as never, subject)
+    if (!found) return undefined
+    return identityFromClaims(subject, (await found.claims('userinfo', 'openid email profile groups', {}, [])) as Record<string, unknown>)
+  }
+  const service = (clientId: string): SignedInIdentity => ({ subject: clientId, accountType: 'service', groups: [], claims: { client_id: clientId } })
+
+  let verifier: { kids: string; verify: ReturnType<typeof createJwtAccessTokenVerifier> } | undefined
+  const verifyJwt = async (token: string) => {
+    const jwks = await options.publicJwks()
+    const kids = jwks.keys.map((k) => k.kid).join(',')
+    if (verifier?.kids !== kids) verifier = { kids, verify: createJwtAccessTokenVerifier({ issuer: options.issuer, jwks }) }
+    return verifier.verify(token)
+  }
+
+  return {
+    async redeemPortalCode(code, redirectUri, codeVerifier) {
+      const provider = options.provider()
+      const found = await provider.AuthorizationCode.find(code)
+      if (!found || found.isExpired || (found as unknown as { consumed?: number }).consumed) return undefined
+      if (found.clientId !== PORTAL_CLIENT_ID || found.redirectUri !== redirectUri || !found.accountId) return undefined
+      if (found.codeChallengeMethod !== 'S256' || found.codeChallenge !== s256(codeVerifier)) return undefined
+      try {
+        // One conditional update in the store: a second redemption fails here.
+        await found.consume()
+      } catch {
+        return undefined
+      }
+      return account(found.accountId)
+    },
+    async bearer(token) {
+      if (token.split('.').length === 3) {
+        const claims = await verifyJwt(token)
+        if (!claims || (await options.repo.find(REVOKED_JWT_MODEL, claims.jti))) return undefined
+        return typeof claims.sub === 'string' && claims.sub !== claims.client_id ? account(claims.sub) : service(claims.client_id)
+      }
+      const provider = options.provider()
+      const at = (await provider.AccessToken.find(token)) ?? (await provider.ClientCredentials.find(token))
+      if (!at || at.isExpired) return undefined
+      return 'accountId' in at && typeof at.accountId === 'string' ? account(at.accountId) : service(at.clientId as string)
+    },
+  }
+}
