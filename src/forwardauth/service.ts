@@ -70,7 +70,9 @@ export function createForwardAuth(options: ForwardAuthOptions): ForwardAuth {
 
   const findIdentity = async (raw: RawAuthRequest): Promise<PortalSession['identity'] | null> => {
     const token = bearerToken(raw.headers.authorization as string | undefined)
-    if (token !== undefined) return (await options.bearer(token)) ?? null
+    // A bearer token that is not Gatehouse's may be the application's own: the session decides then.
+    const fromToken = token === undefined ? undefined : await options.bearer(token)
+    if (fromToken) return fromToken
     const cookie = cookieValue(raw.headers.cookie, options.cookieName)
     return cookie === undefined ? null : ((await options.sessions.get(cookie))?.identity ?? null)
   }

@@ -106,13 +106,13 @@ for (const backend of BACKENDS) describe(`service clients over mutual TLS (${bac
     const selfCert = new X509Certificate(pem('self.crt'))
     const jwk = { ...createPublicKey(pem('self.key')).export({ format: 'jwk' }), x5c: [selfCert.raw.toString('base64')] }
     const common = { grant_types: ['client_credentials'], response_types: [], redirect_uris: [], tls_client_certificate_bound_access_tokens: true }
+    // Registered through the admin API like an operator would: the binding must follow from the auth method.
+    const created = await fetch(`${server.url}/api/v1/clients`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'svc-a', type: 'confidential', grantTypes: ['client_credentials'], tokenEndpointAuthMethod: 'tls_client_auth', tlsClientAuthSubjectDn: SVC_DN }),
+    })
+    assert.equal(created.status, 201, await created.text())
     await withServerStore(server, async (store) => {
-      await store.oidcClients.upsert({
-        clientId: 'svc-a',
-        metadata: { ...common, token_endpoint_auth_method: 'tls_client_auth', tls_client_auth_subject_dn: SVC_DN },
-        secretHash: null,
-        source: 'api',
-      })
       await store.oidcClients.upsert({
         clientId: 'svc-self',
         metadata: { ...common, token_endpoint_auth_method: 'self_signed_tls_client_auth', jwks: { keys: [jwk] } },

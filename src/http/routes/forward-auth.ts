@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import {
   deniedPage, loggedOutPage, logoutPage, misconfiguredPage, signInProblemPage, unknownHostPage,
-  cookieValue, type AuthOutcome, type ForwardAuth, type LoginFlow, type ProxyContract, type SessionStore,
+  cookieValue, headerValue, type AuthOutcome, type ForwardAuth, type LoginFlow, type ProxyContract, type SessionStore,
 } from '../../forwardauth/index.ts'
 import { PORTAL_CLIENT_ID } from '../../identity/index.ts'
 import { AppError } from '../../lib/index.ts'
@@ -52,7 +52,8 @@ function sendOutcome(reply: FastifyReply, outcome: AuthOutcome, requestId: strin
       if (decision.status === 401) reply.header('www-authenticate', 'Bearer realm="gatehouse"')
       return reply.code(decision.status).send()
     case 'deny': {
-      if (outcome.debugReason) reply.header(DEBUG_HEADER, outcome.debugReason)
+      // Group names may be any text: encoded so the header cannot break.
+      if (outcome.debugReason) reply.header(DEBUG_HEADER, headerValue(outcome.debugReason))
       const user = outcome.identity?.username ?? outcome.identity?.email ?? outcome.identity?.subject
       if (!request.acceptsHtml) return reply.code(403).send({ code: 'forwardauth_denied', message: 'access denied' })
       return html(reply, 403, deniedPage({ application: decision.application, user, reason: outcome.debugReason, requestId }))

@@ -133,6 +133,11 @@ export function toMetadata(spec: ClientSpec): JsonObject {
   if (resourceScopes.length > 0) m[X.resourceScopes] = resourceScopes
   if (spec.corsOrigins.length > 0) m[X.corsOrigins] = spec.corsOrigins
   if (spec.tlsClientAuthSubjectDn !== undefined) m.tls_client_auth_subject_dn = spec.tlsClientAuthSubjectDn
+  // RFC 8705: a certificate client's tokens are bound to its certificate (cnf.x5t#S256), so a
+  // stolen token is useless without the key.
+  if (m.token_endpoint_auth_method === 'tls_client_auth' || m.token_endpoint_auth_method === 'self_signed_tls_client_auth') {
+    m.tls_client_certificate_bound_access_tokens = true
+  }
   if (spec.jwks !== undefined) m.jwks = spec.jwks
   if (spec.jwksUri !== undefined) m.jwks_uri = spec.jwksUri
   if (spec.firstParty !== undefined) m[X.firstParty] = spec.firstParty
