@@ -77,6 +77,32 @@ function takeSecret(entry: Record<string, unknown>, where: string, baseDir: stri
   return secret
 }
 
+function fileProblem(path: string) {
+  return (where: string, message: string) =>
+    new ConfigError([`bootstrapFile (${envVarFor('bootstrapFile')}) ${path}${where === '' ? '' : ` at ${where}`}: ${message}`])
+}
+
+/** The configuration with the bootstrap file's upstreams and resource servers added. */
+function mergeDeclarations(config: GatehouseConfig, file: ReturnType<typeof readDeclarations>, problem: ReturnType<typeof fileProblem>): GatehouseConfig {
+  const merged = (key: 'upstreams' | 'resourceServers', list: unknown[]) => {
+    const result = configKeys[key].schema.safeParse(list)
+    if (!result.success) throw problem(key, `${result.error.issues[0]!.message} (counting the configured ${key} too)`)
+    return result.data
+  }
+  return {
+    ...config,
+    upstreams: merged('upstreams', [...config.upstreams, ...file.upstreams]) as GatehouseConfig['upstreams'],
+    resourceServers: merged('resourceServers', [...config.resourceServers, ...file.resourceServers]) as GatehouseConfig['resourceServers'],
+  }
+}
+
+/** The configuration a server would run with: the bootstrap file read (not applied) and merged. */
+export function effectiveConfig(config: GatehouseConfig): GatehouseConfig {
+  if (config.bootstrapFile === '') return config
+  const path = resolve(config.bootstrapFile)
+  return mergeDeclarations(config, readDeclarations(path, fileProblem(path)), fileProblem(path))
+}
+
 /**
  * Applies the configured bootstrap file to the store and returns the effective configuration
  * (also stored as core.config, so everything built afterwards sees the file's upstreams).
@@ -85,20 +111,9 @@ export async function applyBootstrapFile(core: Core, logger: Logger): Promise<Bo
   const config = core.config
   if (config.bootstrapFile === '') return { config }
   const path = resolve(config.bootstrapFile)
-  const problem = (where: string, message: string) =>
-    new ConfigError([`bootstrapFile (${envVarFor('bootstrapFile')}) ${path}${where === '' ? '' : ` at ${where}`}: ${message}`])
+  const problem = fileProblem(path)
   const file = readDeclarations(path, problem)
-
-  const merged = (key: 'upstreams' | 'resourceServers', list: unknown[]) => {
-    const result = configKeys[key].schema.safeParse(list)
-    if (!result.success) throw problem(key, `${result.error.issues[0]!.message} (counting the configured ${key} too)`)
-    return result.data
-  }
-  const effective: GatehouseConfig = {
-    ...config,
-    upstreams: merged('upstreams', [...config.upstreams, ...file.upstreams]) as GatehouseConfig['upstreams'],
-    resourceServers: merged('resourceServers', [...config.resourceServers, ...file.resourceServers]) as GatehouseConfig['resourceServers'],
-  }
+  const effective = mergeDeclarations(config, file, problem)
 
   const service = createClientAdmin(effective, core.store)
   const declared: DeclaredClient[] = file.clients.map((raw, i) => {

@@ -8,6 +8,7 @@ import type { JWK } from 'jose'
 import type { GatehouseConfig } from '../config/index.ts'
 import { createClientService, createOidcProvider, type ClientService } from '../identity/index.ts'
 import type { Store } from '../store/index.ts'
+import { effectiveConfig } from './bootstrap.ts'
 import { openStore } from './core.ts'
 import type { Logger } from './logger.ts'
 import { configuredProviderOptions } from './provider-options.ts'
@@ -37,7 +38,8 @@ export async function openClientAdmin(config: GatehouseConfig, logger?: Logger):
   const { store } = await openStore(config, logger)
   try {
     await store.migrate()
-    return { clients: createClientAdmin(config, store), close: () => store.close() }
+    // The server accepts scopes of the bootstrap file's resource servers: so must the CLI.
+    return { clients: createClientAdmin(effectiveConfig(config), store), close: () => store.close() }
   } catch (err) {
     await store.close().catch(() => {})
     throw err

@@ -93,4 +93,41 @@ describe('gatehouse clients / bootstrap', () => {
     assert.match(missing.stderr, /boot\.yaml/)
     assert.match(missing.stderr, /clients\[0\]: client web is confidential: give secret or secretFile/)
   })
+
+  it('accepts scopes of a resource server the bootstrap file declares, as the server does', async () => {
+    writeFileSync(join(dir, 'rs.yaml'), 'resourceServers:\n  - indicator: https://orders.example.test\n    scopes: [orders:read]\n')
+    writeFileSync(join(dir, 'orders.yaml'), 'id: orders-reader\ntype: confidential\ngrantTypes: [client_credentials]\nscopes: [orders:read]\n')
+    const created = await run(['clients', 'create', '--file', 'orders.yaml'], { GATEHOUSE_BOOTSTRAP_FILE: join(dir, 'rs.yaml') })
+    assert.equal(created.code, 0, created.stderr)
+    const refused = await run(['clients', 'create', '--file', 'orders.yaml'])
+    assert.equal(refused.code, 1)
+    assert.match(refused.stderr, /orders:read/)
+  })
+})
+
+describe('gatehouse accounts', () => {
+  it('resets a lost admin password: the old one stops working, the new one is shown once', async () => {
+    const first = await run(['bootstrap'])
+    assert.equal(first.code, 0, first.stderr)
+    const reset = await run(['accounts', 'set-password', 'admin'])
+    assert.equal(reset.code, 0, reset.stderr)
+    const password = /Password for "admin": (\S+)/.exec(reset.stderr)?.[1]
+    assert.ok(password && password.length >= 12)
+    assert.ok(!reset.stdout.includes(password))
+    const { openLocalAccountAdmin } = await import('../app/index.ts')
+    const { loadConfig } = await import('../config/index.ts')
+    const admin = await openLocalAccountAdmin(loadConfig({ env }).config)
+    try {
+      await assert.rejects(admin.accounts.verify('admin', 'a-long-bootstrap-password'), { code: 'invalid_credentials' })
+      assert.equal((await admin.accounts.verify('admin', password)).username, 'admin')
+    } finally {
+      await admin.close()
+    }
+    const chosen = await run(['accounts', 'set-password', 'admin'], { GATEHOUSE_NEW_PASSWORD: 'short' })
+    assert.equal(chosen.code, 2)
+    assert.equal((await run(['accounts', 'set-password', 'nobody'], { GATEHOUSE_NEW_PASSWORD: 'another-long-password' })).code, 2)
+    const disabled = await run(['accounts', 'disable', 'admin'])
+    assert.equal(disabled.code, 0)
+    assert.deepEqual((await run(['accounts', 'list'])).json.accounts, [{ username: 'admin', disabled: true }])
+  })
 })

@@ -16,6 +16,10 @@ Commands:
   clients create --file F  Create a client from YAML/JSON F; prints its secret once
   clients delete ID        Delete a client
   clients rotate-secret ID Replace a confidential client's secret; prints the new one once
+  accounts list            List local accounts (JSON)
+  accounts create NAME     Create a local account (password from GATEHOUSE_NEW_PASSWORD, else generated and shown once)
+  accounts set-password NAME  Set a local account's password (same rule)
+  accounts disable NAME    Refuse the account's logins (enable NAME undoes it)
   apps list                List forward-auth applications (JSON)
   apps get ID              Show one application
   apps put --file F        Create or replace an application from YAML/JSON F

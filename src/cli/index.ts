@@ -121,6 +121,8 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
     }
     case 'clients':
       return (await import('./clients.ts')).clientsCommand(load().config, [sub, ...rest].filter((a): a is string => a !== undefined), values.file, io)
+    case 'accounts':
+      return (await import('./accounts.ts')).accountsCommand(load().config, [sub, ...rest].filter((a): a is string => a !== undefined), io)
     case 'apps':
       return (await import('./apps.ts')).appsCommand(load().config, [sub, ...rest].filter((a): a is string => a !== undefined), values.file, io)
     case 'bootstrap':

@@ -1,0 +1,69 @@
+// `gatehouse accounts …`: local accounts (bootstrap and break-glass) on the configured database.
+// A new password comes from GATEHOUSE_NEW_PASSWORD, or is generated and shown once on stderr.
+import type { GatehouseConfig } from '../config/index.ts'
+import { generateSecret, MIN_PASSWORD_LENGTH } from '../identity/index.ts'
+import { Exit, printJson, takeArgs, UsageError, type CliIO } from './io.ts'
+
+const PASSWORD_ENV = 'GATEHOUSE_NEW_PASSWORD'
+
+/** `accounts list | create USERNAME | set-password USERNAME | disable USERNAME | enable USERNAME` */
+export async function accountsCommand(config: GatehouseConfig, args: string[], io: CliIO): Promise<number> {
+  const [sub, ...rest] = args
+  const want = (count: number, names: string) => takeArgs(`accounts ${sub}`, rest, count, names)
+  const newPassword = (): { password: string; generated: boolean } => {
+    const given = io.env[PASSWORD_ENV]
+    if (given === undefined || given === '') return { password: generateSecret(18), generated: true }
+    if (given.length < MIN_PASSWORD_LENGTH) throw new UsageError(`${PASSWORD_ENV} must be at least ${MIN_PASSWORD_LENGTH} characters`)
+    return { password: given, generated: false }
+  }
+  const shown = (username: string, p: { password: string; generated: boolean }) => {
+    if (p.generated) io.stderr.write(`Password for "${username}": ${p.password}\n  This password is shown only once.\n`)
+  }
+  const app = await import('../app/index.ts')
+  const open = () => app.openLocalAccountAdmin(config, app.createLogger(config.logLevel))
+  let run: (admin: Awaited<ReturnType<typeof open>>) => Promise<unknown>
+  switch (sub) {
+    case 'list':
+      want(0, '')
+      run = async (admin) => printJson(io, { accounts: await admin.list() })
+      break
+    case 'create': {
+      const [username] = want(1, 'USERNAME')
+      const p = newPassword()
+      run = async (admin) => {
+        const account = await admin.accounts.create({ username: username!, password: p.password })
+        printJson(io, { account: { username: account.username, disabled: account.disabled } })
+        shown(account.username, p)
+      }
+      break
+    }
+    case 'set-password': {
+      const [username] = want(1, 'USERNAME')
+      const p = newPassword()
+      run = async (admin) => {
+        if (!(await admin.accounts.setPassword(username!, p.password))) throw new UsageError(`no local account ${username}`)
+        printJson(io, { updated: username })
+        shown(username!, p)
+      }
+      break
+    }
+    case 'disable':
+    case 'enable': {
+      const [username] = want(1, 'USERNAME')
+      run = async (admin) => {
+        if (!(await admin.accounts.setDisabled(username!, sub === 'disable'))) throw new UsageError(`no local account ${username}`)
+        printJson(io, { [sub === 'disable' ? 'disabled' : 'enabled']: username })
+      }
+      break
+    }
+    default:
+      throw new UsageError(sub === undefined ? 'accounts: missing subcommand (list, create, set-password, disable, enable)' : `accounts: unknown subcommand "${sub}"`)
+  }
+  const admin = await open()
+  try {
+    await run(admin)
+  } finally {
+    await admin.close()
+  }
+  return Exit.ok
+}
