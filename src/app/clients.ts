@@ -14,8 +14,15 @@ import type { Logger } from './logger.ts'
 import { configuredProviderOptions } from './provider-options.ts'
 
 function throwawayJwks(): { keys: JWK[] } {
-  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-  return { keys: [{ ...(privateKey.export({ format: 'jwk' }) as JWK), alg: 'ES256', use: 'sig', kid: 'client-validation' }] }
+  // Both algorithms the serving provider signs with, so a client may ask for either.
+  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey
+  return {
+    keys: [
+      { ...(ec.export({ format: 'jwk' }) as JWK), alg: 'ES256', use: 'sig', kid: 'client-validation-es' },
+      { ...(rsa.export({ format: 'jwk' }) as JWK), alg: 'RS256', use: 'sig', kid: 'client-validation-rs' },
+    ],
+  }
 }
 
 export function createClientAdmin(config: GatehouseConfig, store: Store): ClientService {

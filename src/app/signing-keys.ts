@@ -9,7 +9,10 @@ import { resolveSecretKey } from './secret-key.ts'
 
 /** The longest lifetime of anything a key signs: how long a retired key stays published. */
 export function maxTokenLifetimeSeconds(config: GatehouseConfig): number {
-  return Math.max(config.accessTokenTtlSeconds, config.idTokenTtlSeconds, config.refreshTokenTtlSeconds)
+  return Math.max(
+    config.accessTokenTtlSeconds, config.idTokenTtlSeconds, config.refreshTokenTtlSeconds,
+    ...config.resourceServers.map((rs) => rs.accessTokenTtlSeconds ?? 0),
+  )
 }
 
 export interface OpenedSigningKeys {

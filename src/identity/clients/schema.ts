@@ -61,6 +61,8 @@ export const clientInputSchema = z.object({
   firstParty: z.boolean().optional(),
   mayIntrospect: z.boolean().optional(),
   loginUri: z.string().max(2048).optional(),
+  /** For relying parties that cannot verify ES256 ID tokens. */
+  idTokenSigningAlg: z.enum(['ES256', 'RS256']).optional(),
 }).strict().superRefine((c, ctx) => {
   const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message })
   const method = c.tokenEndpointAuthMethod
@@ -143,6 +145,7 @@ export function toMetadata(spec: ClientSpec): JsonObject {
   if (spec.firstParty !== undefined) m[X.firstParty] = spec.firstParty
   if (spec.mayIntrospect !== undefined) m[X.mayIntrospect] = spec.mayIntrospect
   if (spec.loginUri !== undefined) m[X.loginUri] = spec.loginUri
+  if (spec.idTokenSigningAlg !== undefined) m.id_token_signed_response_alg = spec.idTokenSigningAlg
   return m
 }
 
@@ -168,5 +171,6 @@ export function fromMetadata(id: string, m: JsonObject): ClientSpec {
   if (typeof m[X.firstParty] === 'boolean') spec.firstParty = m[X.firstParty] as boolean
   if (typeof m[X.mayIntrospect] === 'boolean') spec.mayIntrospect = m[X.mayIntrospect] as boolean
   if (typeof m[X.loginUri] === 'string') spec.loginUri = m[X.loginUri] as string
+  if (m.id_token_signed_response_alg === 'ES256' || m.id_token_signed_response_alg === 'RS256') spec.idTokenSigningAlg = m.id_token_signed_response_alg
   return spec
 }

@@ -16,9 +16,10 @@ const ISSUER = 'https://id.example.com'
 
 function validatorFor(store: Store) {
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey
   const provider = createOidcProvider({
     issuer: ISSUER,
-    jwks: { keys: [{ ...(privateKey.export({ format: 'jwk' }) as JWK), alg: 'ES256', use: 'sig', kid: 'k' }] },
+    jwks: { keys: [{ ...(privateKey.export({ format: 'jwk' }) as JWK), alg: 'ES256', use: 'sig', kid: 'k' }, { ...(rsa.export({ format: 'jwk' }) as JWK), alg: 'RS256', use: 'sig', kid: 'r' }] },
     store: { oidc: store.oidc, oidcClients: store.oidcClients },
     secretKey: 'a-test-secret-key-that-is-long-enough-0123',
     ttl: { accessToken: 60, idToken: 60, refreshToken: 600, session: 600 },
@@ -84,6 +85,13 @@ for (const backend of backends) {
       assert.ok(!JSON.stringify(read).includes('scrypt$'))
       assert.equal(read.name, 'Web app')
       await assert.rejects(clients.create(web), code('client_already_exists', 409))
+    })
+
+    it('lets a relying party that cannot verify ES256 ask for RS256 ID tokens, and nothing else', async () => {
+      const created = await clients.create({ ...web, id: 'rs256-app', idTokenSigningAlg: 'RS256' }, 'api')
+      assert.equal(created.client.idTokenSigningAlg, 'RS256')
+      assert.equal((await store.oidcClients.get('rs256-app'))?.metadata.id_token_signed_response_alg, 'RS256')
+      await assert.rejects(clients.create({ ...web, id: 'hs-app', idTokenSigningAlg: 'HS256' }, 'api'), code('invalid_client_metadata', 400))
     })
 
     it('keeps a given secret and refuses a short one', async () => {
