@@ -53,7 +53,23 @@ function listValue(names: readonly string[], filter: RegExp | null): string {
   return names.filter((n) => n !== '' && !/[\x00-\x1f\x7f,]/.test(n) && (filter === null || filter.test(n))).join(',')
 }
 
+/**
+ * Per identity object (sessions hand out the same object while cached), per application: the
+ * headers are the same on every request of a session, and encoding them is the bulk of a decision.
+ */
+const computed = new WeakMap<ForwardIdentity, WeakMap<CompiledApplication, IdentityHeaders>>()
+
 export function identityHeaders(app: CompiledApplication, identity: ForwardIdentity): IdentityHeaders {
+  let perApp = computed.get(identity)
+  const known = perApp?.get(app)
+  if (known !== undefined) return known
+  const headers = buildIdentityHeaders(app, identity)
+  if (perApp === undefined) computed.set(identity, (perApp = new WeakMap()))
+  perApp.set(app, headers)
+  return headers
+}
+
+function buildIdentityHeaders(app: CompiledApplication, identity: ForwardIdentity): IdentityHeaders {
   const h = app.headers
   const out: IdentityHeaders = {
     [h.user]: headerValue(userValue(app, identity)),

@@ -49,9 +49,9 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
   /** The row lives until the earlier of the idle and the absolute end. */
   const rowTtl = (s: PortalSession, at: number) => Math.max(1, Math.ceil(Math.min(s.endsAt - at, idleMs) / 1000))
 
-  const remember = (key: string, session: PortalSession | undefined, at: number) => {
+  const remember = (token: string, session: PortalSession | undefined, at: number) => {
     if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string)
-    cache.set(key, { session, fetchedAt: at })
+    cache.set(token, { session, fetchedAt: at })
   }
 
   return {
@@ -60,25 +60,25 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
       const token = randomBytes(32).toString('base64url')
       const session: PortalSession = { identity, createdAt: at, lastSeenAt: at, endsAt: at + options.maxSeconds * 1000 }
       await options.repo.upsert(SESSION_MODEL, keyOf(token), session as unknown as Record<string, unknown>, rowTtl(session, at))
-      remember(keyOf(token), session, at)
+      remember(token, session, at)
       return { token, session }
     },
 
     async get(token) {
-      if (!TOKEN.test(token)) return undefined
-      const key = keyOf(token)
       const at = now()
-      const cached = cache.get(key)
+      // Cached by the token itself (memory holds it anyway), so a hit costs no hashing.
+      const cached = cache.get(token)
       let session = cached && at - cached.fetchedAt < SESSION_CACHE_MS ? cached.session : undefined
       if (!cached || at - cached.fetchedAt >= SESSION_CACHE_MS) {
-        session = (await options.repo.find(SESSION_MODEL, key)) as unknown as PortalSession | undefined
-        remember(key, session, at)
+        if (!TOKEN.test(token)) return undefined
+        session = (await options.repo.find(SESSION_MODEL, keyOf(token))) as unknown as PortalSession | undefined
+        remember(token, session, at)
       }
       if (!session || !live(session, at)) return undefined
       if (at - session.lastSeenAt >= TOUCH_EVERY_MS) {
         const touched = { ...session, lastSeenAt: at }
-        remember(key, touched, at)
-        await options.repo.upsert(SESSION_MODEL, key, touched as unknown as Record<string, unknown>, rowTtl(touched, at))
+        remember(token, touched, at)
+        await options.repo.upsert(SESSION_MODEL, keyOf(token), touched as unknown as Record<string, unknown>, rowTtl(touched, at))
         return touched
       }
       return session
@@ -86,9 +86,8 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
 
     async destroy(token) {
       if (!TOKEN.test(token)) return
-      const key = keyOf(token)
-      cache.delete(key)
-      await options.repo.destroy(SESSION_MODEL, key)
+      cache.delete(token)
+      await options.repo.destroy(SESSION_MODEL, keyOf(token))
     },
   }
 }

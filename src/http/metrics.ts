@@ -14,8 +14,13 @@ function processMetrics(): Registry {
 
 export type ObserveRequest = (request: FastifyRequest, reply: FastifyReply) => void
 
-/** Adds GET /metrics (Prometheus text format); returns the per-request observer for onResponse. */
-export function installMetrics(app: FastifyInstance): ObserveRequest {
+/** The request histogram, for requests answered outside Fastify (the forward-auth fast path). */
+export interface RequestMetrics {
+  record(method: string, route: string, status: number, seconds: number): void
+}
+
+/** The histogram behind installMetrics, created before the app so the server factory can use it. */
+export function createRequestMetrics(): RequestMetrics & { registry: Registry; duration: Histogram<'method' | 'route' | 'status_code'> } {
   const registry = new Registry()
   const duration = new Histogram({
     name: 'http_request_duration_seconds',
@@ -24,6 +29,12 @@ export function installMetrics(app: FastifyInstance): ObserveRequest {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   })
+  return { registry, duration, record: (method, route, status, seconds) => duration.observe({ method, route, status_code: status }, seconds) }
+}
+
+/** Adds GET /metrics (Prometheus text format); returns the per-request observer for onResponse. */
+export function installMetrics(app: FastifyInstance, metrics = createRequestMetrics()): ObserveRequest {
+  const { registry, duration } = metrics
 
   app.get('/metrics', { config: { public: true } }, async (_request, reply) => {
     const merged = Registry.merge([processMetrics(), registry])

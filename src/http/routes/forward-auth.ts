@@ -4,9 +4,9 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import {
-  deniedPage, loggedOutPage, logoutPage, misconfiguredPage, signInProblemPage, unknownHostPage,
-  cookieValue, headerValue, type AuthOutcome, type ForwardAuth, type LoginFlow, type ProxyContract, type SessionStore,
+  cookieValue, loggedOutPage, logoutPage, signInProblemPage, type ForwardAuth, type LoginFlow, type SessionStore,
 } from '../../forwardauth/index.ts'
+import { answerFor, DECISION_PATHS, FORWARD_AUTH_PREFIX, PAGE_HEADERS } from '../forward-auth-fast-path.ts'
 import { PORTAL_CLIENT_ID } from '../../identity/index.ts'
 import { AppError } from '../../lib/index.ts'
 
@@ -19,11 +19,10 @@ export interface ForwardAuthMount {
   cookie: { name: string; domain: string | undefined; secure: boolean; maxAgeSeconds: number }
 }
 
-export const FORWARD_AUTH_PREFIX = '/api/forward-auth'
+export { FORWARD_AUTH_PREFIX }
 const STATE_COOKIE = 'gatehouse_fa_state'
 /** Every method: nginx's subrequest keeps the visitor's method; Caddy and Traefik send GET. */
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
-const DEBUG_HEADER = 'x-gatehouse-deny-reason'
 
 function cookie(name: string, value: string, attrs: { domain?: string; path: string; secure: boolean; maxAge: number }): string {
   return [
@@ -35,34 +34,7 @@ function cookie(name: string, value: string, attrs: { domain?: string; path: str
 const cookieOf = (request: FastifyRequest, name: string) => cookieValue(request.headers.cookie, name)
 
 function html(reply: FastifyReply, status: number, body: string): FastifyReply {
-  return reply.code(status).header('cache-control', 'no-store').header('x-frame-options', 'DENY')
-    .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
-    .type('text/html; charset=utf-8').send(body)
-}
-
-function sendOutcome(reply: FastifyReply, outcome: AuthOutcome, requestId: string): FastifyReply {
-  const { decision, request } = outcome
-  reply.header('cache-control', 'no-store')
-  switch (decision.kind) {
-    case 'allow':
-    case 'skip':
-      return reply.code(200).headers(decision.headers).send()
-    case 'login':
-      if (decision.location) reply.header('location', decision.location)
-      if (decision.status === 401) reply.header('www-authenticate', 'Bearer realm="gatehouse"')
-      return reply.code(decision.status).send()
-    case 'deny': {
-      // Group names may be any text: encoded so the header cannot break.
-      if (outcome.debugReason) reply.header(DEBUG_HEADER, headerValue(outcome.debugReason))
-      const user = outcome.identity?.username ?? outcome.identity?.email ?? outcome.identity?.subject
-      if (!request.acceptsHtml) return reply.code(403).send({ code: 'forwardauth_denied', message: 'access denied' })
-      return html(reply, 403, deniedPage({ application: decision.application, user, reason: outcome.debugReason, requestId }))
-    }
-    case 'misconfigured':
-      return html(reply, 400, misconfiguredPage(decision.reason))
-    case 'unknown_host':
-      return html(reply, 403, unknownHostPage(decision.host))
-  }
+  return reply.code(status).headers(PAGE_HEADERS).send(body)
 }
 
 export function forwardAuthRoutes(app: FastifyInstance, mount: ForwardAuthMount): void {
@@ -71,11 +43,17 @@ export function forwardAuthRoutes(app: FastifyInstance, mount: ForwardAuthMount)
     scope.removeAllContentTypeParsers()
     scope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined))
     const config = { public: true }
-    const decision = (contract: ProxyContract) => async (request: FastifyRequest, reply: FastifyReply) =>
-      sendOutcome(reply, await mount.service.authorize(contract, { headers: request.headers, peerAddress: request.socket.remoteAddress ?? '' }), request.id)
-    scope.route({ method: METHODS, url: `${FORWARD_AUTH_PREFIX}/caddy`, config, handler: decision('forwarded') })
-    scope.route({ method: METHODS, url: `${FORWARD_AUTH_PREFIX}/traefik`, config, handler: decision('forwarded') })
-    scope.route({ method: METHODS, url: `${FORWARD_AUTH_PREFIX}/nginx`, config, handler: decision('nginx') })
+    // The server answers these paths on its fast path (forward-auth-fast-path.ts); the routes
+    // serve in-process injection and keep them in the route table.
+    for (const [url, contract] of Object.entries(DECISION_PATHS)) {
+      scope.route({
+        method: METHODS, url, config,
+        handler: async (request: FastifyRequest, reply: FastifyReply) => {
+          const answer = answerFor(await mount.service.authorize(contract, { headers: request.headers, peerAddress: request.socket.remoteAddress ?? '' }), request.id)
+          return reply.code(answer.status).headers(answer.headers).send(answer.body === '' ? undefined : answer.body)
+        },
+      })
+    }
 
     const secure = mount.cookie.secure
     const statePath = FORWARD_AUTH_PREFIX
