@@ -67,6 +67,7 @@ export async function startServer(config: GatehouseConfig, options: StartServerO
     `  store:          ${core.storeDescription}`,
     `  authentication: ${auth.text}`,
     ...identity.banner,
+    `  sign in:        ${config.issuer}/ (as the local admin, or through an upstream provider)`,
     `  forward auth:   ${config.issuer}/api/forward-auth/{caddy,traefik,nginx} (see docs/forward-auth.md)`,
     '',
   ].join('\n'))

@@ -21,5 +21,5 @@ export { createSessionStore, SESSION_CACHE_MS, SESSION_MODEL, type PortalSession
 export { createLoginFlow, LOGIN_MODEL, type LoginFinish, type LoginFlow, type LoginFlowOptions, type LoginStart } from './login-flow.ts'
 export { createLiveRegistry, REFRESH_MS, type ApplicationSource, type LiveRegistry, type RegistryOptions } from './registry.ts'
 export { cookieValue, createForwardAuth, type AuditSink, type AuthOutcome, type ForwardAuth, type ForwardAuthOptions } from './service.ts'
-export { deniedPage, loggedOutPage, logoutPage, misconfiguredPage, signInProblemPage, unknownHostPage } from './pages.ts'
+export { deniedPage, homePage, loggedOutPage, logoutPage, misconfiguredPage, signInProblemPage, unknownHostPage } from './pages.ts'
 export { createApplicationService, type ApplicationService, type ApplicationView } from './applications.ts'

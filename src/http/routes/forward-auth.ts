@@ -4,7 +4,7 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import {
-  cookieValue, loggedOutPage, logoutPage, signInProblemPage, type ForwardAuth, type LoginFlow, type SessionStore,
+  cookieValue, homePage, loggedOutPage, logoutPage, signInProblemPage, type ForwardAuth, type LoginFlow, type SessionStore,
 } from '../../forwardauth/index.ts'
 import { answerFor, DECISION_PATHS, FORWARD_AUTH_PREFIX, PAGE_HEADERS } from '../forward-auth-fast-path.ts'
 import { PORTAL_CLIENT_ID } from '../../identity/index.ts'
@@ -97,6 +97,17 @@ export function forwardAuthRoutes(app: FastifyInstance, mount: ForwardAuthMount)
       const end = new URL('/session/end', mount.issuer)
       end.search = new URLSearchParams({ client_id: PORTAL_CLIENT_ID, post_logout_redirect_uri: `${mount.issuer}${FORWARD_AUTH_PREFIX}/logged-out` }).toString()
       return reply.header('cache-control', 'no-store').redirect(end.href, 303)
+    })
+
+    // The issuer's home: where to sign in (the start-up banner points here) and who is signed in.
+    scope.get('/', { config }, async (request, reply) => {
+      const token = cookieOf(request, mount.cookie.name)
+      const identity = token === undefined ? undefined : (await mount.sessions.get(token))?.identity
+      return html(reply, 200, homePage({
+        user: identity && (identity.username ?? identity.email ?? identity.subject), email: identity?.email, groups: identity?.groups,
+        signInUrl: `${FORWARD_AUTH_PREFIX}/login?rd=${encodeURIComponent(mount.issuer + '/')}`,
+        signOutUrl: `${FORWARD_AUTH_PREFIX}/logout`, issuer: mount.issuer,
+      }))
     })
 
     scope.get(`${FORWARD_AUTH_PREFIX}/logged-out`, { config }, async (_request, reply) => html(reply, 200, loggedOutPage()))
