@@ -7,7 +7,7 @@ import {
   type ApplicationService, type RelationshipChecker,
 } from '../forwardauth/index.ts'
 import type { ForwardAuthMount } from '../http/index.ts'
-import { PORTAL_CALLBACK_PATH, PORTAL_CLIENT_ID, type SignedInResolver } from '../identity/index.ts'
+import { PORTAL_CALLBACK_PATH, PORTAL_CLIENT_ID, relationshipUser, type SignedInResolver } from '../identity/index.ts'
 import type { Store } from '../store/index.ts'
 import { openStore, type Core } from './core.ts'
 import type { Logger } from './logger.ts'
@@ -47,7 +47,7 @@ function engineRelations(core: Core, logger: Logger): RelationshipChecker {
   return {
     async check({ store, object, relation, identity }) {
       try {
-        const answer = await core.authz.check(store, { tuple_key: { user: `user:${identity.subject}`, relation, object } }) as { allowed?: boolean }
+        const answer = await core.authz.check(store, { tuple_key: { user: relationshipUser(identity.subject), relation, object } }) as { allowed?: boolean }
         return answer.allowed === true
       } catch (err) {
         // A missing store or model denies; the operator sees why in the log.

@@ -2,6 +2,7 @@
 // bootstrap file) and the compiled form the decision reads — regular expressions compiled once,
 // rules sorted most specific first, CIDRs parsed, time zones bound to their formatters.
 
+import { setFlagsFromString } from 'node:v8'
 import { z } from 'zod'
 import { AppError } from '../lib/index.ts'
 import { parseCidr, type Cidr } from './client-ip.ts'
@@ -19,9 +20,19 @@ const RESERVED_HEADERS = new Set([
   'www-authenticate', 'authorization',
 ])
 
+// Operator-written expressions run on every request: V8 must fall back to its linear-time engine
+// on catastrophic backtracking (`^/(a+)+$`), which it does only for expressions without the u or
+// v flag. Set process-wide; the relationship engine sets the same flag for CEL.
+setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks')
+
+/** Compiles an operator's expression: no u flag (see above); anchored as a whole when asked. */
+function operatorRegExp(source: string, anchored: boolean): RegExp {
+  return new RegExp(anchored ? `^(?:${source})` : source)
+}
+
 function compiles(source: string): boolean {
   try {
-    new RegExp(source, 'u')
+    operatorRegExp(source, false)
     return true
   } catch {
     return false
@@ -156,10 +167,11 @@ export function compileApplication(app: Application): CompiledApplication {
     hosts: app.hosts,
     policy: compilePolicy(app.policy),
     rules,
-    skipPaths: app.skipPaths.map((s) => new RegExp(s, 'u')),
+    // `^/health|/admin` would otherwise leave its second branch unanchored.
+    skipPaths: app.skipPaths.map((s) => operatorRegExp(s, true)),
     headers,
     userClaim: userClaim ?? 'preferred_username',
-    groupsFilter: groupsFilter ? new RegExp(groupsFilter, 'u') : null,
+    groupsFilter: groupsFilter ? operatorRegExp(groupsFilter, false) : null,
   }
 }
 

@@ -7,16 +7,8 @@ describe('normalisePath', () => {
   const resolves: [string, string][] = [
     ['/', '/'],
     ['/admin', '/admin'],
-    ['/public/../admin', '/admin'],
-    ['/public/./../admin/', '/admin/'],
-    ['/%2e%2e/admin', '/admin'],
-    ['/public/%2E%2e/admin', '/admin'],
-    ['/public/.%2e/admin', '/admin'],
-    ['//admin', '/admin'],
-    ['///static///../admin', '/admin'],
-    ['/../../admin', '/admin'],
-    ['/a/b/..', '/a/'],
-    ['/a/.', '/a/'],
+    ['/admin/', '/admin/'],
+    ['/a.b/..c/...', '/a.b/..c/...'],
     ['/%61dmin', '/admin'],
     ['/%7Euser', '/~user'],
     ['/caf%c3%a9', '/caf%C3%A9'],
@@ -24,7 +16,7 @@ describe('normalisePath', () => {
     ['/100%25', '/100%25'],
   ]
   for (const [raw, expected] of resolves) {
-    it(`resolves ${raw} to ${expected}`, () => {
+    it(`reads ${raw} as ${expected}`, () => {
       assert.deepEqual(normalisePath(raw), { ok: true, path: expected })
     })
   }
@@ -35,9 +27,22 @@ describe('normalisePath', () => {
     ['/static%5c..%5cadmin', /encoded slash or backslash/],
     ['/static\\..\\admin', /backslash/],
     ['/static/%252e%252e/admin', /double percent-encoding/],
-    ['/static/..;/admin', /dot segment with path parameters/],
-    ['/static/.;x/admin', /dot segment with path parameters/],
-    ['/static/%2e%2e%3b/admin', /dot segment with path parameters/],
+    ['/static/..;/admin', /path parameters/],
+    ['/static/.;x/admin', /path parameters/],
+    ['/static/%2e%2e%3b/admin', /path parameters/],
+    ['/secure/admin/ViewUsers.jspa;x.css', /path parameters/],
+    ['/admin;jsessionid=x/secret', /path parameters/],
+    ['/public/../admin', /dot segment/],
+    ['/public/./admin/', /dot segment/],
+    ['/%2e%2e/admin', /dot segment/],
+    ['/public/%2E%2e/admin', /dot segment/],
+    ['/public/.%2e/admin', /dot segment/],
+    ['/a/b/..', /dot segment/],
+    ['/a/.', /dot segment/],
+    ['//admin', /empty segment/],
+    ['//public/admin', /empty segment/],
+    ['/admin//../public/x', /empty segment/],
+    ['///static///admin', /empty segment/],
     ['/a%00b', /control/],
     ['/a\nb', /control/],
     ['/a b', /space/],

@@ -41,35 +41,26 @@ function decodeUnreserved(raw: string): { text: string } | { reason: string } {
 }
 
 /**
- * Resolves a raw absolute path (no query) the way RFC 3986 §5.2.4 does, after decoding escaped
- * unreserved characters and collapsing repeated slashes. `/public/../admin`, `/%2e%2e/admin` and
- * `//admin` all become `/admin`; a trailing slash is kept.
+ * Checks a raw absolute path (no query) and returns the form rules and skip paths match. Escaped
+ * unreserved characters are decoded. Anything backends resolve differently from each other is
+ * refused rather than resolved: dot segments (`/public/../admin`: browsers never send them, and
+ * `//public/x` or `/a//../b` resolve differently in WHATWG URL, RFC 3986 and servlet
+ * containers), empty segments (`//admin`), and path parameters (`;`: Tomcat serves
+ * `/admin;x.css` as `/admin`). A trailing slash is kept.
  */
 export function normalisePath(raw: string): NormalisedPath {
   if (!raw.startsWith('/')) return fail('path must start with /')
   if (raw.length > MAX_PATH_LENGTH) return fail('path too long')
   const decoded = decodeUnreserved(raw)
   if ('reason' in decoded) return fail(decoded.reason)
-  const segments = decoded.text.split('/').slice(1)
-  const stack: string[] = []
-  let trailingSlash = false
+  const text = decoded.text
+  if (text.includes(';') || /%3B/i.test(text)) return fail('path parameters (;) in path')
+  const segments = text.split('/').slice(1)
   for (const [i, segment] of segments.entries()) {
-    const last = i === segments.length - 1
-    // Servlet containers read `..;x` as `..`: a segment that is a dot segment before its
-    // parameters cannot be resolved the same way everywhere.
-    if (/^\.{1,2}(;|%3B)/i.test(segment)) return fail('dot segment with path parameters')
-    if (segment === '' || segment === '.') {
-      trailingSlash = last
-    } else if (segment === '..') {
-      stack.pop()
-      trailingSlash = last
-    } else {
-      stack.push(segment)
-      trailingSlash = false
-    }
+    if (segment === '.' || segment === '..') return fail('dot segment in path')
+    if (segment === '' && i < segments.length - 1) return fail('empty segment (//) in path')
   }
-  const path = '/' + stack.join('/') + (trailingSlash && stack.length > 0 ? '/' : '')
-  return { ok: true, path }
+  return { ok: true, path: text }
 }
 
 /**

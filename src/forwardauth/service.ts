@@ -66,7 +66,8 @@ export function createForwardAuth(options: ForwardAuthOptions): ForwardAuth {
   const trusted: Cidr[] = options.trustedProxies.map((c) => parseCidr(c)).filter((c): c is Cidr => c !== null)
   const adminGroups = new Set(options.adminGroups)
   const now = options.now ?? (() => new Date())
-  const isAdmin = (identity: ForwardIdentity) => identity.subject.startsWith('local:') || identity.groups.some((g) => adminGroups.has(g))
+  // Only people: a service client's id or groups must never unlock the reasons.
+  const isAdmin = (identity: PortalSession['identity']) => identity.accountType === 'user' && (identity.subject.startsWith('local:') || identity.groups.some((g) => adminGroups.has(g)))
 
   const findIdentity = async (raw: RawAuthRequest): Promise<PortalSession['identity'] | null> => {
     const token = bearerToken(raw.headers.authorization as string | undefined)

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto'
 import type { FindAccount, Provider } from 'oidc-provider'
 import type { OidcArtifactsRepo } from '../store/index.ts'
+import { SERVICE_SUBJECT_PREFIX } from './accounts.ts'
 import { CLIENT_EXTRA_METADATA } from './provider.ts'
 import { createJwtAccessTokenVerifier, REVOKED_JWT_MODEL } from './jwt-access-tokens.ts'
 
@@ -74,7 +75,8 @@ export function createSignedInResolver(options: SignedInOptions): SignedInResolv
     if (!found) return undefined
     return identityFromClaims(subject, (await found.claims('userinfo', 'openid email profile groups', {}, [])) as Record<string, unknown>)
   }
-  const service = (clientId: string): SignedInIdentity => ({ subject: clientId, accountType: 'service', groups: [], claims: { client_id: clientId } })
+  // Namespaced, so a client called `admin` can never pass for the account `admin`.
+  const service = (clientId: string): SignedInIdentity => ({ subject: SERVICE_SUBJECT_PREFIX + clientId, accountType: 'service', groups: [], claims: { client_id: clientId } })
 
   let verifier: { kids: string; verify: ReturnType<typeof createJwtAccessTokenVerifier> } | undefined
   const verifyJwt = async (token: string) => {

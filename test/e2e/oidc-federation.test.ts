@@ -3,13 +3,12 @@
 // test user with groups), Gatehouse runs as a server process with it configured for the domain
 // example.test, and openid-client is the relying party against Gatehouse.
 import assert from 'node:assert/strict'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { Server } from 'node:http'
 import { after, before, describe, it } from 'node:test'
 import Provider from 'oidc-provider'
 import * as oidc from 'openid-client'
 import { Browser, formAction } from '../support/browser.ts'
-import { silentUpstreamOptions, spaClient } from '../support/upstream.ts'
+import { companyIdpOptions, listenLoopback, spaClient } from '../support/upstream.ts'
 import { BACKENDS, serverPerSuite } from '../support/gatehouse.ts'
 import { withServerStore } from '../support/server-store.ts'
 
@@ -27,19 +26,11 @@ const UPSTREAM_ANSWERS: Record<string, { error: string; error_description: strin
 
 /** The company IdP: signs in anne without asking and consents to whatever is requested. */
 async function startUpstream(gatehouseCallback: string): Promise<{ issuer: string; server: Server }> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  const provider = new Provider(issuer, {
-    clients: [{ client_id: 'gatehouse', client_secret: 'upstream-secret', redirect_uris: [gatehouseCallback], grant_types: ['authorization_code'], response_types: ['code'] }],
-    scopes: ['openid', 'email', 'profile', 'groups'],
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'preferred_username'], groups: ['groups'] },
-    findAccount: async (_ctx, sub) => ({
-      accountId: sub,
-      claims: async () => ({ sub, email: 'anne@example.test', email_verified: true, name: 'Anne Example', preferred_username: 'anne', groups: ['eng', 'ops'] }),
-    }),
-    ...silentUpstreamOptions,
-  })
+  const { server, issuer } = await listenLoopback()
+  const provider = new Provider(issuer, companyIdpOptions(gatehouseCallback, async (_ctx, sub) => ({
+    accountId: sub,
+    claims: async () => ({ sub, email: 'anne@example.test', email_verified: true, name: 'Anne Example', preferred_username: 'anne', groups: ['eng', 'ops'] }),
+  })))
   const handler = provider.callback()
   server.on('request', (req, res) => {
     if (req.url?.startsWith('/interaction/')) {

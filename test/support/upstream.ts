@@ -1,5 +1,7 @@
 // Pieces every test upstream IdP and every test relying party shares: an oidc-provider that
 // grants whatever was asked without pages of its own, and the first-party public client.
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider'
 
 /** oidc-provider options for an upstream whose test answers interactions itself. */
@@ -24,5 +26,23 @@ export function spaClient(redirectUri: string) {
     },
     secretHash: null,
     source: 'api' as const,
+  }
+}
+
+/** An HTTP server on a free loopback port, and its origin (the upstream's issuer). */
+export async function listenLoopback(): Promise<{ server: Server; issuer: string }> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { server, issuer: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }
+}
+
+/** A company IdP's options: Gatehouse as its one client, the OIDC scopes with groups. */
+export function companyIdpOptions(gatehouseCallback: string, findAccount: Configuration['findAccount']): Configuration {
+  return {
+    clients: [{ client_id: 'gatehouse', client_secret: 'upstream-secret', redirect_uris: [gatehouseCallback], grant_types: ['authorization_code'], response_types: ['code'] }],
+    scopes: ['openid', 'email', 'profile', 'groups'],
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'preferred_username'], groups: ['groups'] },
+    findAccount,
+    ...silentUpstreamOptions,
   }
 }

@@ -24,7 +24,10 @@ function sendOutcome(reply: FastifyReply, outcome: InteractionOutcome): FastifyR
   reply.header('cache-control', 'no-store')
   if (outcome.kind === 'redirect') return reply.redirect(outcome.location, 303)
   reply.header('x-frame-options', 'DENY')
-  reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'")
+  // No form-action: Chromium applies it to every redirect that follows a form post, and a sign-in
+  // form's chain ends at the relying party's redirect URI (or a forward-auth application) on any
+  // origin; the forms themselves only ever post to this page's own paths.
+  reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
   for (const [name, value] of Object.entries(outcome.headers ?? {})) reply.header(name, value)
   return reply.code(outcome.status).type('text/html; charset=utf-8').send(outcome.html)
 }

@@ -5,6 +5,7 @@
 import { z } from 'zod'
 import { isLoopbackHost } from '../../config/index.ts'
 import type { JsonObject } from '../../store/index.ts'
+import { RESERVED_SUBJECT_PREFIXES } from '../accounts.ts'
 import { CLIENT_EXTRA_METADATA } from '../provider.ts'
 
 export const OIDC_SCOPES = ['openid', 'offline_access', 'email', 'profile', 'groups'] as const
@@ -46,7 +47,8 @@ function redirectUriProblem(text: string, allowCustomScheme: boolean): string | 
 const uriList = z.array(z.string().min(1).max(2048)).max(100).default([])
 
 export const clientInputSchema = z.object({
-  id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'id must be 1 to 128 characters of A-Z a-z 0-9 . _ : -'),
+  id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'id must be 1 to 128 characters of A-Z a-z 0-9 . _ : -')
+    .refine((id) => !RESERVED_SUBJECT_PREFIXES.some((p) => id.toLowerCase().startsWith(p)), `id must not start with ${RESERVED_SUBJECT_PREFIXES.join(', ')} (account subjects)`),
   name: z.string().min(1).max(200).optional(),
   type: z.enum(['confidential', 'public']),
   redirectUris: uriList,

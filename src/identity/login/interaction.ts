@@ -143,11 +143,6 @@ export function createInteractions(options: InteractionOptions): Interactions {
     ...extra,
   })
 
-  // Chrome applies form-action to the redirect after a form post, so the upstream origins must be allowed.
-  const formTargets = [...new Set((options.federation?.providers ?? []).map((p) => new URL(p.issuer).origin))]
-  const loginHeaders = formTargets.length === 0
-    ? undefined
-    : { 'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; form-action 'self' ${formTargets.join(' ')}; frame-ancestors 'none'` }
 
   const notFound = () => page(404, upstreamProblemPage('Not available', 'Sign-in through another identity provider is not set up on this server.'))
 
@@ -156,7 +151,7 @@ export function createInteractions(options: InteractionOptions): Interactions {
       const interaction = await details(req, res, uid)
       if (!interaction) return page(400, expiredPage())
       const client = await clientName(interaction.params.client_id)
-      if (interaction.prompt.name === 'login') return page(200, loginPage(loginState(interaction, uid, client.name)), loginHeaders)
+      if (interaction.prompt.name === 'login') return page(200, loginPage(loginState(interaction, uid, client.name)))
       if (interaction.prompt.name === 'consent') {
         if (client.firstParty) return finish(req, res, { consent: { grantId: await grantRequested(interaction) } })
         const scopes = (interaction.prompt.details as { missingOIDCScope?: string[] }).missingOIDCScope ?? []
@@ -176,10 +171,10 @@ export function createInteractions(options: InteractionOptions): Interactions {
       const client = await clientName(interaction.params.client_id)
       if (!localAccounts.enabled) {
         const failure = loginFailure(new AppError(LocalAccountErrorCodes.localLoginDisabled, 'local accounts are disabled on this server', { status: 403 }))!
-        return page(failure.status, loginPage(loginState(interaction, uid, client.name, { error: failure.message })), loginHeaders)
+        return page(failure.status, loginPage(loginState(interaction, uid, client.name, { error: failure.message })))
       }
       if (username === '' || password === '') {
-        return page(400, loginPage(loginState(interaction, uid, client.name, { username, error: 'Enter your username and password.' })), loginHeaders)
+        return page(400, loginPage(loginState(interaction, uid, client.name, { username, error: 'Enter your username and password.' })))
       }
       try {
         const account = await localAccounts.verify(username, password)
@@ -187,7 +182,7 @@ export function createInteractions(options: InteractionOptions): Interactions {
       } catch (err) {
         const failure = err instanceof AppError ? loginFailure(err) : undefined
         if (!failure) throw err
-        return page(failure.status, loginPage(loginState(interaction, uid, client.name, { username, error: failure.message })), { ...loginHeaders, ...failure.headers })
+        return page(failure.status, loginPage(loginState(interaction, uid, client.name, { username, error: failure.message })), failure.headers)
       }
     }),
 
@@ -217,7 +212,7 @@ export function createInteractions(options: InteractionOptions): Interactions {
         const upstreamError = chosen !== ''
           ? 'That identity provider is not available. Choose another one.'
           : email === '' ? 'Enter your email address, or choose an identity provider.' : 'No identity provider is set up for this email domain. Choose one below.'
-        return page(400, loginPage(loginState(interaction, uid, client.name, { email, upstreamError })), loginHeaders)
+        return page(400, loginPage(loginState(interaction, uid, client.name, { email, upstreamError })))
       }
       const reasons = interaction.prompt.reasons ?? []
       const location = await federation.begin({
