@@ -3,11 +3,11 @@
 
 import { ConfigError, envVarFor, type GatehouseConfig } from '../config/index.ts'
 import {
-  createApplicationService, createForwardAuth, createLiveRegistry, createLoginFlow, createSessionStore, underCookieDomain,
+  createApplicationService, createForwardAuth, createLiveRegistry, createLoginFlow, createSessionStore, parseCidr, underCookieDomain,
   type ApplicationService, type RelationshipChecker,
 } from '../forwardauth/index.ts'
 import type { ForwardAuthMount } from '../http/index.ts'
-import { PORTAL_CALLBACK_PATH, PORTAL_CLIENT_ID, relationshipUser, type SignedInResolver } from '../identity/index.ts'
+import { LOCAL_SUBJECT_PREFIX, PORTAL_CALLBACK_PATH, PORTAL_CLIENT_ID, relationshipUser, type SignedInResolver } from '../identity/index.ts'
 import type { Store } from '../store/index.ts'
 import { openStore, type Core } from './core.ts'
 import type { Logger } from './logger.ts'
@@ -58,15 +58,32 @@ function engineRelations(core: Core, logger: Logger): RelationshipChecker {
   }
 }
 
+/** A mistyped range would silently trust nobody, or the wrong proxy: refuse to start instead. */
+function checkTrustedProxies(config: GatehouseConfig): void {
+  const bad = config.forwardAuthTrustedProxies.filter((c) => parseCidr(c) === null)
+  if (bad.length > 0) {
+    throw new ConfigError([`forwardAuthTrustedProxies (${envVarFor('forwardAuthTrustedProxies')}): not an IPv4/IPv6 address or CIDR range: ${bad.join(', ')}`])
+  }
+}
+
 export function startForwardAuth(core: Core, signedIn: SignedInResolver, logger: Logger): StartedForwardAuth {
   const config = core.config
+  checkTrustedProxies(config)
   const cookieDomain = cookieDomainOf(config)
   const registry = createLiveRegistry({
     source: core.store.forwardAuthApps,
     onError: (err) => logger.error({ err }, 'stored forward-auth applications do not compile; keeping the previous set'),
   })
   const applications = createApplicationAdmin(core.store, () => registry.invalidate())
-  const sessions = createSessionStore({ repo: core.store.oidc, idleSeconds: config.forwardAuthIdleSeconds, maxSeconds: config.forwardAuthMaxSeconds })
+  const sessions = createSessionStore({
+    repo: core.store.oidc, idleSeconds: config.forwardAuthIdleSeconds, maxSeconds: config.forwardAuthMaxSeconds,
+    // Local accounts can be disabled or deleted; upstream users are ephemeral and end with their session.
+    stillValid: async (identity) => {
+      if (!identity.subject.startsWith(LOCAL_SUBJECT_PREFIX)) return true
+      const account = await core.store.localAccounts.get(identity.subject.slice(LOCAL_SUBJECT_PREFIX.length))
+      return account !== null && !account.disabled
+    },
+  })
   const loginStart = `${config.issuer}/api/forward-auth/login`
   const returnPolicy = async () => {
     const current = await registry.current()
@@ -78,7 +95,7 @@ export function startForwardAuth(core: Core, signedIn: SignedInResolver, logger:
     returnPolicy,
   })
   const service = createForwardAuth({
-    registry, sessions, relations: engineRelations(core, logger), bearer: (token) => signedIn.bearer(token),
+    registry, sessions, relations: engineRelations(core, logger), bearer: (token) => signedIn.bearer(token, config.forwardAuthBearerAudiences),
     cookieName: config.forwardAuthCookieName, cookieDomain,
     loginUrl: (returnUrl) => `${loginStart}?rd=${encodeURIComponent(returnUrl)}`,
     trustedProxies: config.forwardAuthTrustedProxies, adminGroups: config.forwardAuthAdminGroups,

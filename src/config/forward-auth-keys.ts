@@ -38,6 +38,13 @@ export const forwardAuthKeys = {
     description: 'Proxies (addresses or CIDR ranges) whose X-Forwarded-For entries are believed when finding the client address for source-IP policies. The walk stops at the first address not in this list.',
     secret: false,
   } satisfies KeySpec<string[]>,
+  forwardAuthBearerAudiences: {
+    kind: 'list',
+    schema: z.array(z.string().min(1).max(2048)),
+    default: [],
+    description: 'Audiences (resource-server indicators, see `resourceServers`) whose JWT access tokens forward-auth accepts as `Authorization: Bearer` for API clients and scripts. Empty: bearer tokens are not accepted, only the session cookie. Tokens for any other audience, opaque tokens and certificate-bound tokens are refused.',
+    secret: false,
+  } satisfies KeySpec<string[]>,
   forwardAuthAdminGroups: {
     kind: 'list',
     schema: z.array(z.string().min(1).max(256)),

@@ -17,7 +17,7 @@ export const MAX_PATTERN_LENGTH = 200
 const RESERVED_HEADERS = new Set([
   'connection', 'content-length', 'content-type', 'content-encoding', 'cookie', 'host', 'keep-alive', 'location',
   'proxy-authenticate', 'proxy-authorization', 'set-cookie', 'te', 'trailer', 'transfer-encoding', 'upgrade',
-  'www-authenticate', 'authorization',
+  'www-authenticate', 'authorization', 'cache-control', 'date', 'server', 'x-request-id', 'x-gatehouse-deny-reason',
 ])
 
 // Operator-written expressions run on every request: V8 must fall back to its linear-time engine
@@ -104,7 +104,10 @@ export const identityHeadersSchema = z.object({
 
 export const applicationSchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'id is 1 to 63 lower-case letters, digits, _ and -'),
-  hosts: z.array(z.string().toLowerCase().refine(isHostPattern, 'hosts are DNS names or *.domain patterns')).min(1).max(50),
+  hosts: z.array(z.string().toLowerCase().refine(isHostPattern, 'hosts are DNS names or *.domain patterns')
+    // `*.com` would claim a whole top-level domain, and make every host in it a return URL.
+    .refine((h) => !h.startsWith('*.') || h.split('.').length >= 3, 'a wildcard needs at least two labels after *. (e.g. *.apps.example.com)'))
+    .min(1).max(50).refine((hosts) => new Set(hosts).size === hosts.length, 'hosts must not repeat'),
   policy: policySchema.prefault({}),
   rules: z.array(ruleSchema).max(200).prefault([]),
   skipPaths: z.array(skipPathSchema).max(50).prefault([]),

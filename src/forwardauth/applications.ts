@@ -31,6 +31,13 @@ function view(record: ForwardAuthAppRecord): ApplicationView {
   }
 }
 
+/** The bootstrap file owns its applications; the API and CLI must not drift from it. */
+function assertNotManaged(record: ForwardAuthAppRecord | undefined, source: ForwardAuthAppSource): void {
+  if (record?.source === 'bootstrap' && source !== 'bootstrap') {
+    throw new AppError(ForwardAuthErrorCodes.managedByBootstrap, `application ${record.id} is managed by the bootstrap file; change it there`, { status: 409 })
+  }
+}
+
 const notFound = (id: string) => new AppError(ForwardAuthErrorCodes.applicationNotFound, `no application ${id}`, { status: 404 })
 
 export function createApplicationService(options: { repo: ForwardAuthAppsRepo; onChange?: () => void }): ApplicationService {
@@ -52,8 +59,9 @@ export function createApplicationService(options: { repo: ForwardAuthAppsRepo; o
   const parse = (input: unknown): Application => parseApplication(input)
 
   const put = async (app: Application, source: ForwardAuthAppSource) => {
-    await checkSet(app)
     const before = await repo.get(app.id)
+    assertNotManaged(before, source)
+    await checkSet(app)
     const record = await repo.replace({ id: app.id, spec: app as unknown as JsonObject, source })
     if (!before || before.version !== record.version) options.onChange?.()
     return { record, created: !before, changed: !before || before.version !== record.version }
@@ -90,6 +98,7 @@ export function createApplicationService(options: { repo: ForwardAuthAppsRepo; o
       return { application: view(record), created }
     },
     async delete(id) {
+      assertNotManaged(await repo.get(id), 'api')
       if (!(await repo.delete(id))) throw notFound(id)
       options.onChange?.()
     },

@@ -17,6 +17,8 @@ export const ForwardAuthErrorCodes = {
   applicationNotFound: 'forwardauth_application_not_found',
   /** An application with this id exists already (409). */
   applicationExists: 'forwardauth_application_exists',
+  /** The application comes from the bootstrap file: change it there (409). */
+  managedByBootstrap: 'forwardauth_application_managed_by_bootstrap',
   /** A host is claimed by two applications (409). */
   hostTaken: 'forwardauth_host_taken',
 } as const

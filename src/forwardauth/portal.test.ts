@@ -62,6 +62,46 @@ describe('portal sessions', () => {
   })
 })
 
+describe('portal sessions: ending them', () => {
+  it('stays ended when another replica writes the idle clock after the sign-out', async () => {
+    let now = 5_000_000
+    const a = createSessionStore({ repo: store.oidc, idleSeconds: 3600, maxSeconds: 86_400, now: () => now })
+    const b = createSessionStore({ repo: store.oidc, idleSeconds: 3600, maxSeconds: 86_400, now: () => now })
+    const { token } = await a.create(anne)
+    now += 61_000
+    assert.ok(await a.get(token))
+    await b.destroy(token)
+    now += 61_000
+    // A's cached copy is due an idle-clock write: it must not bring the row back to life.
+    await a.get(token)
+    now += SESSION_CACHE_MS
+    assert.equal(await a.get(token), undefined)
+    assert.equal(await b.get(token), undefined)
+  })
+
+  it('ends the sessions of an account that is no longer valid (disabled) at the next store read', async () => {
+    let now = 6_000_000
+    let valid = true
+    const sessions = createSessionStore({ repo: store.oidc, idleSeconds: 3600, maxSeconds: 86_400, now: () => now, stillValid: async () => valid })
+    const { token } = await sessions.create(anne)
+    now += SESSION_CACHE_MS
+    assert.ok(await sessions.get(token))
+    valid = false
+    now += SESSION_CACHE_MS
+    assert.equal(await sessions.get(token), undefined)
+  })
+
+  it('keeps a session with a short idle time alive while it is used', async () => {
+    let now = 7_000_000
+    const sessions = createSessionStore({ repo: store.oidc, idleSeconds: 60, maxSeconds: 86_400, now: () => now })
+    const { token } = await sessions.create(anne)
+    for (let i = 0; i < 6; i++) {
+      now += 50_000
+      assert.ok(await sessions.get(token), `alive after ${(i + 1) * 50} s of requests every 50 s`)
+    }
+  })
+})
+
 describe('portal sign-in flow', () => {
   const policy = async () => ({ isApplicationHost: (h: string) => h === 'app.other.test', cookieDomain: 'example.test' })
   const flow = (redeem: (code: string, redirectUri: string, verifier: string) => Promise<typeof anne | undefined> = async () => anne) => createLoginFlow({
@@ -150,5 +190,35 @@ describe('applications service and live registry', () => {
     assert.deepEqual(await apps.sync([{ ...one, skipPaths: ['^/health'] }], 'bootstrap'), { created: 0, updated: 1, deleted: 1, unchanged: 0 })
     assert.deepEqual((await apps.list()).applications.map((a) => a.id).sort(), ['manual', 'wiki'])
     await assert.rejects(apps.sync([one, { ...two, hosts: ['wiki.example.test'] }], 'bootstrap'), { status: 400 })
+  })
+})
+
+describe('live registry with a stored set that no longer compiles', () => {
+  it('serves every application that still fits, the first by id keeping a contested host', async () => {
+    const errors: unknown[] = []
+    const rows = [
+      { spec: { id: 'a-first', hosts: ['shared.example.test'] } },
+      { spec: { id: 'b-second', hosts: ['shared.example.test', 'b.example.test'] } },
+      { spec: { id: 'c-third', hosts: ['c.example.test'] } },
+    ]
+    const registry = createLiveRegistry({ source: { list: async () => rows, revision: async () => '1' }, onError: (e) => errors.push(e) })
+    const current = await registry.current()
+    assert.equal(current.find('shared.example.test')?.id, 'a-first')
+    assert.equal(current.find('b.example.test'), undefined)
+    assert.equal(current.find('c.example.test')?.id, 'c-third')
+    assert.equal(errors.length, 1)
+  })
+})
+
+describe('applications service: what it refuses', () => {
+  it('keeps bootstrap-file applications out of reach of the API and CLI, and refuses doubtful hosts', async () => {
+    const apps = createApplicationService({ repo: store.forwardAuthApps })
+    await apps.sync([{ id: 'filed', hosts: ['filed.example.test'] }], 'bootstrap')
+    await assert.rejects(apps.put('filed', { hosts: ['filed.example.test'], skipPaths: ['^/'] }, 'api'), { code: 'forwardauth_application_managed_by_bootstrap', status: 409 })
+    await assert.rejects(apps.delete('filed'), { code: 'forwardauth_application_managed_by_bootstrap', status: 409 })
+    await assert.rejects(apps.create({ id: 'twice', hosts: ['t.example.test', 't.example.test'] }, 'api'), { code: 'forwardauth_invalid_application', status: 400 })
+    await assert.rejects(apps.create({ id: 'tld', hosts: ['*.com'] }, 'api'), { code: 'forwardauth_invalid_application', status: 400 })
+    await assert.rejects(apps.create({ id: 'hdr', hosts: ['h.example.test'], headers: { user: 'Cache-Control' } }, 'api'), { code: 'forwardauth_invalid_application', status: 400 })
+    assert.equal((await apps.create({ id: 'wild', hosts: ['*.apps.example.test'] }, 'api')).id, 'wild')
   })
 })

@@ -39,7 +39,19 @@ export function createLiveRegistry(options: RegistryOptions): LiveRegistry {
     try {
       registry = compileApplications(rows.map((r) => r.spec))
     } catch (err) {
+      // Two replicas racing can store a host twice. Serve every application that still fits
+      // rather than none: the first by id keeps a contested host.
       options.onError?.(err)
+      const accepted: unknown[] = []
+      for (const row of rows) {
+        try {
+          compileApplications([...accepted, row.spec])
+          accepted.push(row.spec)
+        } catch {
+          // reported above
+        }
+      }
+      registry = compileApplications(accepted)
     }
     revision = seen
     return registry

@@ -49,6 +49,7 @@ describe('forward-auth service', () => {
       actor: 'ext:bob', actorType: 'user', action: 'forward_auth.deny', target: 'application:wiki', outcome: 'denied', sourceIp: '198.51.100.4', details: undefined,
     })
     assert.equal(audited[0]!.details?.rule, 'default: groups.any_of')
+    assert.equal(audited[0]!.details?.reference, denied.reference, 'the page\'s reference finds the audit entry')
     assert.match((await ask({ cookie: 'gh=a' })).debugReason ?? '', /^default: groups.any_of: requires membership in one of: eng$/)
     assert.ok((await ask({ cookie: 'gh=o' })).debugReason, 'members of an admin group see the reason')
   })

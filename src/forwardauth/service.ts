@@ -1,6 +1,7 @@
 // The forward-auth endpoint's work for one auth request: read what the proxy sent, find the
 // visitor's session (cookie) or bearer token, decide, and record denials. HTTP stays outside.
 
+import { randomUUID } from 'node:crypto'
 import { parseCidr, type Cidr } from './client-ip.ts'
 import { decide, type Decision } from './decide.ts'
 import type { ForwardIdentity } from './identity-headers.ts'
@@ -38,6 +39,8 @@ export interface AuthOutcome {
   identity: PortalSession['identity'] | null
   /** Set on a denial when the visitor may see why. */
   debugReason?: string
+  /** Set on a denial: generated here and stored with the audit entry, so support can find it. */
+  reference?: string
 }
 
 export interface ForwardAuth {
@@ -88,13 +91,15 @@ export function createForwardAuth(options: ForwardAuthOptions): ForwardAuth {
         config: { applications, loginUrl: options.loginUrl, cookieDomain: options.cookieDomain, now: now() },
       }, { relations: options.relations })
       if (decision.kind !== 'deny' || identity === null) return { decision, request, identity }
+      const reference = randomUUID()
       options.audit?.append({
         actor: identity.subject, actorType: identity.accountType, action: 'forward_auth.deny', target: `application:${decision.application}`,
         outcome: 'denied', sourceIp: request.clientIpText ?? undefined,
-        details: { rule: decision.rule, reason: decision.reason, method: request.method, host: request.host, path: request.path },
+        // The path is bounded: a denial must not be a way to write kilobytes per request.
+        details: { reference, rule: decision.rule, reason: decision.reason, method: request.method, host: request.host, path: request.path.slice(0, 512) },
       }).catch((err: unknown) => options.onAuditError?.(err))
       const debugReason = isAdmin(identity) ? `${decision.rule}: ${decision.reason}` : undefined
-      return { decision, request, identity, debugReason }
+      return { decision, request, identity, debugReason, reference }
     },
   }
 }

@@ -9,6 +9,8 @@ import type { OidcArtifactsRepo } from '../store/index.ts'
 import type { ForwardIdentity } from './identity-headers.ts'
 
 export const SESSION_MODEL = 'ForwardAuthSession'
+/** Kept after sign-out: a replica's idle-clock write racing the sign-out cannot bring it back. */
+export const ENDED_MODEL = 'ForwardAuthSessionEnded'
 export const SESSION_CACHE_MS = 2_000
 const TOUCH_EVERY_MS = 60_000
 const CACHE_LIMIT = 10_000
@@ -26,6 +28,8 @@ export interface SessionStoreOptions {
   idleSeconds: number
   maxSeconds: number
   now?: () => number
+  /** Re-checked whenever the session is read from the store: a disabled account loses its sessions. */
+  stillValid?: (identity: PortalSession['identity']) => Promise<boolean>
 }
 
 export interface SessionStore {
@@ -44,14 +48,20 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
   const now = options.now ?? Date.now
   const cache = new Map<string, { session: PortalSession | undefined; fetchedAt: number }>()
   const idleMs = options.idleSeconds * 1000
+  // Often enough that a session in use never looks idle, rarely enough to stay off the hot path.
+  const touchEveryMs = Math.min(TOUCH_EVERY_MS, idleMs / 4)
 
   const live = (s: PortalSession, at: number) => at < s.endsAt && at - s.lastSeenAt < idleMs
   /** The row lives until the earlier of the idle and the absolute end. */
   const rowTtl = (s: PortalSession, at: number) => Math.max(1, Math.ceil(Math.min(s.endsAt - at, idleMs) / 1000))
 
+  // Misses live in their own map, so a flood of made-up cookies cannot push real sessions out.
+  const misses = new Map<string, { session: undefined; fetchedAt: number }>()
   const remember = (token: string, session: PortalSession | undefined, at: number) => {
-    if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string)
-    cache.set(token, { session, fetchedAt: at })
+    const map = session === undefined ? misses : cache
+    ;(session === undefined ? cache : misses).delete(token)
+    if (map.size >= CACHE_LIMIT) map.delete(map.keys().next().value as string)
+    map.set(token, { session: session as never, fetchedAt: at })
   }
 
   return {
@@ -67,15 +77,19 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
     async get(token) {
       const at = now()
       // Cached by the token itself (memory holds it anyway), so a hit costs no hashing.
-      const cached = cache.get(token)
+      const cached = cache.get(token) ?? misses.get(token)
       let session = cached && at - cached.fetchedAt < SESSION_CACHE_MS ? cached.session : undefined
       if (!cached || at - cached.fetchedAt >= SESSION_CACHE_MS) {
         if (!TOKEN.test(token)) return undefined
-        session = (await options.repo.find(SESSION_MODEL, keyOf(token))) as unknown as PortalSession | undefined
+        const key = keyOf(token)
+        const [row, ended] = await Promise.all([options.repo.find(SESSION_MODEL, key), options.repo.find(ENDED_MODEL, key)])
+        session = ended ? undefined : (row as unknown as PortalSession | undefined)
+        if (session && options.stillValid && !(await options.stillValid(session.identity))) session = undefined
+        // Misses are cached too (repeated bad cookies must not reach the store), in their own bound.
         remember(token, session, at)
       }
       if (!session || !live(session, at)) return undefined
-      if (at - session.lastSeenAt >= TOUCH_EVERY_MS) {
+      if (at - session.lastSeenAt >= touchEveryMs) {
         const touched = { ...session, lastSeenAt: at }
         remember(token, touched, at)
         await options.repo.upsert(SESSION_MODEL, keyOf(token), touched as unknown as Record<string, unknown>, rowTtl(touched, at))
@@ -87,7 +101,10 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
     async destroy(token) {
       if (!TOKEN.test(token)) return
       cache.delete(token)
-      await options.repo.destroy(SESSION_MODEL, keyOf(token))
+      misses.delete(token)
+      const key = keyOf(token)
+      await options.repo.upsert(ENDED_MODEL, key, {}, options.maxSeconds)
+      await options.repo.destroy(SESSION_MODEL, key)
     },
   }
 }

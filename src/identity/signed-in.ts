@@ -42,8 +42,13 @@ export interface SignedInIdentity {
 export interface SignedInResolver {
   /** Redeems a code issued to the portal client (exactly once); undefined when it is not valid. */
   redeemPortalCode(code: string, redirectUri: string, codeVerifier: string): Promise<SignedInIdentity | undefined>
-  /** Resolves an access token Gatehouse issued (opaque or JWT); undefined when not active. */
-  bearer(token: string): Promise<SignedInIdentity | undefined>
+  /**
+   * Resolves a JWT access token Gatehouse issued for one of `audiences` (resource servers set up
+   * for forward-auth); undefined for anything else. Tokens for other audiences would let any
+   * API that receives a user's token replay it against every protected application, and a
+   * certificate-bound token cannot be checked against a certificate here.
+   */
+  bearer(token: string, audiences: readonly string[]): Promise<SignedInIdentity | undefined>
 }
 
 export interface SignedInOptions {
@@ -53,6 +58,8 @@ export interface SignedInOptions {
   findAccount: FindAccount
   repo: OidcArtifactsRepo
 }
+
+const KEY_SET_CACHE_MS = 5_000
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined)
 
@@ -78,11 +85,14 @@ export function createSignedInResolver(options: SignedInOptions): SignedInResolv
   // Namespaced, so a client called `admin` can never pass for the account `admin`.
   const service = (clientId: string): SignedInIdentity => ({ subject: SERVICE_SUBJECT_PREFIX + clientId, accountType: 'service', groups: [], claims: { client_id: clientId } })
 
-  let verifier: { kids: string; verify: ReturnType<typeof createJwtAccessTokenVerifier> } | undefined
+  // The key set is re-read at most every few seconds: bearer requests must not each cost a query.
+  let verifier: { kids: string; at: number; verify: ReturnType<typeof createJwtAccessTokenVerifier> } | undefined
   const verifyJwt = async (token: string) => {
-    const jwks = await options.publicJwks()
-    const kids = jwks.keys.map((k) => k.kid).join(',')
-    if (verifier?.kids !== kids) verifier = { kids, verify: createJwtAccessTokenVerifier({ issuer: options.issuer, jwks }) }
+    if (verifier === undefined || Date.now() - verifier.at > KEY_SET_CACHE_MS) {
+      const jwks = await options.publicJwks()
+      const kids = jwks.keys.map((k) => k.kid).join(',')
+      verifier = verifier?.kids === kids ? { ...verifier, at: Date.now() } : { kids, at: Date.now(), verify: createJwtAccessTokenVerifier({ issuer: options.issuer, jwks }) }
+    }
     return verifier.verify(token)
   }
 
@@ -101,16 +111,14 @@ export function createSignedInResolver(options: SignedInOptions): SignedInResolv
       }
       return account(found.accountId)
     },
-    async bearer(token) {
-      if (token.split('.').length === 3) {
-        const claims = await verifyJwt(token)
-        if (!claims || (await options.repo.find(REVOKED_JWT_MODEL, claims.jti))) return undefined
-        return typeof claims.sub === 'string' && claims.sub !== claims.client_id ? account(claims.sub) : service(claims.client_id)
-      }
-      const provider = options.provider()
-      const at = (await provider.AccessToken.find(token)) ?? (await provider.ClientCredentials.find(token))
-      if (!at || at.isExpired) return undefined
-      return 'accountId' in at && typeof at.accountId === 'string' ? account(at.accountId) : service(at.clientId as string)
+    async bearer(token, audiences) {
+      if (audiences.length === 0 || token.split('.').length !== 3) return undefined
+      const claims = await verifyJwt(token)
+      if (!claims || claims.cnf !== undefined) return undefined
+      const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud]
+      if (!aud.some((a) => typeof a === 'string' && audiences.includes(a))) return undefined
+      if (await options.repo.find(REVOKED_JWT_MODEL, claims.jti)) return undefined
+      return typeof claims.sub === 'string' && claims.sub !== claims.client_id ? account(claims.sub) : service(claims.client_id)
     },
   }
 }

@@ -20,7 +20,6 @@ export interface ForwardAuthMount {
 }
 
 export { FORWARD_AUTH_PREFIX }
-const STATE_COOKIE = 'gatehouse_fa_state'
 /** Every method: nginx's subrequest keeps the visitor's method; Caddy and Traefik send GET. */
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
 
@@ -56,7 +55,10 @@ export function forwardAuthRoutes(app: FastifyInstance, mount: ForwardAuthMount)
     }
 
     const secure = mount.cookie.secure
-    const statePath = FORWARD_AUTH_PREFIX
+    // Over https the state cookie is __Host- (host-only, Path=/, Secure): no other host under the
+    // cookie domain can plant its own state and finish a sign-in into its owner's account.
+    const STATE_COOKIE = secure ? '__Host-gatehouse_fa_state' : 'gatehouse_fa_state'
+    const statePath = secure ? '/' : FORWARD_AUTH_PREFIX
     scope.get<{ Querystring: { rd?: string } }>(`${FORWARD_AUTH_PREFIX}/login`, { config }, async (request, reply) => {
       try {
         const start = await mount.login.start(typeof request.query.rd === 'string' ? request.query.rd : '')

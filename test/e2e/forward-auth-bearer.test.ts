@@ -1,0 +1,74 @@
+// API clients behind forward-auth: a JWT access token Gatehouse issued for a forward-auth audience
+// passes as `Authorization: Bearer`; a token for any other API, an opaque token, and an
+// application's own token do not (the visitor is asked to sign in instead).
+import assert from 'node:assert/strict'
+import { before, describe, it } from 'node:test'
+import { BACKENDS, serverPerSuite } from '../support/gatehouse.ts'
+
+const APPS = 'https://apps.example.test'
+const OTHER = 'https://orders.example.test'
+
+for (const backend of BACKENDS) {
+  describe(`forward-auth bearer tokens (${backend})`, () => {
+    const server = serverPerSuite(backend, {
+      GATEHOUSE_RESOURCE_SERVERS: JSON.stringify([{ indicator: APPS, scopes: ['apps'] }, { indicator: OTHER, scopes: ['orders'] }]),
+      GATEHOUSE_FORWARD_AUTH_BEARER_AUDIENCES: APPS,
+      // The protected host must be under the cookie domain (the issuer's host) to be sent to sign in.
+      GATEHOUSE_ISSUER: 'http://localhost:7446',
+    })
+    let secret = ''
+
+    const token = async (form: Record<string, string>) => {
+      const res = await fetch(`${server.current()!.url}/token`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`robot:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'client_credentials', ...form }),
+      })
+      assert.equal(res.status, 200)
+      return ((await res.json()) as { access_token: string }).access_token
+    }
+    const ask = (authorization: string) => fetch(`${server.current()!.url}/api/forward-auth/traefik`, {
+      headers: {
+        authorization, accept: 'application/json',
+        'x-forwarded-method': 'GET', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'localhost', 'x-forwarded-uri': '/api/x',
+      },
+      redirect: 'manual',
+    })
+
+    before(async () => {
+      const base = server.current()?.url
+      if (!base) return
+      const created = await fetch(`${base}/api/v1/clients`, {
+        method: 'POST', headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ id: 'robot', type: 'confidential', grantTypes: ['client_credentials'], scopes: ['apps', 'orders'] }),
+      })
+      const body = await created.text()
+      assert.equal(created.status, 201, body)
+      secret = (JSON.parse(body) as { secret: string }).secret
+      const app = await fetch(`${base}/api/v1/forward-auth/applications`, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'api', hosts: ['localhost'] }),
+      })
+      assert.equal(app.status, 201, await app.text())
+    })
+
+    it('lets a token for the forward-auth audience through as the service, never as an account', async (t) => {
+      if (!server.current()) return t.skip('backend unavailable')
+      const res = await ask(`Bearer ${await token({ resource: APPS, scope: 'apps' })}`)
+      assert.equal(res.status, 200)
+      assert.equal(res.headers.get('remote-user'), 'service:robot')
+    })
+
+    it('asks for sign-in instead when the token is for another API, opaque, or not Gatehouse\'s', async (t) => {
+      if (!server.current()) return t.skip('backend unavailable')
+      for (const authorization of [
+        `Bearer ${await token({ resource: OTHER, scope: 'orders' })}`,
+        `Bearer ${await token({})}`,
+        'Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhZG1pbiJ9.c2lnbmF0dXJlLW9mLWFub3RoZXItYXBw',
+      ]) {
+        const res = await ask(authorization)
+        assert.equal(res.status, 401, authorization.slice(0, 40))
+        assert.equal(res.headers.get('remote-user'), null)
+      }
+    })
+  })
+}
