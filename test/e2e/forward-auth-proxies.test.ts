@@ -383,11 +383,15 @@ function proxySuite(kind: ProxyKind, worldOf: () => World): void {
     }
 
     // Signed in: the application sees anne, once, whatever the client claimed.
-    const signedIn = echoOf(await send(port(), '/private/api', { host: host(), headers: { ...forged, cookie: `${COOKIE}=${token}` } }))
+    const signedIn = echoOf(await send(port(), '/private/api', { host: host(), headers: { ...forged, cookie: `theme=dark; ${COOKIE}=${token}; lang=en` } }))
     assert.deepEqual(identitySeen(signedIn), {
       'remote-user': 'anne', 'remote-name': 'Anne Example', 'remote-email': 'anne@example.test', 'remote-groups': 'eng,ops',
     })
     assertNothingForged(signedIn)
+    // The application's own cookies pass; Gatehouse's session cookie never reaches it.
+    assert.doesNotMatch(String(signedIn.headers.cookie), new RegExp(COOKIE))
+    assert.match(String(signedIn.headers.cookie), /theme=dark/)
+    assert.match(String(signedIn.headers.cookie), /lang=en/)
 
     // Anonymous on a skip path: the request passes, the forged identity does not.
     const anonymous = echoOf(await send(port(), '/health', { host: host(), headers: forged }))
@@ -460,12 +464,13 @@ function proxySuite(kind: ProxyKind, worldOf: () => World): void {
     const before = appHits(world)
     for (const foreign of ['evil.example', `evil.example:${port()}`, `${APP_HOST}.evil.example`, `evil.${DOMAIN}`]) {
       const res = await send(port(), '/private', { host: foreign, headers: { accept: BROWSER_ACCEPT } })
-      assert.equal(res.headers.location, undefined, `${foreign}: Location ${res.headers.location}`)
       if (kind === 'nginx') {
-        // The only server block answers every Host; Gatehouse knows no such application.
-        assert.equal(res.status, 403, `${foreign}: ${res.status}`)
-        assert.match(res.body, /Unknown application/)
+        // The server block names its application's origin itself (APP_ORIGIN), never the client's
+        // Host: a foreign Host is judged as that application, and sign-in returns there.
+        assert.equal(res.status, 302, `${foreign}: ${res.status}`)
+        assert.equal(res.headers.location, `${world.issuer}/api/forward-auth/login?rd=${encodeURIComponent(`http://${APP_HOST}:${port()}/private`)}`)
       } else {
+        assert.equal(res.headers.location, undefined, `${foreign}: Location ${res.headers.location}`)
         // Caddy serves only the site's own host: anything else gets its empty default answer.
         assert.equal(res.status, 200, `${foreign}: ${res.status}`)
         assert.equal(res.body, '')
@@ -622,7 +627,7 @@ async function portalSession(world: World, email: string): Promise<string> {
   return token
 }
 
-interface TraefikForwardAuth { address: string; trustForwardHeader?: boolean; authResponseHeaders?: string[] }
+interface TraefikForwardAuth { address: string; trustForwardHeader?: boolean; authResponseHeaders?: string[]; authResponseHeadersRegex?: string }
 
 /** The ForwardAuth middleware operators copy from docs/forward-auth/traefik.yml. */
 function documentedMiddleware(): TraefikForwardAuth {
@@ -662,6 +667,7 @@ function traefikSuite(worldOf: () => World): void {
     // With it on, a client could send its own X-Forwarded-Uri / -For and Traefik would keep them.
     assert.equal(middleware.trustForwardHeader, false)
     assert.deepEqual(middleware.authResponseHeaders?.map((h) => h.toLowerCase()), [...IDENTITY_HEADERS])
+    assert.equal(middleware.authResponseHeadersRegex, '^Remote-')
   })
 
   it('redirects an anonymous browser to the sign-in with the original URL: 302 for GET, 303 otherwise', async () => {

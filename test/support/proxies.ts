@@ -165,7 +165,7 @@ export async function startNginx(o: NginxOptions): Promise<RunningProxy> {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-nginx-'))
   const port = await freePort()
   const site = fillTemplate(readFileSync(join(DOCS_DIR, 'nginx.conf'), 'utf8'), {
-    LISTEN: `127.0.0.1:${port}`, APP_HOST: o.appHost, GATEHOUSE: o.gatehouse, APP_UPSTREAM: o.app,
+    LISTEN: `127.0.0.1:${port}`, APP_HOST: o.appHost, APP_ORIGIN: `http://${o.appHost}:${port}`, GATEHOUSE: o.gatehouse, APP_UPSTREAM: o.app,
   })
   writeFileSync(join(dir, 'gatehouse-site.conf'), site)
   const temp = (name: string) => {
