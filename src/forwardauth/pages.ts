@@ -36,10 +36,10 @@ export function loggedOutPage(): string {
 
 export function homePage(input: { user?: string; email?: string; groups?: readonly string[]; signInUrl: string; signOutUrl: string; issuer: string }): string {
   if (input.user === undefined) {
-    return page('Gatehouse', `<p>Identity and access for this platform.</p><p><a href="${escapeHtml(input.signInUrl)}">Sign in</a></p>` +
+    return page('Welcome', `<p>Identity and access for this platform.</p><p><a href="${escapeHtml(input.signInUrl)}">Sign in</a></p>` +
       `<p>Applications find the OpenID Connect configuration at <code>${escapeHtml(input.issuer)}/.well-known/openid-configuration</code>.</p>`)
   }
   const groups = input.groups && input.groups.length > 0 ? input.groups.map(escapeHtml).join(', ') : 'none'
-  return page('Gatehouse', `<p>Signed in as <strong>${escapeHtml(input.user)}</strong>${input.email ? ` (${escapeHtml(input.email)})` : ''}.</p>` +
+  return page('Your account', `<p>Signed in as <strong>${escapeHtml(input.user)}</strong>${input.email ? ` (${escapeHtml(input.email)})` : ''}.</p>` +
     `<p>Groups: ${groups}</p><p><a href="${escapeHtml(input.signOutUrl)}">Sign out</a></p>`)
 }

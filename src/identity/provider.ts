@@ -13,6 +13,7 @@ import { MTLS_AUTH_METHODS, mtlsEndpointAliases, mtlsFeature } from './mtls.ts'
 import { logoutSource, postLogoutSuccessSource, renderError } from './pages.ts'
 import { jwtAccessTokenMiddleware } from './jwt-access-tokens.ts'
 import { createCachedSecretVerifier } from './secret-cache.ts'
+import { EXTERNAL_SIGNING_ACK, withInlineEs256Signing } from './inline-signing.ts'
 
 /** Paths of the provider's endpoints relative to the issuer (set in its `routes` config). */
 export const OIDC_ROUTES = {
@@ -135,10 +136,12 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
   const resourceServers = new Map((options.resourceServers ?? []).map((rs) => [rs.indicator, rs]))
 
   const accessTtl = (_ctx: KoaContextWithOIDC, token: { resourceServer?: ResourceServer }) => token.resourceServer?.accessTokenTTL ?? ttl.accessToken
+  // Requests inside the provider right now; the ES256 signer signs inline only when it is alone.
+  let inFlight = 0
 
   const configuration: Configuration = {
     adapter: createAdapterFactory({ repo: options.store.oidc, overrides: { Client: clientAdapter(options.store.oidcClients) } }),
-    jwks: options.jwks as Configuration['jwks'],
+    jwks: (process.env.X_SIGN === 'jose' ? options.jwks : withInlineEs256Signing(options.jwks, { busy: process.env.X_SIGN === 'inline' ? () => false : process.env.X_SIGN === 'pool' ? () => true : () => inFlight > 1 })) as Configuration['jwks'],
     clients: (options.staticClients ?? []) as unknown as Configuration['clients'],
     cookies: {
       keys: deriveCookieKeys(options.secretKey),
@@ -198,6 +201,8 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
       },
       revocation: { enabled: true },
       clientCredentials: { enabled: true },
+      // ES256 keys sign through node:crypto (inline-signing.ts); RS256 keys stay private JWKs.
+      externalSigningSupport: { enabled: true, ack: EXTERNAL_SIGNING_ACK },
       ...(options.mtls ? { mTLS: mtlsFeature({ clientCaConfigured: options.mtls.clientCaConfigured }) } : {}),
       rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
       resourceIndicators: {
@@ -228,6 +233,14 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
   provider.Client.prototype.compareClientSecret = function (this: { clientSecret?: string }, given: string) {
     return typeof this.clientSecret === 'string' ? verifyClientSecret(given, this.clientSecret) : false
   }
+  provider.use(async (_ctx, next) => {
+    inFlight++
+    try {
+      await next()
+    } finally {
+      inFlight--
+    }
+  })
   provider.use(jwtAccessTokenMiddleware({
     issuer, jwks: options.jwks, repo: options.store.oidc, claimNamespace, mayIntrospectProperty: CLIENT_EXTRA_METADATA.mayIntrospect,
   }))

@@ -1,0 +1,72 @@
+// ES256 signing for oidc-provider with node:crypto keys made once per provider instance.
+// Through jose, each signature went through WebCrypto: 20–40 µs of event-loop work per token on
+// top of the signature, then a trip to the libuv threadpool and back, which on a busy machine
+// waits for a free core. A P-256 signature costs about 50 µs, so signing right away is the
+// faster answer while no other request waits for the event loop; once several do, the
+// threadpool keeps signatures from queueing in front of them. Either way the token is the same:
+// oidc-provider builds the header and payload itself and only asks the key for the signature.
+
+import { createPrivateKey, createPublicKey, sign, webcrypto, type KeyObject } from 'node:crypto'
+import { ExternalSigningKey } from 'oidc-provider'
+import type { JWK } from 'jose'
+
+/** The version of oidc-provider's experimental externalSigningSupport this module implements. */
+export const EXTERNAL_SIGNING_ACK = 'experimental-01'
+
+const ECDSA_SIGN = { name: 'ECDSA', hash: 'SHA-256' } as const
+const P256 = { name: 'ECDSA', namedCurve: 'P-256' } as const
+
+export interface InlineSigningOptions {
+  /** True while other requests wait for the event loop: the signature then goes to the threadpool. */
+  busy: () => boolean
+}
+
+class InlineEs256Key extends ExternalSigningKey {
+  readonly #private: KeyObject
+  readonly #public: KeyObject
+  readonly #busy: () => boolean
+  readonly #kid: string
+  readonly #alg: string
+  #webCryptoKey: webcrypto.CryptoKey | undefined
+
+  constructor(jwk: JWK, busy: () => boolean) {
+    super()
+    this.#private = createPrivateKey({ key: jwk as webcrypto.JsonWebKey, format: 'jwk' })
+    this.#public = createPublicKey(this.#private)
+    this.#busy = busy
+    this.#kid = jwk.kid as string
+    this.#alg = jwk.alg as string
+  }
+
+  override get kid(): string {
+    return this.#kid
+  }
+
+  override get alg(): string {
+    return this.#alg
+  }
+
+  override keyObject(): KeyObject {
+    return this.#public
+  }
+
+  override sign(data: Uint8Array): Uint8Array | Promise<Uint8Array> {
+    if (!this.#busy()) return sign('sha256', data, { key: this.#private, dsaEncoding: 'ieee-p1363' })
+    this.#webCryptoKey ??= this.#private.toCryptoKey(P256, false, ['sign'])
+    return webcrypto.subtle.sign(ECDSA_SIGN, this.#webCryptoKey, data as Uint8Array<ArrayBuffer>).then((signature) => new Uint8Array(signature))
+  }
+}
+
+function isEs256Private(jwk: JWK): boolean {
+  return jwk.kty === 'EC' && jwk.crv === 'P-256' && jwk.alg === 'ES256' && typeof jwk.d === 'string' && typeof jwk.kid === 'string' &&
+    (jwk.use === undefined || jwk.use === 'sig') && jwk.key_ops === undefined
+}
+
+/**
+ * The provider's `jwks` with each private ES256 key replaced by one that signs through
+ * node:crypto; other keys (RS256, whose signatures are too slow to make on the event loop) stay
+ * as they are, for jose.
+ */
+export function withInlineEs256Signing(jwks: { keys: JWK[] }, options: InlineSigningOptions): { keys: Array<JWK | ExternalSigningKey> } {
+  return { keys: jwks.keys.map((jwk) => (isEs256Private(jwk) ? new InlineEs256Key(jwk, options.busy) : jwk)) }
+}
