@@ -27,8 +27,11 @@ export function cookieDomainOf(config: GatehouseConfig): string {
   return domain
 }
 
-export function createApplicationAdmin(store: Store, onChange?: () => void): ApplicationService {
-  return createApplicationService({ repo: store.forwardAuthApps, onChange })
+export function createApplicationAdmin(store: Store, onChange?: () => void, logger?: Logger): ApplicationService {
+  return createApplicationService({
+    repo: store.forwardAuthApps, onChange, audit: store.audit,
+    onAuditError: (err) => logger?.warn({ err }, 'could not record an application change in the audit log'),
+  })
 }
 
 /** For the CLI: the application service on the configured (migrated) database. */
@@ -74,7 +77,7 @@ export function startForwardAuth(core: Core, signedIn: SignedInResolver, logger:
     source: core.store.forwardAuthApps,
     onError: (err) => logger.error({ err }, 'stored forward-auth applications do not compile; keeping the previous set'),
   })
-  const applications = createApplicationAdmin(core.store, () => registry.invalidate())
+  const applications = createApplicationAdmin(core.store, () => registry.invalidate(), logger)
   const sessions = createSessionStore({
     repo: core.store.oidc, idleSeconds: config.forwardAuthIdleSeconds, maxSeconds: config.forwardAuthMaxSeconds,
     // Local accounts can be disabled or deleted; upstream users are ephemeral and end with their session.

@@ -39,6 +39,7 @@ export async function startServer(config: GatehouseConfig, options: StartServerO
     http = buildHttpServer({
       config, authz: core.authz, store: core.store, logger, ready: () => !draining, oidc: identity.mount,
       clients: createClientAdmin(core.config, core.store), forwardAuth: forwardAuth.mount, applications: forwardAuth.applications,
+      audit: core.store.audit,
     })
     await http.listen({ host: config.host, port: config.port })
   } catch (err) {

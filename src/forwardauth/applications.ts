@@ -7,16 +7,22 @@ import type { ForwardAuthAppRecord, ForwardAuthAppsRepo, ForwardAuthAppSource, J
 import { isStoreError, StoreErrorCodes } from '../store/index.ts'
 import { compileApplications, parseApplication, type Application } from './application.ts'
 import { ForwardAuthErrorCodes } from './errors.ts'
+import type { AuditSink } from './service.ts'
 
 export type ApplicationView = Application & { source: ForwardAuthAppSource; version: number; createdAt: string; updatedAt: string }
+
+/** Who asked for a change, for the audit log. */
+export interface ChangeContext {
+  sourceIp?: string
+}
 
 export interface ApplicationService {
   list(): Promise<{ applications: ApplicationView[] }>
   get(id: string): Promise<ApplicationView>
-  create(input: unknown, source: ForwardAuthAppSource): Promise<ApplicationView>
+  create(input: unknown, source: ForwardAuthAppSource, context?: ChangeContext): Promise<ApplicationView>
   /** Creates or replaces the application `id` (the body's id, when given, must match). */
-  put(id: string, input: unknown, source: ForwardAuthAppSource): Promise<{ application: ApplicationView; created: boolean }>
-  delete(id: string): Promise<void>
+  put(id: string, input: unknown, source: ForwardAuthAppSource, context?: ChangeContext): Promise<{ application: ApplicationView; created: boolean }>
+  delete(id: string, context?: ChangeContext): Promise<void>
   /**
    * Applies declared applications (bootstrap file): creates and updates them, and deletes those
    * an earlier run of the same source declared and this one no longer does.
@@ -40,8 +46,19 @@ function assertNotManaged(record: ForwardAuthAppRecord | undefined, source: Forw
 
 const notFound = (id: string) => new AppError(ForwardAuthErrorCodes.applicationNotFound, `no application ${id}`, { status: 404 })
 
-export function createApplicationService(options: { repo: ForwardAuthAppsRepo; onChange?: () => void }): ApplicationService {
+export function createApplicationService(options: { repo: ForwardAuthAppsRepo; onChange?: () => void; audit?: AuditSink; onAuditError?: (err: unknown) => void }): ApplicationService {
   const { repo } = options
+  // The change is already committed: a failed audit write is reported, not turned into an error.
+  const record = async (action: string, id: string, source: ForwardAuthAppSource, before: unknown, after: unknown, context?: ChangeContext) => {
+    try {
+      await options.audit?.append({
+        actor: source, actorType: 'system', action: `application.${action}`, target: `application:${id}`, outcome: 'success',
+        sourceIp: context?.sourceIp, details: { before: before ?? null, after: after ?? null } as Record<string, unknown>,
+      })
+    } catch (err) {
+      options.onAuditError?.(err)
+    }
+  }
 
   /** The whole set with `app` in place of its namesake must compile; names the host clash as 409. */
   const checkSet = async (app: Application) => {
@@ -58,13 +75,17 @@ export function createApplicationService(options: { repo: ForwardAuthAppsRepo; o
 
   const parse = (input: unknown): Application => parseApplication(input)
 
-  const put = async (app: Application, source: ForwardAuthAppSource) => {
+  const put = async (app: Application, source: ForwardAuthAppSource, context?: ChangeContext) => {
     const before = await repo.get(app.id)
     assertNotManaged(before, source)
     await checkSet(app)
-    const record = await repo.replace({ id: app.id, spec: app as unknown as JsonObject, source })
-    if (!before || before.version !== record.version) options.onChange?.()
-    return { record, created: !before, changed: !before || before.version !== record.version }
+    const stored = await repo.replace({ id: app.id, spec: app as unknown as JsonObject, source })
+    const changed = !before || before.version !== stored.version
+    if (changed) {
+      options.onChange?.()
+      await record(before ? 'update' : 'create', app.id, source, before?.spec, stored.spec, context)
+    }
+    return { record: stored, created: !before, changed }
   }
 
   return {
@@ -76,13 +97,14 @@ export function createApplicationService(options: { repo: ForwardAuthAppsRepo; o
       if (!record) throw notFound(id)
       return view(record)
     },
-    async create(input, source) {
+    async create(input, source, context) {
       const app = parse(input)
       await checkSet(app)
       try {
-        const record = await repo.create({ id: app.id, spec: app as unknown as JsonObject, source })
+        const stored = await repo.create({ id: app.id, spec: app as unknown as JsonObject, source })
         options.onChange?.()
-        return view(record)
+        await record('create', app.id, source, undefined, stored.spec, context)
+        return view(stored)
       } catch (err) {
         if (isStoreError(err) && err.code === StoreErrorCodes.alreadyExists) {
           throw new AppError(ForwardAuthErrorCodes.applicationExists, `application ${app.id} exists already`, { status: 409 })
@@ -90,17 +112,19 @@ export function createApplicationService(options: { repo: ForwardAuthAppsRepo; o
         throw err
       }
     },
-    async put(id, input, source) {
+    async put(id, input, source, context) {
       const body = input !== null && typeof input === 'object' && !Array.isArray(input) ? { id, ...(input as Record<string, unknown>) } : input
       const app = parse(body)
       if (app.id !== id) throw new AppError(ForwardAuthErrorCodes.invalidApplication, `the body's id ${app.id} differs from the URL's ${id}`, { status: 400 })
-      const { record, created } = await put(app, source)
-      return { application: view(record), created }
+      const { record: stored, created } = await put(app, source, context)
+      return { application: view(stored), created }
     },
-    async delete(id) {
-      assertNotManaged(await repo.get(id), 'api')
+    async delete(id, context) {
+      const before = await repo.get(id)
+      assertNotManaged(before, 'api')
       if (!(await repo.delete(id))) throw notFound(id)
       options.onChange?.()
+      await record('delete', id, 'api', before?.spec, undefined, context)
     },
     async sync(declared, source) {
       const apps = declared.map((d, i) => {
@@ -116,7 +140,10 @@ export function createApplicationService(options: { repo: ForwardAuthAppsRepo; o
       const counts = { created: 0, updated: 0, deleted: 0, unchanged: 0 }
       const keep = new Set(apps.map((a) => a.id))
       for (const stale of (await repo.list()).filter((r) => r.source === source && !keep.has(r.id))) {
-        if (await repo.delete(stale.id)) counts.deleted++
+        if (await repo.delete(stale.id)) {
+          counts.deleted++
+          await record('delete', stale.id, source, stale.spec, undefined)
+        }
       }
       if (counts.deleted > 0) options.onChange?.()
       for (const app of apps) {

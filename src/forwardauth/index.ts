@@ -22,4 +22,4 @@ export { createLoginFlow, LOGIN_MODEL, type LoginFinish, type LoginFlow, type Lo
 export { createLiveRegistry, REFRESH_MS, type ApplicationSource, type LiveRegistry, type RegistryOptions } from './registry.ts'
 export { cookieValue, createForwardAuth, type AuditSink, type AuthOutcome, type ForwardAuth, type ForwardAuthOptions } from './service.ts'
 export { deniedPage, homePage, loggedOutPage, logoutPage, misconfiguredPage, signInProblemPage, unknownHostPage } from './pages.ts'
-export { createApplicationService, type ApplicationService, type ApplicationView } from './applications.ts'
+export { createApplicationService, type ApplicationService, type ApplicationView, type ChangeContext } from './applications.ts'

@@ -92,7 +92,8 @@ export function createForwardAuth(options: ForwardAuthOptions): ForwardAuth {
       }, { relations: options.relations })
       if (decision.kind !== 'deny' || identity === null) return { decision, request, identity }
       const reference = randomUUID()
-      options.audit?.append({
+      // Awaited: the 403 page's reference must already find its entry.
+      await options.audit?.append({
         actor: identity.subject, actorType: identity.accountType, action: 'forward_auth.deny', target: `application:${decision.application}`,
         outcome: 'denied', sourceIp: request.clientIpText ?? undefined,
         // The path is bounded: a denial must not be a way to write kilobytes per request.

@@ -15,6 +15,7 @@ import { isLevelEnabled, lazyChildLogger } from './request-logger.ts'
 import { assertionRoutes } from './routes/assertions.ts'
 import { modelRoutes } from './routes/models.ts'
 import { applicationRoutes } from './routes/applications.ts'
+import { auditRoutes, type AuditReader } from './routes/audit.ts'
 import { clientRoutes } from './routes/clients.ts'
 import { forwardAuthRoutes, type ForwardAuthMount } from './routes/forward-auth.ts'
 import { oidcRoutes, type OidcMount } from './routes/oidc.ts'
@@ -38,6 +39,8 @@ export interface HttpServerOptions {
   forwardAuth?: ForwardAuthMount
   /** The forward-auth application admin API. */
   applications?: ApplicationService
+  /** The audit log API. */
+  audit?: AuditReader
 }
 
 
@@ -114,6 +117,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   if (options.clients) clientRoutes(app, options.clients)
   if (options.forwardAuth) forwardAuthRoutes(app, options.forwardAuth)
   if (options.applications) applicationRoutes(app, options.applications)
+  if (options.audit) auditRoutes(app, options.audit)
 
   return app
 }

@@ -7,14 +7,14 @@ const BASE = '/api/v1/forward-auth/applications'
 
 export function applicationRoutes(app: FastifyInstance, applications: ApplicationService): void {
   app.get(BASE, async () => applications.list())
-  app.post(BASE, async (request, reply) => reply.code(201).send({ application: await applications.create(bodyOf(request.body), 'api') }))
+  app.post(BASE, async (request, reply) => reply.code(201).send({ application: await applications.create(bodyOf(request.body), 'api', { sourceIp: request.ip }) }))
   app.get<{ Params: { id: string } }>(`${BASE}/:id`, async (request) => ({ application: await applications.get(request.params.id) }))
   app.put<{ Params: { id: string } }>(`${BASE}/:id`, async (request, reply) => {
-    const { application, created } = await applications.put(request.params.id, bodyOf(request.body), 'api')
+    const { application, created } = await applications.put(request.params.id, bodyOf(request.body), 'api', { sourceIp: request.ip })
     return reply.code(created ? 201 : 200).send({ application })
   })
   app.delete<{ Params: { id: string } }>(`${BASE}/:id`, async (request, reply) => {
-    await applications.delete(request.params.id)
+    await applications.delete(request.params.id, { sourceIp: request.ip })
     return reply.code(204).send()
   })
 }
