@@ -29,7 +29,16 @@ export function createRequestMetrics(): RequestMetrics & { registry: Registry; d
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   })
-  return { registry, duration, record: (method, route, status, seconds) => duration.observe({ method, route, status_code: status }, seconds) }
+  // Label sets are few (method × route × status); resolving each once keeps label hashing off
+  // the forward-auth fast path.
+  const children = new Map<string, ReturnType<typeof duration.labels>>()
+  const record = (method: string, route: string, status: number, seconds: number) => {
+    const key = `${method} ${route} ${status}`
+    let child = children.get(key)
+    if (child === undefined) children.set(key, (child = duration.labels(method, route, String(status))))
+    child.observe(seconds)
+  }
+  return { registry, duration, record }
 }
 
 /** Adds GET /metrics (Prometheus text format); returns the per-request observer for onResponse. */

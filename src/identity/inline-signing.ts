@@ -1,12 +1,14 @@
 // ES256 signing for oidc-provider with node:crypto keys made once per provider instance.
 // Through jose, each signature went through WebCrypto: 20–40 µs of event-loop work per token on
-// top of the signature, then a trip to the libuv threadpool and back, which on a busy machine
-// waits for a free core. A P-256 signature costs about 50 µs, so signing right away is the
-// faster answer while no other request waits for the event loop; once several do, the
-// threadpool keeps signatures from queueing in front of them. Either way the token is the same:
-// oidc-provider builds the header and payload itself and only asks the key for the signature.
+// top of the signature, then a trip to the libuv threadpool and back (two thread wake-ups, and
+// on a busy machine a wait for a free core). A P-256 signature itself costs about 50 µs, so
+// while the event loop has idle time, signing right on it answers sooner; once the loop is
+// saturated, the threadpool adds a core and the loop keeps serving other requests. Either way
+// the token is the same: oidc-provider builds the header and payload itself and only asks the
+// key for the signature.
 
 import { createPrivateKey, createPublicKey, sign, webcrypto, type KeyObject } from 'node:crypto'
+import { performance } from 'node:perf_hooks'
 import { ExternalSigningKey } from 'oidc-provider'
 import type { JWK } from 'jose'
 
@@ -17,8 +19,30 @@ const ECDSA_SIGN = { name: 'ECDSA', hash: 'SHA-256' } as const
 const P256 = { name: 'ECDSA', namedCurve: 'P-256' } as const
 
 export interface InlineSigningOptions {
-  /** True while other requests wait for the event loop: the signature then goes to the threadpool. */
-  busy: () => boolean
+  /** True while the event loop is saturated: signatures then go to the threadpool. */
+  busy?: () => boolean
+}
+
+/** Event-loop utilization at or above which the loop counts as saturated. */
+const SATURATED = 0.9
+/** How often the utilization is re-read, in milliseconds. */
+const GAUGE_WINDOW_MS = 20
+
+/** True when the event loop was busy at least SATURATED of the last window (one cheap read per window). */
+export function eventLoopSaturation(threshold = SATURATED, windowMs = GAUGE_WINDOW_MS): () => boolean {
+  let since = performance.eventLoopUtilization()
+  let readAt = performance.now()
+  let saturated = false
+  return () => {
+    const now = performance.now()
+    if (now - readAt >= windowMs) {
+      const current = performance.eventLoopUtilization()
+      saturated = performance.eventLoopUtilization(current, since).utilization >= threshold
+      since = current
+      readAt = now
+    }
+    return saturated
+  }
 }
 
 class InlineEs256Key extends ExternalSigningKey {
@@ -67,6 +91,7 @@ function isEs256Private(jwk: JWK): boolean {
  * node:crypto; other keys (RS256, whose signatures are too slow to make on the event loop) stay
  * as they are, for jose.
  */
-export function withInlineEs256Signing(jwks: { keys: JWK[] }, options: InlineSigningOptions): { keys: Array<JWK | ExternalSigningKey> } {
-  return { keys: jwks.keys.map((jwk) => (isEs256Private(jwk) ? new InlineEs256Key(jwk, options.busy) : jwk)) }
+export function withInlineEs256Signing(jwks: { keys: JWK[] }, options: InlineSigningOptions = {}): { keys: Array<JWK | ExternalSigningKey> } {
+  const busy = options.busy ?? eventLoopSaturation()
+  return { keys: jwks.keys.map((jwk) => (isEs256Private(jwk) ? new InlineEs256Key(jwk, busy) : jwk)) }
 }

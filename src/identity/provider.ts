@@ -136,12 +136,10 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
   const resourceServers = new Map((options.resourceServers ?? []).map((rs) => [rs.indicator, rs]))
 
   const accessTtl = (_ctx: KoaContextWithOIDC, token: { resourceServer?: ResourceServer }) => token.resourceServer?.accessTokenTTL ?? ttl.accessToken
-  // Requests inside the provider right now; the ES256 signer signs inline only when it is alone.
-  let inFlight = 0
 
   const configuration: Configuration = {
     adapter: createAdapterFactory({ repo: options.store.oidc, overrides: { Client: clientAdapter(options.store.oidcClients) } }),
-    jwks: (process.env.X_SIGN === 'jose' ? options.jwks : withInlineEs256Signing(options.jwks, { busy: process.env.X_SIGN === 'inline' ? () => false : process.env.X_SIGN === 'pool' ? () => true : () => inFlight > 1 })) as Configuration['jwks'],
+    jwks: (process.env.X_SIGN === 'jose' ? options.jwks : withInlineEs256Signing(options.jwks, { busy: process.env.X_SIGN === 'inline' ? () => false : process.env.X_SIGN === 'pool' ? () => true : undefined })) as Configuration['jwks'],
     clients: (options.staticClients ?? []) as unknown as Configuration['clients'],
     cookies: {
       keys: deriveCookieKeys(options.secretKey),
@@ -233,14 +231,6 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
   provider.Client.prototype.compareClientSecret = function (this: { clientSecret?: string }, given: string) {
     return typeof this.clientSecret === 'string' ? verifyClientSecret(given, this.clientSecret) : false
   }
-  provider.use(async (_ctx, next) => {
-    inFlight++
-    try {
-      await next()
-    } finally {
-      inFlight--
-    }
-  })
   provider.use(jwtAccessTokenMiddleware({
     issuer, jwks: options.jwks, repo: options.store.oidc, claimNamespace, mayIntrospectProperty: CLIENT_EXTRA_METADATA.mayIntrospect,
   }))
