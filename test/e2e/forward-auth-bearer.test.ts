@@ -72,3 +72,15 @@ for (const backend of BACKENDS) {
     })
   })
 }
+
+describe('forward-auth decisions in the metrics', () => {
+  const server = serverPerSuite('sqlite', { GATEHOUSE_ISSUER: 'http://localhost:7448' })
+  it('counts fast-path answers under their route and status', async () => {
+    const base = server.current()!.url
+    const res = await fetch(`${base}/api/forward-auth/nginx`, { headers: { 'x-original-url': 'https://nowhere.example.test/', 'x-original-method': 'GET' } })
+    assert.equal(res.status, 403)
+    assert.match(res.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/)
+    const metrics = await (await fetch(`${base}/metrics`)).text()
+    assert.match(metrics, /http_request_duration_seconds_count\{method="GET",route="\/api\/forward-auth\/nginx",status_code="403"\} 1/)
+  })
+})
