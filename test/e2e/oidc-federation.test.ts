@@ -63,13 +63,13 @@ for (const backend of BACKENDS) {
     const rpFetch: oidc.CustomFetch = (url, options) => fetch(toServer(new URL(url)), options as RequestInit)
     const browser = () => new Browser({ base: ISSUER, stopAt: [RP], route: toServer })
 
-    async function startLogin(b: Browser) {
+    async function startLogin(b: Browser, extra: Record<string, string> = {}) {
       const verifier = oidc.randomPKCECodeVerifier()
       const state = oidc.randomState()
       const nonce = oidc.randomNonce()
       const url = oidc.buildAuthorizationUrl(spa, {
         redirect_uri: CALLBACK, scope: 'openid email profile groups', state, nonce,
-        code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', ...extra,
       })
       return { verifier, state, nonce, page: await b.browse(url) }
     }
@@ -121,6 +121,18 @@ for (const backend of BACKENDS) {
       assert.equal(back.location.origin, RP, `${back.status} ${back.html}`)
       const second = await oidc.authorizationCodeGrant(spa, back.location, { pkceCodeVerifier: again.verifier, expectedState: again.state, expectedNonce: again.nonce })
       assert.equal(second.claims()!.sub, claims.sub)
+    })
+
+    it('skips the login page when login_hint is an email of a routed domain, and shows it otherwise', async (t) => {
+      if (!server.current()) return t.skip('backend unavailable')
+      const b = browser()
+      const flow = await startLogin(b, { login_hint: 'anne@example.test' })
+      assert.equal(flow.page.location.origin, RP, `${flow.page.status} ${flow.page.html}`)
+      const tokens = await oidc.authorizationCodeGrant(spa, flow.page.location, { pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce })
+      assert.match(tokens.claims()!.sub, /^ext:/)
+      const other = await startLogin(browser(), { login_hint: 'someone@unknown.test' })
+      assert.equal(other.page.status, 200)
+      assert.match(other.page.html, /value="someone@unknown.test"/)
     })
 
     it('an upstream access_denied reaches the client as access_denied with its state', async (t) => {

@@ -144,6 +144,13 @@ export function createInteractions(options: InteractionOptions): Interactions {
   })
 
 
+  /** Sends the browser to the upstream, asking it to re-authenticate when the client asked us to. */
+  const beginUpstream = async (federation: Federation, interaction: Awaited<ReturnType<typeof details>> & object, uid: string, providerId: string, loginHint: string | undefined): Promise<InteractionOutcome> => {
+    const reasons = interaction.prompt.reasons ?? []
+    const location = await federation.begin({ uid, providerId, loginHint, reauth: reasons.includes('max_age') || reasons.includes('login_prompt') })
+    return { kind: 'redirect', location }
+  }
+
   const notFound = () => page(404, upstreamProblemPage('Not available', 'Sign-in through another identity provider is not set up on this server.'))
 
   return {
@@ -151,7 +158,13 @@ export function createInteractions(options: InteractionOptions): Interactions {
       const interaction = await details(req, res, uid)
       if (!interaction) return page(400, expiredPage())
       const client = await clientName(interaction.params.client_id)
-      if (interaction.prompt.name === 'login') return page(200, loginPage(loginState(interaction, uid, client.name)))
+      if (interaction.prompt.name === 'login') {
+        // An email login_hint whose domain belongs to an upstream needs no page: straight there.
+        const hint = str(interaction.params.login_hint).trim()
+        const provider = options.federation && hint.includes('@') ? providerForEmail(options.federation.providers, hint) : undefined
+        if (provider && options.federation) return beginUpstream(options.federation, interaction, uid, provider.id, hint)
+        return page(200, loginPage(loginState(interaction, uid, client.name)))
+      }
       if (interaction.prompt.name === 'consent') {
         if (client.firstParty) return finish(req, res, { consent: { grantId: await grantRequested(interaction) } })
         const scopes = (interaction.prompt.details as { missingOIDCScope?: string[] }).missingOIDCScope ?? []
@@ -214,14 +227,7 @@ export function createInteractions(options: InteractionOptions): Interactions {
           : email === '' ? 'Enter your email address, or choose an identity provider.' : 'No identity provider is set up for this email domain. Choose one below.'
         return page(400, loginPage(loginState(interaction, uid, client.name, { email, upstreamError })))
       }
-      const reasons = interaction.prompt.reasons ?? []
-      const location = await federation.begin({
-        uid,
-        providerId: provider.id,
-        loginHint: email.includes('@') ? email : undefined,
-        reauth: reasons.includes('max_age') || reasons.includes('login_prompt'),
-      })
-      return { kind: 'redirect', location }
+      return beginUpstream(federation, interaction, uid, provider.id, email.includes('@') ? email : undefined)
     }),
 
     upstreamFinish: guarded(async (req, res, uid, form) => {
