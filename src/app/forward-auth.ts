@@ -7,7 +7,7 @@ import {
   type ApplicationService, type RelationshipChecker,
 } from '../forwardauth/index.ts'
 import type { ForwardAuthMount } from '../http/index.ts'
-import { LOCAL_SUBJECT_PREFIX, PORTAL_CALLBACK_PATH, PORTAL_CLIENT_ID, relationshipUser, type SignedInResolver } from '../identity/index.ts'
+import { createTrustedIssuers, LOCAL_SUBJECT_PREFIX, PORTAL_CALLBACK_PATH, PORTAL_CLIENT_ID, relationshipUser, type SignedInResolver } from '../identity/index.ts'
 import type { Store } from '../store/index.ts'
 import { openStore, type Core } from './core.ts'
 import type { Logger } from './logger.ts'
@@ -78,6 +78,10 @@ export function startForwardAuth(core: Core, signedIn: SignedInResolver, logger:
     onError: (err) => logger.error({ err }, 'stored forward-auth applications do not compile; keeping the previous set'),
   })
   const applications = createApplicationAdmin(core.store, () => registry.invalidate(), logger)
+  const trusted = createTrustedIssuers({
+    issuers: config.trustedIssuers,
+    onError: (err, issuer) => logger.warn({ err, issuer }, 'could not check a token from a trusted issuer'),
+  })
   const sessions = createSessionStore({
     repo: core.store.oidc, idleSeconds: config.forwardAuthIdleSeconds, maxSeconds: config.forwardAuthMaxSeconds,
     // Local accounts can be disabled or deleted; upstream users are ephemeral and end with their session.
@@ -98,7 +102,7 @@ export function startForwardAuth(core: Core, signedIn: SignedInResolver, logger:
     returnPolicy,
   })
   const service = createForwardAuth({
-    registry, sessions, relations: engineRelations(core, logger), bearer: (token) => signedIn.bearer(token, config.forwardAuthBearerAudiences),
+    registry, sessions, relations: engineRelations(core, logger), bearer: async (token) => (await signedIn.bearer(token, config.forwardAuthBearerAudiences)) ?? (await trusted.verify(token)),
     cookieName: config.forwardAuthCookieName, cookieDomain,
     loginUrl: (returnUrl) => `${loginStart}?rd=${encodeURIComponent(returnUrl)}`,
     trustedProxies: config.forwardAuthTrustedProxies, adminGroups: config.forwardAuthAdminGroups,

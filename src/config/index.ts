@@ -13,6 +13,7 @@ export {
   type KeyKind,
 } from './schema.ts'
 export { resourceServerSchema, upstreamSchema, UPSTREAM_KINDS, type ResourceServerConfig, type UpstreamConfig } from './identity-keys.ts'
+export { trustedIssuerSchema, type TrustedIssuerConfig } from './trusted-issuers.ts'
 export { loadConfig, describeKey, type LoadedConfig, type LoadConfigOptions, type ValueSource } from './load.ts'
 export { ConfigError, ConfigErrorCodes, isConfigError } from './errors.ts'
 export { assertSafeToListen, isLoopbackHost } from './verify.ts'

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { forwardAuthKeys } from './forward-auth-keys.ts'
+import { trustedIssuerKeys } from './trusted-issuers.ts'
 import { identityKeys, upstreamKeys } from './identity-keys.ts'
 
 /** How a key's value is written in the environment (and how the docs describe it). */
@@ -150,6 +151,7 @@ export const configKeys = {
   ...identityKeys,
   ...upstreamKeys,
   ...forwardAuthKeys,
+  ...trustedIssuerKeys,
 } as const
 
 export type ConfigKeys = typeof configKeys

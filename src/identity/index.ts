@@ -38,3 +38,4 @@ export {
   type SignedInIdentity, type SignedInOptions, type SignedInResolver,
 } from './signed-in.ts'
 export { escapeHtml, page } from './pages.ts'
+export { createTrustedIssuers, type TrustedIssuerOptions, type TrustedIssuers } from './trusted-issuers.ts'

@@ -2,7 +2,7 @@
 // passes as `Authorization: Bearer`; a token for any other API, an opaque token, and an
 // application's own token do not (the visitor is asked to sign in instead).
 import assert from 'node:assert/strict'
-import { before, describe, it } from 'node:test'
+import { after, before, describe, it } from 'node:test'
 import { BACKENDS, serverPerSuite } from '../support/gatehouse.ts'
 
 const APPS = 'https://apps.example.test'
@@ -82,5 +82,40 @@ describe('forward-auth decisions in the metrics', () => {
     assert.match(res.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/)
     const metrics = await (await fetch(`${base}/metrics`)).text()
     assert.match(metrics, /http_request_duration_seconds_count\{method="GET",route="\/api\/forward-auth\/nginx",status_code="403"\} 1/)
+  })
+})
+
+describe('forward-auth with a trusted external issuer (sqlite)', async () => {
+  const { generateKeyPair, exportJWK, SignJWT } = await import('jose')
+  const { listenLoopback } = await import('../support/upstream.ts')
+  const { server: idp, issuer } = await listenLoopback()
+  const pair = await generateKeyPair('ES256')
+  const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'corp-1', alg: 'ES256' }
+  idp.on('request', (req, res) => {
+    res.setHeader('content-type', 'application/json')
+    res.end(JSON.stringify(req.url === '/keys' ? { keys: [jwk] } : { issuer, jwks_uri: `${issuer}/keys` }))
+  })
+  after(() => new Promise<void>((resolve) => idp.close(() => resolve())))
+  const server = serverPerSuite('sqlite', {
+    GATEHOUSE_ISSUER: 'http://localhost:7449',
+    GATEHOUSE_TRUSTED_ISSUERS: JSON.stringify([{ issuer, audiences: ['gatehouse-apps'] }]),
+  })
+
+  it('lets a token of the organization\'s own IdP through, with its groups, as the upstream subject', async () => {
+    const base = server.current()!.url
+    const created = await fetch(`${base}/api/v1/forward-auth/applications`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'ops', hosts: ['localhost'], policy: { groups: { anyOf: ['sre'] } } }),
+    })
+    assert.equal(created.status, 201)
+    const sign = (aud: string) => new SignJWT({ preferred_username: 'megan', groups: ['sre'] }).setProtectedHeader({ alg: 'ES256', kid: 'corp-1' })
+      .setIssuer(issuer).setAudience(aud).setSubject('megan-7').setIssuedAt().setExpirationTime('5m').sign(pair.privateKey)
+    const ask = async (token: string) => fetch(`${base}/api/forward-auth/caddy`, {
+      headers: { authorization: `Bearer ${token}`, accept: 'application/json', 'x-forwarded-method': 'GET', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'localhost', 'x-forwarded-uri': '/' },
+    })
+    const ok = await ask(await sign('gatehouse-apps'))
+    assert.equal(ok.status, 200)
+    assert.equal(ok.headers.get('remote-user'), 'megan')
+    assert.equal(ok.headers.get('remote-groups'), 'sre')
+    assert.equal((await ask(await sign('someone-else'))).status, 401)
   })
 })
