@@ -13,7 +13,6 @@ import { MTLS_AUTH_METHODS, mtlsEndpointAliases, mtlsFeature } from './mtls.ts'
 import { logoutSource, postLogoutSuccessSource, renderError } from './pages.ts'
 import { jwtAccessTokenMiddleware } from './jwt-access-tokens.ts'
 import { createCachedSecretVerifier } from './secret-cache.ts'
-import { EXTERNAL_SIGNING_ACK, withInlineEs256Signing } from './inline-signing.ts'
 
 /** Paths of the provider's endpoints relative to the issuer (set in its `routes` config). */
 export const OIDC_ROUTES = {
@@ -139,7 +138,7 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
 
   const configuration: Configuration = {
     adapter: createAdapterFactory({ repo: options.store.oidc, overrides: { Client: clientAdapter(options.store.oidcClients) } }),
-    jwks: (process.env.X_SIGN === 'jose' ? options.jwks : withInlineEs256Signing(options.jwks, { busy: process.env.X_SIGN === 'inline' ? () => false : process.env.X_SIGN === 'pool' ? () => true : undefined })) as Configuration['jwks'],
+    jwks: options.jwks as Configuration['jwks'],
     clients: (options.staticClients ?? []) as unknown as Configuration['clients'],
     cookies: {
       keys: deriveCookieKeys(options.secretKey),
@@ -199,8 +198,6 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
       },
       revocation: { enabled: true },
       clientCredentials: { enabled: true },
-      // ES256 keys sign through node:crypto (inline-signing.ts); RS256 keys stay private JWKs.
-      externalSigningSupport: { enabled: true, ack: EXTERNAL_SIGNING_ACK },
       ...(options.mtls ? { mTLS: mtlsFeature({ clientCaConfigured: options.mtls.clientCaConfigured }) } : {}),
       rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
       resourceIndicators: {
