@@ -96,7 +96,7 @@ for (const backend of BACKENDS) {
     })
 
     it('shows an accessible login form with the client named and the login_hint prefilled', async (t) => {
-      if (!server.current()) return t.skip('backend unavailable')
+      if (!server.current()) return t.skip('PostgreSQL unreachable on this machine (under CI=true the suite fails instead)')
       const { page } = await startLogin(spa, browser(), { login_hint: 'someone' })
       assert.equal(page.status, 200)
       assert.match(page.html, /<label for="username">/)
@@ -107,7 +107,7 @@ for (const backend of BACKENDS) {
     })
 
     it('a public client gets tokens whose id_token and userinfo carry the account', async (t) => {
-      if (!server.current()) return t.skip('backend unavailable')
+      if (!server.current()) return t.skip('PostgreSQL unreachable on this machine (under CI=true the suite fails instead)')
       const flow = await login(spa)
       const tokens = await redeem(spa, flow)
       const claims = tokens.claims()!
@@ -123,7 +123,7 @@ for (const backend of BACKENDS) {
     })
 
     it('prompt=none without a session returns login_required to the redirect URI with the state', async (t) => {
-      if (!server.current()) return t.skip('backend unavailable')
+      if (!server.current()) return t.skip('PostgreSQL unreachable on this machine (under CI=true the suite fails instead)')
       const flow = await startLogin(spa, browser(), { prompt: 'none' })
       assert.equal(flow.page.location.origin, RP, `${flow.page.status} ${flow.page.html}`)
       assert.equal(flow.page.location.searchParams.get('error'), 'login_required')
@@ -134,7 +134,7 @@ for (const backend of BACKENDS) {
     })
 
     it('prompt=none with a session returns a code without showing a page', async (t) => {
-      if (!server.current()) return t.skip('backend unavailable')
+      if (!server.current()) return t.skip('PostgreSQL unreachable on this machine (under CI=true the suite fails instead)')
       const first = await login(spa)
       const silent = await startLogin(spa, first.browser, { prompt: 'none' })
       assert.equal(silent.page.location.origin, RP, `${silent.page.status} ${silent.page.html}`)
@@ -143,7 +143,7 @@ for (const backend of BACKENDS) {
     })
 
     it('prompt=login with a live session shows the login form again', async (t) => {
-      if (!server.current()) return t.skip('backend unavailable')
+      if (!server.current()) return t.skip('PostgreSQL unreachable on this machine (under CI=true the suite fails instead)')
       const first = await login(spa)
       const again = await startLogin(spa, first.browser, { prompt: 'login' })
       assert.equal(again.page.status, 200)
@@ -154,7 +154,7 @@ for (const backend of BACKENDS) {
     })
 
     it('max_age=0 forces a new login and the id_token carries auth_time', async (t) => {
-      if (!server.current()) return t.skip('backend unavailable')
+      if (!server.current()) return t.skip('PostgreSQL unreachable on this machine (under CI=true the suite fails instead)')
       const first = await login(spa)
       const firstClaims = (await redeem(spa, first)).claims()!
       const again = await startLogin(spa, first.browser, { max_age: '0' })
@@ -168,7 +168,7 @@ for (const backend of BACKENDS) {
     })
 
     it('Cancel on the login page sends access_denied with the state back to the client', async (t) => {
-      if (!server.current()) return t.skip('backend unavailable')
+      if (!server.current()) return t.skip('PostgreSQL unreachable on this machine (under CI=true the suite fails instead)')
       const b = browser()
       const flow = await startLogin(spa, b)
       assert.match(flow.page.html, /<button type="submit" name="cancel"[^>]*>Cancel<\/button>/)
@@ -182,14 +182,14 @@ for (const backend of BACKENDS) {
     })
 
     it('a replayed code is refused', async (t) => {
-      if (!server.current()) return t.skip('backend unavailable')
+      if (!server.current()) return t.skip('PostgreSQL unreachable on this machine (under CI=true the suite fails instead)')
       const flow = await login(spa)
       await redeem(spa, flow)
       await assert.rejects(redeem(spa, flow), (err: unknown) => err instanceof oidc.ResponseBodyError && err.error === 'invalid_grant')
     })
 
     it('a callback whose state does not match is rejected by the relying party', async (t) => {
-      if (!server.current()) return t.skip('backend unavailable')
+      if (!server.current()) return t.skip('PostgreSQL unreachable on this machine (under CI=true the suite fails instead)')
       const { callback, verifier, nonce } = await login(spa)
       await assert.rejects(
         oidc.authorizationCodeGrant(spa, callback, { pkceCodeVerifier: verifier, expectedState: oidc.randomState(), expectedNonce: nonce }),
@@ -198,7 +198,7 @@ for (const backend of BACKENDS) {
     })
 
     it('refresh rotates, the old refresh token is then refused; introspection is active until revocation', async (t) => {
-      if (!server.current()) return t.skip('backend unavailable')
+      if (!server.current()) return t.skip('PostgreSQL unreachable on this machine (under CI=true the suite fails instead)')
       const first = await redeem(web, await login(web))
       assert.ok(first.refresh_token)
       const second = await oidc.refreshTokenGrant(web, first.refresh_token)
@@ -217,7 +217,7 @@ for (const backend of BACKENDS) {
     })
 
     it('a wrong password re-renders the form with 401 and a message, and no stack trace', async (t) => {
-      if (!server.current()) return t.skip('backend unavailable')
+      if (!server.current()) return t.skip('PostgreSQL unreachable on this machine (under CI=true the suite fails instead)')
       const b = browser()
       const { page } = await startLogin(spa, b)
       const wrong = await submitPassword(b, page, 'not the password')
@@ -232,7 +232,7 @@ for (const backend of BACKENDS) {
     })
 
     it('rapid wrong attempts for one username are throttled with 429 and Retry-After', async (t) => {
-      if (!server.current()) return t.skip('backend unavailable')
+      if (!server.current()) return t.skip('PostgreSQL unreachable on this machine (under CI=true the suite fails instead)')
       const b = browser()
       let { page } = await startLogin(spa, b)
       const statuses: number[] = []
@@ -246,7 +246,7 @@ for (const backend of BACKENDS) {
     })
 
     it('a login form posted without the interaction cookie finds no sign-in', async (t) => {
-      if (!server.current()) return t.skip('backend unavailable')
+      if (!server.current()) return t.skip('PostgreSQL unreachable on this machine (under CI=true the suite fails instead)')
       const { page } = await startLogin(spa, browser())
       const forged = await submitPassword(browser(), page)
       assert.equal(forged.status, 400)
@@ -254,7 +254,7 @@ for (const backend of BACKENDS) {
     })
 
     it('RP-initiated logout ends the session: the next authorization request shows the login page again', async (t) => {
-      if (!server.current()) return t.skip('backend unavailable')
+      if (!server.current()) return t.skip('PostgreSQL unreachable on this machine (under CI=true the suite fails instead)')
       const flow = await login(spa)
       const tokens = await redeem(spa, flow)
       // With the session alive, a new authorization request goes straight back to the RP.
@@ -275,7 +275,7 @@ for (const backend of BACKENDS) {
     })
 
     it('a client that is not first-party asks for consent; deny reaches the RP as access_denied, allow gives a code', async (t) => {
-      if (!server.current()) return t.skip('backend unavailable')
+      if (!server.current()) return t.skip('PostgreSQL unreachable on this machine (under CI=true the suite fails instead)')
       const signIn = async (b: Browser) => {
         const { page } = await startLogin(third, b)
         const consent = await submitPassword(b, page)
@@ -311,7 +311,7 @@ for (const backend of BACKENDS) {
 
     it('shows no password form, refuses a posted password, and created no bootstrap admin', async (t) => {
       const current = server.current()
-      if (!current) return t.skip('backend unavailable')
+      if (!current) return t.skip('PostgreSQL unreachable on this machine (under CI=true the suite fails instead)')
       const b = browser()
       const { page } = await startLogin(spa, b)
       assert.equal(page.status, 200)

@@ -84,7 +84,7 @@ for (const backend of BACKENDS) {
     })
 
     it('issues an ES256 JWT for the resource server that verifies against /jwks', async (t) => {
-      if (!server) return t.skip()
+      if (!server) return t.skip('PostgreSQL unreachable on this machine (under CI=true the suite fails instead)')
       const token = await accessToken()
       assert.equal(decodeProtectedHeader(token).alg, 'ES256')
       const jwks = createRemoteJWKSet(new URL(`${server.url}/jwks`))
@@ -94,7 +94,7 @@ for (const backend of BACKENDS) {
     })
 
     it('lets the resource server introspect it: active, with the RFC 7662 fields', async (t) => {
-      if (!server) return t.skip()
+      if (!server) return t.skip('PostgreSQL unreachable on this machine (under CI=true the suite fails instead)')
       const token = await accessToken()
       const { status, body } = await introspect('orders-api', token)
       assert.equal(status, 200)
@@ -111,12 +111,12 @@ for (const backend of BACKENDS) {
     })
 
     it('answers inactive to a client that did not get the token and may not introspect', async (t) => {
-      if (!server) return t.skip()
+      if (!server) return t.skip('PostgreSQL unreachable on this machine (under CI=true the suite fails instead)')
       assert.deepEqual((await introspect('other', await accessToken())).body, { active: false })
     })
 
     it('reports a token inactive once its client revoked it', async (t) => {
-      if (!server) return t.skip()
+      if (!server) return t.skip('PostgreSQL unreachable on this machine (under CI=true the suite fails instead)')
       const token = await accessToken()
       assert.equal((await post('/token/revocation', 'other', { token })).status, 200)
       assert.equal((await introspect('orders-api', token)).body.active, true, 'another client cannot revoke it')
@@ -125,7 +125,7 @@ for (const backend of BACKENDS) {
     })
 
     it('answers inactive for a JWT signed by someone else and for an expired one', async (t) => {
-      if (!server) return t.skip()
+      if (!server) return t.skip('PostgreSQL unreachable on this machine (under CI=true the suite fails instead)')
       const genuine = await accessToken()
       const { privateKey } = await generateKeyPair('ES256')
       const now = Math.floor(Date.now() / 1000)
@@ -143,14 +143,14 @@ for (const backend of BACKENDS) {
     })
 
     it('refuses an unknown resource with invalid_target', async (t) => {
-      if (!server) return t.skip()
+      if (!server) return t.skip('PostgreSQL unreachable on this machine (under CI=true the suite fails instead)')
       const res = await post('/token', 'svc', { grant_type: 'client_credentials', resource: 'https://unknown.example.com' })
       assert.equal(res.status, 400)
       assert.equal(res.body.error, 'invalid_target')
     })
 
     it('still issues and introspects opaque tokens without a resource', async (t) => {
-      if (!server) return t.skip()
+      if (!server) return t.skip('PostgreSQL unreachable on this machine (under CI=true the suite fails instead)')
       const token = await accessToken({})
       assert.notEqual(token.split('.').length, 3, 'opaque, not a JWT')
       const { body } = await introspect('orders-api', token)
