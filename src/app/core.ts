@@ -5,6 +5,7 @@ import { describeDatabase, parseDatabaseUrl, type DatabaseTarget, type Gatehouse
 import type { Store } from '../store/index.ts'
 import { openPostgresStore } from '../store/postgres/index.ts'
 import { openSqliteStore } from '../store/sqlite/index.ts'
+import { createTenancy, SYSTEM_STORE_ID, type Tenancy } from '../tenancy/index.ts'
 import { limitsFromConfig } from './limits.ts'
 import type { Logger } from './logger.ts'
 
@@ -16,6 +17,8 @@ export interface Core {
   storeDescription: string
   store: Store
   authz: Authz
+  /** Organizations, groups, roles, projects and the ACL; started (system store ready, following replicas). */
+  tenancy: Tenancy
   close(): Promise<void>
 }
 
@@ -31,9 +34,12 @@ export async function openStore(config: GatehouseConfig, logger?: Logger): Promi
 export async function openCore(config: GatehouseConfig, logger: Logger): Promise<Core> {
   const { store, database } = await openStore(config, logger)
   let authz: Authz
+  let tenancy: Tenancy
   try {
     await store.migrate()
-    authz = new Authz({ store, limits: limitsFromConfig(config), logger })
+    authz = new Authz({ store, limits: limitsFromConfig(config), logger, readOnlyStores: [SYSTEM_STORE_ID] })
+    tenancy = createTenancyOn(store, config, logger)
+    await tenancy.start()
   } catch (err) {
     await store.close().catch(() => {})
     throw err
@@ -45,8 +51,10 @@ export async function openCore(config: GatehouseConfig, logger: Logger): Promise
     storeDescription: describeDatabase(database),
     store,
     authz,
+    tenancy,
     close: () => {
       closed ??= (async () => {
+        tenancy.stop()
         try {
           await authz.close()
         } finally {
@@ -56,4 +64,10 @@ export async function openCore(config: GatehouseConfig, logger: Logger): Promise
       return closed
     },
   }
+}
+
+/** The tenancy service on an open, migrated store (not started). */
+export function createTenancyOn(store: Store, config: GatehouseConfig, logger?: Logger): Tenancy {
+  const upstreamIds = new Set(config.upstreams.map((u) => u.id))
+  return createTenancy({ store, logger, reservedNames: config.reservedNames, upstreamIds: () => upstreamIds })
 }

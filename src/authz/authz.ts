@@ -12,7 +12,7 @@ import type { QueryMeta } from './commands/query.ts'
 import { read, readChanges } from './commands/read.ts'
 import { createStore, deleteStore, getStore, listStores } from './commands/stores.ts'
 import { write } from './commands/write.ts'
-import { validationError } from './errors.ts'
+import { AuthzError, validationError } from './errors.ts'
 import { resolveLimits, type AuthzLimits } from './limits.ts'
 import { IndexManager } from './resolve/index-manager.ts'
 
@@ -21,6 +21,8 @@ export interface AuthzOptions {
   limits?: Partial<AuthzLimits>
   logger?: AuthzLogger
   clock?: Clock
+  /** Stores only Gatehouse itself writes (the tenancy system store): readable, never written through the API. */
+  readOnlyStores?: readonly string[]
 }
 
 /** Query-string parameters as an HTTP layer hands them over (repeated keys as arrays). */
@@ -35,13 +37,19 @@ function badStoreId(storeId: string): Promise<never> | undefined {
   return Promise.reject(validationError(`invalid 'store_id' '${String(storeId)}': value does not match regex pattern "^[ABCDEFGHJKMNPQRSTVWXYZ0-9]{26}$"`))
 }
 
+function readOnly(storeId: string): Promise<never> {
+  return Promise.reject(new AuthzError('forbidden', `store ${storeId} is maintained by Gatehouse and is read-only through this API`))
+}
+
 export class Authz {
   readonly limits: AuthzLimits
   private readonly ctx: EngineContext
   private closed = false
+  private readonly readOnlyStores: ReadonlySet<string>
 
   constructor(options: AuthzOptions) {
     this.limits = resolveLimits(options.limits)
+    this.readOnlyStores = new Set(options.readOnlyStores ?? [])
     const models = new ModelCache(options.store)
     const indexes = new IndexManager(options.store, this.limits.indexMaxTuples, options.logger, {
       pollIntervalMs: this.limits.indexPollIntervalMs,
@@ -62,13 +70,13 @@ export class Authz {
   createStore(body: unknown) { return createStore(this.ctx, body) }
   listStores(query: QueryParams = {}) { return listStores(this.ctx, query) }
   getStore(storeId: string) { return badStoreId(storeId) ?? getStore(this.ctx, storeId) }
-  deleteStore(storeId: string): Promise<void> { return badStoreId(storeId) ?? deleteStore(this.ctx, storeId) }
+  deleteStore(storeId: string): Promise<void> { return badStoreId(storeId) ?? this.writable(storeId) ?? deleteStore(this.ctx, storeId) }
 
-  writeAuthorizationModel(storeId: string, body: unknown) { return badStoreId(storeId) ?? writeAuthorizationModel(this.ctx, storeId, body) }
+  writeAuthorizationModel(storeId: string, body: unknown) { return badStoreId(storeId) ?? this.writable(storeId) ?? writeAuthorizationModel(this.ctx, storeId, body) }
   readAuthorizationModel(storeId: string, modelId: string) { return badStoreId(storeId) ?? readAuthorizationModel(this.ctx, storeId, modelId) }
   readAuthorizationModels(storeId: string, query: QueryParams = {}) { return badStoreId(storeId) ?? readAuthorizationModels(this.ctx, storeId, query) }
 
-  write(storeId: string, body: unknown) { return badStoreId(storeId) ?? write(this.ctx, storeId, body) }
+  write(storeId: string, body: unknown) { return badStoreId(storeId) ?? this.writable(storeId) ?? write(this.ctx, storeId, body) }
   read(storeId: string, body: unknown) { return badStoreId(storeId) ?? read(this.ctx, storeId, body) }
   readChanges(storeId: string, query: QueryParams = {}) { return badStoreId(storeId) ?? readChanges(this.ctx, storeId, query) }
 
@@ -79,8 +87,12 @@ export class Authz {
   streamedListObjects(storeId: string, body: unknown, meta?: QueryMeta) { return badStoreId(storeId) ?? streamedListObjects(this.ctx, storeId, body, meta) }
   listUsers(storeId: string, body: unknown, meta?: QueryMeta) { return badStoreId(storeId) ?? listUsers(this.ctx, storeId, body, meta) }
 
-  writeAssertions(storeId: string, modelId: string, body: unknown): Promise<void> { return badStoreId(storeId) ?? writeAssertions(this.ctx, storeId, modelId, body) }
+  writeAssertions(storeId: string, modelId: string, body: unknown): Promise<void> { return badStoreId(storeId) ?? this.writable(storeId) ?? writeAssertions(this.ctx, storeId, modelId, body) }
   readAssertions(storeId: string, modelId: string) { return badStoreId(storeId) ?? readAssertions(this.ctx, storeId, modelId) }
+
+  private writable(storeId: string): Promise<never> | undefined {
+    return this.readOnlyStores.has(storeId) ? readOnly(storeId) : undefined
+  }
 
   /** Stops listening for store changes and drops the in-memory indexes; the store stays open (its owner closes it). */
   async close(): Promise<void> {

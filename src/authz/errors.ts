@@ -80,6 +80,7 @@ export function errorNameOf(numericCode: number): AuthzErrorCode | undefined {
 /** HTTP status from OpenFGA's numeric range rule (pkg/server/errors/encoded_errors.go). */
 export function httpStatusOf(code: AuthzErrorCode): number {
   if (code === 'Aborted') return 409
+  if (code === 'forbidden') return 403
   const n = ERROR_CODES[code]
   if (n >= 1000 && n < 2000) return 401
   if (n >= 2000 && n < 3500) return 400

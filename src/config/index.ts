@@ -14,6 +14,7 @@ export {
 } from './schema.ts'
 export { resourceServerSchema, upstreamSchema, UPSTREAM_KINDS, type ResourceServerConfig, type UpstreamConfig } from './identity-keys.ts'
 export { trustedIssuerSchema, type TrustedIssuerConfig } from './trusted-issuers.ts'
+export { DEFAULT_RESERVED_NAMES } from './tenancy-keys.ts'
 export { loadConfig, describeKey, type LoadedConfig, type LoadConfigOptions, type ValueSource } from './load.ts'
 export { ConfigError, ConfigErrorCodes, isConfigError } from './errors.ts'
 export { assertSafeToListen, isLoopbackHost } from './verify.ts'

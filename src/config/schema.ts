@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { forwardAuthKeys } from './forward-auth-keys.ts'
+import { tenancyKeys } from './tenancy-keys.ts'
 import { trustedIssuerKeys } from './trusted-issuers.ts'
 import { identityKeys, upstreamKeys } from './identity-keys.ts'
 
@@ -152,6 +153,7 @@ export const configKeys = {
   ...upstreamKeys,
   ...forwardAuthKeys,
   ...trustedIssuerKeys,
+  ...tenancyKeys,
 } as const
 
 export type ConfigKeys = typeof configKeys

@@ -13,6 +13,11 @@ export const trustedIssuerSchema = z.object({
   jwksUri: z.string().url('jwksUri must be a URL').optional(),
   /** Claim with the user's groups (a list, or one space- or comma-separated string). */
   groupsClaim: z.string().min(1).max(200).default('groups'),
+  /**
+   * Qualifies the token's groups for tenancy (`<id>:<group>`, as organizations' groups name
+   * upstream groups). Default: the id of the upstream with the same issuer, else the issuer's host.
+   */
+  id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'id must be 1 to 64 of A-Z a-z 0-9 . _ -').optional(),
 }).strict()
 
 export type TrustedIssuerConfig = z.output<typeof trustedIssuerSchema>

@@ -5,33 +5,12 @@
 
 import type { Account, FindAccount } from 'oidc-provider'
 import type { LocalAccountsRepo } from '../store/index.ts'
-import { EXTERNAL_SUBJECT_PREFIX, type UpstreamAccount } from './upstream/federation.ts'
+import { EXTERNAL_SUBJECT_PREFIX, LOCAL_SUBJECT_PREFIX } from '../lib/index.ts'
+import type { UpstreamAccount } from './upstream/federation.ts'
 
 export type AccountType = 'user' | 'service' | 'system'
 
-export const LOCAL_SUBJECT_PREFIX = 'local:'
-
-export function localSubject(username: string): string {
-  return LOCAL_SUBJECT_PREFIX + username.normalize('NFKC').toLowerCase()
-}
-
-/** Subjects of service clients (client_credentials) in forward-auth and relationship checks. */
-export const SERVICE_SUBJECT_PREFIX = 'service:'
-
-/** Subject prefixes no client id may take, so a client can never pass for an account. */
-export const RESERVED_SUBJECT_PREFIXES = [LOCAL_SUBJECT_PREFIX, 'ext:', SERVICE_SUBJECT_PREFIX] as const
-
-/**
- * The relationship-engine user for a subject: `user:local.admin`, `user:ext.<hash>`,
- * `service:<client id>`. OpenFGA ids cannot hold `:`, `#` or white space, so those (and `%`)
- * are percent-encoded; the mapping is one-to-one and documented for tuple writers.
- */
-export function relationshipUser(subject: string): string {
-  const escape = (text: string) => text.replace(/[%:#\s]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)
-  if (subject.startsWith(SERVICE_SUBJECT_PREFIX)) return `service:${escape(subject.slice(SERVICE_SUBJECT_PREFIX.length))}`
-  const colon = subject.indexOf(':')
-  return colon < 0 ? `user:${escape(subject)}` : `user:${escape(subject.slice(0, colon))}.${escape(subject.slice(colon + 1))}`
-}
+export { LOCAL_SUBJECT_PREFIX, localSubject, relationshipUser, RESERVED_SUBJECT_PREFIXES, SERVICE_SUBJECT_PREFIX } from '../lib/index.ts'
 
 /** Extra members for the namespaced claim object (tenancy: organization ids). */
 export type ClaimExtender = (subject: string, type: AccountType) => Promise<Record<string, unknown>>

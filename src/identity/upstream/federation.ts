@@ -3,7 +3,8 @@
 // that validates the upstream id_token and reads userinfo, and the account snapshot that
 // findAccount serves afterwards (users are ephemeral: nothing else knows them).
 
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
+import { EXTERNAL_SUBJECT_PREFIX, externalSubject } from '../../lib/index.ts'
 import * as oidc from 'openid-client'
 import type { OidcArtifactsRepo, UserRecordsRepo } from '../../store/index.ts'
 import { discoverEntra, EntraTenantRefused, entraSubject, fetchGraphGroups, hasGroupsOverage } from './microsoft.ts'
@@ -19,15 +20,7 @@ export const UPSTREAM_MODELS = {
   account: 'GatehouseUpstreamAccount',
 } as const
 
-export const EXTERNAL_SUBJECT_PREFIX = 'ext:'
-
-/**
- * Stable, opaque and URL-safe per (upstream issuer, upstream sub): the newline cannot occur in
- * an issuer URL, so two different pairs never hash the same input.
- */
-export function externalSubject(issuer: string, sub: string): string {
-  return EXTERNAL_SUBJECT_PREFIX + createHash('sha256').update(`${issuer}\n${sub}`).digest('base64url')
-}
+export { EXTERNAL_SUBJECT_PREFIX, externalSubject } from '../../lib/index.ts'
 
 /** What findAccount serves for an upstream user. */
 export interface UpstreamAccount {

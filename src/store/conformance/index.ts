@@ -16,6 +16,7 @@ import { oidcClientsCategory } from './oidc-clients.ts'
 import { oidcConcurrencyCategory } from './oidc-concurrency.ts'
 import { onChangeCategory } from './on-change.ts'
 import { storesCategory } from './stores.ts'
+import { tenancyCategory } from './tenancy.ts'
 import { tuplesReadCategory } from './tuples-read.ts'
 import { tuplesWriteCategory } from './tuples-write.ts'
 import { signingKeysCategory } from './signing-keys.ts'
@@ -41,6 +42,7 @@ const categories = {
   userRecords: userRecordsCategory,
   forwardAuthApps: forwardAuthAppsCategory,
   audit: auditCategory,
+  tenancy: tenancyCategory,
 } as const
 
 export type ConformanceCategory = keyof typeof categories

@@ -6,7 +6,7 @@ import { newUlid, validationError } from '../../lib/index.ts'
 import type { AuditActorType, AuditEntryInput, AuditFilter, AuditOutcome, AuditRecord, AuditRepo, JsonObject } from '../types.ts'
 import { canonicalJson, parseJsonColumn } from './canonical.ts'
 import type { RepoContext } from './context.ts'
-import { adHoc, chunks, prepared, rowsSql } from './executor.ts'
+import { adHoc, chunks, prepared, rowsSql, type SqlRunner } from './executor.ts'
 import { storableJson, storableText } from './json-text.ts'
 import { decodeToken, encodeToken } from './tokens.ts'
 
@@ -50,14 +50,9 @@ export function auditRepo(ctx: RepoContext): AuditRepo {
     },
 
     async appendMany(entries) {
-      const now = clock.now()
-      const records = entries.map((entry) => toNewRecord(entry, now))
+      const records = auditRecordsOf(entries, clock.now())
       if (records.length === 0) return []
-      await db.write(async (tx) => {
-        for (const part of chunks(records, INSERT_CHUNK)) {
-          await tx.run(adHoc(`INSERT INTO audit_log (${COLUMNS}) VALUES ${rowsSql(part.length, WIDTH, 0)}`), part.flatMap(columnsOf))
-        }
-      })
+      await db.write((tx) => insertAuditRecords(tx, records))
       return records
     },
 
@@ -113,6 +108,21 @@ export function auditRepo(ctx: RepoContext): AuditRepo {
         if (deleted < PRUNE_BATCH) return total
       }
     },
+  }
+}
+
+/**
+ * Validates entries and gives each its id, without writing: callers that append audit entries in
+ * their own transaction validate first, then pass the records to insertAuditRecords.
+ */
+export function auditRecordsOf(entries: readonly AuditEntryInput[], now: Date): AuditRecord[] {
+  return entries.map((entry) => toNewRecord(entry, now))
+}
+
+/** Inserts records from auditRecordsOf on the caller's transaction. */
+export async function insertAuditRecords(tx: SqlRunner, records: readonly AuditRecord[]): Promise<void> {
+  for (const part of chunks(records, INSERT_CHUNK)) {
+    await tx.run(adHoc(`INSERT INTO audit_log (${COLUMNS}) VALUES ${rowsSql(part.length, WIDTH, 0)}`), part.flatMap(columnsOf))
   }
 }
 

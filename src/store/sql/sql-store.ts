@@ -16,6 +16,7 @@ import { oidcArtifactsRepo } from './oidc-artifacts-repo.ts'
 import { oidcClientsRepo } from './oidc-clients-repo.ts'
 import { signingKeysRepo } from './signing-keys-repo.ts'
 import { storesRepo } from './stores-repo.ts'
+import { tenancyRepo } from './tenancy-repo.ts'
 import { readTuples, snapshotTuples } from './tuples-read.ts'
 import { writeTuples } from './tuples-write.ts'
 import { userRecordsRepo } from './user-records-repo.ts'
@@ -54,6 +55,7 @@ export function createSqlStore(parts: SqlStoreParts): Store {
     userRecords: userRecordsRepo(ctx),
     forwardAuthApps: forwardAuthAppsRepo(ctx),
     audit: auditRepo(ctx),
+    tenancy: tenancyRepo(ctx),
     migrate: () => applyMigrations(db, parts.migrations, parts.clock),
     async ping() {
       await db.all(PING)

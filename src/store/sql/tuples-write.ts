@@ -3,6 +3,8 @@
 // The revision bump comes first: `UPDATE stores ... RETURNING revision` row-locks the store on
 // PostgreSQL, so writers of one store run one after another and revisions follow commit order.
 // When nothing ends up applied the transaction is rolled back, leaving the revision unchanged.
+// Other repositories that change tuples together with their own rows (tenancy) run the same
+// steps inside their transaction through writeTuplesInTx.
 
 import { StoreError, StoreErrorCodes } from '../errors.ts'
 import type { TupleChange, TupleKey, WriteResult, WriteTuplesInput } from '../types.ts'
@@ -14,6 +16,8 @@ import { conditionColumns, keyColumns, keyString, toTupleKey, TUPLE_COLUMNS, typ
 const CHUNK = 200
 
 const BUMP = prepared('UPDATE stores SET revision = revision + 1 WHERE id = $1 AND deleted_at IS NULL RETURNING revision')
+// Still under the row lock BUMP took: no other writer can have moved the revision since.
+const UNBUMP = prepared('UPDATE stores SET revision = revision - 1 WHERE id = $1')
 
 interface Planned {
   key: TupleKey
@@ -36,24 +40,13 @@ class NothingApplied {
 }
 
 export async function writeTuples(ctx: RepoContext, storeId: string, input: WriteTuplesInput): Promise<WriteResult> {
-  // Parse keys before touching the database: a malformed object fails fast with a validation error.
-  const deletes = input.deletes.map(plan)
-  const writes = input.writes.map(plan)
-  const now = ctx.clock.now().getTime()
   let result: WriteResult
   try {
     result = await ctx.db.write(async (tx) => {
-      const bumped = await tx.all(BUMP, [storeId])
-      if (bumped.length === 0) throw storeNotFound(storeId)
-      const revision = Number(bumped[0].revision)
-      const applied = [
-        ...(await applyDeletes(tx, storeId, deletes, input.onMissing)),
-        ...(await applyWrites(tx, storeId, writes, input.onDuplicate, now)),
-      ]
-      if (applied.length === 0) throw new NothingApplied(revision - 1)
-      await appendChanges(tx, storeId, revision, applied, now)
-      await ctx.db.announce(tx, storeId, revision)
-      return { revision, applied: applied.map((a) => toChange(a, revision, now)) }
+      const written = await writeTuplesInTx(ctx, tx, storeId, input)
+      // Rolling back is cheaper than committing a transaction that changed nothing.
+      if (written.applied.length === 0) throw new NothingApplied(written.revision)
+      return written
     })
   } catch (err) {
     if (err instanceof NothingApplied) return { revision: err.revision, applied: [] }
@@ -61,6 +54,34 @@ export async function writeTuples(ctx: RepoContext, storeId: string, input: Writ
   }
   ctx.changes.emit(storeId, result.revision)
   return result
+}
+
+/**
+ * The body of tuples.write, run on the caller's transaction `tx`: bumps the store's revision,
+ * applies deletes then writes, appends the changelog and announces the revision. When nothing
+ * applies, the store's revision is put back and `applied` is empty, so the caller's own changes
+ * can still commit. Throws as tuples.write does; the caller's transaction must then roll back.
+ * After a commit with changes applied, the caller must `ctx.changes.emit(storeId, revision)`.
+ */
+export async function writeTuplesInTx(ctx: RepoContext, tx: SqlRunner, storeId: string, input: WriteTuplesInput): Promise<WriteResult> {
+  // Parse keys before any statement: a malformed object is a validation error, whatever the store.
+  const deletes = input.deletes.map(plan)
+  const writes = input.writes.map(plan)
+  const now = ctx.clock.now().getTime()
+  const bumped = await tx.all(BUMP, [storeId])
+  if (bumped.length === 0) throw storeNotFound(storeId)
+  const revision = Number(bumped[0].revision)
+  const applied = [
+    ...(await applyDeletes(tx, storeId, deletes, input.onMissing)),
+    ...(await applyWrites(tx, storeId, writes, input.onDuplicate, now)),
+  ]
+  if (applied.length === 0) {
+    await tx.run(UNBUMP, [storeId])
+    return { revision: revision - 1, applied: [] }
+  }
+  await appendChanges(tx, storeId, revision, applied, now)
+  await ctx.db.announce(tx, storeId, revision)
+  return { revision, applied: applied.map((a) => toChange(a, revision, now)) }
 }
 
 function plan(key: TupleKey): Planned {
