@@ -66,8 +66,11 @@ export function standing(state: TenancyState, organizationId: string, principal:
 export function visibleProjects(state: TenancyState, s: Standing): AclProject[] {
   const seeAll = allows(s.organizationGrants, 'identity:projects', 'read') || allows(s.global, 'identity:projects', 'read')
   const mine = new Set(s.groups.map((g) => g.id))
+  // Only the caller's groups' projects unless it sees them all: a user in 20 groups of an
+  // organization with thousands of projects should not pay for every project.
+  const candidates = seeAll ? (state.projectsByOrg.get(s.organization.id) ?? []) : [...new Set(s.groups.flatMap((g) => state.projectsByGroup.get(g.id) ?? []))]
   const out: AclProject[] = []
-  for (const p of state.projectsByOrg.get(s.organization.id) ?? []) {
+  for (const p of candidates) {
     const shared = p.groupIds.filter((gid) => mine.has(gid))
     if (shared.length === 0 && !seeAll) continue
     const grants: Grants = new Map()

@@ -73,6 +73,12 @@ export function ownerTuples(state: TenancyState, owner: Owner): TupleKey[] {
       }
       break
     }
+    case 'service_account': {
+      // A service account sees its own organization even before it is placed in a group.
+      const sa = state.serviceAccounts.get(id)
+      if (sa !== undefined) out.push({ object: organizationObject(sa.organizationId), relation: 'service_account', user: relationshipUser(serviceSubject(sa.clientId)) })
+      break
+    }
     case 'binding': {
       const b = state.bindings.get(id)
       if (b === undefined) break
@@ -105,6 +111,7 @@ export function allOwners(state: TenancyState): Owner[] {
     ...[...state.groups.keys()].map((id) => `group:${id}`),
     ...[...state.projects.keys()].map((id) => `project:${id}`),
     ...[...state.bindings.keys()].map((id) => `binding:${id}`),
+    ...[...state.serviceAccounts.keys()].map((id) => `service_account:${id}`),
   ]
 }
 
@@ -128,6 +135,7 @@ export function affectedOwners(before: TenancyState, after: TenancyState, change
       case 'project': owners.add(`project:${id}`); break
       case 'global_binding': owners.add(`binding:${id}`); break
       case 'service_account':
+        owners.add(`service_account:${id}`)
         for (const s of [before, after]) for (const g of s.groups.values()) if (g.serviceAccountIds.includes(id)) owners.add(`group:${g.id}`)
         break
       case 'role':

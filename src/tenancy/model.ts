@@ -33,9 +33,10 @@ type organization
   relations
     define platform: [platform]
     define group: [group]
+    define service_account: [service]
     define member: member from group
-    define project_reader: [group#member] or project_reader from platform
-    define viewer: member or organization_reader from platform
+    define viewer: member or service_account or organization_reader from platform
+    define project_reader: [group#member] or (project_reader from platform and viewer)
 
 type project
   relations
