@@ -1,5 +1,6 @@
 // The declarative bootstrap file (config key bootstrapFile): OIDC clients, upstream identity
-// providers, resource servers and forward-auth applications, like a Helm values file. Applied at every start and by
+// providers, resource servers, forward-auth applications and the tenancy (roles, organizations,
+// global bindings), like a Helm values file. Applied at every start and by
 // `gatehouse bootstrap`; a bad file stops the start with a configuration error naming the file
 // and the place in it, before anything is written.
 
@@ -10,6 +11,7 @@ import { z } from 'zod'
 import { ConfigError, configKeys, envVarFor, resourceServerSchema, upstreamSchema, type GatehouseConfig } from '../config/index.ts'
 import { createLocalAccounts, MIN_CLIENT_SECRET_LENGTH, syncBootstrapClients, type BootstrapResult, type DeclaredClient, type SyncCounts } from '../identity/index.ts'
 import { AppError } from '../lib/index.ts'
+import { applyDeclared, checkDeclared, parseDeclared, pathText, type DeclaredCounts } from '../tenancy/index.ts'
 import { createClientAdmin } from './clients.ts'
 import { openCore, type Core } from './core.ts'
 import { createApplicationAdmin } from './forward-auth.ts'
@@ -20,9 +22,11 @@ const fileSchema = z.object({
   upstreams: z.array(upstreamSchema).default([]),
   resourceServers: z.array(resourceServerSchema).default([]),
   applications: z.array(z.unknown()).default([]),
+  // Checked as a whole by parseDeclared, so its places read the same here and in its own errors.
+  roles: z.unknown().optional(),
+  organizations: z.unknown().optional(),
+  globalBindings: z.unknown().optional(),
 }).strict()
-
-const pathText = (path: PropertyKey[]) => path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`)).join('')
 
 export interface BootstrapOutcome {
   /** The configuration with the file's upstreams and resource servers added. */
@@ -30,6 +34,14 @@ export interface BootstrapOutcome {
   /** Undefined when no bootstrap file is configured. */
   clients?: SyncCounts
   applications?: SyncCounts
+  tenancy?: DeclaredCounts
+}
+
+/** Rethrows a refusal of the tenancy part as the file's own error, naming the place. */
+function tenancyProblem(err: unknown, problem: (where: string, message: string) => ConfigError): unknown {
+  if (!(err instanceof AppError) || err.status >= 500) return err
+  const { where, reason } = (err.details ?? {}) as { where?: unknown; reason?: unknown }
+  return typeof where === 'string' && typeof reason === 'string' ? problem(where, reason) : problem('', err.message)
 }
 
 /** Reads and checks the file; `problem` builds the error naming the file. */
@@ -51,7 +63,14 @@ function readDeclarations(path: string, problem: (where: string, message: string
     const issue = parsed.error.issues[0]!
     throw problem(pathText(issue.path), issue.message)
   }
-  return parsed.data
+  const { roles, organizations, globalBindings, ...rest } = parsed.data
+  const tenancy = { roles, organizations, globalBindings }
+  try {
+    parseDeclared(tenancy)
+  } catch (err) {
+    throw tenancyProblem(err, problem)
+  }
+  return { ...rest, tenancy }
 }
 
 /** Reads `secret` / `secretFile` off a client entry (a secret file is relative to the bootstrap file). */
@@ -130,6 +149,12 @@ export async function applyBootstrapFile(core: Core, logger: Logger): Promise<Bo
     }
   })
 
+  try {
+    await checkDeclared(core.tenancy, file.tenancy)
+  } catch (err) {
+    throw tenancyProblem(err, problem)
+  }
+
   let counts: SyncCounts
   try {
     counts = await syncBootstrapClients(core.store.oidcClients, service, declared)
@@ -144,23 +169,30 @@ export async function applyBootstrapFile(core: Core, logger: Logger): Promise<Bo
     if (err instanceof AppError && err.status < 500) throw problem('applications', err.message)
     throw err
   }
-  logger.info({ file: path, ...counts, applications }, 'bootstrap file applied')
+  // Before the tenancy: organizations may name upstreams this file declares, and tenancy reads them from core.config.
   core.config = effective
-  return { config: effective, clients: counts, applications }
+  let tenancy: DeclaredCounts
+  try {
+    tenancy = await applyDeclared(core.tenancy, file.tenancy)
+  } catch (err) {
+    throw tenancyProblem(err, problem)
+  }
+  logger.info({ file: path, ...counts, applications, tenancy }, 'bootstrap file applied')
+  return { config: effective, clients: counts, applications, tenancy }
 }
 
 /** `gatehouse bootstrap`: applies the file and creates the local admin (as a start would), then closes. */
-export async function runBootstrap(config: GatehouseConfig, logger: Logger): Promise<{ clients?: SyncCounts; applications?: SyncCounts; admin?: BootstrapResult }> {
+export async function runBootstrap(config: GatehouseConfig, logger: Logger): Promise<{ clients?: SyncCounts; applications?: SyncCounts; tenancy?: DeclaredCounts; admin?: BootstrapResult }> {
   const core = await openCore(config, logger)
   try {
-    const { clients, applications } = await applyBootstrapFile(core, logger)
+    const { clients, applications, tenancy } = await applyBootstrapFile(core, logger)
     const admin = config.localLogin
       ? await createLocalAccounts({ repo: core.store.localAccounts, enabled: true }).bootstrapAdmin({
           username: config.bootstrapAdminUsername,
           password: config.bootstrapPassword === '' ? undefined : config.bootstrapPassword,
         })
       : undefined
-    return { clients, applications, admin }
+    return { clients, applications, tenancy, admin }
   } finally {
     await core.close()
   }

@@ -35,10 +35,12 @@ export async function openCore(config: GatehouseConfig, logger: Logger): Promise
   const { store, database } = await openStore(config, logger)
   let authz: Authz
   let tenancy: Tenancy
+  // The bootstrap file may add upstreams later (core.config is replaced): read them when asked.
+  let current = config
   try {
     await store.migrate()
     authz = new Authz({ store, limits: limitsFromConfig(config), logger, readOnlyStores: [SYSTEM_STORE_ID] })
-    tenancy = createTenancyOn(store, config, logger)
+    tenancy = createTenancyOn(store, () => current, logger)
     await tenancy.start()
   } catch (err) {
     await store.close().catch(() => {})
@@ -46,7 +48,8 @@ export async function openCore(config: GatehouseConfig, logger: Logger): Promise
   }
   let closed: Promise<void> | undefined
   return {
-    config,
+    get config() { return current },
+    set config(next: GatehouseConfig) { current = next },
     database,
     storeDescription: describeDatabase(database),
     store,
@@ -67,7 +70,6 @@ export async function openCore(config: GatehouseConfig, logger: Logger): Promise
 }
 
 /** The tenancy service on an open, migrated store (not started). */
-export function createTenancyOn(store: Store, config: GatehouseConfig, logger?: Logger): Tenancy {
-  const upstreamIds = new Set(config.upstreams.map((u) => u.id))
-  return createTenancy({ store, logger, reservedNames: config.reservedNames, upstreamIds: () => upstreamIds })
+export function createTenancyOn(store: Store, config: () => GatehouseConfig, logger?: Logger): Tenancy {
+  return createTenancy({ store, logger, reservedNames: config().reservedNames, upstreamIds: () => new Set(config().upstreams.map((u) => u.id)) })
 }

@@ -11,3 +11,4 @@ export { applyBootstrapFile, runBootstrap, type BootstrapOutcome } from './boots
 export { createClientAdmin, openClientAdmin } from './clients.ts'
 export { openApplicationAdmin } from './forward-auth.ts'
 export { openLocalAccountAdmin, type LocalAccountAdmin } from './local-accounts.ts'
+export { openTenancyAdmin } from './tenancy-admin.ts'

@@ -93,6 +93,7 @@ export async function bootstrapCommand(config: GatehouseConfig, io: CliIO): Prom
   json(io, {
     clients: result.clients ?? null,
     applications: result.applications ?? null,
+    tenancy: result.tenancy ?? null,
     admin: result.admin ? { username: result.admin.username, created: result.admin.created } : null,
   })
   // The only time a generated password is shown; it goes to stderr, never into the JSON.

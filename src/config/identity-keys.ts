@@ -128,7 +128,7 @@ export const identityKeys = {
     kind: 'string',
     schema: z.string(),
     default: '',
-    description: 'Path of a YAML file declaring OIDC `clients`, `upstreams`, `resourceServers` and forward-auth `applications`, applied at every start and by `gatehouse bootstrap`. Clients it declared and no longer lists are deleted; likewise applications; clients and applications made through the admin API or CLI are never touched. Upstreams and resource servers are added to the configured ones.',
+    description: 'Path of a YAML file declaring OIDC `clients`, `upstreams`, `resourceServers`, forward-auth `applications` and tenancy (`roles`, `organizations` with their groups, projects and service accounts, `globalBindings`), applied at every start and by `gatehouse bootstrap`. What it declared and no longer lists is deleted; what was made through the admin API or CLI is never touched. Upstreams and resource servers are added to the configured ones.',
     secret: false,
   } satisfies KeySpec<string>,
 }

@@ -3,6 +3,7 @@
 export { computeAcl, permits, standing, visibleOrganizations, visibleProjects, type Standing } from './acl.ts'
 export { BUILTIN_ROLES, builtinRoleId, IDENTITY_SCOPES } from './builtin-roles.ts'
 export { type RequestContext } from './core.ts'
+export { applyDeclared, checkDeclared, declaredTenancySchema, parseDeclared, pathText, type DeclaredCounts, type DeclaredTenancy } from './declared.ts'
 export { TenancyError, TenancyErrorCodes, type TenancyErrorCode } from './errors.ts'
 export { allTuples, ownerTuples } from './mirror.ts'
 export {

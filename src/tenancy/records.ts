@@ -42,3 +42,7 @@ export const bindingRecord = (b: GlobalBinding): TenancyRecord => ({
 })
 
 export const keyOf = (kind: RecordKind, id: string): RecordKey => ({ kind, id })
+
+/** JSON with object keys sorted: stored documents come back with their keys reordered, so equality is by value. */
+export const canonical = (value: unknown): string => JSON.stringify(value, (_k, v: unknown) =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v)

@@ -5,7 +5,7 @@ import { newUuid } from '../lib/index.ts'
 import { BUILTIN_ROLES, builtinRoleId } from './builtin-roles.ts'
 import { guardSource, type Mutation, type RequestContext, type TenancyCore } from './core.ts'
 import { TenancyError, TenancyErrorCodes } from './errors.ts'
-import { keyOf, roleRecord } from './records.ts'
+import { canonical, keyOf, roleRecord } from './records.ts'
 import { parseInput, roleInput } from './schema.ts'
 import { KINDS, type TenancyState } from './state.ts'
 import type { RecordSource, Role } from './types.ts'
@@ -76,7 +76,7 @@ export function roleCommands(core: TenancyCore) {
     async ensureBuiltins(ctx: RequestContext): Promise<void> {
       const differs = (state: TenancyState) => BUILTIN_ROLES.filter((b) => {
         const r = state.roles.get(builtinRoleId(b.name))
-        return r === undefined || JSON.stringify([r.description, r.protected, r.scopes]) !== JSON.stringify([b.description, b.protected, b.scopes])
+        return r === undefined || canonical([r.description, r.protected, r.scopes]) !== canonical([b.description, b.protected, b.scopes])
       })
       if (differs(core.state).length === 0) return
       await core.mutate(ctx, (state): Mutation<void> => {
