@@ -10,7 +10,7 @@ Commands:
   keys rotate              Sign with the staged keys (or new ones when none are staged); retire the old
   keys prune               Delete retired signing keys whose tokens have all expired
   model validate FILE      Check an authorization model (.fga DSL or .json); exit 1 when invalid
-  bootstrap                Apply the bootstrap file (clients, upstreams, applications) and create the local admin
+  bootstrap                Apply the bootstrap file (clients, upstreams, applications, tenancy) and create the local admin
   clients list             List OIDC clients (JSON)
   clients get ID           Show one client (never its secret)
   clients create --file F  Create a client from YAML/JSON F; prints its secret once
@@ -24,6 +24,25 @@ Commands:
   apps get ID              Show one application
   apps put --file F        Create or replace an application from YAML/JSON F
   apps delete ID           Delete an application
+  orgs list                List organizations (JSON)
+  orgs get NAME            Show one organization
+  orgs create --file F     Create an organization from YAML/JSON F
+  orgs update NAME --file F  Change an organization (displayName, description, domains, upstreams)
+  orgs delete NAME         Delete an organization with its groups, projects and service accounts
+  groups list ORG          List an organization's groups
+  groups get ORG NAME      Show one group
+  groups put ORG --file F  Create or replace a group (by its name) from YAML/JSON F
+  groups delete ORG NAME   Delete a group
+  projects list ORG        List an organization's projects
+  projects get ORG NAME    Show one project
+  projects put ORG --file F  Create or replace a project (by its name) from YAML/JSON F
+  projects delete ORG NAME Delete a project
+  roles list               List roles, built-in ones included
+  roles get NAME           Show one role
+  roles put --file F       Create or replace a role (by its name) from YAML/JSON F
+  roles delete NAME        Delete a role no group or binding uses
+  acl ORG --subject ID --issuer ISS [--group G ...]
+                           Show the ACL of a user in ORG (G: upstream groups such as okta:admins)
   config print             Print the effective configuration (secrets redacted)
   config docs [--out F]    Write the configuration reference (Markdown) to stdout or F
 

@@ -1,4 +1,4 @@
-// Command line: serve, migrate, keys, model validate, config print/docs; maps failures to exit statuses.
+// Command line: serve, migrate, keys, model validate, config print/docs, admin commands; maps failures to exit statuses.
 // May import: every module through its index.ts (it is an entry point like app).
 import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -47,6 +47,9 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
         config: { type: 'string', short: 'c' },
         out: { type: 'string', short: 'o' },
         file: { type: 'string', short: 'f' },
+        subject: { type: 'string' },
+        issuer: { type: 'string' },
+        group: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'V' },
       },
@@ -125,6 +128,13 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
       return (await import('./accounts.ts')).accountsCommand(load().config, [sub, ...rest].filter((a): a is string => a !== undefined), io)
     case 'apps':
       return (await import('./apps.ts')).appsCommand(load().config, [sub, ...rest].filter((a): a is string => a !== undefined), values.file, io)
+    case 'orgs':
+    case 'groups':
+    case 'projects':
+    case 'roles':
+    case 'acl':
+      return (await import('./tenancy.ts')).tenancyCommand(load().config, command, [sub, ...rest].filter((a): a is string => a !== undefined),
+        { file: values.file, subject: values.subject, issuer: values.issuer, groups: values.group }, io)
     case 'bootstrap':
       expectArgs('bootstrap', [sub, ...rest], 0)
       return (await import('./clients.ts')).bootstrapCommand(load().config, io)
