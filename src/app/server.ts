@@ -9,6 +9,7 @@ import { startForwardAuth } from './forward-auth.ts'
 import { startIdentity, type StartedIdentity } from './identity.ts'
 import { createLogger, type Logger } from './logger.ts'
 import { startMaintenance } from './maintenance.ts'
+import { tenancyMount } from './tenancy-callers.ts'
 import { gatehouseVersion } from './version.ts'
 
 export interface RunningServer {
@@ -39,7 +40,7 @@ export async function startServer(config: GatehouseConfig, options: StartServerO
     http = buildHttpServer({
       config, authz: core.authz, store: core.store, logger, ready: () => !draining, oidc: identity.mount,
       clients: createClientAdmin(core.config, core.store), forwardAuth: forwardAuth.mount, applications: forwardAuth.applications,
-      audit: core.store.audit,
+      audit: core.store.audit, tenancy: tenancyMount(core, identity.signedIn, logger),
     })
     await http.listen({ host: config.host, port: config.port })
   } catch (err) {

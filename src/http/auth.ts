@@ -10,22 +10,38 @@ function digest(value: string): Buffer {
 }
 
 /**
- * Preshared-key bearer authentication. Keys are compared as SHA-256 digests with
+ * Whether `presented` is one of the preshared keys. Keys are compared as SHA-256 digests with
  * timingSafeEqual, so neither a key's content nor its length leaks through timing, and every
- * configured key is compared on every request.
+ * configured key is compared on every call.
  */
-export function presharedKeyHook(keys: readonly string[]) {
+export function presharedKeyMatcher(keys: readonly string[]): (presented: string) => boolean {
   const digests = keys.map(digest)
+  return (presented) => {
+    const d = digest(presented)
+    let ok = false
+    for (const k of digests) ok = timingSafeEqual(k, d) || ok
+    return ok
+  }
+}
+
+/** The bearer credential of an Authorization header, or undefined when it is not `Bearer <token>`. */
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = header === undefined ? null : BEARER.exec(header)
+  return match === null ? undefined : match[1]
+}
+
+/** Preshared-key bearer authentication for the OpenFGA and admin APIs. */
+export function presharedKeyHook(keys: readonly string[]) {
+  const matches = presharedKeyMatcher(keys)
   return function authenticate(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
     const header = request.headers.authorization
     if (header === undefined || header === '') {
       done(new AppError(HttpCodes.bearerTokenMissing, 'missing bearer token (Authorization: Bearer <key>)', { status: 401 }))
       return
     }
-    const match = BEARER.exec(header)
-    const presented = digest(match === null ? '' : match[1])
-    let ok = false
-    for (const d of digests) ok = timingSafeEqual(d, presented) || ok
-    done(ok && match !== null ? undefined : new AppError(CommonCodes.unauthenticated, 'unauthenticated', { status: 401 }))
+    const token = bearerToken(header)
+    // Compared even when malformed, so a malformed header costs what a wrong key costs.
+    const ok = matches(token ?? '')
+    done(ok && token !== undefined ? undefined : new AppError(CommonCodes.unauthenticated, 'unauthenticated', { status: 401 }))
   }
 }

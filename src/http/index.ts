@@ -1,4 +1,4 @@
-// HTTP: the Fastify app — error mapping, preshared-key auth, request ids, health, metrics, OpenFGA routes.
+// HTTP: the Fastify app — error mapping, preshared-key auth, request ids, health, metrics, OpenFGA, admin and tenancy routes.
 // May import: src/lib, src/config and module index.ts files (authz and above); the only place that imports fastify.
 export { buildHttpServer, type HttpServerOptions } from './server.ts'
 export type { OidcMount } from './routes/oidc.ts'
@@ -6,3 +6,6 @@ export { FORWARD_AUTH_PREFIX, type ForwardAuthMount } from './routes/forward-aut
 export { toHttpError, type ErrorBody } from './errors.ts'
 export type { AuthzApi, PingableStore, QueryMeta, QueryParams } from './authz-api.ts'
 export type { FastifyInstance as HttpServer } from 'fastify'
+export { bearerToken, presharedKeyMatcher } from './auth.ts'
+export { TENANCY_PREFIXES, type CallerAcl, type TenancyMount } from './routes/tenancy.ts'
+export { openapiDocument, OPENAPI_PATH } from './openapi.ts'

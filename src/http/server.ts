@@ -10,6 +10,7 @@ import { installErrorHandling } from './errors.ts'
 import { installHealth } from './health.ts'
 import { jsonBodyProblem } from './json-body.ts'
 import { createRequestMetrics, installMetrics } from './metrics.ts'
+import { openapiRoute } from './openapi.ts'
 import { forwardAuthFastPath, requestIdOf } from './forward-auth-fast-path.ts'
 import { isLevelEnabled, lazyChildLogger } from './request-logger.ts'
 import { assertionRoutes } from './routes/assertions.ts'
@@ -21,6 +22,7 @@ import { forwardAuthRoutes, type ForwardAuthMount } from './routes/forward-auth.
 import { oidcRoutes, type OidcMount } from './routes/oidc.ts'
 import { queryRoutes } from './routes/queries.ts'
 import { storeRoutes } from './routes/stores.ts'
+import { SELF_AUTHENTICATED, tenancyRoutes, type TenancyMount } from './routes/tenancy.ts'
 import { streamedListObjectsRoute } from './routes/streamed-list-objects.ts'
 import { tupleRoutes } from './routes/tuples.ts'
 
@@ -41,6 +43,8 @@ export interface HttpServerOptions {
   applications?: ApplicationService
   /** The audit log API. */
   audit?: AuditReader
+  /** The tenancy admin API (/api/v1/organizations, roles, global bindings, ACL) and its OpenAPI document. */
+  tenancy?: TenancyMount
 }
 
 
@@ -92,8 +96,10 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   const authenticate = config.presharedKeys.length > 0 ? presharedKeyHook(config.presharedKeys) : undefined
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id)
-    // Health, metrics and unknown paths stay open; everything else is the OpenFGA API.
-    if (authenticate === undefined || request.is404 || (request.routeOptions.config as { public?: boolean }).public === true) done()
+    // Health, metrics and unknown paths stay open, the tenancy API authenticates its callers
+    // itself; everything else is the OpenFGA and admin API behind the preshared key.
+    const route = request.routeOptions.config as { public?: boolean; [SELF_AUTHENTICATED]?: boolean }
+    if (authenticate === undefined || request.is404 || route.public === true || route[SELF_AUTHENTICATED] === true) done()
     else authenticate(request, reply, done)
   })
 
@@ -118,6 +124,10 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   if (options.forwardAuth) forwardAuthRoutes(app, options.forwardAuth)
   if (options.applications) applicationRoutes(app, options.applications)
   if (options.audit) auditRoutes(app, options.audit)
+  if (options.tenancy) {
+    tenancyRoutes(app, options.tenancy, bodyLimit)
+    openapiRoute(app)
+  }
 
   return app
 }

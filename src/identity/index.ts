@@ -35,7 +35,7 @@ export { clientInputSchema, MIN_CLIENT_SECRET_LENGTH, type ClientInput, type Cli
 export { syncBootstrapClients, SyncErrorCodes, type DeclaredClient, type SyncCounts } from './clients/sync.ts'
 export {
   createSignedInResolver, PORTAL_CALLBACK_PATH, PORTAL_CLIENT_ID, PORTAL_LOGGED_OUT_PATH, portalClientMetadata,
-  type SignedInIdentity, type SignedInOptions, type SignedInResolver,
+  type AccessTokenHolder, type SignedInIdentity, type SignedInOptions, type SignedInResolver,
 } from './signed-in.ts'
 export { escapeHtml, page } from './pages.ts'
 export { createTrustedIssuers, type TrustedIssuerOptions, type TrustedIssuers } from './trusted-issuers.ts'

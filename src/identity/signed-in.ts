@@ -49,6 +49,25 @@ export interface SignedInResolver {
    * certificate-bound token cannot be checked against a certificate here.
    */
   bearer(token: string, audiences: readonly string[]): Promise<SignedInIdentity | undefined>
+  /**
+   * Who holds an access token Gatehouse issued: an opaque token (a user's, or a client's from
+   * client_credentials), or a JWT for one of `audiences`; undefined when it is not valid (expired,
+   * revoked, unknown, for another audience, or its account or client is gone). Binding is
+   * reported, not judged: only the caller knows which certificate the request came with.
+   */
+  accessToken(token: string, audiences: readonly string[]): Promise<AccessTokenHolder | undefined>
+}
+
+/** The holder of a valid access token, and what the token is bound to. */
+export interface AccessTokenHolder {
+  kind: 'user' | 'service'
+  /** The account's subject, or `service:<client id>`. */
+  subject: string
+  clientId: string
+  /** RFC 8705: the SHA-256 thumbprint (`x5t#S256`) of the certificate the token is bound to. */
+  certificateThumbprint?: string
+  /** Bound to a key other than a certificate (DPoP): a bare bearer presentation proves nothing. */
+  otherBinding: boolean
 }
 
 export interface SignedInOptions {
@@ -69,6 +88,11 @@ function identityFromClaims(subject: string, claims: Record<string, unknown>): S
     subject, accountType: 'user', groups, claims,
     username: text(claims.preferred_username), name: text(claims.name), email: text(claims.email),
   }
+}
+
+function audienceIn(aud: unknown, audiences: readonly string[]): boolean {
+  const list = Array.isArray(aud) ? aud : [aud]
+  return list.some((a) => typeof a === 'string' && audiences.includes(a))
 }
 
 function s256(verifier: string): string {
@@ -110,6 +134,41 @@ export function createSignedInResolver(options: SignedInOptions): SignedInResolv
         return undefined
       }
       return account(found.accountId)
+    },
+    async accessToken(token, audiences) {
+      let clientId: string
+      let accountId: string | undefined
+      let cnf: Record<string, unknown> | undefined
+      if (token.split('.').length === 3) {
+        if (audiences.length === 0) return undefined
+        const claims = await verifyJwt(token)
+        if (!claims || !audienceIn(claims.aud, audiences)) return undefined
+        if (await options.repo.find(REVOKED_JWT_MODEL, claims.jti)) return undefined
+        clientId = claims.client_id
+        accountId = typeof claims.sub === 'string' && claims.sub !== claims.client_id ? claims.sub : undefined
+        cnf = typeof claims.cnf === 'object' && claims.cnf !== null ? claims.cnf as Record<string, unknown> : undefined
+      } else {
+        const provider = options.provider()
+        // Client-credentials tokens are a model of their own in oidc-provider.
+        const found = (await provider.AccessToken.find(token)) ?? (await provider.ClientCredentials.find(token))
+        if (!found || found.isExpired || typeof found.clientId !== 'string') return undefined
+        // Opaque tokens carry an audience only when issued for a resource server.
+        if (found.aud !== undefined && !audienceIn(found.aud, audiences)) return undefined
+        clientId = found.clientId
+        accountId = 'accountId' in found && typeof found.accountId === 'string' ? found.accountId : undefined
+        cnf = { 'x5t#S256': found['x5t#S256'], jkt: found.jkt }
+      }
+      // Tokens outlive deleted clients and disabled accounts; the admin API must not.
+      if (!(await options.provider().Client.find(clientId))) return undefined
+      if (accountId !== undefined && !(await options.findAccount(undefined as never, accountId))) return undefined
+      const thumbprint = cnf?.['x5t#S256']
+      return {
+        kind: accountId === undefined ? 'service' : 'user',
+        subject: accountId ?? SERVICE_SUBJECT_PREFIX + clientId,
+        clientId,
+        ...(typeof thumbprint === 'string' ? { certificateThumbprint: thumbprint } : {}),
+        otherBinding: cnf !== undefined && Object.entries(cnf).some(([k, v]) => k !== 'x5t#S256' && v !== undefined),
+      }
     },
     async bearer(token, audiences) {
       if (audiences.length === 0 || token.split('.').length !== 3) return undefined

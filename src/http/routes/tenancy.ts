@@ -1,0 +1,148 @@
+// The tenancy admin API: organizations with their ACL, groups, projects, service accounts and
+// audit log; the role catalogue; global bindings. The routes authenticate their caller themselves
+// (the operator's preshared key, Gatehouse access tokens, trusted issuers' tokens) instead of the
+// preshared-key hook, and leave every authorization decision to the tenancy commands.
+
+import type { X509Certificate } from 'node:crypto'
+import type { TLSSocket } from 'node:tls'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { isAppError } from '../../lib/index.ts'
+import { OPERATIONS, type AclEndpoint, type AclOrganization, type Principal, type RequestContext, type Tenancy } from '../../tenancy/index.ts'
+import { toHttpError } from '../errors.ts'
+import { parseAuditQuery } from './audit.ts'
+import { bodyOf } from './shared.ts'
+
+export interface TenancyMount {
+  service: Tenancy
+  /**
+   * The caller of a request from its Authorization header and, on a TLS connection, the peer
+   * certificate (for certificate-bound tokens); throws a 401 AppError when it cannot tell.
+   */
+  resolveCaller(authorization: string | undefined, peerCertificate?: X509Certificate): Promise<Principal>
+}
+
+/** Route config of routes that authenticate their caller themselves (the server's hook skips them). */
+export const SELF_AUTHENTICATED = 'authenticatesItself'
+
+export const TENANCY_PREFIXES = ['/api/v1/organizations', '/api/v1/roles', '/api/v1/global-bindings', '/api/v1/acl'] as const
+
+/** `GET /api/v1/acl`: the caller's standing in every organization it can see. */
+export interface CallerAcl {
+  global?: AclEndpoint[]
+  organizations: AclOrganization[]
+}
+
+type Req<P extends string = never> = FastifyRequest<{ Params: Record<P, string> }>
+
+function peerCertificate(request: FastifyRequest): X509Certificate | undefined {
+  const socket = request.raw.socket as Partial<TLSSocket>
+  // Plain-HTTP connections have none: a certificate-bound token cannot be proven over them.
+  if (typeof socket.getPeerX509Certificate !== 'function') return undefined
+  return socket.getPeerX509Certificate() ?? undefined
+}
+
+function callerAcl(tenancy: Tenancy, ctx: RequestContext): CallerAcl {
+  const organizations = tenancy.visibleOrganizations(ctx.actor).map((o) => tenancy.acl(ctx, o.id).organization)
+  const state = tenancy.core.state
+  // The same global grants the per-organization ACL reports, also for callers in no organization.
+  const grants = ctx.actor.kind === 'system'
+    ? new Map(state.allScopes.map((s) => [s, new Set(OPERATIONS)]))
+    : state.globalGrants(ctx.actor.subject)
+  const global = [...grants]
+    .filter(([, ops]) => ops.size > 0)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, ops]) => ({ name, operations: OPERATIONS.filter((op) => ops.has(op)) }))
+  return global.length > 0 ? { global, organizations } : { organizations }
+}
+
+/** The commands of a resource that lives in one organization (groups, projects, service accounts). */
+interface OrganizationResource<Item, Listed> {
+  list(ctx: RequestContext, org: string): Listed[]
+  get(ctx: RequestContext, org: string, idOrName: string): Item
+  create(ctx: RequestContext, org: string, input: unknown): Promise<Item>
+  update(ctx: RequestContext, org: string, idOrName: string, input: unknown): Promise<Item>
+  delete(ctx: RequestContext, org: string, idOrName: string): Promise<void>
+}
+
+export function tenancyRoutes(app: FastifyInstance, mount: TenancyMount, bodyLimit: number): void {
+  void app.register(async (scope) => {
+    const contexts = new WeakMap<FastifyRequest, RequestContext>()
+    scope.addHook('onRoute', (route) => {
+      route.config = { ...(route.config as object | undefined), [SELF_AUTHENTICATED]: true } as typeof route.config
+    })
+    // Before the body is read: an unauthenticated caller learns nothing from validation errors.
+    scope.addHook('onRequest', async (request) => {
+      const actor = await mount.resolveCaller(request.headers.authorization, peerCertificate(request))
+      contexts.set(request, { actor, sourceIp: request.ip })
+    })
+    scope.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+      const { status, body, internal } = toHttpError(err, bodyLimit)
+      if (internal) request.log.error({ err }, 'request failed')
+      if (status === 401) reply.header('www-authenticate', 'Bearer realm="gatehouse"')
+      // Tenancy errors name what was wrong (the field, the scope, the clashing name) in details.
+      const details = !internal && isAppError(err) ? err.details : undefined
+      return reply.code(status).type('application/json').send(details === undefined ? body : { ...body, details })
+    })
+
+    const ctx = (request: FastifyRequest): RequestContext => {
+      const c = contexts.get(request)
+      if (c === undefined) throw new Error('tenancy request without a resolved caller')
+      return c
+    }
+    const t = mount.service
+    const ORGS = '/api/v1/organizations'
+    const ORG = `${ORGS}/:org`
+
+    scope.get('/api/v1/acl', async (r) => callerAcl(t, ctx(r)))
+
+    scope.get(ORGS, async (r) => ({ items: t.organizations.list(ctx(r)) }))
+    scope.post(ORGS, async (r, reply) => reply.code(201).send(await t.organizations.create(ctx(r), bodyOf(r.body))))
+    scope.get(ORG, async (r: Req<'org'>) => t.organizations.get(ctx(r), r.params.org))
+    scope.patch(ORG, async (r: Req<'org'>) => t.organizations.update(ctx(r), r.params.org, bodyOf(r.body)))
+    scope.delete(ORG, async (r: Req<'org'>, reply) => {
+      await t.organizations.delete(ctx(r), r.params.org)
+      return reply.code(204).send()
+    })
+    scope.get(`${ORG}/acl`, async (r: Req<'org'>) => t.acl(ctx(r), r.params.org))
+    scope.get(`${ORG}/audit`, async (r: FastifyRequest<{ Params: { org: string }; Querystring: Parameters<typeof parseAuditQuery>[0] }>) => {
+      const c = ctx(r)
+      const org = t.core.authorize(c, r.params.org, 'identity:audit', 'read').organization
+      // Forced: the organization's entries only, whatever the query says.
+      return t.core.store.audit.list({ ...parseAuditQuery(r.query ?? {}), organizationId: org.id })
+    })
+
+    const nested = <Item, Listed>(path: string, param: string, commands: OrganizationResource<Item, Listed>) => {
+      type R = FastifyRequest<{ Params: Record<string, string> }>
+      const one = `${ORG}/${path}/:${param}`
+      scope.get(`${ORG}/${path}`, async (r: R) => ({ items: commands.list(ctx(r), r.params.org) }))
+      scope.post(`${ORG}/${path}`, async (r: R, reply) => reply.code(201).send(await commands.create(ctx(r), r.params.org, bodyOf(r.body))))
+      scope.get(one, async (r: R) => commands.get(ctx(r), r.params.org, r.params[param]))
+      scope.put(one, async (r: R) => commands.update(ctx(r), r.params.org, r.params[param], bodyOf(r.body)))
+      scope.delete(one, async (r: R, reply) => {
+        await commands.delete(ctx(r), r.params.org, r.params[param])
+        return reply.code(204).send()
+      })
+    }
+    nested('groups', 'group', t.groups)
+    nested('projects', 'project', t.projects)
+    nested('serviceaccounts', 'sa', t.serviceAccounts)
+
+    const ROLES = '/api/v1/roles'
+    scope.get(ROLES, async (r) => ({ items: t.roles.list(ctx(r)) }))
+    scope.post(ROLES, async (r, reply) => reply.code(201).send(await t.roles.create(ctx(r), bodyOf(r.body))))
+    scope.get(`${ROLES}/:role`, async (r: Req<'role'>) => t.roles.get(ctx(r), r.params.role))
+    scope.put(`${ROLES}/:role`, async (r: Req<'role'>) => t.roles.update(ctx(r), r.params.role, bodyOf(r.body)))
+    scope.delete(`${ROLES}/:role`, async (r: Req<'role'>, reply) => {
+      await t.roles.delete(ctx(r), r.params.role)
+      return reply.code(204).send()
+    })
+
+    const BINDINGS = '/api/v1/global-bindings'
+    scope.get(BINDINGS, async (r) => ({ items: t.bindings.list(ctx(r)) }))
+    scope.put(BINDINGS, async (r) => t.bindings.put(ctx(r), bodyOf(r.body)))
+    scope.delete(`${BINDINGS}/:id`, async (r: Req<'id'>, reply) => {
+      await t.bindings.delete(ctx(r), r.params.id)
+      return reply.code(204).send()
+    })
+  })
+}

@@ -1,0 +1,49 @@
+// Shared by the tenancy API tests (no tests of its own): the API over an in-memory store with a
+// preshared key; access tokens are a table the test fills, trusted issuers whatever it passes.
+import { createLogger, openCore, type Core } from '../app/index.ts'
+import { createCallerResolver } from '../app/tenancy-callers.ts'
+import { loadConfig, type GatehouseConfigInput } from '../config/index.ts'
+import type { AccessTokenHolder, TrustedIssuers } from '../identity/index.ts'
+import { buildHttpServer, type HttpServer } from './index.ts'
+
+export const OPERATOR_KEY = 'operator-key-0123456789'
+
+export interface TenancyHarness {
+  app: HttpServer
+  core: Core
+  tokens: Map<string, AccessTokenHolder>
+  /** Injects a JSON request as the holder of `token` (undefined: no Authorization header). */
+  call(method: string, url: string, token?: string, body?: unknown): Promise<{ status: number; json: any; headers: Record<string, unknown> }>
+  close(): Promise<void>
+}
+
+export const userToken = (username: string): AccessTokenHolder => ({ kind: 'user', subject: `local:${username}`, clientId: 'spa', otherBinding: false })
+
+export async function tenancyHarness(overrides: GatehouseConfigInput = {}, trusted?: TrustedIssuers): Promise<TenancyHarness> {
+  const { config } = loadConfig({ env: {}, overrides: { databaseUrl: 'sqlite::memory:', logLevel: 'silent', presharedKeys: [OPERATOR_KEY], ...overrides } })
+  const logger = createLogger('silent')
+  const core = await openCore(config, logger)
+  const tokens = new Map<string, AccessTokenHolder>()
+  const resolveCaller = createCallerResolver({
+    config: () => config, tenancy: core.tenancy,
+    signedIn: { accessToken: async (token) => tokens.get(token) },
+    trusted: trusted ?? { verify: async () => undefined },
+  })
+  const app = buildHttpServer({ config, authz: core.authz, store: core.store, logger, tenancy: { service: core.tenancy, resolveCaller } })
+  await app.ready()
+  return {
+    app, core, tokens,
+    async call(method, url, token, body) {
+      const res = await app.inject({
+        method: method as 'GET', url,
+        headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { payload: typeof body === 'string' ? body : JSON.stringify(body) }),
+      })
+      return { status: res.statusCode, json: res.body === '' ? undefined : res.json(), headers: res.headers }
+    },
+    close: async () => {
+      await app.close()
+      await core.close()
+    },
+  }
+}

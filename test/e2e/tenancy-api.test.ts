@@ -1,0 +1,261 @@
+// The tenancy admin API against a real server process on each store backend, with every kind of
+// caller: the operator (preshared key), an organization administrator holding an opaque access
+// token from a real local sign-in, a service client with client_credentials tokens (opaque, and
+// a JWT for the API's audience), and a user of a trusted external IdP known from its token alone.
+// Certificate-bound tokens (RFC 8705) are refused: the mTLS listener serves only the token
+// endpoints, so no request here can prove the certificate.
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { createPublicKey, X509Certificate } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { request } from 'node:https'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { exportJWK, generateKeyPair, SignJWT } from 'jose'
+import * as oidc from 'openid-client'
+import { createLocalAccounts } from '../../src/identity/index.ts'
+import { Browser, formAction } from '../support/browser.ts'
+import { BACKENDS, serverPerSuite } from '../support/gatehouse.ts'
+import { freePort } from '../support/process.ts'
+import { withServerStore } from '../support/server-store.ts'
+import { listenLoopback, spaClient } from '../support/upstream.ts'
+
+const ISSUER = 'http://localhost:7452'
+const RP = 'http://rp.example'
+const CALLBACK = `${RP}/callback`
+const PASSWORD = 'tenancy-api-password-0123'
+const KEY = 'tenancy-api-preshared-key-0123456789'
+const API = 'https://tenancy.gatehouse.test'
+const SKIP = 'PostgreSQL unreachable on this machine (under CI=true the suite fails instead)'
+
+// The organization's own IdP, for trusted-issuer tokens: its keys served as JWKS.
+const corp = await listenLoopback()
+const pair = await generateKeyPair('ES256')
+const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'corp-1', alg: 'ES256' }
+corp.server.on('request', (_req, res) => {
+  res.setHeader('content-type', 'application/json')
+  res.end(JSON.stringify({ keys: [jwk] }))
+})
+after(() => new Promise<void>((resolve) => corp.server.close(() => resolve())))
+const corpToken = (sub: string, groups: string[]) => new SignJWT({ groups }).setProtectedHeader({ alg: 'ES256', kid: 'corp-1' })
+  .setIssuer(corp.issuer).setAudience('gatehouse').setSubject(sub).setIssuedAt().setExpirationTime('5m').sign(pair.privateKey)
+
+interface Reply { status: number; body: any }
+
+for (const backend of BACKENDS) {
+  describe(`tenancy API (${backend})`, () => {
+    const server = serverPerSuite(backend, {
+      GATEHOUSE_ISSUER: ISSUER,
+      GATEHOUSE_BOOTSTRAP_PASSWORD: PASSWORD,
+      GATEHOUSE_PRESHARED_KEYS: KEY,
+      GATEHOUSE_RESOURCE_SERVERS: JSON.stringify([{ indicator: API, scopes: ['tenancy'] }, { indicator: 'https://other.gatehouse.test', scopes: ['other'] }]),
+      GATEHOUSE_API_AUDIENCES: API,
+      GATEHOUSE_TRUSTED_ISSUERS: JSON.stringify([{ issuer: corp.issuer, audiences: ['gatehouse'], jwksUri: `${corp.issuer}/keys`, id: 'corp' }]),
+    })
+    const ids: Record<string, string> = {}
+    let robotSecret = ''
+    let olivia = ''
+
+    async function call(method: string, path: string, token: string | undefined, body?: unknown): Promise<Reply> {
+      const res = await fetch(new URL(path, server.current()!.url), {
+        method,
+        headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      })
+      const text = await res.text()
+      return { status: res.status, body: text === '' ? undefined : JSON.parse(text) }
+    }
+    const expect = async (reply: Promise<Reply>, status: number, code?: string) => {
+      const r = await reply
+      assert.equal(r.status, status, JSON.stringify(r.body))
+      if (code !== undefined) assert.equal(r.body.code, code)
+      return r.body
+    }
+
+    /** A real sign-in of a local account through the spa client: its opaque access token. */
+    async function signIn(username: string): Promise<string> {
+      const toServer = (url: URL) => (url.origin === ISSUER ? new URL(url.pathname + url.search, server.current()!.url) : url)
+      const spa = await oidc.discovery(new URL(ISSUER), 'spa', { token_endpoint_auth_method: 'none' }, oidc.None(),
+        { execute: [oidc.allowInsecureRequests], [oidc.customFetch]: (url, options) => fetch(toServer(new URL(url)), options as RequestInit) })
+      const b = new Browser({ base: ISSUER, stopAt: [RP], route: toServer })
+      const verifier = oidc.randomPKCECodeVerifier()
+      const state = oidc.randomState()
+      const page = await b.browse(oidc.buildAuthorizationUrl(spa, {
+        redirect_uri: CALLBACK, scope: 'openid profile', state, code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+      }))
+      const done = await b.browse(formAction(page.html, '/login'), { method: 'POST', form: { username, password: PASSWORD } })
+      assert.equal(done.location.origin, RP, `${done.status} ${done.html}`)
+      return (await oidc.authorizationCodeGrant(spa, done.location, { pkceCodeVerifier: verifier, expectedState: state })).access_token
+    }
+
+    async function robotToken(form: Record<string, string> = {}): Promise<string> {
+      const res = await fetch(new URL('/token', server.current()!.url), {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`robot:${robotSecret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'client_credentials', ...form }),
+      })
+      const body = await res.text()
+      assert.equal(res.status, 200, body)
+      return (JSON.parse(body) as { access_token: string }).access_token
+    }
+
+    before(async () => {
+      const current = server.current()
+      if (!current) return
+      await withServerStore(current, async (store) => {
+        await store.oidcClients.upsert(spaClient(CALLBACK))
+        await createLocalAccounts({ repo: store.localAccounts }).create({ username: 'olivia', password: PASSWORD })
+      })
+      const robot = await expect(call('POST', '/api/v1/clients', KEY, { id: 'robot', type: 'confidential', grantTypes: ['client_credentials'], scopes: ['tenancy', 'other'] }), 201)
+      robotSecret = robot.secret
+    })
+
+    it('answers 401 without a credential or with a bad one, and serves its OpenAPI document openly', async (t) => {
+      if (!server.current()) return t.skip(SKIP)
+      await expect(call('GET', '/api/v1/organizations', undefined), 401, 'unauthenticated')
+      await expect(call('GET', '/api/v1/organizations', 'not-a-token'), 401, 'unauthenticated')
+      await expect(call('POST', '/api/v1/organizations', 'a.b.c', '{"broken"'), 401, 'unauthenticated')
+      await expect(call('GET', '/api/v1/acl', `${KEY}x`), 401, 'unauthenticated')
+      const document = await expect(call('GET', '/api/v1/openapi.json', undefined), 200)
+      assert.equal(document.openapi, '3.1.0')
+      assert.ok(document.paths['/api/v1/organizations/{org}/groups/{group}'].put)
+    })
+
+    it('lets the operator set up organizations, roles, groups, projects and service accounts', async (t) => {
+      if (!server.current()) return t.skip(SKIP)
+      ids.acme = (await expect(call('POST', '/api/v1/organizations', KEY, { name: 'acme', displayName: 'Acme' }), 201)).id
+      ids.globex = (await expect(call('POST', '/api/v1/organizations', KEY, { name: 'globex' }), 201)).id
+      await expect(call('POST', '/api/v1/roles', KEY, { name: 'cluster-reader', scopes: { project: { 'kubernetes:clusters': ['read'] } } }), 201)
+      await expect(call('POST', '/api/v1/organizations/acme/groups', KEY, { name: 'admins', members: [{ id: 'olivia', issuer: 'local' }], roleIds: ['administrator'] }), 201)
+      await expect(call('POST', '/api/v1/organizations/acme/groups', KEY, { name: 'sre', upstreamGroups: ['corp:sre'], roleIds: ['reader'] }), 201)
+      const sa = await expect(call('POST', '/api/v1/organizations/acme/serviceaccounts', KEY, { name: 'robot', clientId: 'robot' }), 201)
+      await expect(call('POST', '/api/v1/organizations/acme/groups', KEY, { name: 'robots', serviceAccountIds: [sa.id], roleIds: ['reader'] }), 201)
+      await expect(call('POST', '/api/v1/organizations/globex/groups', KEY, { name: 'devs', roleIds: ['cluster-reader'] }), 201)
+      await expect(call('POST', '/api/v1/organizations/globex/projects', KEY, { name: 'web', groupIds: ['devs'] }), 201)
+      const listed = await expect(call('GET', '/api/v1/organizations', KEY), 200)
+      assert.deepEqual(listed.items.map((o: { name: string }) => o.name), ['acme', 'globex'])
+    })
+
+    it('lets an administrator signed in through Gatehouse manage its organization, and nothing else', async (t) => {
+      if (!server.current()) return t.skip(SKIP)
+      olivia = await signIn('olivia')
+      assert.equal(olivia.split('.').length, 1, 'an opaque access token')
+      assert.deepEqual((await expect(call('GET', '/api/v1/organizations', olivia), 200)).items.map((o: { id: string }) => o.id), [ids.acme])
+      await expect(call('POST', '/api/v1/organizations/acme/groups', olivia, { name: 'ops', members: [{ id: 'pat', issuer: 'local' }], roleIds: ['user'] }), 201)
+      await expect(call('POST', `/api/v1/organizations/${ids.acme}/projects`, olivia, { name: 'shop', groupIds: ['ops'] }), 201)
+      await expect(call('PUT', '/api/v1/organizations/acme/groups/ops', olivia, { name: 'ops', roleIds: ['user'] }), 200)
+      await expect(call('PATCH', '/api/v1/organizations/acme', olivia, { description: 'Widgets' }), 200)
+      await expect(call('GET', '/api/v1/organizations/globex', olivia), 403, 'organization_forbidden')
+      await expect(call('POST', '/api/v1/organizations/globex/projects', olivia, { name: 'mine' }), 403, 'organization_forbidden')
+      await expect(call('POST', '/api/v1/organizations', olivia, { name: 'initech' }), 403, 'permission_denied')
+      await expect(call('PATCH', '/api/v1/organizations/acme', olivia, { domains: ['acme.test'] }), 403, 'permission_denied')
+      await expect(call('PUT', '/api/v1/roles/cluster-reader', olivia, { name: 'cluster-reader', scopes: {} }), 403, 'permission_denied')
+      await expect(call('GET', '/api/v1/organizations/acme/groups/nope', olivia), 404, 'group_not_found')
+      await expect(call('DELETE', '/api/v1/organizations/acme/projects/nope', olivia), 404, 'project_not_found')
+      await expect(call('POST', '/api/v1/organizations/acme/groups', olivia, { name: 'ops' }), 409, 'name_taken')
+      for (const body of ['{"name":', { name: 'x', extra: true }, { name: ['x'] }, { name: 'x', members: 'olivia' }, [1, 2]]) {
+        const reply = await expect(call('POST', '/api/v1/organizations/acme/groups', olivia, body), 400, 'validation_error')
+        assert.equal(typeof reply.message, 'string')
+      }
+      await expect(call('DELETE', '/api/v1/organizations/acme/projects/shop', olivia), 204)
+    })
+
+    it('answers ACLs in Unikorn Identity\'s shape', async (t) => {
+      if (!server.current()) return t.skip(SKIP)
+      const one = await expect(call('GET', '/api/v1/organizations/acme/acl', olivia), 200)
+      assert.deepEqual(Object.keys(one), ['organization'])
+      assert.deepEqual(Object.keys(one.organization), ['id', 'name', 'endpoints', 'projects'])
+      assert.equal(one.organization.id, ids.acme)
+      assert.deepEqual(one.organization.endpoints.find((e: { name: string }) => e.name === 'identity:organizations'), { name: 'identity:organizations', operations: ['read', 'update'] })
+      const everywhere = await expect(call('GET', '/api/v1/acl', olivia), 200)
+      assert.deepEqual(everywhere, { organizations: [one.organization] })
+      const operator = await expect(call('GET', '/api/v1/acl', KEY), 200)
+      assert.deepEqual(operator.organizations.map((o: { id: string }) => o.id), [ids.acme, ids.globex])
+      assert.ok(Array.isArray(operator.global) && operator.global.length > 0)
+    })
+
+    it('shows the organization\'s audit entries, with who and from where', async (t) => {
+      if (!server.current()) return t.skip(SKIP)
+      const page = await expect(call('GET', '/api/v1/organizations/acme/audit?limit=1000', olivia), 200)
+      const actions = page.entries.map((e: { action: string; actor: string }) => `${e.actor} ${e.action}`)
+      for (const expected of ['system organization.create', 'system group.create', 'local:olivia group.create', 'local:olivia project.create', 'local:olivia project.delete', 'local:olivia organization.update']) {
+        assert.ok(actions.includes(expected), expected)
+      }
+      assert.ok(page.entries.every((e: { organizationId: string }) => e.organizationId === ids.acme))
+      assert.ok(page.entries.find((e: { actor: string }) => e.actor === 'local:olivia').sourceIp)
+      await expect(call('GET', '/api/v1/organizations/globex/audit', olivia), 403, 'organization_forbidden')
+    })
+
+    it('lets a service client act as its service account, with an opaque token or a JWT for the API', async (t) => {
+      if (!server.current()) return t.skip(SKIP)
+      const opaque = await robotToken()
+      const jwt = await robotToken({ resource: API, scope: 'tenancy' })
+      assert.equal(jwt.split('.').length, 3)
+      for (const token of [opaque, jwt]) {
+        assert.deepEqual((await expect(call('GET', '/api/v1/organizations', token), 200)).items.map((o: { id: string }) => o.id), [ids.acme])
+        await expect(call('GET', '/api/v1/organizations/acme/groups', token), 200)
+        await expect(call('POST', '/api/v1/organizations/acme/groups', token, { name: 'robot-made' }), 403, 'permission_denied')
+        await expect(call('GET', '/api/v1/organizations/globex', token), 403, 'organization_forbidden')
+      }
+      const elsewhere = await robotToken({ resource: 'https://other.gatehouse.test', scope: 'other' })
+      await expect(call('GET', '/api/v1/organizations', elsewhere), 401, 'unauthenticated')
+    })
+
+    it('admits a trusted IdP\'s user through its qualified groups, with no stored user', async (t) => {
+      if (!server.current()) return t.skip(SKIP)
+      const acl = await expect(call('GET', '/api/v1/acl', await corpToken('megan', ['sre'])), 200)
+      assert.deepEqual(acl.organizations.map((o: { id: string }) => o.id), [ids.acme])
+      await expect(call('GET', '/api/v1/organizations/acme/audit?limit=1', await corpToken('megan', ['sre'])), 200)
+      await expect(call('GET', '/api/v1/organizations/acme', await corpToken('mallory', ['contractors'])), 403, 'organization_forbidden')
+    })
+  })
+}
+
+describe('tenancy API and certificate-bound tokens (sqlite)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-tenancy-mtls-'))
+  after(() => rmSync(dir, { recursive: true, force: true }))
+  const file = (name: string) => join(dir, name)
+  for (const [name, extra] of [['server', ['-addext', 'subjectAltName=IP:127.0.0.1']], ['svc', []]] as const) {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', file(`${name}.key`),
+      '-out', file(`${name}.crt`), '-days', '1', '-subj', `/CN=${name}`, ...extra], { stdio: 'ignore' })
+  }
+  const mtlsPort = await freePort()
+  const server = serverPerSuite('sqlite', {
+    GATEHOUSE_PRESHARED_KEYS: KEY, GATEHOUSE_MTLS_PORT: String(mtlsPort),
+    GATEHOUSE_MTLS_CERT: file('server.crt'), GATEHOUSE_MTLS_KEY: file('server.key'),
+  })
+
+  /** Over the mTLS listener, presenting the service's certificate. */
+  const overMtls = (method: string, path: string, headers: Record<string, string>, body = '') => new Promise<Reply>((resolve, reject) => {
+    const req = request(`https://127.0.0.1:${mtlsPort}${path}`, {
+      method, agent: false, ca: readFileSync(file('server.crt')), cert: readFileSync(file('svc.crt')), key: readFileSync(file('svc.key')),
+      headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+    }, (res) => {
+      let text = ''
+      res.on('data', (d) => { text += String(d) })
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text === '' ? undefined : JSON.parse(text) }))
+    })
+    req.on('error', reject)
+    req.end(body)
+  })
+
+  it('refuses a token bound to a client certificate with 401 certificate_bound_token', async () => {
+    const cert = new X509Certificate(readFileSync(file('svc.crt')))
+    const jwk = { ...createPublicKey(readFileSync(file('svc.key'))).export({ format: 'jwk' }), x5c: [cert.raw.toString('base64')] }
+    await withServerStore(server.current()!, (store) => store.oidcClients.upsert({
+      clientId: 'svc', secretHash: null, source: 'api',
+      metadata: {
+        grant_types: ['client_credentials'], response_types: [], redirect_uris: [], tls_client_certificate_bound_access_tokens: true,
+        token_endpoint_auth_method: 'self_signed_tls_client_auth', jwks: { keys: [jwk] },
+      },
+    }))
+    const issued = await overMtls('POST', '/token', { 'content-type': 'application/x-www-form-urlencoded' }, 'grant_type=client_credentials&client_id=svc')
+    assert.equal(issued.status, 200, JSON.stringify(issued.body))
+    const res = await fetch(new URL('/api/v1/organizations', server.current()!.url), { headers: { authorization: `Bearer ${issued.body.access_token}` } })
+    assert.equal(res.status, 401)
+    assert.equal(((await res.json()) as { code: string }).code, 'certificate_bound_token')
+    // The listener does not route the API, so the certificate cannot be shown to it either.
+    assert.equal((await overMtls('GET', '/api/v1/organizations', { authorization: `Bearer ${issued.body.access_token}` })).status, 404)
+  })
+})
