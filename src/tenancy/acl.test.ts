@@ -145,6 +145,9 @@ await describeEachBackend('tenancy ACL', (open) => {
   it('changing a role changes every binding at once, in the engine too', async () => {
     const bob = relationshipUser(externalSubject(OKTA, 'bob'))
     assert.equal(await check(bob, 'update', permissionObject(ids.web, 'kubernetes:clusters')), false)
+    const earlier = tenancy.acl({ actor: user('bob') }, 'acme')
+    assert.equal(tenancy.acl({ actor: user('bob') }, 'acme'), earlier, 'the same state answers from its cache')
+    assert.throws(() => { (earlier.organization.projects as unknown[]).push({}) }, TypeError, 'a cached ACL cannot be changed by a caller')
     await tenancy.roles.update(sys, 'cluster-viewer', { name: 'cluster-viewer', scopes: { project: { 'kubernetes:clusters': ['read', 'update'] } } })
     const acl = tenancy.acl({ actor: user('bob') }, 'acme')
     assert.deepEqual(acl.organization.projects.find((p) => p.name === 'web')?.endpoints, [{ name: 'kubernetes:clusters', operations: ['read', 'update'] }])

@@ -5,7 +5,8 @@ import { compileModelJson, modelFromDsl } from '../authz/index.ts'
 import { newUlid, relationshipUser, type Clock } from '../lib/index.ts'
 import type { Store, StoreLogger, TupleKey } from '../store/index.ts'
 import { isStoreError, StoreErrorCodes } from '../store/index.ts'
-import { computeAcl, visibleOrganizations } from './acl.ts'
+import { visibleOrganizations } from './acl.ts'
+import { createAclCache } from './acl-cache.ts'
 import { bindingCommands } from './bindings.ts'
 import { TenancyCore, type RequestContext } from './core.ts'
 import { groupCommands } from './groups.ts'
@@ -44,6 +45,7 @@ export function createTenancy(options: TenancyOptions) {
   const upstreamIds = options.upstreamIds ?? (() => new Set<string>())
   const store = options.store
   const roles = roleCommands(core)
+  const aclCache = createAclCache()
 
   async function ensureSystemStore(): Promise<void> {
     if ((await store.stores.get(SYSTEM_STORE_ID)) === null) {
@@ -116,8 +118,9 @@ export function createTenancy(options: TenancyOptions) {
     repairMirror,
     principalFor,
 
+    /** Frozen and shared between callers with the same standing until the state changes. */
     acl(ctx: RequestContext, organization: string): Acl {
-      return computeAcl(core.state, organization, ctx.actor)
+      return aclCache.get(core.state, organization, ctx.actor)
     },
 
     /**
