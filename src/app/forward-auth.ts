@@ -3,11 +3,11 @@
 
 import { ConfigError, envVarFor, type GatehouseConfig } from '../config/index.ts'
 import {
-  createApplicationService, createForwardAuth, createLiveRegistry, createLoginFlow, createSessionStore, parseCidr, underCookieDomain,
+  createApplicationService, createForwardAuth, createLiveRegistry, createLoginFlow, createSessionStore, organizationNames, parseCidr, underCookieDomain,
   type ApplicationService, type RelationshipChecker,
 } from '../forwardauth/index.ts'
 import type { ForwardAuthMount } from '../http/index.ts'
-import { createTrustedIssuers, LOCAL_SUBJECT_PREFIX, PORTAL_CALLBACK_PATH, PORTAL_CLIENT_ID, relationshipUser, type SignedInResolver } from '../identity/index.ts'
+import { createTrustedIssuers, LOCAL_SUBJECT_PREFIX, PORTAL_CALLBACK_PATH, PORTAL_CLIENT_ID, relationshipUser, type SignedInIdentity, type SignedInResolver } from '../identity/index.ts'
 import type { Store } from '../store/index.ts'
 import { openStore, type Core } from './core.ts'
 import type { Logger } from './logger.ts'
@@ -91,6 +91,9 @@ export function startForwardAuth(core: Core, signedIn: SignedInResolver, logger:
       return account !== null && !account.disabled
     },
   })
+  // The organization header: from the namespaced claim of identities Gatehouse itself issued.
+  const withOrganizations = (identity: SignedInIdentity | undefined) =>
+    identity && { ...identity, organizations: organizationNames(identity.claims, config.claimNamespace) }
   const loginStart = `${config.issuer}/api/forward-auth/login`
   const returnPolicy = async () => {
     const current = await registry.current()
@@ -98,11 +101,11 @@ export function startForwardAuth(core: Core, signedIn: SignedInResolver, logger:
   }
   const login = createLoginFlow({
     issuer: config.issuer, clientId: PORTAL_CLIENT_ID, callbackPath: PORTAL_CALLBACK_PATH, repo: core.store.oidc, sessions,
-    redeem: (code, redirectUri, verifier) => signedIn.redeemPortalCode(code, redirectUri, verifier),
+    redeem: async (code, redirectUri, verifier) => withOrganizations(await signedIn.redeemPortalCode(code, redirectUri, verifier)),
     returnPolicy,
   })
   const service = createForwardAuth({
-    registry, sessions, relations: engineRelations(core, logger), bearer: async (token) => (await signedIn.bearer(token, config.forwardAuthBearerAudiences)) ?? (await trusted.verify(token)),
+    registry, sessions, relations: engineRelations(core, logger), bearer: async (token) => withOrganizations(await signedIn.bearer(token, config.forwardAuthBearerAudiences)) ?? (await trusted.verify(token)),
     cookieName: config.forwardAuthCookieName, cookieDomain,
     loginUrl: (returnUrl) => `${loginStart}?rd=${encodeURIComponent(returnUrl)}`,
     trustedProxies: config.forwardAuthTrustedProxies, adminGroups: config.forwardAuthAdminGroups,

@@ -1,12 +1,17 @@
 // Starts the identity side: secret key, signing keys, the bootstrap admin and the OpenID
-// Connect provider, and says where to log in. Runs before the HTTP server is built.
+// Connect provider, and says where to log in. Runs before the HTTP server is built. Tenancy
+// joins in here: organization claims, group sync and refusal at sign-in, domain routing.
 
 import type { GatehouseConfig } from '../config/index.ts'
 import { envVarFor } from '../config/index.ts'
 import type { OidcMount } from '../http/index.ts'
 import { createFederation, createFindAccount, createInteractions, resolveUpstreams, createLocalAccounts, createOidcProvider, createSigningKeys, createProviderHolder, createSignedInResolver, OIDC_MOUNTS, portalClientMetadata, type SignedInResolver, startMtlsListener, type MtlsListener, type ProviderHolder, type SigningKeys } from '../identity/index.ts'
+import { organizationClaims } from '../identity/accounts.ts'
+import { qualifiedGroups } from '../identity/upstream/federation.ts'
+import { localSubject } from '../lib/index.ts'
 import { applyBootstrapFile } from './bootstrap.ts'
 import type { Core } from './core.ts'
+import { ensureAdminBinding } from './local-accounts.ts'
 import type { Logger } from './logger.ts'
 import { loadMtlsFiles, mtlsBaseUrl } from './mtls.ts'
 import { resolveSecretKey } from './secret-key.ts'
@@ -43,6 +48,19 @@ export async function startIdentity(core: Core, logger: Logger): Promise<Started
         password: config.bootstrapPassword === '' ? undefined : config.bootstrapPassword,
       })
     : undefined
+  // Without it the admin would be refused as soon as the first organization exists.
+  const adminBound = config.localLogin && (await ensureAdminBinding(core.tenancy, config.bootstrapAdminUsername))
+  if (adminBound) logger.info({ username: config.bootstrapAdminUsername }, 'bootstrap admin bound to platform-administrator')
+
+  const tenancy = core.tenancy
+  /** Syncs the user's upstream groups and says whether the sign-in may go on. */
+  const admit = async (subject: string, groups: string[], sourceIp: string | undefined): Promise<{ allowed: boolean }> => {
+    // Another replica or the CLI may have changed organizations since the last notice reached
+    // us; one cheap revision read keeps a refusal from resting on stale state.
+    if ((await core.store.tenancy.revision()) !== tenancy.core.state.revision) await tenancy.core.reload()
+    const { member } = await tenancy.signIn(subject, groups, sourceIp)
+    return { allowed: member || !config.requireOrganization }
+  }
 
   const federation = config.upstreams.length === 0
     ? undefined
@@ -53,11 +71,13 @@ export async function startIdentity(core: Core, logger: Logger): Promise<Started
         userRecords: core.store.userRecords,
         accountTtlSeconds: maxTokenLifetime,
         onError: (err) => logger.warn({ err }, 'upstream sign-in failed'),
+        onSignIn: (account, providerId, { sourceIp }) => admit(account.subject, qualifiedGroups(providerId, account.groups), sourceIp),
       })
 
   const findAccount = createFindAccount({
     localAccounts: core.store.localAccounts,
     claimNamespace: config.claimNamespace,
+    extenders: [organizationClaims((subject, kind) => tenancy.claims(subject, kind))],
     upstreamAccount: federation && ((subject) => federation.account(subject)),
   })
   const providers = await createProviderHolder({ keys, build: (jwks) => createOidcProvider({
@@ -94,6 +114,8 @@ export async function startIdentity(core: Core, logger: Logger): Promise<Started
     localAccounts,
     federation,
     onError: (err) => logger.error({ err }, 'sign-in interaction failed'),
+    organizationRoute: (domain) => tenancy.core.state.orgByDomain.get(domain)?.upstreams[0],
+    onLocalSignIn: (account, { sourceIp }) => admit(localSubject(account.username), [], sourceIp),
   })
 
   const startMtls = mtlsFiles && (() =>

@@ -1,9 +1,12 @@
 // For the CLI: local accounts (bootstrap and break-glass) on the configured database, so an
-// operator who lost the admin password can set a new one without the server's help.
+// operator who lost the admin password can set a new one without the server's help. Also the
+// bootstrap admin's platform-administrator binding, which every start makes sure of.
 import type { GatehouseConfig } from '../config/index.ts'
 import { createLocalAccounts, type LocalAccounts } from '../identity/index.ts'
+import { LOCAL_ISSUER, localSubject } from '../lib/index.ts'
 import type { LocalAccountRecord } from '../store/index.ts'
-import { openStore } from './core.ts'
+import { PLATFORM_ADMINISTRATOR, SYSTEM_PRINCIPAL, type Tenancy } from '../tenancy/index.ts'
+import { createTenancyOn, openStore } from './core.ts'
 import type { Logger } from './logger.ts'
 
 export interface LocalAccountAdmin {
@@ -14,14 +17,23 @@ export interface LocalAccountAdmin {
 
 export async function openLocalAccountAdmin(config: GatehouseConfig, logger?: Logger): Promise<LocalAccountAdmin> {
   const { store } = await openStore(config, logger)
+  let tenancy: Tenancy
   try {
     await store.migrate()
+    // Read once, not followed: the command is over long before anything could change.
+    tenancy = createTenancyOn(store, () => config, logger)
+    await tenancy.core.reload()
   } catch (err) {
     await store.close().catch(() => {})
     throw err
   }
+  const bootstrapAdmin = localSubject(config.bootstrapAdminUsername)
   // Managing accounts stays possible while local login is turned off.
-  const accounts = createLocalAccounts({ repo: store.localAccounts, enabled: true })
+  const accounts = createLocalAccounts({
+    repo: store.localAccounts, enabled: true,
+    // The configured admin may keep its (reserved) name: the server would create it under that name anyway.
+    checkNewUsername: (username) => { if (localSubject(username) !== bootstrapAdmin) tenancy.checkUsername(username) },
+  })
   return {
     accounts,
     async list() {
@@ -36,4 +48,17 @@ export async function openLocalAccountAdmin(config: GatehouseConfig, logger?: Lo
     },
     close: () => store.close(),
   }
+}
+
+/**
+ * Binds the bootstrap admin to platform-administrator unless it has a global binding already
+ * (one an operator changed is left alone). Source `builtin`: Gatehouse implies it from the
+ * configuration, as it does the built-in roles. `bootstrap` would claim the bootstrap file
+ * declares it, which it does not: the API would refuse changes with "change it there", and a
+ * sync of the file's declarations would find it undeclared. Answers whether it was created.
+ */
+export async function ensureAdminBinding(tenancy: Tenancy, username: string): Promise<boolean> {
+  if (tenancy.core.state.bindingBySubject.has(localSubject(username))) return false
+  await tenancy.bindings.put({ actor: SYSTEM_PRINCIPAL }, { subject: { id: username, issuer: LOCAL_ISSUER }, roleIds: [PLATFORM_ADMINISTRATOR] }, 'builtin')
+  return true
 }

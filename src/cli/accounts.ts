@@ -1,7 +1,10 @@
 // `gatehouse accounts …`: local accounts (bootstrap and break-glass) on the configured database.
 // A new password comes from GATEHOUSE_NEW_PASSWORD, or is generated and shown once on stderr.
-import type { GatehouseConfig } from '../config/index.ts'
+// New names are checked against tenancy (reserved names, existing projects), as DESIGN.md asks.
+import { envVarFor, type GatehouseConfig } from '../config/index.ts'
 import { generateSecret, MIN_PASSWORD_LENGTH } from '../identity/index.ts'
+import { AppError, isAppError } from '../lib/index.ts'
+import { TenancyErrorCodes } from '../tenancy/index.ts'
 import { Exit, printJson, takeArgs, UsageError, type CliIO } from './io.ts'
 
 const PASSWORD_ENV = 'GATEHOUSE_NEW_PASSWORD'
@@ -31,7 +34,7 @@ export async function accountsCommand(config: GatehouseConfig, args: string[], i
       const [username] = want(1, 'USERNAME')
       const p = newPassword()
       run = async (admin) => {
-        const account = await admin.accounts.create({ username: username!, password: p.password })
+        const account = await admin.accounts.create({ username: username!, password: p.password }).catch((err: unknown) => { throw refusedName(err, username!) })
         printJson(io, { account: { username: account.username, disabled: account.disabled } })
         shown(account.username, p)
       }
@@ -66,4 +69,16 @@ export async function accountsCommand(config: GatehouseConfig, args: string[], i
     await admin.close()
   }
   return Exit.ok
+}
+
+/** Says which account was refused and, for a reserved name, where the list is configured. */
+function refusedName(err: unknown, username: string): unknown {
+  if (!isAppError(err)) return err
+  if (err.code === TenancyErrorCodes.reservedName) {
+    return new AppError(err.code, `cannot create local account "${username}": the name is reserved (reservedNames, ${envVarFor('reservedNames')})`, { status: err.status })
+  }
+  if (err.code === TenancyErrorCodes.nameTaken) {
+    return new AppError(err.code, `cannot create local account "${username}": a project of that name exists, and a personal project for the user would collide with it`, { status: err.status })
+  }
+  return err
 }

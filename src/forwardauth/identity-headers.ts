@@ -11,9 +11,22 @@ export interface ForwardIdentity {
   name?: string
   email?: string
   groups: readonly string[]
+  /** Organization names for the organization header (see organizationNames). */
   organizations?: readonly string[]
   /** Further claims, for a configured user claim. */
   claims?: Readonly<Record<string, unknown>>
+}
+
+/**
+ * The organization names in Gatehouse's namespaced claim (`{ organizations: [{ id, name, groups }] }`),
+ * as tenancy put it there when the token or code was issued. Only for identities Gatehouse
+ * issued: a trusted external issuer could write any organization into a claim of that name.
+ */
+export function organizationNames(claims: Readonly<Record<string, unknown>> | undefined, namespace: string): string[] {
+  const ns = claims?.[namespace]
+  const orgs = ns !== null && typeof ns === 'object' ? (ns as { organizations?: unknown }).organizations : undefined
+  if (!Array.isArray(orgs)) return []
+  return orgs.map((o) => (o !== null && typeof o === 'object' ? (o as { name?: unknown }).name : undefined)).filter((n): n is string => typeof n === 'string' && n !== '')
 }
 
 /** Header name → value. Values carry UTF-8 as bytes (latin1 code units), ready for Node's setHeader. */

@@ -11,7 +11,7 @@ export { cidrContains, formatIp, inAnyCidr, parseCidr, parseIp, resolveClientIp,
 export { ForwardAuthErrorCodes } from './errors.ts'
 export { decide, type DecideConfig, type DecideDeps, type DecideInput, type Decision } from './decide.ts'
 export { hostMatches, isHostPattern, parseAuthority, underCookieDomain, type Authority } from './hosts.ts'
-export { emptyIdentityHeaders, headerValue, identityHeaders, type ForwardIdentity, type IdentityHeaders } from './identity-headers.ts'
+export { emptyIdentityHeaders, headerValue, identityHeaders, organizationNames, type ForwardIdentity, type IdentityHeaders } from './identity-headers.ts'
 export { MAX_PATH_LENGTH, normalisePath, pathHasPrefix, type NormalisedPath } from './paths.ts'
 export { evaluatePolicy, selectPolicy, type PolicyCheck, type PolicyFailure, type RelationshipChecker } from './policy.ts'
 export { parseAuthRequest, type ForwardedRequest, type ParseOptions, type ProxyContract, type RawAuthRequest } from './request.ts'

@@ -1,19 +1,34 @@
 // Accounts as oidc-provider sees them. Subjects of local accounts are `local:<username>`;
 // federated subjects are `ext:<base64url(sha256(issuer + "\n" + sub))>`, served from the
-// snapshot taken at sign-in. The claim object under the configured
-// namespace carries the account type, and is where tenancy adds organization ids.
+// snapshot taken at sign-in. The claim object under the configured namespace carries the
+// account type and, through an extender, the organizations tenancy knows the user in.
 
 import type { Account, FindAccount } from 'oidc-provider'
 import type { LocalAccountsRepo } from '../store/index.ts'
 import { EXTERNAL_SUBJECT_PREFIX, LOCAL_SUBJECT_PREFIX } from '../lib/index.ts'
+import type { MembershipClaim } from '../tenancy/index.ts'
 import type { UpstreamAccount } from './upstream/federation.ts'
 
 export type AccountType = 'user' | 'service' | 'system'
 
 export { LOCAL_SUBJECT_PREFIX, localSubject, relationshipUser, RESERVED_SUBJECT_PREFIXES, SERVICE_SUBJECT_PREFIX } from '../lib/index.ts'
 
-/** Extra members for the namespaced claim object (tenancy: organization ids). */
+/** Extra members for the namespaced claim object (tenancy: organizations). */
 export type ClaimExtender = (subject: string, type: AccountType) => Promise<Record<string, unknown>>
+
+/**
+ * `organizations: [{ id, name, groups }]` from tenancy, read when the claims are asked for, so a
+ * token or userinfo reflects memberships as they are now, not as they were at sign-in. Left
+ * out when the user belongs to none: installations without organizations keep the claim as it
+ * was, and a consumer reads "absent" as "no organization".
+ */
+export function organizationClaims(claims: (subject: string, kind: 'user' | 'service') => Promise<MembershipClaim>): ClaimExtender {
+  return async (subject, type) => {
+    if (type === 'system') return {}
+    const { organizations } = await claims(subject, type)
+    return organizations.length === 0 ? {} : { organizations }
+  }
+}
 
 export interface AccountFinderOptions {
   localAccounts: LocalAccountsRepo

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { isAppError, type Clock } from '../lib/index.ts'
+import { AppError, isAppError, type Clock } from '../lib/index.ts'
 import type { Store } from '../store/index.ts'
 import { openSqliteStore } from '../store/sqlite/index.ts'
 import { createLocalAccounts, type LocalAccountsOptions } from './local-accounts.ts'
@@ -124,5 +124,21 @@ describe('local accounts', () => {
     assert.equal(created.length, 1)
     assert.equal(results.filter((r) => r.generatedPassword !== undefined).length, 1)
     await accounts.verify('ops', created[0].generatedPassword!)
+  })
+
+  it('asks checkNewUsername before creating an account, but never for the bootstrap admin', async () => {
+    const asked: string[] = []
+    const accounts = make({
+      checkNewUsername: (name) => {
+        asked.push(name)
+        if (name.toLowerCase() === 'default') throw new AppError('reserved_name', `user name "${name}" is reserved`, { status: 400 })
+      },
+    })
+    await assert.rejects(accounts.create({ username: 'Default', password: 'a long enough password' }), code('reserved_name'))
+    assert.equal(await store.localAccounts.get('default'), null, 'nothing was written')
+    await accounts.create({ username: 'grace', password: 'a long enough password' })
+    const admin = await accounts.bootstrapAdmin({ username: 'Default', password: 'the admin password' })
+    assert.equal(admin.created, true, 'the configured admin keeps its name even when it is reserved')
+    assert.deepEqual(asked, ['Default', 'grace'])
   })
 })

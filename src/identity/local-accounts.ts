@@ -29,6 +29,12 @@ export interface LocalAccountsOptions {
   windowSeconds?: number
   hashParams?: ScryptParams
   clock?: Clock
+  /**
+   * Refuses a name a new account may not take (tenancy: reserved names, names of existing
+   * projects) by throwing. Not applied to the configured bootstrap admin, whose default name
+   * ("admin") is itself reserved so that nobody else can take it.
+   */
+  checkNewUsername?: (username: string) => void | Promise<void>
 }
 
 export interface BootstrapResult {
@@ -84,13 +90,19 @@ export function createLocalAccounts(options: LocalAccountsOptions): LocalAccount
 
   const invalid = () => new AppError(LocalAccountErrorCodes.invalidCredentials, 'wrong username or password', { status: 401 })
 
+  async function insert({ username, password, disabled }: { username: string; password: string; disabled?: boolean }): Promise<LocalAccount> {
+    checkUsername(username)
+    checkPassword(password)
+    return withoutHash(await repo.create({ username, passwordHash: await hashSecret(password, params), disabled }))
+  }
+
   const accounts: LocalAccounts = {
     enabled,
 
-    async create({ username, password, disabled }) {
-      checkUsername(username)
-      checkPassword(password)
-      return withoutHash(await repo.create({ username, passwordHash: await hashSecret(password, params), disabled }))
+    async create(input) {
+      checkUsername(input.username)
+      await options.checkNewUsername?.(input.username)
+      return insert(input)
     },
 
     async setPassword(username, password) {
@@ -128,7 +140,7 @@ export function createLocalAccounts(options: LocalAccountsOptions): LocalAccount
       if (await repo.get(username)) return { created: false, username }
       const generated = password === undefined ? generateSecret(18) : undefined
       try {
-        const account = await accounts.create({ username, password: password ?? generated! })
+        const account = await insert({ username, password: password ?? generated! })
         return generated === undefined ? { created: true, username: account.username } : { created: true, username: account.username, generatedPassword: generated }
       } catch (err) {
         // Another replica bootstrapped the same account first.

@@ -8,11 +8,11 @@ import type Provider from 'oidc-provider'
 import { errors } from 'oidc-provider'
 import { AppError } from '../../lib/index.ts'
 import { localSubject } from '../accounts.ts'
-import { LocalAccountErrorCodes, type LocalAccounts } from '../local-accounts.ts'
+import { LocalAccountErrorCodes, type LocalAccount, type LocalAccounts } from '../local-accounts.ts'
 import { CLIENT_EXTRA_METADATA } from '../provider.ts'
-import { providerForEmail } from '../upstream/providers.ts'
+import { providerForEmail, type OrganizationRoute } from '../upstream/providers.ts'
 import { UPSTREAM_CALLBACK_PATH, type Federation } from '../upstream/federation.ts'
-import { consentPage, expiredPage, failurePage, loginPage, upstreamProblemPage, type LoginFormState } from './pages.ts'
+import { consentPage, expiredPage, failurePage, loginPage, noOrganizationPage, upstreamProblemPage, type LoginFormState } from './pages.ts'
 
 export type InteractionOutcome =
   | { kind: 'page'; status: number; html: string; headers?: Record<string, string> }
@@ -33,7 +33,7 @@ export interface Interactions {
    * GET /login/callback: the upstream's redirect. The interaction cookie is scoped to
    * /interaction/<uid> and is not sent here, so the state record names the interaction.
    */
-  callback(url: URL): Promise<InteractionOutcome>
+  callback(url: URL, sourceIp?: string): Promise<InteractionOutcome>
 }
 
 /** The fixed redirect URI to register at upstream providers (relative to the issuer). */
@@ -47,6 +47,13 @@ export interface InteractionOptions {
   federation?: Federation
   /** Unexpected failures (store down, provider bugs): logged, never shown. */
   onError?: (err: unknown) => void
+  /** The upstream an organization routes an email domain to; takes precedence over configured domains. */
+  organizationRoute?: OrganizationRoute
+  /**
+   * Runs after a right password, before the login is handed to the provider (tenancy: is the
+   * user a member anywhere?). `allowed: false` ends on the refusal page and the client gets no code.
+   */
+  onLocalSignIn?: (account: LocalAccount, context: { sourceIp?: string }) => Promise<{ allowed: boolean }>
 }
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>
@@ -161,7 +168,7 @@ export function createInteractions(options: InteractionOptions): Interactions {
       if (interaction.prompt.name === 'login') {
         // An email login_hint whose domain belongs to an upstream needs no page: straight there.
         const hint = str(interaction.params.login_hint).trim()
-        const provider = options.federation && hint.includes('@') ? providerForEmail(options.federation.providers, hint) : undefined
+        const provider = options.federation && hint.includes('@') ? providerForEmail(options.federation.providers, hint, options.organizationRoute) : undefined
         if (provider && options.federation) return beginUpstream(options.federation, interaction, uid, provider.id, hint)
         return page(200, loginPage(loginState(interaction, uid, client.name)))
       }
@@ -189,14 +196,18 @@ export function createInteractions(options: InteractionOptions): Interactions {
       if (username === '' || password === '') {
         return page(400, loginPage(loginState(interaction, uid, client.name, { username, error: 'Enter your username and password.' })))
       }
+      let account: LocalAccount
       try {
-        const account = await localAccounts.verify(username, password)
-        return await finish(req, res, { login: { accountId: localSubject(account.username), amr: ['pwd'] } })
+        account = await localAccounts.verify(username, password)
       } catch (err) {
         const failure = err instanceof AppError ? loginFailure(err) : undefined
         if (!failure) throw err
         return page(failure.status, loginPage(loginState(interaction, uid, client.name, { username, error: failure.message })), failure.headers)
       }
+      const sourceIp = req.socket?.remoteAddress
+      const verdict = await options.onLocalSignIn?.(account, sourceIp === undefined ? {} : { sourceIp })
+      if (verdict && !verdict.allowed) return page(403, noOrganizationPage())
+      return finish(req, res, { login: { accountId: localSubject(account.username), amr: ['pwd'] } })
     }),
 
     consent: guarded(async (req, res, uid, form) => {
@@ -219,7 +230,7 @@ export function createInteractions(options: InteractionOptions): Interactions {
       const chosen = str(form.provider)
       const provider = chosen !== ''
         ? federation.providers.find((p) => p.id === chosen)
-        : providerForEmail(federation.providers, email)
+        : providerForEmail(federation.providers, email, options.organizationRoute)
       if (!provider) {
         const client = await clientName(interaction.params.client_id)
         const upstreamError = chosen !== ''
@@ -241,11 +252,11 @@ export function createInteractions(options: InteractionOptions): Interactions {
       return finish(req, res, { login: { accountId: handoff.accountId, amr: ['fed'] } })
     }),
 
-    async callback(url) {
+    async callback(url, sourceIp) {
       const federation = options.federation
       if (!federation) return notFound()
       try {
-        const result = await federation.complete(url)
+        const result = await federation.complete(url, sourceIp)
         if (!result.ok) return page(result.status, upstreamProblemPage(result.title, result.message))
         return { kind: 'redirect', location: `/interaction/${encodeURIComponent(result.uid)}/upstream/finish?ref=${encodeURIComponent(result.ref)}` }
       } catch (err) {

@@ -3,6 +3,7 @@
 // announced to screen readers; nothing from the server's internals is ever shown.
 
 import { escapeHtml, page } from '../pages.ts'
+import { NO_ORGANIZATION } from '../upstream/federation.ts'
 
 export interface LoginFormState {
   uid: string
@@ -78,6 +79,11 @@ export function expiredPage(): string {
 /** An upstream sign-in that ended without a login (refused, expired, replayed). */
 export function upstreamProblemPage(title: string, message: string): string {
   return page(title, `<p>${escapeHtml(message)}</p>`)
+}
+
+/** A right password (or upstream sign-in) from someone who belongs to no organization here. */
+export function noOrganizationPage(): string {
+  return upstreamProblemPage(NO_ORGANIZATION.title, NO_ORGANIZATION.message)
 }
 
 export function failurePage(): string {

@@ -52,8 +52,8 @@ export interface Federation {
   readonly providers: readonly UpstreamProvider[]
   /** The upstream authorization URL to send the browser to. */
   begin(request: BeginRequest): Promise<string>
-  /** Completes the upstream leg at `${issuer}/login/callback?...`. */
-  complete(callbackUrl: URL): Promise<CallbackResult>
+  /** Completes the upstream leg at `${issuer}/login/callback?...`; `sourceIp` goes to the sign-in hook. */
+  complete(callbackUrl: URL, sourceIp?: string): Promise<CallbackResult>
   /** What a completed callback handed to interaction `uid`; one use only. */
   takeHandoff(uid: string, ref: string): Promise<Handoff | undefined>
   account(subject: string): Promise<UpstreamAccount | undefined>
@@ -69,6 +69,24 @@ export interface FederationOptions {
   /** Time allowed at the upstream; defaults to 10 minutes. */
   stateTtlSeconds?: number
   onError?: (err: unknown) => void
+  /**
+   * Runs on every upstream sign-in before the account is handed to the interaction (tenancy
+   * syncs the user's groups here). `allowed: false` ends the sign-in on a refusal page, so the
+   * client is never given a code; a throw ends it on the generic problem page.
+   */
+  onSignIn?: (account: UpstreamAccount, providerId: string, context: { sourceIp?: string }) => Promise<{ allowed: boolean }>
+}
+
+/** The refusal page of a sign-in that tenancy turned away. */
+export const NO_ORGANIZATION = {
+  title: 'No organization',
+  message: 'You signed in, but your account is not a member of any organization on this platform, so you cannot continue. ' +
+    "Ask your organization's administrator to add you (or a group you belong to), or contact the platform administrator.",
+} as const
+
+/** Upstream group names as tenancy keys them: `<provider id>:<group>`, so two IdPs' "admins" differ. */
+export function qualifiedGroups(providerId: string, groups: readonly string[]): string[] {
+  return groups.map((g) => `${providerId}:${g}`)
 }
 
 interface StateRecord {
@@ -150,10 +168,10 @@ export function createFederation(options: FederationOptions): Federation {
     return { ok: true, uid, ref }
   }
 
-  async function snapshot(provider: UpstreamProvider, claims: Record<string, unknown>, groups: string[]): Promise<UpstreamAccount> {
+  function accountOf(provider: UpstreamProvider, claims: Record<string, unknown>, groups: string[]): UpstreamAccount {
     const iss = str(claims.iss)!
     const sub = provider.kind === 'microsoft' ? entraSubject(claims)! : str(claims.sub)!
-    const account: UpstreamAccount = {
+    return {
       subject: externalSubject(iss, sub),
       email: str(claims.email),
       emailVerified: typeof claims.email_verified === 'boolean' ? claims.email_verified : undefined,
@@ -162,9 +180,13 @@ export function createFederation(options: FederationOptions): Federation {
       groups,
       upstream: { provider: provider.id, issuer: iss, sub },
     }
+  }
+
+  /** What findAccount serves until the longest token ends; written only for admitted sign-ins. */
+  async function snapshot(account: UpstreamAccount): Promise<void> {
+    const { issuer, sub } = account.upstream
     await repo.upsert(UPSTREAM_MODELS.account, account.subject, { ...account }, options.accountTtlSeconds)
-    await options.userRecords.recordLogin({ issuer: iss, subject: sub, email: account.email, name: account.name, groups: account.groups }, new Date())
-    return account
+    await options.userRecords.recordLogin({ issuer, subject: sub, email: account.email, name: account.name, groups: account.groups }, new Date())
   }
 
   return {
@@ -192,7 +214,7 @@ export function createFederation(options: FederationOptions): Federation {
       return url.href
     },
 
-    async complete(callbackUrl) {
+    async complete(callbackUrl, sourceIp) {
       const state = callbackUrl.searchParams.get('state')
       const record = state ? (await takeOnce(repo, UPSTREAM_MODELS.state, state)) as StateRecord | undefined : undefined
       if (!state || !record) {
@@ -232,7 +254,10 @@ export function createFederation(options: FederationOptions): Federation {
         const groups = provider.kind === 'microsoft' && hasGroupsOverage(idClaims)
           ? await fetchGraphGroups(provider.graphUrl, tokens.access_token)
           : groupsOf(pickClaim(claims, provider.groupsClaim))
-        const account = await snapshot(provider, claims, groups)
+        const account = accountOf(provider, claims, groups)
+        const verdict = await options.onSignIn?.(account, provider.id, sourceIp === undefined ? {} : { sourceIp })
+        if (verdict && !verdict.allowed) return refusal(403, NO_ORGANIZATION.title, NO_ORGANIZATION.message)
+        await snapshot(account)
         return await handoff(record.uid, { accountId: account.subject })
       } catch (err) {
         if (err instanceof EntraTenantRefused) return tenantRefused(provider)

@@ -20,6 +20,24 @@ describe('upstream providers', () => {
     assert.deepEqual(providers[0]!.scopes, ['openid', 'email', 'profile'])
   })
 
+  it('routes a domain an organization claims to its first upstream, ahead of the configured domains', () => {
+    const providers = resolveUpstreams(upstreams([
+      { id: 'corp', kind: 'oidc', issuer: 'https://id.corp.example', clientId: 'a', clientSecret: 's', domains: ['corp.example'] },
+      { id: 'okta', kind: 'oidc', issuer: 'https://acme.okta.example', clientId: 'b', clientSecret: 's' },
+    ]))
+    const orgs: Record<string, string | undefined> = { 'corp.example': 'okta', 'acme.example': 'okta', 'gone.example': 'removed-upstream', 'bare.example': undefined }
+    const route = (domain: string) => orgs[domain]
+    assert.equal(providerForEmail(providers, 'anne@Corp.Example', route)?.id, 'okta', 'the organization wins over the configuration')
+    assert.equal(providerForEmail(providers, 'bob@acme.example', route)?.id, 'okta')
+    assert.equal(providerForEmail(providers, 'eve@gone.example', route), undefined)
+    assert.equal(providerForEmail(providers, 'anne@corp.example', () => 'removed-upstream')?.id, 'corp', 'an organization upstream no longer configured falls back to the configuration')
+    assert.equal(providerForEmail(providers, 'eve@bare.example', route), undefined)
+    assert.equal(providerForEmail(providers, 'anne@corp.example')?.id, 'corp', 'without organizations the configuration decides')
+    const asked: string[] = []
+    providerForEmail(providers, 'x@Sub.Acme.Example', (d) => { asked.push(d); return undefined })
+    assert.deepEqual(asked, ['sub.acme.example'], 'organizations are asked with the lower-cased domain')
+  })
+
   it('refuses an oidc provider without issuer, microsoft without tenants, a plain-http remote issuer and a domain routed twice', () => {
     assert.throws(() => upstreams([{ id: 'x', kind: 'oidc', clientId: 'a', clientSecret: 's' }]), /needs an issuer/)
     assert.throws(() => upstreams([{ id: 'm', kind: 'microsoft', clientId: 'a', clientSecret: 's' }]), /tenants/)

@@ -1,5 +1,6 @@
 // Upstream identity providers as configured, with the issuer each kind implies, and routing of
-// a login email to the provider registered for its domain.
+// a login email to the provider registered for its domain: an organization's domains first,
+// then the providers' own `domains`.
 
 import type { UpstreamConfig } from '../../config/index.ts'
 import { DEFAULT_GRAPH_URL, microsoftScopes } from './microsoft.ts'
@@ -59,7 +60,18 @@ export function emailDomain(email: string): string | undefined {
   return email.slice(at + 1).trim().toLowerCase()
 }
 
-export function providerForEmail(providers: readonly UpstreamProvider[], email: string): UpstreamProvider | undefined {
+/** The upstream id an organization routes an email domain to (its first upstream), if any. */
+export type OrganizationRoute = (domain: string) => string | undefined
+
+/**
+ * An organization that claims the domain wins over the configuration: organizations are managed
+ * at run time and are the more specific statement. Its upstream must still be configured; if
+ * it is not, the configured routing applies rather than a dead end.
+ */
+export function providerForEmail(providers: readonly UpstreamProvider[], email: string, organizationRoute?: OrganizationRoute): UpstreamProvider | undefined {
   const domain = emailDomain(email)
-  return domain === undefined ? undefined : providers.find((p) => p.domains.includes(domain))
+  if (domain === undefined) return undefined
+  const routed = organizationRoute?.(domain)
+  const viaOrganization = routed === undefined ? undefined : providers.find((p) => p.id === routed)
+  return viaOrganization ?? providers.find((p) => p.domains.includes(domain))
 }

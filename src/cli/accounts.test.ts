@@ -1,0 +1,75 @@
+// `gatehouse accounts create` against a SQLite file, with tenancy read from it: reserved names
+// (folded, so "Default" is "default") and names of existing projects are refused with a clear
+// message and a non-zero exit; the configured bootstrap admin keeps its reserved name.
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, describe, it } from 'node:test'
+import { openSqliteStore } from '../store/sqlite/index.ts'
+import { createTenancy, SYSTEM_PRINCIPAL } from '../tenancy/index.ts'
+import { runCli, type CliIO } from './index.ts'
+
+const root = mkdtempSync(join(tmpdir(), 'gatehouse-cli-accounts-'))
+after(() => rmSync(root, { recursive: true, force: true }))
+
+async function run(argv: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = ''
+  let stderr = ''
+  const io: CliIO = {
+    stdout: { write: (t: string) => { stdout += t } },
+    stderr: { write: (t: string) => { stderr += t } },
+    env: { GATEHOUSE_LOG_LEVEL: 'warn', GATEHOUSE_NEW_PASSWORD: 'a long enough password', ...env },
+    cwd: root,
+  }
+  return { code: await runCli(argv, io), stdout, stderr }
+}
+
+/** An organization with a project, written the way the server would. */
+async function seedProject(dataDir: string, project: string): Promise<void> {
+  const store = await openSqliteStore({ path: join(dataDir, 'gatehouse.db') })
+  try {
+    await store.migrate()
+    const tenancy = createTenancy({ store })
+    await tenancy.start(false)
+    await tenancy.organizations.create({ actor: SYSTEM_PRINCIPAL }, { name: 'acme' })
+    await tenancy.projects.create({ actor: SYSTEM_PRINCIPAL }, 'acme', { name: project })
+    tenancy.stop()
+  } finally {
+    await store.close()
+  }
+}
+
+describe('gatehouse accounts create', () => {
+  it('refuses a reserved name, however it is written', async () => {
+    const env = { GATEHOUSE_DATA_DIR: mkdtempSync(join(root, 'data-')) }
+    for (const name of ['Default', 'ROOT', 'ｄｅｆａｕｌｔ']) {
+      const out = await run(['accounts', 'create', name], env)
+      assert.equal(out.code, 1, `${name}: ${out.stdout}`)
+      assert.match(out.stderr, new RegExp(`cannot create local account "${name}": the name is reserved \\(reservedNames, GATEHOUSE_RESERVED_NAMES\\)`))
+    }
+    const list = await run(['accounts', 'list'], env)
+    assert.deepEqual(JSON.parse(list.stdout), { accounts: [] })
+    // The list is configuration: a name taken off it becomes available.
+    const allowed = await run(['accounts', 'create', 'Default'], { ...env, GATEHOUSE_RESERVED_NAMES: '["admin"]' })
+    assert.equal(allowed.code, 0, allowed.stderr)
+  })
+
+  it('refuses the name of an existing project, and creates other names', async () => {
+    const dataDir = mkdtempSync(join(root, 'data-'))
+    await seedProject(dataDir, 'web')
+    const env = { GATEHOUSE_DATA_DIR: dataDir }
+    const refused = await run(['accounts', 'create', 'Web'], env)
+    assert.equal(refused.code, 1)
+    assert.match(refused.stderr, /cannot create local account "Web": a project of that name exists/)
+    const made = await run(['accounts', 'create', 'alice'], env)
+    assert.equal(made.code, 0, made.stderr)
+    assert.deepEqual(JSON.parse(made.stdout), { account: { username: 'alice', disabled: false } })
+  })
+
+  it('lets the configured bootstrap admin take its reserved name', async () => {
+    const env = { GATEHOUSE_DATA_DIR: mkdtempSync(join(root, 'data-')), GATEHOUSE_BOOTSTRAP_ADMIN_USERNAME: 'root' }
+    assert.equal((await run(['accounts', 'create', 'root'], env)).code, 0)
+    assert.equal((await run(['accounts', 'create', 'admin'], env)).code, 1, 'admin is reserved when it is not the configured admin')
+  })
+})
