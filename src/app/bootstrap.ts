@@ -14,6 +14,7 @@ import { AppError } from '../lib/index.ts'
 import { applyDeclared, checkDeclared, parseDeclared, pathText, type DeclaredCounts } from '../tenancy/index.ts'
 import { createClientAdmin } from './clients.ts'
 import { openCore, type Core } from './core.ts'
+import { ensureAdminBinding } from './local-accounts.ts'
 import { createApplicationAdmin } from './forward-auth.ts'
 import type { Logger } from './logger.ts'
 
@@ -192,6 +193,8 @@ export async function runBootstrap(config: GatehouseConfig, logger: Logger): Pro
           password: config.bootstrapPassword === '' ? undefined : config.bootstrapPassword,
         })
       : undefined
+    // As a start would: the admin must not be refused sign-in once organizations exist.
+    if (config.localLogin) await ensureAdminBinding(core.tenancy, config.bootstrapAdminUsername)
     return { clients, applications, tenancy, admin }
   } finally {
     await core.close()

@@ -4,8 +4,8 @@
 
 import type { GatehouseConfig } from '../config/index.ts'
 import { envVarFor } from '../config/index.ts'
-import type { OidcMount } from '../http/index.ts'
-import { createFederation, createFindAccount, createInteractions, resolveUpstreams, createLocalAccounts, createOidcProvider, createSigningKeys, createProviderHolder, createSignedInResolver, OIDC_MOUNTS, portalClientMetadata, type SignedInResolver, startMtlsListener, type MtlsListener, type ProviderHolder, type SigningKeys } from '../identity/index.ts'
+import { TENANCY_PREFIXES, type OidcMount } from '../http/index.ts'
+import { createFederation, createFindAccount, createInteractions, resolveUpstreams, createLocalAccounts, createOidcProvider, createSigningKeys, createProviderHolder, createSignedInResolver, OIDC_MOUNTS, portalClientMetadata, type NodeHandler, type SignedInResolver, startMtlsListener, type MtlsListener, type ProviderHolder, type SigningKeys } from '../identity/index.ts'
 import { organizationClaims } from '../identity/accounts.ts'
 import { qualifiedGroups } from '../identity/upstream/federation.ts'
 import { localSubject } from '../lib/index.ts'
@@ -25,7 +25,8 @@ export interface StartedIdentity {
   /** Shown once on stderr: the generated bootstrap password, when one was made. */
   notice?: string
   /** Starts the mutual-TLS listener for service clients, when mtlsPort is set. */
-  startMtls?: () => Promise<MtlsListener>
+  /** `api` serves the tenancy API there, so service accounts can use certificate-bound tokens with it. */
+  startMtls?: (api?: NodeHandler) => Promise<MtlsListener>
   keys: SigningKeys
   /** The current provider; the server starts its key refresh once listening. */
   providers: ProviderHolder
@@ -118,8 +119,11 @@ export async function startIdentity(core: Core, logger: Logger): Promise<Started
     onLocalSignIn: (account, { sourceIp }) => admit(localSubject(account.username), [], sourceIp),
   })
 
-  const startMtls = mtlsFiles && (() =>
-    startMtlsListener({ handler: providers.handler, issuer: config.issuer, ...mtlsFiles, host: config.host, port: config.mtlsPort }))
+  const startMtls = mtlsFiles && ((api?: NodeHandler) =>
+    startMtlsListener({
+      handler: providers.handler, issuer: config.issuer, ...mtlsFiles, host: config.host, port: config.mtlsPort,
+      ...(api ? { api: { prefixes: TENANCY_PREFIXES, handler: api } } : {}),
+    }))
   if (mtlsFiles) banner.push(`  mTLS clients:   ${mtlsBaseUrl(config)} (token, introspection, revocation)`)
 
   const signedIn = createSignedInResolver({

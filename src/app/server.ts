@@ -48,7 +48,7 @@ export async function startServer(config: GatehouseConfig, options: StartServerO
     throw listenError(err, config)
   }
   try {
-    mtls = await identity.startMtls?.()
+    mtls = await identity.startMtls?.((req, res) => http.routing(req, res))
   } catch (err) {
     await http.close().catch(() => {})
     await core.close().catch(() => {})

@@ -1,5 +1,5 @@
 // Identity: the OpenID Connect provider — factory, store adapter, signing keys, secrets, accounts and claims, local accounts, sign-in interactions, upstream federation, the mTLS listener for service clients.
-// May import: src/lib, src/config, src/store (types and error codes), src/authz; never Fastify or SQL drivers.
+// May import: src/lib, src/config, src/store (types and error codes), src/authz, src/tenancy; never Fastify or SQL drivers.
 export { createAdapterFactory, type AdapterOptions } from './adapter.ts'
 export { createKeyCipher, KeyCipherErrorCodes, type KeyCipher } from './key-cipher.ts'
 export {

@@ -1,5 +1,6 @@
 // The dedicated TLS listener for service clients (RFC 8705): asks every peer for a certificate
-// and hands only the token, introspection and revocation endpoints to the provider.
+// and hands only the token, introspection and revocation endpoints to the provider, and the
+// tenancy API (where certificate-bound tokens are checked against the presented certificate) to the API.
 // A separate port keeps certificate prompts away from browsers on the main port.
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -19,6 +20,11 @@ export interface MtlsListenerOptions {
   clientCa?: string | Buffer
   host: string
   port: number
+  /**
+   * The API paths a service account reaches with its certificate-bound token (the tenancy API),
+   * and the handler that serves them: the main port is plain HTTP and cannot see the certificate.
+   */
+  api?: { prefixes: readonly string[]; handler: (req: IncomingMessage, res: ServerResponse) => void }
 }
 
 export interface MtlsListener {
@@ -32,7 +38,7 @@ const ROUTES = new Set(Object.values(MTLS_ENDPOINTS).map((path) => `POST ${path}
 
 function notFound(res: ServerResponse): void {
   res.writeHead(404, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
-  res.end(JSON.stringify({ error: 'not_found', error_description: 'only the token, introspection and revocation endpoints are served here' }))
+  res.end(JSON.stringify({ error: 'not_found', error_description: 'only the token, introspection and revocation endpoints and the tenancy API are served here' }))
 }
 
 export async function startMtlsListener(options: MtlsListenerOptions): Promise<MtlsListener> {
@@ -49,12 +55,14 @@ export async function startMtlsListener(options: MtlsListenerOptions): Promise<M
     rejectUnauthorized: false,
   }, (req, res) => {
     const path = (req.url ?? '').split('?')[0]
-    if (!ROUTES.has(`${req.method ?? ''} ${path}`)) return notFound(res)
+    const api = options.api !== undefined && options.api.prefixes.some((p) => path === p || path.startsWith(`${p}/`))
+    if (!api && !ROUTES.has(`${req.method ?? ''} ${path}`)) return notFound(res)
     req.headers.host = issuer.host
     req.headers['x-forwarded-proto'] = proto
     delete req.headers['x-forwarded-host']
     delete req.headers.forwarded
-    options.handler(req, res)
+    if (api) options.api!.handler(req, res)
+    else options.handler(req, res)
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)

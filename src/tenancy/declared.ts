@@ -123,7 +123,7 @@ function check(state: TenancyState, doc: Doc): void {
   })
   doc.globalBindings.forEach((b, i) => {
     const cur = state.bindingBySubject.get(subjectOf(b.subject.id, b.subject.issuer))
-    if (cur && cur.source !== SOURCE) throw clash(`globalBindings[${i}].subject`, 'global binding', subjectOf(b.subject.id, b.subject.issuer), cur.source)
+    if (cur && cur.source !== SOURCE && cur.source !== 'builtin') throw clash(`globalBindings[${i}].subject`, 'global binding', subjectOf(b.subject.id, b.subject.issuer), cur.source)
     b.roles.forEach((n, k) => { if (!roleKnown(n)) throw problem(`globalBindings[${i}].roles[${k}]`, `no role "${n}"`) })
   })
   // What the file no longer declares is deleted, unless someone else's records still hang on it.

@@ -2,8 +2,8 @@
 // caller: the operator (preshared key), an organization administrator holding an opaque access
 // token from a real local sign-in, a service client with client_credentials tokens (opaque, and
 // a JWT for the API's audience), and a user of a trusted external IdP known from its token alone.
-// Certificate-bound tokens (RFC 8705) are refused: the mTLS listener serves only the token
-// endpoints, so no request here can prove the certificate.
+// A service account's certificate-bound token (RFC 8705) works over the mTLS listener, where the
+// certificate is presented, and is refused on the plain-HTTP port, where it cannot be.
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { createPublicKey, X509Certificate } from 'node:crypto'
@@ -216,7 +216,7 @@ describe('tenancy API and certificate-bound tokens (sqlite)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-tenancy-mtls-'))
   after(() => rmSync(dir, { recursive: true, force: true }))
   const file = (name: string) => join(dir, name)
-  for (const [name, extra] of [['server', ['-addext', 'subjectAltName=IP:127.0.0.1']], ['svc', []]] as const) {
+  for (const [name, extra] of [['server', ['-addext', 'subjectAltName=IP:127.0.0.1']], ['svc', []], ['thief', []]] as const) {
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', file(`${name}.key`),
       '-out', file(`${name}.crt`), '-days', '1', '-subj', `/CN=${name}`, ...extra], { stdio: 'ignore' })
   }
@@ -226,10 +226,10 @@ describe('tenancy API and certificate-bound tokens (sqlite)', async () => {
     GATEHOUSE_MTLS_CERT: file('server.crt'), GATEHOUSE_MTLS_KEY: file('server.key'),
   })
 
-  /** Over the mTLS listener, presenting the service's certificate. */
-  const overMtls = (method: string, path: string, headers: Record<string, string>, body = '') => new Promise<Reply>((resolve, reject) => {
+  /** Over the mTLS listener, presenting the service's certificate (or another one). */
+  const overMtls = (method: string, path: string, headers: Record<string, string>, body = '', as = 'svc') => new Promise<Reply>((resolve, reject) => {
     const req = request(`https://127.0.0.1:${mtlsPort}${path}`, {
-      method, agent: false, ca: readFileSync(file('server.crt')), cert: readFileSync(file('svc.crt')), key: readFileSync(file('svc.key')),
+      method, agent: false, ca: readFileSync(file('server.crt')), cert: readFileSync(file(`${as}.crt`)), key: readFileSync(file(`${as}.key`)),
       headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
     }, (res) => {
       let text = ''
@@ -240,7 +240,7 @@ describe('tenancy API and certificate-bound tokens (sqlite)', async () => {
     req.end(body)
   })
 
-  it('refuses a token bound to a client certificate with 401 certificate_bound_token', async () => {
+  it('serves a service account its ACL over mTLS with its certificate-bound token, and refuses the token elsewhere', async () => {
     const cert = new X509Certificate(readFileSync(file('svc.crt')))
     const jwk = { ...createPublicKey(readFileSync(file('svc.key'))).export({ format: 'jwk' }), x5c: [cert.raw.toString('base64')] }
     await withServerStore(server.current()!, (store) => store.oidcClients.upsert({
@@ -250,12 +250,35 @@ describe('tenancy API and certificate-bound tokens (sqlite)', async () => {
         token_endpoint_auth_method: 'self_signed_tls_client_auth', jwks: { keys: [jwk] },
       },
     }))
+    const operator = async (path: string, body: unknown) => {
+      const res = await fetch(new URL(path, server.current()!.url), { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      assert.equal(res.status, 201, path)
+      return (await res.json()) as { id: string }
+    }
+    await operator('/api/v1/organizations', { name: 'acme' })
+    await operator('/api/v1/organizations', { name: 'globex' })
+    const sa = await operator('/api/v1/organizations/acme/serviceaccounts', { name: 'svc', clientId: 'svc' })
+    const group = await operator('/api/v1/organizations/acme/groups', { name: 'robots', serviceAccountIds: [sa.id], roleIds: ['reader'] })
+    await operator('/api/v1/organizations/acme/projects', { name: 'web', groupIds: [group.id] })
+
     const issued = await overMtls('POST', '/token', { 'content-type': 'application/x-www-form-urlencoded' }, 'grant_type=client_credentials&client_id=svc')
     assert.equal(issued.status, 200, JSON.stringify(issued.body))
-    const res = await fetch(new URL('/api/v1/organizations', server.current()!.url), { headers: { authorization: `Bearer ${issued.body.access_token}` } })
+    const bearer = { authorization: `Bearer ${issued.body.access_token}` }
+
+    const acl = await overMtls('GET', '/api/v1/organizations/acme/acl', bearer)
+    assert.equal(acl.status, 200, JSON.stringify(acl.body))
+    assert.deepEqual(acl.body.organization.projects.map((p: { name: string }) => p.name), ['web'])
+    assert.ok(acl.body.organization.endpoints.every((e: { operations: string[] }) => e.operations.join() === 'read'))
+    const elsewhere = await overMtls('GET', '/api/v1/organizations/globex/acl', bearer)
+    assert.deepEqual([elsewhere.status, elsewhere.body.code], [403, 'organization_forbidden'])
+
+    // The same token with another certificate, or on the plain-HTTP port, proves nothing.
+    const stolen = await overMtls('GET', '/api/v1/organizations/acme/acl', bearer, '', 'thief')
+    assert.deepEqual([stolen.status, stolen.body.code], [401, 'certificate_bound_token'])
+    const res = await fetch(new URL('/api/v1/organizations/acme/acl', server.current()!.url), { headers: bearer })
     assert.equal(res.status, 401)
     assert.equal(((await res.json()) as { code: string }).code, 'certificate_bound_token')
-    // The listener does not route the API, so the certificate cannot be shown to it either.
-    assert.equal((await overMtls('GET', '/api/v1/organizations', { authorization: `Bearer ${issued.body.access_token}` })).status, 404)
+    // Only the tenancy API is routed there: the OpenFGA API stays on the main port.
+    assert.equal((await overMtls('GET', '/stores', { authorization: `Bearer ${KEY}` })).status, 404)
   })
 })

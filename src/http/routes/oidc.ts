@@ -57,7 +57,7 @@ function interactionRoutes(app: FastifyInstance, interactions: Interactions, iss
       sendOutcome(reply, await interactions.upstreamFinish(request.raw, reply.raw, request.params.uid, (request.query ?? {}) as Record<string, unknown>)))
     // The public URL the upstream redirected to: built from the issuer, never from Host.
     scope.get('/login/callback', { config }, async (request, reply) =>
-      sendOutcome(reply, await interactions.callback(new URL(request.raw.url ?? '/', issuer))))
+      sendOutcome(reply, await interactions.callback(new URL(request.raw.url ?? '/', issuer), request.ip)))
   })
 }
 
