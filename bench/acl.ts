@@ -4,6 +4,9 @@
 // (b) from claims alone, next to the baseline from the same run: a naive evaluator looping over
 // plain arrays. Every ACL is compared with the naive one, so a fast wrong answer cannot pass.
 // Also prints the world's build time, a state rebuild and a full mirror comparison.
+// (c) over HTTP: GET /api/v1/organizations/<org>/acl on the real Fastify server over the same
+// world, the caller a trusted external issuer's JWT (claims only; JWKS served locally), at 1 and
+// 16 connections next to bare node:http answering the same bytes. `--duration S` per HTTP row.
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -17,11 +20,16 @@ import {
   type Acl, type AclEndpoint, type Group, type Operation, type Organization, type Principal, type Project, type Role, type RoleScopes,
 } from '../src/tenancy/index.ts'
 import { groupRecord, organizationRecords, projectRecords, roleRecord } from '../src/tenancy/records.ts'
+import { benchAclHttp } from './lib/acl-http.ts'
 import { intBelow, pick, seeded } from './lib/random.ts'
 import { median, printTable, summarize, timeEach, type Summary } from './lib/stats.ts'
 
-const { values: opts } = parseArgs({ args: process.argv.slice(3), options: { quick: { type: 'boolean', default: false } } })
+const { values: opts } = parseArgs({
+  args: process.argv.slice(3),
+  options: { quick: { type: 'boolean', default: false }, duration: { type: 'string' } },
+})
 const ITERATIONS = opts.quick ? 300 : 3000
+const DURATION = Number(opts.duration ?? (opts.quick ? 3 : 10))
 const PROJECTS = 1000
 const MEMBERS = 10_000
 const GROUPS = 300
@@ -177,7 +185,16 @@ try {
     'ACL from claims': 'naive evaluator (plain arrays)',
     'ACL from stored state': 'naive evaluator (plain arrays)',
   })
-  console.log('\nHTTP: skipped — the tenancy HTTP routes (src/http/routes/tenancy*.ts) are not there yet')
+
+  // (c) The same question over HTTP, from a token's claims: sub and the unqualified upstream groups.
+  const http = await benchAclHttp({
+    store, tenancy, issuer: ISSUER, groupPrefix: 'idp', sub: 'user-0', groups: upstreamGroups.map((g) => g.slice('idp:'.length)),
+    organization: org.id, expected: tenancy.acl({ actor: fromClaims }, org.id), duration: DURATION, connections: [1, 16],
+  })
+  printTable(`HTTP ACL (${(http.bodyBytes / 1024).toFixed(1)} KiB answer, the baseline answers the same bytes; ${DURATION} s per row; ` +
+    `JWKS fetched ${http.jwksFetches}×)`, http.rows, http.vs)
+  for (const f of http.failures) console.log(`!! ${f}`)
+  if (http.failures.length > 0) process.exitCode = 1
 } finally {
   tenancy.stop()
   await store.close()

@@ -8,22 +8,13 @@ import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { openSqliteStore } from '../store/sqlite/index.ts'
 import { createTenancy, SYSTEM_PRINCIPAL } from '../tenancy/index.ts'
-import { runCli, type CliIO } from './index.ts'
+import { runCaptured } from '../../test/support/cli.ts'
 
 const root = mkdtempSync(join(tmpdir(), 'gatehouse-cli-accounts-'))
 after(() => rmSync(root, { recursive: true, force: true }))
 
-async function run(argv: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = ''
-  let stderr = ''
-  const io: CliIO = {
-    stdout: { write: (t: string) => { stdout += t } },
-    stderr: { write: (t: string) => { stderr += t } },
-    env: { GATEHOUSE_LOG_LEVEL: 'warn', GATEHOUSE_NEW_PASSWORD: 'a long enough password', ...env },
-    cwd: root,
-  }
-  return { code: await runCli(argv, io), stdout, stderr }
-}
+const run = (argv: string[], env: Record<string, string>) =>
+  runCaptured(argv, { GATEHOUSE_LOG_LEVEL: 'warn', GATEHOUSE_NEW_PASSWORD: 'a long enough password', ...env }, root)
 
 /** An organization with a project, written the way the server would. */
 async function seedProject(dataDir: string, project: string): Promise<void> {

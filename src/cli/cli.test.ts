@@ -4,24 +4,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { after, describe, it } from 'node:test'
-import { runCli, type CliIO } from './index.ts'
+import { runCaptured } from '../../test/support/cli.ts'
 
 const repoRoot = resolve(import.meta.dirname, '../..')
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'))
 after(() => rmSync(dir, { recursive: true, force: true }))
 
-async function run(argv: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = ''
-  let stderr = ''
-  const io: CliIO = {
-    stdout: { write: (t: string) => { stdout += t } },
-    stderr: { write: (t: string) => { stderr += t } },
-    env,
-    cwd: dir,
-  }
-  const code = await runCli(argv, io)
-  return { code, stdout, stderr }
-}
+const run = (argv: string[], env: Record<string, string> = {}) => runCaptured(argv, env, dir)
 
 function file(name: string, text: string): string {
   writeFileSync(join(dir, name), text)

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
-import { runCli, type CliIO } from './index.ts'
+import { runCaptured } from '../../test/support/cli.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-clients-'))
 after(() => rmSync(dir, { recursive: true, force: true }))
@@ -14,24 +14,7 @@ const env = {
   GATEHOUSE_BOOTSTRAP_PASSWORD: 'a-long-bootstrap-password',
 }
 
-async function run(argv: string[], extra: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string; json: any }> {
-  let stdout = ''
-  let stderr = ''
-  const io: CliIO = {
-    stdout: { write: (t: string) => { stdout += t } },
-    stderr: { write: (t: string) => { stderr += t } },
-    env: { ...env, ...extra },
-    cwd: dir,
-  }
-  const code = await runCli(argv, io)
-  let json: unknown
-  try {
-    json = JSON.parse(stdout)
-  } catch {
-    json = undefined
-  }
-  return { code, stdout, stderr, json }
-}
+const run = (argv: string[], extra: Record<string, string> = {}) => runCaptured(argv, { ...env, ...extra }, dir)
 
 describe('gatehouse clients / bootstrap', () => {
   it('creates, lists, gets, rotates and deletes a client on the configured database', async () => {

@@ -7,22 +7,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { openSqliteStore } from '../store/sqlite/index.ts'
-import { runCli, type CliIO } from './index.ts'
+import { runCaptured } from '../../test/support/cli.ts'
 
 const root = mkdtempSync(join(tmpdir(), 'gatehouse-cli-keys-'))
 after(() => rmSync(root, { recursive: true, force: true }))
 
-async function run(argv: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = ''
-  let stderr = ''
-  const io: CliIO = {
-    stdout: { write: (t: string) => { stdout += t } },
-    stderr: { write: (t: string) => { stderr += t } },
-    env: { GATEHOUSE_LOG_LEVEL: 'warn', ...env },
-    cwd: root,
-  }
-  return { code: await runCli(argv, io), stdout, stderr }
-}
+const run = (argv: string[], env: Record<string, string>) => runCaptured(argv, { GATEHOUSE_LOG_LEVEL: 'warn', ...env }, root)
 
 /** The stored rows, read behind the command's back. */
 async function stored(dataDir: string) {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
-import { runCli, type CliIO } from './index.ts'
+import { runCaptured } from '../../test/support/cli.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-tenancy-'))
 after(() => rmSync(dir, { recursive: true, force: true }))
@@ -11,19 +11,7 @@ after(() => rmSync(dir, { recursive: true, force: true }))
 const env = { GATEHOUSE_DATABASE_URL: `sqlite://${join(dir, 'g.db')}`, GATEHOUSE_LOG_LEVEL: 'silent' }
 const OKTA = 'https://okta.example.test'
 
-async function run(argv: string[]): Promise<{ code: number; stderr: string; json: any }> {
-  let stdout = ''
-  let stderr = ''
-  const io: CliIO = { stdout: { write: (t: string) => { stdout += t } }, stderr: { write: (t: string) => { stderr += t } }, env, cwd: dir }
-  const code = await runCli(argv, io)
-  let json: unknown
-  try {
-    json = JSON.parse(stdout)
-  } catch {
-    json = undefined
-  }
-  return { code, stderr, json }
-}
+const run = (argv: string[]) => runCaptured(argv, env, dir)
 
 function file(name: string, value: unknown): string {
   writeFileSync(join(dir, name), JSON.stringify(value))

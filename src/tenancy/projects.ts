@@ -46,6 +46,20 @@ export function projectCommands(core: TenancyCore, reserved: ReadonlySet<string>
     }
   }
 
+  /**
+   * The project the caller may change, by an organization grant or a grant in the project itself.
+   * A project the caller cannot even see answers 404, as if it did not exist.
+   */
+  function changeable(ctx: RequestContext, org: string, idOrName: string, op: 'update' | 'delete') {
+    const s = core.standing(ctx, org)
+    const existing = findProject(core.state, s.organization.id, idOrName)
+    if (ctx.actor.kind !== 'system' && !visibleProjects(core.state, s).some((v) => v.id === existing.id)) {
+      throw new TenancyError(TenancyErrorCodes.projectNotFound, `no project ${idOrName} in this organization`)
+    }
+    core.authorize(ctx, org, SCOPE, op, existing.id)
+    return { organizationId: s.organization.id, projectId: existing.id }
+  }
+
   return {
     /** Projects the caller may see, each with the grants it holds there. */
     list(ctx: RequestContext, org: string): AclProject[] {
@@ -69,23 +83,19 @@ export function projectCommands(core: TenancyCore, reserved: ReadonlySet<string>
     },
 
     async update(ctx: RequestContext, org: string, idOrName: string, input: unknown, source: RecordSource = 'api'): Promise<Project> {
-      const s = core.standing(ctx, org)
-      const existing = findProject(core.state, s.organization.id, idOrName)
-      core.authorize(ctx, org, SCOPE, 'update', existing.id)
+      const { organizationId, projectId } = changeable(ctx, org, idOrName, 'update')
       return core.mutate(ctx, (state): Mutation<Project> => {
-        const before = findProject(state, s.organization.id, existing.id)
+        const before = findProject(state, organizationId, projectId)
         guardSource(before, source, 'project')
-        const p = build(state, s.organization.id, input, before, source)
+        const p = build(state, organizationId, input, before, source)
         return { put: projectRecords(p), remove: [], audit: [audit('update', p, before, p)], result: p }
       })
     },
 
     async delete(ctx: RequestContext, org: string, idOrName: string, source: RecordSource = 'api'): Promise<void> {
-      const s = core.standing(ctx, org)
-      const existing = findProject(core.state, s.organization.id, idOrName)
-      core.authorize(ctx, org, SCOPE, 'delete', existing.id)
+      const { organizationId, projectId } = changeable(ctx, org, idOrName, 'delete')
       return core.mutate(ctx, (state): Mutation<void> => {
-        const p = findProject(state, s.organization.id, existing.id)
+        const p = findProject(state, organizationId, projectId)
         guardSource(p, source, 'project')
         return { put: [], remove: projectKeys(p), audit: [audit('delete', p, p, null)], result: undefined }
       })

@@ -15,7 +15,7 @@ import { createTenancy, SYSTEM_PRINCIPAL } from '../../src/tenancy/index.ts'
 import { Browser, formAction, type Page } from '../support/browser.ts'
 import { BACKENDS, serverPerSuite } from '../support/gatehouse.ts'
 import { withServerStore } from '../support/server-store.ts'
-import { companyIdpOptions, listenLoopback, spaClient } from '../support/upstream.ts'
+import { companyIdpOptions, listenLoopback, serveSignedIn, spaClient } from '../support/upstream.ts'
 
 const ISSUER = 'http://localhost:7451'
 const RP = 'http://rp.example'
@@ -35,13 +35,7 @@ async function startUpstream(gatehouseCallback: string): Promise<{ issuer: strin
     accountId: sub,
     claims: async () => ({ sub, email: `${sub}@example.test`, email_verified: true, name: sub, groups: groups[sub] ?? [] }),
   })))
-  const handler = provider.callback()
-  server.on('request', (req, res) => {
-    if (!req.url?.startsWith('/interaction/')) return handler(req, res)
-    void provider.interactionDetails(req, res)
-      .then((details) => provider.interactionFinished(req, res, { login: { accountId: USERS[String(details.params.login_hint)] ?? 'pat' } }, { mergeWithLastSubmission: false }))
-      .catch((err: unknown) => { res.statusCode = 500; res.end(String(err)) })
-  })
+  serveSignedIn(server, provider, (details) => USERS[String(details.params.login_hint)] ?? 'pat')
   return { issuer, server }
 }
 

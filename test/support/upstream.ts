@@ -2,7 +2,8 @@
 // grants whatever was asked without pages of its own, and the first-party public client.
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { Configuration, KoaContextWithOIDC } from 'oidc-provider'
+import type Provider from 'oidc-provider'
+import type { Configuration, Interaction, KoaContextWithOIDC } from 'oidc-provider'
 
 /** oidc-provider options for an upstream whose test answers interactions itself. */
 export const silentUpstreamOptions = {
@@ -45,4 +46,18 @@ export function companyIdpOptions(gatehouseCallback: string, findAccount: Config
     findAccount,
     ...silentUpstreamOptions,
   }
+}
+
+/**
+ * Serves `provider` on `server`, answering every interaction by signing in the account
+ * `accountFor` names (default `pat`): a stand-in upstream that never shows a page.
+ */
+export function serveSignedIn(server: Server, provider: Provider, accountFor: (details: Interaction) => string = () => 'pat'): void {
+  const handler = provider.callback()
+  server.on('request', (req, res) => {
+    if (!req.url?.startsWith('/interaction/')) return handler(req, res)
+    void provider.interactionDetails(req, res)
+      .then((details) => provider.interactionFinished(req, res, { login: { accountId: accountFor(details) } }, { mergeWithLastSubmission: false }))
+      .catch((err: unknown) => { res.statusCode = 500; res.end(String(err)) })
+  })
 }

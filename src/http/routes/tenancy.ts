@@ -26,6 +26,15 @@ export const SELF_AUTHENTICATED = 'authenticatesItself'
 
 export const TENANCY_PREFIXES = ['/api/v1/organizations', '/api/v1/roles', '/api/v1/global-bindings', '/api/v1/acl'] as const
 
+// Cached ACLs are frozen and shared until tenancy changes; so is their JSON, which for a caller
+// seeing hundreds of projects costs more to write than the ACL cost to find.
+const aclTexts = new WeakMap<object, string>()
+function aclJson(acl: object): string {
+  let text = aclTexts.get(acl)
+  if (text === undefined) aclTexts.set(acl, (text = JSON.stringify(acl)))
+  return text
+}
+
 /** `GET /api/v1/acl`: the caller's standing in every organization it can see. */
 export interface CallerAcl {
   global?: AclEndpoint[]
@@ -103,7 +112,7 @@ export function tenancyRoutes(app: FastifyInstance, mount: TenancyMount, bodyLim
       await t.organizations.delete(ctx(r), r.params.org)
       return reply.code(204).send()
     })
-    scope.get(`${ORG}/acl`, async (r: Req<'org'>) => t.acl(ctx(r), r.params.org))
+    scope.get(`${ORG}/acl`, async (r: Req<'org'>, reply) => reply.type('application/json; charset=utf-8').send(aclJson(t.acl(ctx(r), r.params.org))))
     scope.get(`${ORG}/audit`, async (r: FastifyRequest<{ Params: { org: string }; Querystring: Parameters<typeof parseAuditQuery>[0] }>) => {
       const c = ctx(r)
       const org = t.core.authorize(c, r.params.org, 'identity:audit', 'read').organization

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import Provider from 'oidc-provider'
 import { Browser } from '../../../test/support/browser.ts'
+import { serveSignedIn } from '../../../test/support/upstream.ts'
 import { loadConfig } from '../../config/index.ts'
 import type { Store } from '../../store/index.ts'
 import { openSqliteStore } from '../../store/sqlite/index.ts'
@@ -42,12 +43,7 @@ describe('google hostedDomain', () => {
         return grant
       },
     })
-    const handler = provider.callback()
-    server.on('request', (req, res) => {
-      if (!req.url?.startsWith('/interaction/')) return handler(req, res)
-      void provider.interactionFinished(req, res, { login: { accountId: 'pat' } }, { mergeWithLastSubmission: false })
-        .catch((err: unknown) => { res.statusCode = 500; res.end(String(err)) })
-    })
+    serveSignedIn(server, provider)
   })
   after(async () => {
     await new Promise((resolve) => server.close(resolve))

@@ -6,7 +6,7 @@ import type { Server } from 'node:http'
 import { after, before, describe, it } from 'node:test'
 import Provider from 'oidc-provider'
 import { Browser } from '../../../test/support/browser.ts'
-import { companyIdpOptions, listenLoopback } from '../../../test/support/upstream.ts'
+import { companyIdpOptions, listenLoopback, serveSignedIn } from '../../../test/support/upstream.ts'
 import { loadConfig } from '../../config/index.ts'
 import type { Store } from '../../store/index.ts'
 import { openSqliteStore } from '../../store/sqlite/index.ts'
@@ -28,12 +28,7 @@ describe('upstream sign-in hook', () => {
       accountId: sub,
       claims: async () => ({ sub, email: `${sub}@corp.test`, email_verified: true, groups: ['platform-engineers', 'everyone'] }),
     })))
-    const handler = provider.callback()
-    server.on('request', (req, res) => {
-      if (!req.url?.startsWith('/interaction/')) return handler(req, res)
-      void provider.interactionFinished(req, res, { login: { accountId: 'pat' } }, { mergeWithLastSubmission: false })
-        .catch((err: unknown) => { res.statusCode = 500; res.end(String(err)) })
-    })
+    serveSignedIn(server, provider)
   })
   after(async () => {
     await new Promise((resolve) => server.close(resolve))
