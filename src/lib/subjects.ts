@@ -35,9 +35,12 @@ export function subjectOf(id: string, issuer: string): string {
   return issuer === LOCAL_ISSUER ? localSubject(id) : externalSubject(issuer, id)
 }
 
-/** OpenFGA ids cannot hold `:`, `#` or white space: those (and `%`) are percent-encoded, one-to-one. */
+/**
+ * OpenFGA ids cannot hold `:`, `#` or white space: those (and `%`) are percent-encoded as their
+ * UTF-8 bytes, like URLs, so the mapping is one-to-one (U+2001 is `%E2%80%81`, never `%20` + `01`).
+ */
 export function escapeRelationshipId(text: string): string {
-  return text.replace(/[%:#\s]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)
+  return text.replace(/[%:#\s]/g, (c) => [...Buffer.from(c, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''))
 }
 
 /**

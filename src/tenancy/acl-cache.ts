@@ -1,13 +1,15 @@
 // ACLs per state: a platform's services ask for the same caller's ACL on every request, and
 // nothing it depends on changes between tenancy revisions, so the answer is computed once per
-// (state, organization, caller) and shared. A new state starts an empty cache.
+// (state, standing) and shared. The key is what the ACL follows from — the organization, the
+// groups the caller matched, its global binding — not the caller's raw identity, so callers who
+// vary their subject or send extra upstream groups cannot multiply the entries.
 
-import { computeAcl } from './acl.ts'
+import { aclOf, standing } from './acl.ts'
 import type { TenancyState } from './state.ts'
 import type { Acl, Principal } from './types.ts'
 
-/** Entries kept per state; beyond it the cache starts over (bounded memory, no bookkeeping). */
-const MAX_ENTRIES = 20_000
+/** Entries are weighed by their projects; beyond this the cache starts over (bounded memory). */
+const MAX_WEIGHT = 1_000_000
 
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -20,19 +22,23 @@ function deepFreeze<T>(value: T): T {
 export function createAclCache() {
   let state: TenancyState | undefined
   let entries = new Map<string, Acl>()
+  let weight = 0
   return {
     get(current: TenancyState, organization: string, principal: Principal): Acl {
-      if (current !== state || entries.size >= MAX_ENTRIES) {
+      if (current !== state || weight >= MAX_WEIGHT) {
         state = current
         entries = new Map()
+        weight = 0
       }
-      // Upstream groups are part of the key: the same subject may hold others at its next sign-in.
-      const key = JSON.stringify([organization, principal.kind, principal.subject, [...principal.upstreamGroups].sort()])
+      // Refusals throw here and are not cached: they are cheap to find again.
+      const s = standing(current, organization, principal)
+      const binding = principal.kind === 'system' ? 'system' : (current.bindingBySubject.get(principal.subject)?.id ?? '')
+      const key = JSON.stringify([s.organization.id, principal.kind, s.groups.map((g) => g.id).sort(), binding])
       let acl = entries.get(key)
       if (acl === undefined) {
-        // Refusals are not cached: they throw, and are cheap to find again.
-        acl = deepFreeze(computeAcl(current, organization, principal))
+        acl = deepFreeze(aclOf(current, s))
         entries.set(key, acl)
+        weight += 1 + acl.organization.projects.length
       }
       return acl
     },

@@ -86,7 +86,11 @@ export function visibleProjects(state: TenancyState, s: Standing): AclProject[] 
 }
 
 export function computeAcl(state: TenancyState, organizationId: string, principal: Principal): Acl {
-  const s = standing(state, organizationId, principal)
+  return aclOf(state, standing(state, organizationId, principal))
+}
+
+/** The ACL of a standing: everything in it follows from the groups and the global grants. */
+export function aclOf(state: TenancyState, s: Standing): Acl {
   const acl: Acl = {
     organization: { id: s.organization.id, name: s.organization.name, endpoints: endpoints(s.organizationGrants), projects: visibleProjects(state, s) },
   }

@@ -35,6 +35,7 @@ export function bindingCommands(core: TenancyCore) {
       const spec = parseInput(globalBindingInput, input)
       const key = subjectOf(spec.subject.id, spec.subject.issuer)
       return core.mutate(ctx, (state): Mutation<GlobalBinding> => {
+        core.authorizeGlobal(ctx, SCOPE, 'update', state)
         const roleIds = [...new Set(spec.roleIds)].map((r) => (state.roles.get(r) ?? state.roleByName.get(r))?.id ?? r)
         for (const rid of roleIds) if (!state.roles.has(rid)) throw new TenancyError(TenancyErrorCodes.unknownReference, `no role ${rid}`, { roleId: rid })
         const before = state.bindingBySubject.get(key)
@@ -48,6 +49,7 @@ export function bindingCommands(core: TenancyCore) {
     async delete(ctx: RequestContext, idOrSubject: string, source: RecordSource = 'api'): Promise<void> {
       core.authorizeGlobal(ctx, SCOPE, 'delete')
       return core.mutate(ctx, (state): Mutation<void> => {
+        core.authorizeGlobal(ctx, SCOPE, 'delete', state)
         const b = find(state, idOrSubject)
         guardSource({ source: b.source, name: subjectOf(b.subject.id, b.subject.issuer) }, source, 'global binding')
         return { put: [], remove: [keyOf(KINDS.globalBinding, b.id)], audit: [audit('delete', b, b, null)], result: undefined }

@@ -136,24 +136,32 @@ export class TenancyCore {
     }
   }
 
-  /** The caller's standing in an organization; throws organization_forbidden for outsiders. */
-  standing(ctx: RequestContext, organizationId: string): Standing {
-    return standing(this.#state, organizationId, ctx.actor)
+  /**
+   * The caller's standing in an organization; throws organization_forbidden for outsiders.
+   * Commands pass the state their change is computed from, so a retry on a fresher state
+   * authorizes again: a caller removed meanwhile cannot finish a write it started before.
+   */
+  standing(ctx: RequestContext, organizationId: string, state: TenancyState = this.#state): Standing {
+    return standing(state, organizationId, ctx.actor)
   }
 
   /** Requires a grant in the organization (or project), else permission_denied. */
-  authorize(ctx: RequestContext, organizationId: string, scope: string, op: Operation, projectId?: string): Standing {
-    const s = this.standing(ctx, organizationId)
-    if (ctx.actor.kind !== 'system' && !permits(this.#state, s, scope, op, projectId)) {
+  authorize(ctx: RequestContext, organizationId: string, scope: string, op: Operation, projectId?: string, state: TenancyState = this.#state): Standing {
+    const s = this.standing(ctx, organizationId, state)
+    if (ctx.actor.kind !== 'system' && !permits(state, s, scope, op, projectId)) {
       throw new TenancyError(TenancyErrorCodes.permissionDenied, `${op} on ${scope} is not granted to you here`, { scope, operation: op })
     }
     return s
   }
 
-  /** Requires a global grant (platform administrators, the operator). */
-  authorizeGlobal(ctx: RequestContext, scope: string, op: Operation): void {
-    if (ctx.actor.kind === 'system') return
-    if (!allows(this.#state.globalGrants(ctx.actor.subject), scope, op)) {
+  /** Whether the caller holds a global grant (platform administrators, the operator). */
+  holdsGlobal(ctx: RequestContext, scope: string, op: Operation, state: TenancyState = this.#state): boolean {
+    return ctx.actor.kind === 'system' || allows(state.globalGrants(ctx.actor.subject), scope, op)
+  }
+
+  /** Requires a global grant. */
+  authorizeGlobal(ctx: RequestContext, scope: string, op: Operation, state: TenancyState = this.#state): void {
+    if (!this.holdsGlobal(ctx, scope, op, state)) {
       throw new TenancyError(TenancyErrorCodes.permissionDenied, `${op} on ${scope} needs a platform-wide grant`, { scope, operation: op })
     }
   }

@@ -26,6 +26,8 @@ export const TenancyErrorCodes = {
   busy: 'tenancy_busy',
   bootstrapManaged: 'bootstrap_managed',
   immutableName: 'immutable_name',
+  /** An organization would outgrow the platform's limits (groups, members, projects, service accounts). */
+  limitExceeded: 'limit_exceeded',
 } as const
 
 export type TenancyErrorCode = (typeof TenancyErrorCodes)[keyof typeof TenancyErrorCodes]
@@ -35,7 +37,7 @@ const STATUS: Partial<Record<TenancyErrorCode, number>> = {
   service_account_not_found: 404, global_binding_not_found: 404,
   organization_forbidden: 403, permission_denied: 403, builtin_role: 403, protected_role: 403,
   name_taken: 409, domain_taken: 409, client_taken: 409, role_in_use: 409, tenancy_busy: 409, bootstrap_managed: 409,
-  reserved_name: 400, unknown_reference: 400, immutable_name: 400,
+  reserved_name: 400, unknown_reference: 400, immutable_name: 400, limit_exceeded: 409,
 }
 
 export class TenancyError extends AppError {

@@ -5,6 +5,7 @@ import { newUuid } from '../lib/index.ts'
 import { guardSource, type Mutation, type RequestContext, type TenancyCore } from './core.ts'
 import { TenancyError, TenancyErrorCodes } from './errors.ts'
 import { groupRecord, keyOf, projectRecords } from './records.ts'
+import { assertMayGrant, limit, LIMITS } from './guards.ts'
 import { groupInput, parseInput } from './schema.ts'
 import { KINDS, type TenancyState } from './state.ts'
 import type { Group, RecordSource, SubjectRef } from './types.ts'
@@ -28,24 +29,15 @@ export function groupCommands(core: TenancyCore) {
   const audit = (action: string, g: Group, before: Group | null, after: Group | null) =>
     ({ action: `group.${action}`, target: `group:${g.id}`, outcome: 'success' as const, organizationId: g.organizationId, details: { before, after } as never })
 
-  /** Checks references and who may bind which role; returns the normalized group. */
+  /** Checks references, limits and who may bind which role; returns the normalized group. */
   function build(ctx: RequestContext, state: TenancyState, organizationId: string, input: unknown, base: Group | undefined, source: RecordSource): Group {
     const spec = parseInput(groupInput, input)
-    const clash = state.groupsByOrg.get(organizationId)?.find((x) => x.name === spec.name && x.id !== base?.id)
+    const siblings = state.groupsByOrg.get(organizationId) ?? []
+    const clash = siblings.find((x) => x.name === spec.name && x.id !== base?.id)
     if (clash) throw new TenancyError(TenancyErrorCodes.nameTaken, `a group named ${spec.name} exists in this organization`, { name: spec.name })
+    if (base === undefined && siblings.length >= LIMITS.groupsPerOrganization) throw limit(`an organization holds at most ${LIMITS.groupsPerOrganization} groups`)
     const roleIds = [...new Set(spec.roleIds ?? [])].map((rid) => (state.roles.get(rid) ?? state.roleByName.get(rid))?.id ?? rid)
-    for (const rid of roleIds) {
-      const role = state.roles.get(rid)
-      if (role === undefined) throw new TenancyError(TenancyErrorCodes.unknownReference, `no role ${rid}`, { roleId: rid })
-      const newlyBound = !(base?.roleIds.includes(rid) ?? false)
-      if (newlyBound && (role.protected || role.scopes.global !== undefined)) {
-        try {
-          core.authorizeGlobal(ctx, 'identity:roles', 'update')
-        } catch {
-          throw new TenancyError(TenancyErrorCodes.protectedRole, `role ${role.name} can only be bound by a platform administrator`)
-        }
-      }
-    }
+    for (const rid of roleIds) if (!state.roles.has(rid)) throw new TenancyError(TenancyErrorCodes.unknownReference, `no role ${rid}`, { roleId: rid })
     const serviceAccountIds = [...new Set(spec.serviceAccountIds ?? [])]
     for (const id of serviceAccountIds) {
       const sa = state.serviceAccounts.get(id)
@@ -53,12 +45,17 @@ export function groupCommands(core: TenancyCore) {
         throw new TenancyError(TenancyErrorCodes.unknownReference, `no service account ${id} in this organization`, { serviceAccountId: id })
       }
     }
+    const members = distinctMembers(spec.members ?? [])
+    const others = siblings.reduce((n, g) => n + (g.id === base?.id ? 0 : g.members.length), 0)
+    if (others + members.length > LIMITS.membersPerOrganization) throw limit(`an organization's groups hold at most ${LIMITS.membersPerOrganization} explicit members in all`)
     const now = core.now()
-    return {
+    const group: Group = {
       id: base?.id ?? newUuid(), organizationId, name: spec.name, description: spec.description ?? '',
-      members: distinctMembers(spec.members ?? []), upstreamGroups: [...new Set(spec.upstreamGroups ?? [])].sort(),
+      members, upstreamGroups: [...new Set(spec.upstreamGroups ?? [])].sort(),
       serviceAccountIds, roleIds, source, createdAt: base?.createdAt ?? now, updatedAt: now,
     }
+    assertMayGrant(core, ctx, state, base, group)
+    return group
   }
 
   return {
@@ -73,9 +70,8 @@ export function groupCommands(core: TenancyCore) {
     },
 
     async create(ctx: RequestContext, org: string, input: unknown, source: RecordSource = 'api'): Promise<Group> {
-      const orgId = core.authorize(ctx, org, SCOPE, 'create').organization.id
       return core.mutate(ctx, (state): Mutation<Group> => {
-        if (!state.organizations.has(orgId)) throw new TenancyError(TenancyErrorCodes.organizationNotFound, `no organization ${org}`)
+        const orgId = core.authorize(ctx, org, SCOPE, 'create', undefined, state).organization.id
         const g = build(ctx, state, orgId, input, undefined, source)
         return { put: [groupRecord(g)], remove: [], audit: [audit('create', g, null, g)], result: g }
       })
@@ -83,8 +79,8 @@ export function groupCommands(core: TenancyCore) {
 
     /** Replaces the group's members, upstream groups, service accounts and roles. */
     async update(ctx: RequestContext, org: string, idOrName: string, input: unknown, source: RecordSource = 'api'): Promise<Group> {
-      const orgId = core.authorize(ctx, org, SCOPE, 'update').organization.id
       return core.mutate(ctx, (state): Mutation<Group> => {
+        const orgId = core.authorize(ctx, org, SCOPE, 'update', undefined, state).organization.id
         const before = findGroup(state, orgId, idOrName)
         guardSource(before, source, 'group')
         const g = build(ctx, state, orgId, input, before, source)
@@ -94,8 +90,8 @@ export function groupCommands(core: TenancyCore) {
 
     /** Deletes the group and unshares it from every project. */
     async delete(ctx: RequestContext, org: string, idOrName: string, source: RecordSource = 'api'): Promise<void> {
-      const orgId = core.authorize(ctx, org, SCOPE, 'delete').organization.id
       return core.mutate(ctx, (state): Mutation<void> => {
+        const orgId = core.authorize(ctx, org, SCOPE, 'delete', undefined, state).organization.id
         const g = findGroup(state, orgId, idOrName)
         guardSource(g, source, 'group')
         const now = core.now()

@@ -55,6 +55,7 @@ export function organizationCommands(core: TenancyCore, rules: OrganizationRules
       const spec = parseInput(organizationInput, input)
       assertNotReserved(rules.reserved, spec.name, 'organization')
       return core.mutate(ctx, (state): Mutation<Organization> => {
+        core.authorizeGlobal(ctx, SCOPE, 'create', state)
         if (state.orgByName.has(spec.name)) throw new TenancyError(TenancyErrorCodes.nameTaken, `an organization named ${spec.name} exists`, { name: spec.name })
         const now = core.now()
         const o: Organization = {
@@ -68,17 +69,17 @@ export function organizationCommands(core: TenancyCore, rules: OrganizationRules
     },
 
     async update(ctx: RequestContext, idOrName: string, input: unknown, source: RecordSource = 'api'): Promise<Organization> {
-      const current = core.authorize(ctx, idOrName, SCOPE, 'update').organization
       const spec = parseInput(organizationUpdate, input)
-      if (spec.name !== undefined && spec.name !== current.name) {
-        throw new TenancyError(TenancyErrorCodes.immutableName, 'an organization\'s name cannot change (it is part of downstream names); change displayName instead')
-      }
-      const domains = spec.domains === undefined ? current.domains : [...new Set(spec.domains)].sort()
-      const upstreams = spec.upstreams === undefined ? current.upstreams : [...new Set(spec.upstreams)]
-      if (!sameList(domains, current.domains) || !sameList(upstreams, current.upstreams)) core.authorizeGlobal(ctx, SCOPE, 'update')
       return core.mutate(ctx, (state): Mutation<Organization> => {
-        const before = state.organizations.get(current.id)
-        if (before === undefined) throw new TenancyError(TenancyErrorCodes.organizationNotFound, `no organization ${idOrName}`)
+        // Everything from the state this change is computed from: an update racing another one
+        // must neither restore a domain the other removed nor skip a check the other made necessary.
+        const before = core.authorize(ctx, idOrName, SCOPE, 'update', undefined, state).organization
+        if (spec.name !== undefined && spec.name !== before.name) {
+          throw new TenancyError(TenancyErrorCodes.immutableName, 'an organization\'s name cannot change (it is part of downstream names); change displayName instead')
+        }
+        const domains = spec.domains === undefined ? before.domains : [...new Set(spec.domains)].sort()
+        const upstreams = spec.upstreams === undefined ? before.upstreams : [...new Set(spec.upstreams)]
+        if (!sameList(domains, before.domains) || !sameList(upstreams, before.upstreams)) core.authorizeGlobal(ctx, SCOPE, 'update', state)
         guardSource(before, source, 'organization')
         const o: Organization = {
           ...before, displayName: spec.displayName ?? before.displayName, description: spec.description ?? before.description,
@@ -91,11 +92,9 @@ export function organizationCommands(core: TenancyCore, rules: OrganizationRules
 
     /** Deletes the organization with its groups, projects and service accounts. */
     async delete(ctx: RequestContext, idOrName: string, source: RecordSource = 'api'): Promise<void> {
-      const current = core.standing(ctx, idOrName).organization
-      core.authorizeGlobal(ctx, SCOPE, 'delete')
       return core.mutate(ctx, (state): Mutation<void> => {
-        const o = state.organizations.get(current.id)
-        if (o === undefined) throw new TenancyError(TenancyErrorCodes.organizationNotFound, `no organization ${idOrName}`)
+        const o = core.standing(ctx, idOrName, state).organization
+        core.authorizeGlobal(ctx, SCOPE, 'delete', state)
         guardSource(o, source, 'organization')
         const remove = [...organizationKeys(o)]
         for (const g of state.groupsByOrg.get(o.id) ?? []) remove.push(keyOf(KINDS.group, groupRecord(g).id))

@@ -41,6 +41,7 @@ export function roleCommands(core: TenancyCore) {
       core.authorizeGlobal(ctx, SCOPE, 'create')
       const spec = parseInput(roleInput, input)
       return core.mutate(ctx, (state): Mutation<Role> => {
+        core.authorizeGlobal(ctx, SCOPE, 'create', state)
         if (state.roleByName.has(spec.name)) throw new TenancyError(TenancyErrorCodes.nameTaken, `a role named ${spec.name} exists`, { name: spec.name })
         const now = core.now()
         const r: Role = { id: newUuid(), name: spec.name, description: spec.description ?? '', protected: spec.protected ?? false, scopes: spec.scopes, source, createdAt: now, updatedAt: now }
@@ -53,6 +54,7 @@ export function roleCommands(core: TenancyCore) {
       core.authorizeGlobal(ctx, SCOPE, 'update')
       const spec = parseInput(roleInput, input)
       return core.mutate(ctx, (state): Mutation<Role> => {
+        core.authorizeGlobal(ctx, SCOPE, 'update', state)
         const before = findRole(state, idOrName)
         mutable(before, source)
         if (spec.name !== before.name) throw new TenancyError(TenancyErrorCodes.immutableName, 'a role\'s name cannot change')
@@ -64,6 +66,7 @@ export function roleCommands(core: TenancyCore) {
     async delete(ctx: RequestContext, idOrName: string, source: RecordSource = 'api'): Promise<void> {
       core.authorizeGlobal(ctx, SCOPE, 'delete')
       return core.mutate(ctx, (state): Mutation<void> => {
+        core.authorizeGlobal(ctx, SCOPE, 'delete', state)
         const r = findRole(state, idOrName)
         mutable(r, source)
         const users = [...state.groups.values()].filter((g) => g.roleIds.includes(r.id)).length + [...state.bindings.values()].filter((b) => b.roleIds.includes(r.id)).length

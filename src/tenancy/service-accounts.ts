@@ -5,6 +5,7 @@ import { newUuid } from '../lib/index.ts'
 import { guardSource, type Mutation, type RequestContext, type TenancyCore } from './core.ts'
 import { TenancyError, TenancyErrorCodes } from './errors.ts'
 import { groupRecord, keyOf, serviceAccountRecord } from './records.ts'
+import { limit, LIMITS } from './guards.ts'
 import { parseInput, serviceAccountInput } from './schema.ts'
 import { KINDS, type TenancyState } from './state.ts'
 import type { RecordSource, ServiceAccount } from './types.ts'
@@ -21,8 +22,15 @@ export function serviceAccountCommands(core: TenancyCore) {
   const audit = (action: string, sa: ServiceAccount, before: ServiceAccount | null, after: ServiceAccount | null) =>
     ({ action: `service_account.${action}`, target: `service_account:${sa.id}`, outcome: 'success' as const, organizationId: sa.organizationId, details: { before, after } as never })
 
-  function build(state: TenancyState, organizationId: string, input: unknown, base: ServiceAccount | undefined, source: RecordSource): ServiceAccount {
+  function build(ctx: RequestContext, state: TenancyState, organizationId: string, input: unknown, base: ServiceAccount | undefined, source: RecordSource): ServiceAccount {
     const spec = parseInput(serviceAccountInput, input)
+    // Which client acts for an organization is the platform's call: an organization administrator
+    // binding another tenant's client id would take over that client's standing.
+    if (spec.clientId !== base?.clientId && !core.holdsGlobal(ctx, SCOPE, 'create', state)) {
+      throw new TenancyError(TenancyErrorCodes.permissionDenied, 'binding a client to an organization needs a platform-wide identity:serviceaccounts grant', { scope: SCOPE, operation: 'create' })
+    }
+    const count = [...state.serviceAccounts.values()].filter((x) => x.organizationId === organizationId).length
+    if (base === undefined && count >= LIMITS.serviceAccountsPerOrganization) throw limit(`an organization holds at most ${LIMITS.serviceAccountsPerOrganization} service accounts`)
     const bound = state.serviceAccountByClient.get(spec.clientId)
     if (bound !== undefined && bound.id !== base?.id) {
       throw new TenancyError(TenancyErrorCodes.clientTaken, `client ${spec.clientId} is already a service account`, { clientId: spec.clientId })
@@ -47,28 +55,27 @@ export function serviceAccountCommands(core: TenancyCore) {
     },
 
     async create(ctx: RequestContext, org: string, input: unknown, source: RecordSource = 'api'): Promise<ServiceAccount> {
-      const orgId = core.authorize(ctx, org, SCOPE, 'create').organization.id
       return core.mutate(ctx, (state): Mutation<ServiceAccount> => {
-        if (!state.organizations.has(orgId)) throw new TenancyError(TenancyErrorCodes.organizationNotFound, `no organization ${org}`)
-        const sa = build(state, orgId, input, undefined, source)
+        const orgId = core.authorize(ctx, org, SCOPE, 'create', undefined, state).organization.id
+        const sa = build(ctx, state, orgId, input, undefined, source)
         return { put: [serviceAccountRecord(sa)], remove: [], audit: [audit('create', sa, null, sa)], result: sa }
       })
     },
 
     async update(ctx: RequestContext, org: string, idOrName: string, input: unknown, source: RecordSource = 'api'): Promise<ServiceAccount> {
-      const orgId = core.authorize(ctx, org, SCOPE, 'update').organization.id
       return core.mutate(ctx, (state): Mutation<ServiceAccount> => {
+        const orgId = core.authorize(ctx, org, SCOPE, 'update', undefined, state).organization.id
         const before = find(state, orgId, idOrName)
         guardSource(before, source, 'service account')
-        const sa = build(state, orgId, input, before, source)
+        const sa = build(ctx, state, orgId, input, before, source)
         return { put: [serviceAccountRecord(sa)], remove: [], audit: [audit('update', sa, before, sa)], result: sa }
       })
     },
 
     /** Deletes the account and takes it out of its groups. */
     async delete(ctx: RequestContext, org: string, idOrName: string, source: RecordSource = 'api'): Promise<void> {
-      const orgId = core.authorize(ctx, org, SCOPE, 'delete').organization.id
       return core.mutate(ctx, (state): Mutation<void> => {
+        const orgId = core.authorize(ctx, org, SCOPE, 'delete', undefined, state).organization.id
         const sa = find(state, orgId, idOrName)
         guardSource(sa, source, 'service account')
         const now = core.now()

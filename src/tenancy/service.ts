@@ -36,6 +36,8 @@ export interface MembershipClaim {
 }
 
 const SYSTEM_CTX: RequestContext = { actor: SYSTEM_PRINCIPAL }
+/** Upstream groups kept per user; more are ignored (sorted, so the same ones every time). */
+const MAX_UPSTREAM_GROUPS = 1000
 
 export type Tenancy = ReturnType<typeof createTenancy>
 
@@ -129,7 +131,8 @@ export function createTenancy(options: TenancyOptions) {
      * a user in none (and without a global binding) is refused.
      */
     async signIn(subject: string, upstreamGroups: readonly string[], sourceIp?: string): Promise<{ principal: Principal; member: boolean }> {
-      const groups = [...new Set(upstreamGroups)].filter((g) => g.length <= 200)
+      // Bounded: an upstream's groups claim is not ours to trust with the size of the system store.
+      const groups = [...new Set(upstreamGroups)].filter((g) => g.length <= 200).sort().slice(0, MAX_UPSTREAM_GROUPS)
       const user = relationshipUser(subject)
       await store.tenancy.replaceUpstreamGroups({
         subject, groups, storeId: SYSTEM_STORE_ID,
