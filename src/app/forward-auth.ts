@@ -86,6 +86,8 @@ export function startForwardAuth(core: Core, signedIn: SignedInResolver, logger:
     repo: core.store.oidc, idleSeconds: config.forwardAuthIdleSeconds, maxSeconds: config.forwardAuthMaxSeconds,
     // Local accounts can be disabled or deleted; upstream users are ephemeral and end with their session.
     stillValid: async (identity) => {
+      // A user who left every organization loses its sessions like a disabled local account.
+      if (identity.accountType === 'user' && config.requireOrganization && !(await core.tenancy.admitted(identity.subject))) return false
       if (!identity.subject.startsWith(LOCAL_SUBJECT_PREFIX)) return true
       const account = await core.store.localAccounts.get(identity.subject.slice(LOCAL_SUBJECT_PREFIX.length))
       return account !== null && !account.disabled

@@ -80,6 +80,7 @@ export async function startIdentity(core: Core, logger: Logger): Promise<Started
     claimNamespace: config.claimNamespace,
     extenders: [organizationClaims((subject, kind) => tenancy.claims(subject, kind))],
     upstreamAccount: federation && ((subject) => federation.account(subject)),
+    admitted: config.requireOrganization ? (subject) => tenancy.admitted(subject) : undefined,
   })
   const providers = await createProviderHolder({ keys, build: (jwks) => createOidcProvider({
     ...configuredProviderOptions(config),

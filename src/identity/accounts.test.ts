@@ -37,4 +37,12 @@ describe('organization claims', () => {
     const claims = await (await findAccount(undefined as never, 'local:bob'))!.claims('id_token', 'openid', {}, [])
     assert.equal((claims[NS] as { acctype: string }).acctype, 'user')
   })
+
+  it('knows no account the tenancy no longer admits, so its session has to sign in again', async () => {
+    const admitted = new Set(['local:ada'])
+    const findAccount = createFindAccount({ localAccounts: repo, claimNamespace: NS, admitted: async (subject) => admitted.has(subject) })
+    assert.equal((await findAccount(undefined as never, 'local:ada'))?.accountId, 'local:ada')
+    admitted.delete('local:ada')
+    assert.equal(await findAccount(undefined as never, 'local:ada'), undefined)
+  })
 })

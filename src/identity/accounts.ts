@@ -36,6 +36,11 @@ export interface AccountFinderOptions {
   extenders?: ClaimExtender[]
   /** Snapshot of an upstream user taken at sign-in (`ext:` subjects). */
   upstreamAccount?: (subject: string) => Promise<UpstreamAccount | undefined>
+  /**
+   * Whether the user may still use Gatehouse (tenancy: still in an organization). A user who
+   * is not is unknown to the provider: its session asks for a new sign-in, which refuses it.
+   */
+  admitted?: (subject: string) => Promise<boolean>
 }
 
 export function createFindAccount(options: AccountFinderOptions): FindAccount {
@@ -46,6 +51,7 @@ export function createFindAccount(options: AccountFinderOptions): FindAccount {
     return { ...extra, acctype: type }
   }
   return async (_ctx, sub): Promise<Account | undefined> => {
+    if (options.admitted !== undefined && !(await options.admitted(sub))) return undefined
     if (sub.startsWith(EXTERNAL_SUBJECT_PREFIX)) {
       const account = await options.upstreamAccount?.(sub)
       if (!account) return undefined

@@ -129,8 +129,10 @@ await describeEachBackend('tenancy ACL', (open) => {
     const claims = await tenancy.claims(subject, 'user')
     assert.deepEqual(claims.organizations, [{ id: ids.acme, name: 'acme', groups: [ids.platform] }])
 
+    assert.equal(await tenancy.admitted(subject), true)
     const second = await tenancy.signIn(subject, ['okta:everyone'])
     assert.equal(second.member, false)
+    assert.equal(await tenancy.admitted(subject), false, 'a session of a user who left every organization is not honoured')
     assert.throws(() => tenancy.acl({ actor: second.principal }, 'acme'), { code: 'organization_forbidden' })
     const stored = await tenancy.principalFor(subject, 'user')
     assert.throws(() => tenancy.acl({ actor: stored }, 'acme'), { code: 'organization_forbidden' })

@@ -148,6 +148,17 @@ export function createTenancy(options: TenancyOptions) {
       return { principal, member }
     },
 
+    /**
+     * Whether a user may go on using Gatehouse where membership is required: while no
+     * organization exists everyone may; then members, and holders of a global binding.
+     */
+    async admitted(subject: string): Promise<boolean> {
+      const state = core.state
+      if (state.organizations.size === 0 || state.bindingBySubject.has(subject)) return true
+      const { upstreamGroups } = await principalFor(subject, 'user')
+      return state.organizationsOf(subject, upstreamGroups).size > 0
+    },
+
     /** The tenancy part of the namespaced claim, from stored state. */
     async claims(subject: string, kind: 'user' | 'service'): Promise<MembershipClaim> {
       return claimFor(await principalFor(subject, kind))
