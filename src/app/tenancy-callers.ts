@@ -3,7 +3,7 @@
 // access token, or a user of a trusted external issuer known from the token's claims alone.
 
 import { createHash, type X509Certificate } from 'node:crypto'
-import type { GatehouseConfig, TrustedIssuerConfig } from '../config/index.ts'
+import { ConfigError, envVarFor, type GatehouseConfig, type TrustedIssuerConfig } from '../config/index.ts'
 import { bearerToken, presharedKeyMatcher, type TenancyMount } from '../http/index.ts'
 import { createTrustedIssuers, resolveUpstreams, type SignedInResolver, type TrustedIssuers } from '../identity/index.ts'
 import { AppError, CommonCodes } from '../lib/index.ts'
@@ -14,12 +14,17 @@ export const TenancyCallerCodes = {
   unauthenticated: CommonCodes.unauthenticated,
   /** An RFC 8705 token presented without the certificate it is bound to. */
   certificateBound: 'certificate_bound_token',
+  /** A change requested with an opaque access token, which any client holds for userinfo. */
+  tokenNotForWrites: 'token_not_for_writes',
 } as const
 
 type CallerConfig = Pick<GatehouseConfig, 'presharedKeys' | 'apiAudiences' | 'trustedIssuers' | 'upstreams'>
 
 export interface TenancyCallerOptions {
-  /** Read on every call: the bootstrap file may add upstreams after start. */
+  /**
+   * Read once, when the resolver is built: by then the bootstrap file's upstreams are merged in
+   * (server start), and the trusted issuers' group prefixes are checked against them.
+   */
   config: () => CallerConfig
   tenancy: Pick<Tenancy, 'principalFor'>
   signedIn: Pick<SignedInResolver, 'accessToken'>
@@ -37,37 +42,60 @@ export function certificateThumbprint(certificate: X509Certificate): string {
   return createHash('sha256').update(certificate.raw).digest('base64url')
 }
 
-const trimSlash = (url: string) => url.replace(/\/+$/, '')
-
 /**
- * How a trusted issuer's groups are qualified (`<id>:<group>`): its configured id, else the id of
- * the upstream with the same issuer (so a token and a sign-in through it give the same groups),
- * else the issuer's host name.
+ * How each trusted issuer's groups are qualified (`<prefix>:<group>`), by issuer: its configured
+ * `id`, else the id of the upstream whose issuer is exactly the same (so a token and a sign-in
+ * through it give the same groups). An issuer with neither has no entry: its users count by their
+ * subject alone (forward-auth needs no more), never through groups. Throws a ConfigError when a
+ * prefix is another trusted issuer's or another upstream's: an organization's upstream group
+ * `<prefix>:admins` must be nameable by one IdP only, or that IdP's administrator could mint
+ * `admins` and take over every organization that trusts the other one.
  */
-export function trustedIssuerGroupPrefix(trusted: TrustedIssuerConfig, upstreams: CallerConfig['upstreams']): string {
-  if (trusted.id !== undefined) return trusted.id
-  const same = resolveUpstreams(upstreams).find((u) => trimSlash(u.issuer) === trimSlash(trusted.issuer))
-  return same?.id ?? new URL(trusted.issuer).hostname
+export function trustedIssuerGroupPrefixes(trustedIssuers: readonly TrustedIssuerConfig[], upstreamConfigs: CallerConfig['upstreams']): Map<string, string> {
+  const upstreams = resolveUpstreams(upstreamConfigs)
+  const where = (i: number) => `trustedIssuers[${i}] (${trustedIssuers[i]!.issuer})`
+  const problems: string[] = []
+  const prefixes = new Map<string, string>()
+  const owners = new Map<string, number>()
+  trustedIssuers.forEach((t, i) => {
+    const prefix = t.id ?? upstreams.find((u) => u.issuer === t.issuer)?.id
+    if (prefix === undefined) return
+    const owner = owners.get(prefix)
+    if (owner !== undefined) {
+      problems.push(`${where(owner)} and ${where(i)} both qualify their groups as \`${prefix}:\`: each could name the other's groups; give them different \`id\`s`)
+      return
+    }
+    const upstream = upstreams.find((u) => u.id === prefix && u.issuer !== t.issuer)
+    if (upstream !== undefined) {
+      problems.push(`${where(i)} qualifies its groups as \`${prefix}:\`, the id of upstream ${upstream.id} whose issuer is ${upstream.issuer}: its tokens could name that upstream's groups; give it another \`id\``)
+      return
+    }
+    owners.set(prefix, i)
+    prefixes.set(t.issuer, prefix)
+  })
+  if (problems.length > 0) throw new ConfigError(problems)
+  return prefixes
 }
 
 export function createCallerResolver(options: TenancyCallerOptions): ResolveCaller {
-  const initial = options.config()
+  const config = options.config()
   // Keys cannot change without a restart; compared in constant time like the preshared-key hook.
-  const isPresharedKey = presharedKeyMatcher(initial.presharedKeys)
-  const open = initial.presharedKeys.length === 0
+  const isPresharedKey = presharedKeyMatcher(config.presharedKeys)
+  const open = config.presharedKeys.length === 0
+  const prefixes = trustedIssuerGroupPrefixes(config.trustedIssuers, config.upstreams)
+  const audiences = config.apiAudiences
+  const forWrites = `an opaque access token may only read here: for changes, request an access token for one of ${envVarFor('apiAudiences')}`
+    + (audiences.length === 0 ? ' (none is configured)' : ` (${audiences.join(', ')})`) + ' with the resource indicator (resource=<audience>)'
 
   async function fromTrustedIssuer(token: string): Promise<Principal | undefined> {
     const identity = await options.trusted.verify(token)
     if (identity === undefined) return undefined
-    const config = options.config()
-    const trusted = config.trustedIssuers.find((t) => t.issuer === identity.claims.iss)
-    if (trusted === undefined) return undefined
-    const prefix = trustedIssuerGroupPrefix(trusted, config.upstreams)
-    const groups = [...new Set(identity.groups.map((g) => `${prefix}:${g}`))].filter((g) => g.length <= MAX_GROUP_LENGTH)
+    const prefix = typeof identity.claims.iss === 'string' ? prefixes.get(identity.claims.iss) : undefined
+    const groups = prefix === undefined ? [] : [...new Set(identity.groups.map((g) => `${prefix}:${g}`))].filter((g) => g.length <= MAX_GROUP_LENGTH)
     return { kind: 'user', subject: identity.subject, upstreamGroups: groups }
   }
 
-  return async (authorization, peerCertificate) => {
+  return async (authorization, request) => {
     if (authorization === undefined || authorization === '') {
       if (open) return SYSTEM_PRINCIPAL
       throw unauthenticated('missing bearer token (Authorization: Bearer <token>)')
@@ -77,13 +105,17 @@ export function createCallerResolver(options: TenancyCallerOptions): ResolveCall
     if (isPresharedKey(token ?? '') && token !== undefined) return SYSTEM_PRINCIPAL
     if (token === undefined) throw unauthenticated('the Authorization header must be "Bearer <token>"')
 
-    const holder = await options.signedIn.accessToken(token, options.config().apiAudiences)
+    const holder = await options.signedIn.accessToken(token, audiences)
     if (holder !== undefined) {
       if (holder.otherBinding) throw unauthenticated('sender-constrained (DPoP) tokens are not accepted here')
-      if (holder.certificateThumbprint !== undefined
-        && (peerCertificate === undefined || certificateThumbprint(peerCertificate) !== holder.certificateThumbprint)) {
+      const peer = request.peerCertificate
+      if (holder.certificateThumbprint !== undefined && (peer === undefined || certificateThumbprint(peer) !== holder.certificateThumbprint)) {
         throw new AppError(TenancyCallerCodes.certificateBound, 'this token is bound to a client certificate, which this request did not present', { status: 401 })
       }
+      // An opaque token reaches every relying party the user signs in to (a compute service
+      // checking the user's ACL, say): it may read, but changes need a token the client asked
+      // for this API by resource indicator, which no other service is handed.
+      if (request.write && !holder.forAudience) throw new AppError(TenancyCallerCodes.tokenNotForWrites, forWrites, { status: 403 })
       return options.tenancy.principalFor(holder.subject, holder.kind)
     }
     if (token.split('.').length === 3) {
@@ -94,8 +126,16 @@ export function createCallerResolver(options: TenancyCallerOptions): ResolveCall
   }
 }
 
-/** The tenancy API mount: the service, and callers resolved against the running identity side. */
+/**
+ * The tenancy API mount: the service, and callers resolved against the running identity side.
+ * Built once the bootstrap file is applied (the upstream list is final); throws a ConfigError
+ * when trusted issuers' group prefixes are ambiguous.
+ */
 export function tenancyMount(core: { config: GatehouseConfig; tenancy: Tenancy }, signedIn: SignedInResolver, logger: Logger): TenancyMount {
+  const prefixes = trustedIssuerGroupPrefixes(core.config.trustedIssuers, core.config.upstreams)
+  for (const t of core.config.trustedIssuers) {
+    if (!prefixes.has(t.issuer)) logger.warn({ issuer: t.issuer }, 'trusted issuer has no `id` and no upstream with the same issuer: its users count in organizations by subject only, not through their groups')
+  }
   const trusted = createTrustedIssuers({
     issuers: core.config.trustedIssuers,
     onError: (err, issuer) => logger.warn({ err, issuer }, 'could not check a token from a trusted issuer'),

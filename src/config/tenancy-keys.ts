@@ -24,7 +24,7 @@ export const tenancyKeys = {
     kind: 'list',
     schema: z.array(z.string().min(1).max(2048)),
     default: [],
-    description: 'Audiences (resource-server indicators) whose Gatehouse JWT access tokens the tenancy API (`/api/v1/organizations`, `/api/v1/roles`, …) accepts as `Authorization: Bearer`, besides opaque access tokens and tokens of trusted issuers.',
+    description: 'Audiences (resource-server indicators, see `resourceServers`) whose Gatehouse JWT access tokens the tenancy API (`/api/v1/organizations`, `/api/v1/roles`, `/api/v1/acl`, …) accepts as `Authorization: Bearer` for changes (POST, PUT, PATCH, DELETE): a client gets one by requesting `resource=<audience>`. Opaque access tokens (issued to any client, which may hand them to other services) may only read (GET); trusted issuers\' tokens and the preshared key may also change.',
     secret: false,
   } satisfies KeySpec<string[]>,
 }

@@ -32,9 +32,9 @@ const AUDIT_QUERY: Array<[string, string]> = [
 const ERRORS: Record<number, string> = {
   400: 'Invalid input (validation_error, unknown_reference, reserved_name, immutable_name).',
   401: 'No valid credential (unauthenticated, certificate_bound_token).',
-  403: 'Not allowed (organization_forbidden, permission_denied, builtin_role, protected_role).',
+  403: 'Not allowed (organization_forbidden, permission_denied, builtin_role, protected_role; token_not_for_writes: an opaque access token used for a change).',
   404: 'No such record here.',
-  409: 'Conflicts with the current state (name_taken, domain_taken, client_taken, role_in_use, bootstrap_managed, tenancy_busy).',
+  409: 'Conflicts with the current state (name_taken, domain_taken, client_taken, role_in_use, bootstrap_managed, tenancy_busy, limit_exceeded).',
 }
 
 interface Operation {

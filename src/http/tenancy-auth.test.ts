@@ -12,8 +12,10 @@ describe('tenancy API authentication with a preshared key configured', () => {
       verify: async (token) => (token.startsWith('corp.') ? { subject: 'ext:megan', accountType: 'user', groups: ['sre'], claims: { iss: CORP } } : undefined),
     })
     h.tokens.set('alice', userToken('alice'))
-    h.tokens.set('robot', { kind: 'service', subject: 'service:robot', clientId: 'robot', otherBinding: false })
-    h.tokens.set('bound', { kind: 'service', subject: 'service:robot', clientId: 'robot', otherBinding: false, certificateThumbprint: 'AAAA' })
+    h.tokens.set('alice-opaque', userToken('alice', 'opaque'))
+    h.tokens.set('robot', { kind: 'service', subject: 'service:robot', clientId: 'robot', forAudience: true, otherBinding: false })
+    h.tokens.set('robot-opaque', { kind: 'service', subject: 'service:robot', clientId: 'robot', forAudience: false, otherBinding: false })
+    h.tokens.set('bound', { kind: 'service', subject: 'service:robot', clientId: 'robot', forAudience: false, otherBinding: false, certificateThumbprint: 'AAAA' })
     for (const name of ['acme', 'globex']) assert.equal((await h.call('POST', '/api/v1/organizations', OPERATOR_KEY, { name })).status, 201)
     assert.equal((await h.call('POST', '/api/v1/organizations/globex/serviceaccounts', OPERATOR_KEY, { name: 'robot', clientId: 'robot' })).status, 201)
     const groups = [
@@ -54,6 +56,27 @@ describe('tenancy API authentication with a preshared key configured', () => {
     const res = await h.call('GET', '/api/v1/organizations', 'bound')
     assert.equal(res.status, 401)
     assert.equal(res.json.code, 'certificate_bound_token')
+  })
+
+  it('lets opaque access tokens read but not write: 403 token_not_for_writes, before the body is read or permissions are checked', async () => {
+    for (const token of ['alice-opaque', 'robot-opaque']) {
+      assert.equal((await h.call('GET', '/api/v1/organizations', token)).status, 200, token)
+      assert.equal((await h.call('GET', '/api/v1/acl', token)).status, 200, token)
+      assert.equal((await h.app.inject({ method: 'HEAD', url: '/api/v1/roles', headers: { authorization: `Bearer ${token}` } })).statusCode, 200, token)
+      for (const [method, url, body] of [
+        ['POST', '/api/v1/organizations/globex/projects', '{"broken": '],
+        ['PUT', '/api/v1/organizations/globex/groups/robots', { name: 'robots' }],
+        ['PATCH', '/api/v1/organizations/globex', { description: 'x' }],
+        ['DELETE', '/api/v1/organizations/acme', undefined],
+        ['PUT', '/api/v1/global-bindings', {}],
+      ] as const) {
+        const res = await h.call(method, url, token, body)
+        assert.equal(res.status, 403, `${token} ${method} ${url}`)
+        assert.equal(res.json.code, 'token_not_for_writes')
+        assert.match(res.json.message, /GATEHOUSE_API_AUDIENCES/)
+      }
+    }
+    assert.equal((await h.call('GET', '/api/v1/organizations/globex/projects', OPERATOR_KEY)).json.items.length, 0, 'nothing was written')
   })
 
   it('lets a service account act in its own organization only', async () => {

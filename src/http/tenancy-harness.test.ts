@@ -17,7 +17,9 @@ export interface TenancyHarness {
   close(): Promise<void>
 }
 
-export const userToken = (username: string): AccessTokenHolder => ({ kind: 'user', subject: `local:${username}`, clientId: 'spa', otherBinding: false })
+/** A user's access token: by default a JWT for the API's audience; `opaque`: one any client gets, which may only read. */
+export const userToken = (username: string, format: 'jwt' | 'opaque' = 'jwt'): AccessTokenHolder =>
+  ({ kind: 'user', subject: `local:${username}`, clientId: 'spa', forAudience: format === 'jwt', otherBinding: false })
 
 export async function tenancyHarness(overrides: GatehouseConfigInput = {}, trusted?: TrustedIssuers): Promise<TenancyHarness> {
   const { config } = loadConfig({ env: {}, overrides: { databaseUrl: 'sqlite::memory:', logLevel: 'silent', presharedKeys: [OPERATOR_KEY], ...overrides } })

@@ -64,6 +64,12 @@ export interface AccessTokenHolder {
   /** The account's subject, or `service:<client id>`. */
   subject: string
   clientId: string
+  /**
+   * A JWT issued for one of the asked `audiences`: the client requested it for that API by
+   * resource indicator. False for an opaque token, which any client gets (for userinfo, or from
+   * client_credentials) and hands to whichever service it calls.
+   */
+  forAudience: boolean
   /** RFC 8705: the SHA-256 thumbprint (`x5t#S256`) of the certificate the token is bound to. */
   certificateThumbprint?: string
   /** Bound to a key other than a certificate (DPoP): a bare bearer presentation proves nothing. */
@@ -139,7 +145,8 @@ export function createSignedInResolver(options: SignedInOptions): SignedInResolv
       let clientId: string
       let accountId: string | undefined
       let cnf: Record<string, unknown> | undefined
-      if (token.split('.').length === 3) {
+      const jwt = token.split('.').length === 3
+      if (jwt) {
         if (audiences.length === 0) return undefined
         const claims = await verifyJwt(token)
         if (!claims || !audienceIn(claims.aud, audiences)) return undefined
@@ -166,6 +173,7 @@ export function createSignedInResolver(options: SignedInOptions): SignedInResolv
         kind: accountId === undefined ? 'service' : 'user',
         subject: accountId ?? SERVICE_SUBJECT_PREFIX + clientId,
         clientId,
+        forAudience: jwt,
         ...(typeof thumbprint === 'string' ? { certificateThumbprint: thumbprint } : {}),
         otherBinding: cnf !== undefined && Object.entries(cnf).some(([k, v]) => k !== 'x5t#S256' && v !== undefined),
       }

@@ -1,7 +1,8 @@
 // The tenancy admin API against a real server process on each store backend, with every kind of
-// caller: the operator (preshared key), an organization administrator holding an opaque access
-// token from a real local sign-in, a service client with client_credentials tokens (opaque, and
-// a JWT for the API's audience), and a user of a trusted external IdP known from its token alone.
+// caller: the operator (preshared key), an organization administrator holding a JWT for the API's
+// audience from a real local sign-in (its opaque access token may only read), a service client
+// with client_credentials tokens (opaque: reads only; a JWT for the API's audience), and a user
+// of a trusted external IdP known from its token alone.
 // A service account's certificate-bound token (RFC 8705) works over the mTLS listener, where the
 // certificate is presented, and is refused on the plain-HTTP port, where it cannot be.
 import assert from 'node:assert/strict'
@@ -73,8 +74,11 @@ for (const backend of BACKENDS) {
       return r.body
     }
 
-    /** A real sign-in of a local account through the spa client: its opaque access token. */
-    async function signIn(username: string): Promise<string> {
+    /**
+     * A real sign-in of a local account through the spa client: its opaque access token, or with
+     * `resource` (RFC 8707, in the authorization request) a JWT for that API.
+     */
+    async function signIn(username: string, resource?: string): Promise<string> {
       const toServer = (url: URL) => (url.origin === ISSUER ? new URL(url.pathname + url.search, server.current()!.url) : url)
       const spa = await oidc.discovery(new URL(ISSUER), 'spa', { token_endpoint_auth_method: 'none' }, oidc.None(),
         { execute: [oidc.allowInsecureRequests], [oidc.customFetch]: (url, options) => fetch(toServer(new URL(url)), options as RequestInit) })
@@ -82,7 +86,8 @@ for (const backend of BACKENDS) {
       const verifier = oidc.randomPKCECodeVerifier()
       const state = oidc.randomState()
       const page = await b.browse(oidc.buildAuthorizationUrl(spa, {
-        redirect_uri: CALLBACK, scope: 'openid profile', state, code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+        redirect_uri: CALLBACK, scope: resource === undefined ? 'openid profile' : 'openid profile tenancy', state,
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', ...(resource === undefined ? {} : { resource }),
       }))
       const done = await b.browse(formAction(page.html, '/login'), { method: 'POST', form: { username, password: PASSWORD } })
       assert.equal(done.location.origin, RP, `${done.status} ${done.html}`)
@@ -139,8 +144,14 @@ for (const backend of BACKENDS) {
 
     it('lets an administrator signed in through Gatehouse manage its organization, and nothing else', async (t) => {
       if (!server.current()) return t.skip(SKIP)
-      olivia = await signIn('olivia')
-      assert.equal(olivia.split('.').length, 1, 'an opaque access token')
+      // Her opaque token (any relying party she signs in to holds one) may read, never change.
+      const opaque = await signIn('olivia')
+      assert.equal(opaque.split('.').length, 1, 'an opaque access token')
+      assert.equal((await expect(call('GET', '/api/v1/organizations/acme/acl', opaque), 200)).organization.id, ids.acme)
+      const refused = await expect(call('POST', '/api/v1/organizations/acme/groups', opaque, { name: 'ops' }), 403, 'token_not_for_writes')
+      assert.match(refused.message, /GATEHOUSE_API_AUDIENCES/)
+      olivia = await signIn('olivia', API)
+      assert.equal(olivia.split('.').length, 3, 'a JWT for the API')
       assert.deepEqual((await expect(call('GET', '/api/v1/organizations', olivia), 200)).items.map((o: { id: string }) => o.id), [ids.acme])
       await expect(call('POST', '/api/v1/organizations/acme/groups', olivia, { name: 'ops', members: [{ id: 'pat', issuer: 'local' }], roleIds: ['user'] }), 201)
       await expect(call('POST', `/api/v1/organizations/${ids.acme}/projects`, olivia, { name: 'shop', groupIds: ['ops'] }), 201)
@@ -187,7 +198,7 @@ for (const backend of BACKENDS) {
       await expect(call('GET', '/api/v1/organizations/globex/audit', olivia), 403, 'organization_forbidden')
     })
 
-    it('lets a service client act as its service account, with an opaque token or a JWT for the API', async (t) => {
+    it('lets a service client act as its service account: reading with an opaque token or a JWT for the API, changing with the JWT only', async (t) => {
       if (!server.current()) return t.skip(SKIP)
       const opaque = await robotToken()
       const jwt = await robotToken({ resource: API, scope: 'tenancy' })
@@ -195,9 +206,10 @@ for (const backend of BACKENDS) {
       for (const token of [opaque, jwt]) {
         assert.deepEqual((await expect(call('GET', '/api/v1/organizations', token), 200)).items.map((o: { id: string }) => o.id), [ids.acme])
         await expect(call('GET', '/api/v1/organizations/acme/groups', token), 200)
-        await expect(call('POST', '/api/v1/organizations/acme/groups', token, { name: 'robot-made' }), 403, 'permission_denied')
         await expect(call('GET', '/api/v1/organizations/globex', token), 403, 'organization_forbidden')
       }
+      await expect(call('POST', '/api/v1/organizations/acme/groups', opaque, { name: 'robot-made' }), 403, 'token_not_for_writes')
+      await expect(call('POST', '/api/v1/organizations/acme/groups', jwt, { name: 'robot-made' }), 403, 'permission_denied')
       const elsewhere = await robotToken({ resource: 'https://other.gatehouse.test', scope: 'other' })
       await expect(call('GET', '/api/v1/organizations', elsewhere), 401, 'unauthenticated')
     })
@@ -207,6 +219,8 @@ for (const backend of BACKENDS) {
       const acl = await expect(call('GET', '/api/v1/acl', await corpToken('megan', ['sre'])), 200)
       assert.deepEqual(acl.organizations.map((o: { id: string }) => o.id), [ids.acme])
       await expect(call('GET', '/api/v1/organizations/acme/audit?limit=1', await corpToken('megan', ['sre'])), 200)
+      // Its tokens are configured for Gatehouse explicitly: a write is up to the ACL (reader: no).
+      await expect(call('POST', '/api/v1/organizations/acme/groups', await corpToken('megan', ['sre']), { name: 'megan-made' }), 403, 'permission_denied')
       await expect(call('GET', '/api/v1/organizations/acme', await corpToken('mallory', ['contractors'])), 403, 'organization_forbidden')
     })
   })
@@ -224,6 +238,7 @@ describe('tenancy API and certificate-bound tokens (sqlite)', async () => {
   const server = serverPerSuite('sqlite', {
     GATEHOUSE_PRESHARED_KEYS: KEY, GATEHOUSE_MTLS_PORT: String(mtlsPort),
     GATEHOUSE_MTLS_CERT: file('server.crt'), GATEHOUSE_MTLS_KEY: file('server.key'),
+    GATEHOUSE_RESOURCE_SERVERS: JSON.stringify([{ indicator: API, scopes: ['tenancy'] }]), GATEHOUSE_API_AUDIENCES: API,
   })
 
   /** Over the mTLS listener, presenting the service's certificate (or another one). */
@@ -271,6 +286,18 @@ describe('tenancy API and certificate-bound tokens (sqlite)', async () => {
     assert.ok(acl.body.organization.endpoints.every((e: { operations: string[] }) => e.operations.join() === 'read'))
     const elsewhere = await overMtls('GET', '/api/v1/organizations/globex/acl', bearer)
     assert.deepEqual([elsewhere.status, elsewhere.body.code], [403, 'organization_forbidden'])
+    // Opaque, like every token asked for without `resource`: it may read, not change. A
+    // certificate-bound JWT for the API may: the ACL decides (reader: no).
+    const project = (headers: Record<string, string>) => overMtls('POST', '/api/v1/organizations/acme/projects', { ...headers, 'content-type': 'application/json' }, '{"name":"svc-made"}')
+    const write = await project(bearer)
+    assert.deepEqual([write.status, write.body.code], [403, 'token_not_for_writes'])
+    const forApi = await overMtls('POST', '/token', { 'content-type': 'application/x-www-form-urlencoded' }, `grant_type=client_credentials&client_id=svc&resource=${encodeURIComponent(API)}&scope=tenancy`)
+    assert.equal(forApi.status, 200, JSON.stringify(forApi.body))
+    assert.equal(forApi.body.access_token.split('.').length, 3)
+    const jwtWrite = await project({ authorization: `Bearer ${forApi.body.access_token}` })
+    assert.deepEqual([jwtWrite.status, jwtWrite.body.code], [403, 'permission_denied'])
+    const jwtStolen = await overMtls('GET', '/api/v1/organizations/acme/acl', { authorization: `Bearer ${forApi.body.access_token}` }, '', 'thief')
+    assert.deepEqual([jwtStolen.status, jwtStolen.body.code], [401, 'certificate_bound_token'])
 
     // The same token with another certificate, or on the plain-HTTP port, proves nothing.
     const stolen = await overMtls('GET', '/api/v1/organizations/acme/acl', bearer, '', 'thief')

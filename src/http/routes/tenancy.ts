@@ -1,7 +1,8 @@
 // The tenancy admin API: organizations with their ACL, groups, projects, service accounts and
 // audit log; the role catalogue; global bindings. The routes authenticate their caller themselves
 // (the operator's preshared key, Gatehouse access tokens, trusted issuers' tokens) instead of the
-// preshared-key hook, and leave every authorization decision to the tenancy commands.
+// preshared-key hook, and leave every authorization decision to the tenancy commands (but one:
+// opaque access tokens may only read).
 
 import type { X509Certificate } from 'node:crypto'
 import type { TLSSocket } from 'node:tls'
@@ -16,10 +17,21 @@ export interface TenancyMount {
   service: Tenancy
   /**
    * The caller of a request from its Authorization header and, on a TLS connection, the peer
-   * certificate (for certificate-bound tokens); throws a 401 AppError when it cannot tell.
+   * certificate (for certificate-bound tokens); throws a 401 AppError when it cannot tell, and a
+   * 403 when the credential may not be used for this request (an opaque token for a write).
    */
-  resolveCaller(authorization: string | undefined, peerCertificate?: X509Certificate): Promise<Principal>
+  resolveCaller(authorization: string | undefined, request: CallerRequest): Promise<Principal>
 }
+
+/** What the caller resolution needs to know of the request besides its Authorization header. */
+export interface CallerRequest {
+  /** Anything but GET and HEAD: opaque access tokens may only read. */
+  write: boolean
+  peerCertificate?: X509Certificate
+}
+
+/** Only these methods are reads; everything else changes something. */
+const READ_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD'])
 
 /** Route config of routes that authenticate their caller themselves (the server's hook skips them). */
 export const SELF_AUTHENTICATED = 'authenticatesItself'
@@ -81,7 +93,7 @@ export function tenancyRoutes(app: FastifyInstance, mount: TenancyMount, bodyLim
     })
     // Before the body is read: an unauthenticated caller learns nothing from validation errors.
     scope.addHook('onRequest', async (request) => {
-      const actor = await mount.resolveCaller(request.headers.authorization, peerCertificate(request))
+      const actor = await mount.resolveCaller(request.headers.authorization, { write: !READ_METHODS.has(request.method), peerCertificate: peerCertificate(request) })
       contexts.set(request, { actor, sourceIp: request.ip })
     })
     scope.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
