@@ -21,6 +21,7 @@ import { BACKENDS, serverPerSuite } from '../support/gatehouse.ts'
 import { freePort } from '../support/process.ts'
 import { withServerStore } from '../support/server-store.ts'
 import { listenLoopback, spaClient } from '../support/upstream.ts'
+import { jsonApi, type Reply } from '../support/json-api.ts'
 
 const ISSUER = 'http://localhost:7452'
 const RP = 'http://rp.example'
@@ -42,7 +43,6 @@ after(() => new Promise<void>((resolve) => corp.server.close(() => resolve())))
 const corpToken = (sub: string, groups: string[]) => new SignJWT({ groups }).setProtectedHeader({ alg: 'ES256', kid: 'corp-1' })
   .setIssuer(corp.issuer).setAudience('gatehouse').setSubject(sub).setIssuedAt().setExpirationTime('5m').sign(pair.privateKey)
 
-interface Reply { status: number; body: any }
 
 for (const backend of BACKENDS) {
   describe(`tenancy API (${backend})`, () => {
@@ -58,21 +58,7 @@ for (const backend of BACKENDS) {
     let robotSecret = ''
     let olivia = ''
 
-    async function call(method: string, path: string, token: string | undefined, body?: unknown): Promise<Reply> {
-      const res = await fetch(new URL(path, server.current()!.url), {
-        method,
-        headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-      })
-      const text = await res.text()
-      return { status: res.status, body: text === '' ? undefined : JSON.parse(text) }
-    }
-    const expect = async (reply: Promise<Reply>, status: number, code?: string) => {
-      const r = await reply
-      assert.equal(r.status, status, JSON.stringify(r.body))
-      if (code !== undefined) assert.equal(r.body.code, code)
-      return r.body
-    }
+    const { call, expect } = jsonApi(() => server.current()!.url)
 
     /**
      * A real sign-in of a local account through the spa client: its opaque access token, or with

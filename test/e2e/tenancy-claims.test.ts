@@ -15,6 +15,7 @@ import { externalSubject } from '../../src/lib/index.ts'
 import { Browser, formAction } from '../support/browser.ts'
 import { BACKENDS, serverPerSuite } from '../support/gatehouse.ts'
 import { companyIdpOptions, listenLoopback } from '../support/upstream.ts'
+import { jsonApi } from '../support/json-api.ts'
 
 const ISSUER = 'http://localhost:7453'
 const RP = 'http://127.0.0.1:9'
@@ -59,7 +60,6 @@ const corpToken = (sub: string) => new SignJWT({ groups: GROUPS[sub] ?? [], clie
   .setProtectedHeader({ alg: 'RS256', kid: KID, typ: 'at+jwt' })
   .setIssuer(upstream.issuer).setAudience(AUDIENCE).setSubject(sub).setIssuedAt().setExpirationTime('5m').sign(privateKey)
 
-interface Reply { status: number; body: any }
 
 for (const backend of BACKENDS) {
   describe(`tenancy from claims equals tenancy after sign-in (${backend})`, () => {
@@ -79,21 +79,7 @@ for (const backend of BACKENDS) {
     /** What ALICE's IdP token alone gets, before she ever signs in through Gatehouse. */
     const fromClaims: Record<string, any> = {}
 
-    async function call(method: string, path: string, token: string, body?: unknown): Promise<Reply> {
-      const res = await fetch(new URL(path, server.current()!.url), {
-        method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      })
-      const text = await res.text()
-      return { status: res.status, body: text === '' ? undefined : JSON.parse(text) }
-    }
-    const expect = async (reply: Promise<Reply>, status: number, code?: string) => {
-      const r = await reply
-      assert.equal(r.status, status, JSON.stringify(r.body))
-      if (code !== undefined) assert.equal(r.body.code, code)
-      return r.body
-    }
+    const { call, expect } = jsonApi(() => server.current()!.url)
     const created = async (path: string, body: unknown) => (await expect(call('POST', path, KEY, body), 201)).id as string
     /** ALICE's upstream-group syncs: one per sign-in through Gatehouse, none otherwise. */
     const syncs = async () => (await expect(call('GET', `/api/v1/audit?action=membership.sync&target=${encodeURIComponent(`user:${alice}`)}`, KEY), 200))
