@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { BACKENDS } from '../support/gatehouse.ts'
-import { DOMAIN, APP_HOST, BROWSER_ACCEPT, ANNE, chromiumSkip, postgresSkip, worldPerSuite, send, newVisitor, onLoginPage, signIn, useChromium, type World } from '../support/forward-auth-world.ts'
+import { DOMAIN, APP_HOST, BROWSER_ACCEPT, ANNE, chromiumSkip, worldPerSuite, send, newVisitor, onLoginPage, signIn, useChromium, type World } from '../support/forward-auth-world.ts'
+import { backendSkip } from '../support/gatehouse.ts'
 
 useChromium()
 // ---------------------------------------------------------------------------------------------
@@ -84,8 +85,7 @@ function loginPageSuite(worldOf: () => World): void {
 }
 
 for (const backend of BACKENDS) {
-  const backendSkip = backend === 'postgres' ? postgresSkip : undefined
-  describe(`forward-auth sign-in (${backend})`, { skip: backendSkip }, () => {
+  describe(`forward-auth sign-in (${backend})`, { skip: await backendSkip(backend) }, () => {
     const worldOf = worldPerSuite(backend)
     describe('sign-in return URL', () => returnUrlSuite(worldOf))
     describe('sign-in page in Chromium', () => loginPageSuite(worldOf))

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { BACKENDS } from '../support/gatehouse.ts'
-import { DOMAIN, APP_HOST, COOKIE, BROWSER_ACCEPT, FORGED, ANNE, BOB, caddySkip, nginxSkip, chromiumSkip, postgresSkip, worldPerSuite, send, appHits, echoOf, identitySeen, assertNothingForged, newVisitor, firstHop, onLoginPage, signInAt, pageEcho, useChromium, type World, type Visitor } from '../support/forward-auth-world.ts'
+import { DOMAIN, APP_HOST, COOKIE, BROWSER_ACCEPT, FORGED, ANNE, BOB, caddySkip, nginxSkip, chromiumSkip, worldPerSuite, send, appHits, echoOf, identitySeen, assertNothingForged, newVisitor, firstHop, onLoginPage, signInAt, pageEcho, useChromium, type World, type Visitor } from '../support/forward-auth-world.ts'
+import { backendSkip } from '../support/gatehouse.ts'
 import type { OutgoingHttpHeaders } from 'node:http'
 import { after, before } from 'node:test'
 import { freePort } from '../support/process.ts'
@@ -251,8 +252,7 @@ function proxySuite(kind: ProxyKind, worldOf: () => World): void {
 }
 
 for (const backend of BACKENDS) {
-  const backendSkip = backend === 'postgres' ? postgresSkip : undefined
-  describe(`forward-auth through real proxies (${backend})`, { skip: backendSkip }, () => {
+  describe(`forward-auth through real proxies (${backend})`, { skip: await backendSkip(backend) }, () => {
     const worldOf = worldPerSuite(backend)
     describe('Caddy forward_auth with docs/forward-auth/Caddyfile', { skip: caddySkip ?? chromiumSkip }, () => proxySuite('caddy', worldOf))
     describe('nginx auth_request with docs/forward-auth/nginx.conf', { skip: nginxSkip ?? chromiumSkip }, () => proxySuite('nginx', worldOf))

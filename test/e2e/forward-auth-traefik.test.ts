@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { BACKENDS } from '../support/gatehouse.ts'
-import { APP_HOST, OFFICE_HOST, COOKIE, IDENTITY_HEADERS, BROWSER_ACCEPT, FORGED, ANNE, BOB, postgresSkip, worldPerSuite, send, cookieFrom, type World } from '../support/forward-auth-world.ts'
+import { APP_HOST, OFFICE_HOST, COOKIE, IDENTITY_HEADERS, BROWSER_ACCEPT, FORGED, ANNE, BOB, worldPerSuite, send, cookieFrom, type World } from '../support/forward-auth-world.ts'
+import { backendSkip } from '../support/gatehouse.ts'
 import { readFileSync } from 'node:fs'
 import type { OutgoingHttpHeaders } from 'node:http'
 import { before } from 'node:test'
@@ -173,8 +174,7 @@ function traefikSuite(worldOf: () => World): void {
 }
 
 for (const backend of BACKENDS) {
-  const backendSkip = backend === 'postgres' ? postgresSkip : undefined
-  describe(`forward-auth Traefik contract (${backend})`, { skip: backendSkip }, () => {
+  describe(`forward-auth Traefik contract (${backend})`, { skip: await backendSkip(backend) }, () => {
     const worldOf = worldPerSuite(backend)
     describe('Traefik ForwardAuth contract (docs/forward-auth/traefik.yml)', () => traefikSuite(worldOf))
   })

@@ -2,19 +2,18 @@
 // PostgreSQL: an in-process Gatehouse must be exactly as correct as the server.
 import { after, before, describe } from 'node:test'
 import { openGatehouse } from '../../src/index.ts'
-import { BACKENDS } from '../support/gatehouse.ts'
+import { BACKENDS, backendSkip } from '../support/gatehouse.ts'
 import { runOpenFgaMatrix } from '../support/openfga-matrix.ts'
-import { postgresBackendOrSkip } from '../support/postgres.ts'
+import { createTestDatabase } from '../support/postgres.ts'
 
 for (const backend of BACKENDS) {
-  describe(`OpenFGA matrix embedded (${backend})`, () => {
+  describe(`OpenFGA matrix embedded (${backend})`, { skip: await backendSkip(backend) }, () => {
     let gh: Awaited<ReturnType<typeof openGatehouse>> | undefined
     let dropDb: (() => Promise<void>) | undefined
-    before(async (t) => {
+    before(async () => {
       let databaseUrl = 'sqlite::memory:'
       if (backend === 'postgres') {
-        const db = await postgresBackendOrSkip(t)
-        if (!db) return
+        const db = await createTestDatabase()
         databaseUrl = db.url
         dropDb = db.drop
       }

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { CredentialsMethod, FgaApiAuthenticationError, FgaApiValidationError, OpenFgaClient } from '@openfga/sdk'
-import { BACKENDS, serverPerSuite } from '../support/gatehouse.ts'
+import { BACKENDS, backendSkip, serverPerSuite } from '../support/gatehouse.ts'
 import { modelFromDsl } from '../../src/index.ts'
 
 const MODEL = `model
@@ -28,7 +28,7 @@ condition office_hours(hour: int) {
 const KEY = 'e2e-preshared-key-0123456789'
 
 for (const backend of BACKENDS) {
-  describe(`@openfga/sdk against a Gatehouse server (${backend})`, () => {
+  describe(`@openfga/sdk against a Gatehouse server (${backend})`, { skip: await backendSkip(backend) }, () => {
     const server = serverPerSuite(backend, { GATEHOUSE_PRESHARED_KEYS: KEY })
     const client = () => new OpenFgaClient({
       apiUrl: server.current()!.url,
@@ -36,13 +36,11 @@ for (const backend of BACKENDS) {
     })
 
     it('rejects a client without the preshared key', async (t) => {
-      if (!server.current()) return t.skip('PostgreSQL unreachable on this machine (under CI=true the suite fails instead)')
       const anonymous = new OpenFgaClient({ apiUrl: server.current()!.url })
       await assert.rejects(anonymous.listStores(), FgaApiAuthenticationError)
     })
 
     it('creates a store, writes a model and tuples, and answers every query', async (t) => {
-      if (!server.current()) return t.skip('PostgreSQL unreachable on this machine (under CI=true the suite fails instead)')
       const fga = client()
       const store = await fga.createStore({ name: 'e2e store' })
       assert.match(store.id, /^[0-9A-HJKMNP-TV-Z]{26}$/)
@@ -113,7 +111,6 @@ for (const backend of BACKENDS) {
     })
 
     it('surfaces validation errors as the SDK expects', async (t) => {
-      if (!server.current()) return t.skip('PostgreSQL unreachable on this machine (under CI=true the suite fails instead)')
       const fga = client()
       const store = await fga.createStore({ name: 'errors' })
       fga.storeId = store.id

@@ -15,7 +15,7 @@ import type { Browser as Chromium, BrowserContext, Page, Response as PageRespons
 import { chromiumSkipReason, launchChromium } from './chromium.ts'
 import { rawHeaderValues, startEchoBackend, type EchoBackend, type EchoedRequest } from './echo-backend.ts'
 import { repoRoot, TEST_SECRET_KEY, type Backend } from './gatehouse.ts'
-import { createTestDatabase, postgresSkipReason, type TestDatabase } from './postgres.ts'
+import { createTestDatabase, type TestDatabase } from './postgres.ts'
 import { freePort, spawnServer, type ServerProcess } from './process.ts'
 import { caddySkipReason, nginxSkipReason } from './proxies.ts'
 import { companyIdpOptions, listenLoopback } from './upstream.ts'
@@ -41,7 +41,6 @@ export const BOB = USERS['bob-0002']!
 export const caddySkip = caddySkipReason()
 export const nginxSkip = nginxSkipReason()
 export const chromiumSkip = chromiumSkipReason()
-export const postgresSkip = await postgresSkipReason()
 
 // ---------------------------------------------------------------------------------------------
 // The company IdP: signs in whoever the email Gatehouse forwards as login_hint names.

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { after, before } from 'node:test'
-import { postgresBackendOrSkip } from './postgres.ts'
+import { createTestDatabase, postgresSkipReason } from './postgres.ts'
 import { freePort, spawnServer, type ServerProcess } from './process.ts'
 
 export const repoRoot = resolve(import.meta.dirname, '../..')
@@ -52,18 +52,26 @@ export type Backend = 'sqlite' | 'postgres'
 export const BACKENDS: readonly Backend[] = ['sqlite', 'postgres']
 
 /**
- * Registers before/after hooks that start a Gatehouse server on `backend` (a fresh PostgreSQL
- * database for 'postgres', dropped afterwards). `current()` is undefined when PostgreSQL is
- * unavailable outside CI (the hook has already marked the suite skipped).
+ * The `skip` option of a suite on `backend`: undefined for SQLite and for a reachable PostgreSQL;
+ * the reason when PostgreSQL is unreachable on a developer machine. Under CI=true an unreachable
+ * PostgreSQL throws instead, failing the file: CI must run every backend.
  */
-export function serverPerSuite(backend: Backend, env: Record<string, string> = {}): { current(): GatehouseProcess | undefined } {
+export async function backendSkip(backend: Backend): Promise<string | undefined> {
+  return backend === 'postgres' ? postgresSkipReason() : undefined
+}
+
+/**
+ * Registers before/after hooks that start a Gatehouse server on `backend` (a fresh PostgreSQL
+ * database for 'postgres', dropped afterwards). Suites on PostgreSQL carry
+ * `{ skip: await backendSkip(backend) }`, so the hooks run only where the backend is there.
+ */
+export function serverPerSuite(backend: Backend, env: Record<string, string> = {}): { current(): GatehouseProcess } {
   let server: GatehouseProcess | undefined
   let dropDb: (() => Promise<void>) | undefined
-  before(async (t) => {
+  before(async () => {
     const extra: Record<string, string> = {}
     if (backend === 'postgres') {
-      const db = await postgresBackendOrSkip(t)
-      if (!db) return
+      const db = await createTestDatabase()
       extra.GATEHOUSE_DATABASE_URL = db.url
       dropDb = db.drop
     }
@@ -73,5 +81,10 @@ export function serverPerSuite(backend: Backend, env: Record<string, string> = {
     await server?.close()
     await dropDb?.()
   })
-  return { current: () => server }
+  return {
+    current: () => {
+      if (server === undefined) throw new Error('the suite\'s server did not start (see its before hook)')
+      return server
+    },
+  }
 }

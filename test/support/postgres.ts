@@ -53,24 +53,6 @@ export async function postgresSkipReason(): Promise<string | undefined> {
   return reason
 }
 
-/**
- * Inside a test or hook: true when PostgreSQL answers. Otherwise skips `t` (when it can be
- * skipped) with the reason and returns false; under CI=true it throws, failing the test.
- */
-export async function requirePostgres(t: object): Promise<boolean> {
-  const reason = await postgresSkipReason()
-  if (reason === undefined) return true
-  const skip = (t as { skip?: unknown }).skip
-  if (typeof skip === 'function') skip.call(t, reason)
-  else console.warn(`skipping: ${reason}`)
-  return false
-}
-
-/** requirePostgres, then a fresh database; undefined when skipped. */
-export async function postgresBackendOrSkip(t: object): Promise<TestDatabase | undefined> {
-  return (await requirePostgres(t)) ? createTestDatabase() : undefined
-}
-
 async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: adminUrl(), connectionTimeoutMillis: 5000 })
   client.on('error', () => undefined)
