@@ -7,7 +7,7 @@ import {
   type ApplicationService, type RelationshipChecker,
 } from '../forwardauth/index.ts'
 import type { ForwardAuthMount } from '../http/index.ts'
-import { createTrustedIssuers, LOCAL_SUBJECT_PREFIX, PORTAL_CALLBACK_PATH, PORTAL_CLIENT_ID, relationshipUser, type SignedInIdentity, type SignedInResolver } from '../identity/index.ts'
+import { LOCAL_SUBJECT_PREFIX, PORTAL_CALLBACK_PATH, PORTAL_CLIENT_ID, relationshipUser, type SignedInIdentity, type SignedInResolver, type TrustedIssuers } from '../identity/index.ts'
 import type { Store } from '../store/index.ts'
 import { openStore, type Core } from './core.ts'
 import type { Logger } from './logger.ts'
@@ -69,7 +69,8 @@ function checkTrustedProxies(config: GatehouseConfig): void {
   }
 }
 
-export function startForwardAuth(core: Core, signedIn: SignedInResolver, logger: Logger): StartedForwardAuth {
+export function startForwardAuth(core: Core, identity: { signedIn: SignedInResolver; trusted: TrustedIssuers }, logger: Logger): StartedForwardAuth {
+  const { signedIn, trusted } = identity
   const config = core.config
   checkTrustedProxies(config)
   const cookieDomain = cookieDomainOf(config)
@@ -78,10 +79,6 @@ export function startForwardAuth(core: Core, signedIn: SignedInResolver, logger:
     onError: (err) => logger.error({ err }, 'stored forward-auth applications do not compile; keeping the previous set'),
   })
   const applications = createApplicationAdmin(core.store, () => registry.invalidate(), logger)
-  const trusted = createTrustedIssuers({
-    issuers: config.trustedIssuers,
-    onError: (err, issuer) => logger.warn({ err, issuer }, 'could not check a token from a trusted issuer'),
-  })
   const sessions = createSessionStore({
     repo: core.store.oidc, idleSeconds: config.forwardAuthIdleSeconds, maxSeconds: config.forwardAuthMaxSeconds,
     // Local accounts can be disabled or deleted; upstream users are ephemeral and end with their session.

@@ -5,9 +5,7 @@
 import type { GatehouseConfig } from '../config/index.ts'
 import { envVarFor } from '../config/index.ts'
 import { TENANCY_PREFIXES, type OidcMount } from '../http/index.ts'
-import { createFederation, createFindAccount, createInteractions, resolveUpstreams, createLocalAccounts, createOidcProvider, createSigningKeys, createProviderHolder, createSignedInResolver, OIDC_MOUNTS, portalClientMetadata, type NodeHandler, type SignedInResolver, startMtlsListener, type MtlsListener, type ProviderHolder, type SigningKeys } from '../identity/index.ts'
-import { organizationClaims } from '../identity/accounts.ts'
-import { qualifiedGroups } from '../identity/upstream/federation.ts'
+import { createFederation, createFindAccount, organizationClaims, qualifiedGroups, createInteractions, resolveUpstreams, createLocalAccounts, createOidcProvider, createSigningKeys, createProviderHolder, createSignedInResolver, OIDC_MOUNTS, portalClientMetadata, type NodeHandler, type SignedInResolver, createTrustedIssuers, type TrustedIssuers, startMtlsListener, type MtlsListener, type ProviderHolder, type SigningKeys } from '../identity/index.ts'
 import { localSubject } from '../lib/index.ts'
 import { applyBootstrapFile } from './bootstrap.ts'
 import type { Core } from './core.ts'
@@ -32,6 +30,8 @@ export interface StartedIdentity {
   providers: ProviderHolder
   /** Resolves portal sign-in codes and bearer tokens to identities (forward-auth). */
   signedIn: SignedInResolver
+  /** Access tokens of trusted external issuers (forward-auth and the tenancy API share its key sets). */
+  trusted: TrustedIssuers
 }
 
 export async function startIdentity(core: Core, logger: Logger): Promise<StartedIdentity> {
@@ -130,5 +130,9 @@ export async function startIdentity(core: Core, logger: Logger): Promise<Started
   const signedIn = createSignedInResolver({
     issuer: config.issuer, provider: () => providers.current(), publicJwks: () => keys.publicJwks(), findAccount, repo: core.store.oidc,
   })
-  return { keys, providers, signedIn, mount: { handler: providers.handler, issuer: config.issuer, routes: OIDC_MOUNTS, interactions }, banner, notice, startMtls }
+  const trusted = createTrustedIssuers({
+    issuers: config.trustedIssuers,
+    onError: (err, issuer) => logger.warn({ err, issuer }, 'could not check a token from a trusted issuer'),
+  })
+  return { keys, providers, signedIn, trusted, mount: { handler: providers.handler, issuer: config.issuer, routes: OIDC_MOUNTS, interactions }, banner, notice, startMtls }
 }

@@ -36,11 +36,11 @@ export async function startServer(config: GatehouseConfig, options: StartServerO
   let mtls: MtlsListener | undefined
   try {
     identity = await startIdentity(core, logger)
-    const forwardAuth = startForwardAuth(core, identity.signedIn, logger)
+    const forwardAuth = startForwardAuth(core, identity, logger)
     http = buildHttpServer({
       config, authz: core.authz, store: core.store, logger, ready: () => !draining, oidc: identity.mount,
       clients: createClientAdmin(core.config, core.store), forwardAuth: forwardAuth.mount, applications: forwardAuth.applications,
-      audit: core.store.audit, tenancy: tenancyMount(core, identity.signedIn, logger),
+      audit: core.store.audit, tenancy: tenancyMount(core, identity, logger),
     })
     await http.listen({ host: config.host, port: config.port })
   } catch (err) {

@@ -5,7 +5,7 @@
 import { createHash, type X509Certificate } from 'node:crypto'
 import { ConfigError, envVarFor, type GatehouseConfig, type TrustedIssuerConfig } from '../config/index.ts'
 import { bearerToken, presharedKeyMatcher, type TenancyMount } from '../http/index.ts'
-import { createTrustedIssuers, resolveUpstreams, type SignedInResolver, type TrustedIssuers } from '../identity/index.ts'
+import { resolveUpstreams, type SignedInResolver, type TrustedIssuers } from '../identity/index.ts'
 import { AppError, CommonCodes } from '../lib/index.ts'
 import { SYSTEM_PRINCIPAL, type Principal, type Tenancy } from '../tenancy/index.ts'
 import type { Logger } from './logger.ts'
@@ -29,6 +29,8 @@ export interface TenancyCallerOptions {
   tenancy: Pick<Tenancy, 'principalFor'>
   signedIn: Pick<SignedInResolver, 'accessToken'>
   trusted: TrustedIssuers
+  /** Told of each trusted issuer whose groups cannot count in tenancy (no prefix). */
+  onUngrouped?: (issuer: string) => void
 }
 
 export type ResolveCaller = TenancyMount['resolveCaller']
@@ -83,6 +85,7 @@ export function createCallerResolver(options: TenancyCallerOptions): ResolveCall
   const isPresharedKey = presharedKeyMatcher(config.presharedKeys)
   const open = config.presharedKeys.length === 0
   const prefixes = trustedIssuerGroupPrefixes(config.trustedIssuers, config.upstreams)
+  for (const t of config.trustedIssuers) if (!prefixes.has(t.issuer)) options.onUngrouped?.(t.issuer)
   const audiences = config.apiAudiences
   const forWrites = `an opaque access token may only read here: for changes, request an access token for one of ${envVarFor('apiAudiences')}`
     + (audiences.length === 0 ? ' (none is configured)' : ` (${audiences.join(', ')})`) + ' with the resource indicator (resource=<audience>)'
@@ -131,17 +134,12 @@ export function createCallerResolver(options: TenancyCallerOptions): ResolveCall
  * Built once the bootstrap file is applied (the upstream list is final); throws a ConfigError
  * when trusted issuers' group prefixes are ambiguous.
  */
-export function tenancyMount(core: { config: GatehouseConfig; tenancy: Tenancy }, signedIn: SignedInResolver, logger: Logger): TenancyMount {
-  const prefixes = trustedIssuerGroupPrefixes(core.config.trustedIssuers, core.config.upstreams)
-  for (const t of core.config.trustedIssuers) {
-    if (!prefixes.has(t.issuer)) logger.warn({ issuer: t.issuer }, 'trusted issuer has no `id` and no upstream with the same issuer: its users count in organizations by subject only, not through their groups')
-  }
-  const trusted = createTrustedIssuers({
-    issuers: core.config.trustedIssuers,
-    onError: (err, issuer) => logger.warn({ err, issuer }, 'could not check a token from a trusted issuer'),
-  })
+export function tenancyMount(core: { config: GatehouseConfig; tenancy: Tenancy }, identity: { signedIn: SignedInResolver; trusted: TrustedIssuers }, logger: Logger): TenancyMount {
   return {
     service: core.tenancy,
-    resolveCaller: createCallerResolver({ config: () => core.config, tenancy: core.tenancy, signedIn, trusted }),
+    resolveCaller: createCallerResolver({
+      config: () => core.config, tenancy: core.tenancy, signedIn: identity.signedIn, trusted: identity.trusted,
+      onUngrouped: (issuer) => logger.warn({ issuer }, 'trusted issuer has no `id` and no upstream with the same issuer: its users count in organizations by subject only, not through their groups'),
+    }),
   }
 }

@@ -18,12 +18,12 @@ export {
   type OidcProviderOptions, type OidcRouteMethod, type OidcTtls, type ResourceServerEntry,
 } from './provider.ts'
 export { createProviderHolder, type NodeHandler, type ProviderHolder, type ProviderHolderOptions } from './provider-holder.ts'
-export { createFindAccount, LOCAL_SUBJECT_PREFIX, localSubject, relationshipUser, RESERVED_SUBJECT_PREFIXES, SERVICE_SUBJECT_PREFIX, type AccountFinderOptions, type AccountType, type ClaimExtender } from './accounts.ts'
+export { createFindAccount, organizationClaims, LOCAL_SUBJECT_PREFIX, localSubject, relationshipUser, RESERVED_SUBJECT_PREFIXES, SERVICE_SUBJECT_PREFIX, type AccountFinderOptions, type AccountType, type ClaimExtender } from './accounts.ts'
 export { createInteractions, LOGIN_CALLBACK_PATH, type InteractionOptions, type InteractionOutcome, type Interactions } from './login/interaction.ts'
 export { certificateMatches, dnEquals, MTLS_AUTH_METHODS, MTLS_ENDPOINTS, subjectToRfc4514, type MtlsFeatureOptions } from './mtls.ts'
 export { startMtlsListener, type MtlsListener, type MtlsListenerOptions } from './mtls-listener.ts'
 export {
-  createFederation, EXTERNAL_SUBJECT_PREFIX, externalSubject, UPSTREAM_CALLBACK_PATH, UPSTREAM_MODELS,
+  createFederation, EXTERNAL_SUBJECT_PREFIX, externalSubject, qualifiedGroups, UPSTREAM_CALLBACK_PATH, UPSTREAM_MODELS,
   type CallbackResult, type Federation, type FederationOptions, type UpstreamAccount,
 } from './upstream/federation.ts'
 export { emailDomain, providerForEmail, resolveUpstreams, type UpstreamProvider } from './upstream/providers.ts'

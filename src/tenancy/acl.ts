@@ -37,14 +37,20 @@ export interface Standing {
  * without global organization read, and every service account of another organization, are
  * refused alike (an unknown organization answers the same, so ids cannot be probed).
  */
+/** Global grants: the operator holds every scope; others what their global binding grants. */
+export function globalGrantsOf(state: TenancyState, principal: Principal): Grants {
+  if (principal.kind !== 'system') return state.globalGrants(principal.subject)
+  const all: Grants = new Map()
+  for (const s of state.allScopes) all.set(s, new Set(OPERATIONS))
+  return all
+}
+
 export function standing(state: TenancyState, organizationId: string, principal: Principal): Standing {
   const organization = state.organizations.get(organizationId) ?? state.orgByName.get(organizationId)
   const forbidden = () => new TenancyError(TenancyErrorCodes.organizationForbidden, 'not a member of this organization')
   if (principal.kind === 'system') {
     if (organization === undefined) throw new TenancyError(TenancyErrorCodes.organizationNotFound, `no organization ${organizationId}`)
-    const all: Grants = new Map()
-    for (const s of state.allScopes) all.set(s, new Set(OPERATIONS))
-    return { organization, groups: [], global: all, organizationGrants: new Map() }
+    return { organization, groups: [], global: globalGrantsOf(state, principal), organizationGrants: new Map() }
   }
   if (organization === undefined) throw forbidden()
   const saOrg = serviceOrganization(state, principal)

@@ -2,7 +2,7 @@
 // turns a change computed from one state into one store transaction — records, their mirrored
 // tuples and audit entries together — retrying from a fresh state when another write won.
 
-import { isAppError, type Clock, systemClock } from '../lib/index.ts'
+import { type Clock, systemClock } from '../lib/index.ts'
 import type { AuditEntryInput, Store, StoreLogger, TenancyRecord } from '../store/index.ts'
 import { isStoreError, StoreErrorCodes } from '../store/index.ts'
 import { permits, standing, type Standing } from './acl.ts'
@@ -130,7 +130,6 @@ export class TenancyCore {
           await this.reload()
           if (attempt < MAX_ATTEMPTS) continue
         }
-        if (isAppError(err)) throw err
         throw err
       }
     }

@@ -82,17 +82,10 @@ export function ownerTuples(state: TenancyState, owner: Owner): TupleKey[] {
     case 'binding': {
       const b = state.bindings.get(id)
       if (b === undefined) break
-      const user = relationshipUser(subjectOf(b.subject.id, b.subject.issuer))
-      const grants = new Map<string, Set<string>>()
-      for (const rid of b.roleIds) {
-        const role = state.roles.get(rid)
-        if (role === undefined) continue
-        for (const [scope, ops] of Object.entries(state.grants(role, 'global'))) {
-          const set = grants.get(scope) ?? new Set()
-          for (const op of ops) set.add(op)
-          grants.set(scope, set)
-        }
-      }
+      const subject = subjectOf(b.subject.id, b.subject.issuer)
+      const user = relationshipUser(subject)
+      // One binding per subject: the subject's global grants are this binding's.
+      const grants = state.globalGrants(subject)
       for (const [scope, ops] of grants) for (const op of ops) out.push({ object: permissionObject(GLOBAL_TARGET, scope), relation: op, user })
       if (grants.get(PROJECTS_SCOPE)?.has('read')) out.push({ object: PLATFORM_OBJECT, relation: 'project_reader', user })
       if (grants.get(ORGANIZATIONS_SCOPE)?.has('read')) out.push({ object: PLATFORM_OBJECT, relation: 'organization_reader', user })

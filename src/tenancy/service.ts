@@ -5,7 +5,7 @@ import { compileModelJson, modelFromDsl } from '../authz/index.ts'
 import { newUlid, relationshipUser, type Clock } from '../lib/index.ts'
 import type { Store, StoreLogger, TupleKey } from '../store/index.ts'
 import { isStoreError, StoreErrorCodes } from '../store/index.ts'
-import { visibleOrganizations } from './acl.ts'
+import { endpoints, globalGrantsOf, visibleOrganizations } from './acl.ts'
 import { createAclCache } from './acl-cache.ts'
 import { bindingCommands } from './bindings.ts'
 import { TenancyCore, type RequestContext } from './core.ts'
@@ -17,7 +17,7 @@ import { organizationCommands } from './organizations.ts'
 import { projectCommands } from './projects.ts'
 import { roleCommands } from './roles.ts'
 import { serviceAccountCommands } from './service-accounts.ts'
-import { SYSTEM_PRINCIPAL, type Acl, type Principal } from './types.ts'
+import { SYSTEM_PRINCIPAL, type Acl, type CallerAcl, type Principal } from './types.ts'
 
 export interface TenancyOptions {
   store: Store
@@ -120,6 +120,13 @@ export function createTenancy(options: TenancyOptions) {
     repairMirror,
     principalFor,
 
+    /** The caller's ACL in every organization it can see, with its global grants (also in none). */
+    callerAcl(ctx: RequestContext): CallerAcl {
+      const organizations = visibleOrganizations(core.state, ctx.actor).map((o) => aclCache.get(core.state, o.id, ctx.actor).organization)
+      const global = endpoints(globalGrantsOf(core.state, ctx.actor))
+      return global.length > 0 ? { global, organizations } : { organizations }
+    },
+
     /** Frozen and shared between callers with the same standing until the state changes. */
     acl(ctx: RequestContext, organization: string): Acl {
       return aclCache.get(core.state, organization, ctx.actor)
@@ -144,19 +151,14 @@ export function createTenancy(options: TenancyOptions) {
       })
       const principal: Principal = { kind: 'user', subject, upstreamGroups: groups }
       const state = core.state
-      const member = state.organizations.size === 0 || state.organizationsOf(subject, groups).size > 0 || state.bindingBySubject.has(subject)
-      return { principal, member }
+      return { principal, member: state.admits(subject, groups) }
     },
 
-    /**
-     * Whether a user may go on using Gatehouse where membership is required: while no
-     * organization exists everyone may; then members, and holders of a global binding.
-     */
+    /** Whether a user may go on using Gatehouse where membership is required (its stored groups). */
     async admitted(subject: string): Promise<boolean> {
-      const state = core.state
-      if (state.organizations.size === 0 || state.bindingBySubject.has(subject)) return true
-      const { upstreamGroups } = await principalFor(subject, 'user')
-      return state.organizationsOf(subject, upstreamGroups).size > 0
+      // Sessions are re-checked often: read the stored groups only when they can matter.
+      if (core.state.admits(subject, [])) return true
+      return core.state.admits(subject, (await principalFor(subject, 'user')).upstreamGroups)
     },
 
     /** The tenancy part of the namespaced claim, from stored state. */

@@ -128,6 +128,14 @@ export class TenancyState {
     return out
   }
 
+  /**
+   * Whether a user belongs anywhere: while no organization exists everyone does; then members
+   * of an organization's group and holders of a global binding.
+   */
+  admits(subject: string, upstreamGroups: readonly string[]): boolean {
+    return this.organizations.size === 0 || this.bindingBySubject.has(subject) || this.organizationsOf(subject, upstreamGroups).size > 0
+  }
+
   /** Global grants of the subject's global binding (empty when it has none). */
   globalGrants(subject: string): Map<string, Set<Operation>> {
     const out = new Map<string, Set<Operation>>()

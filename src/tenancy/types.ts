@@ -116,6 +116,12 @@ export interface AclOrganization {
   projects: AclProject[]
 }
 
+/** `GET /api/v1/acl`: the caller's standing in every organization it can see. */
+export interface CallerAcl {
+  global?: AclEndpoint[]
+  organizations: AclOrganization[]
+}
+
 /** Unikorn Identity's ACL shape: `global` only for callers with global grants. */
 export interface Acl {
   global?: AclEndpoint[]

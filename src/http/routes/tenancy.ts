@@ -8,7 +8,7 @@ import type { X509Certificate } from 'node:crypto'
 import type { TLSSocket } from 'node:tls'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { isAppError } from '../../lib/index.ts'
-import { OPERATIONS, type AclEndpoint, type AclOrganization, type Principal, type RequestContext, type Tenancy } from '../../tenancy/index.ts'
+import type { Principal, RequestContext, Tenancy } from '../../tenancy/index.ts'
 import { toHttpError } from '../errors.ts'
 import { parseAuditQuery } from './audit.ts'
 import { bodyOf } from './shared.ts'
@@ -47,12 +47,6 @@ function aclJson(acl: object): string {
   return text
 }
 
-/** `GET /api/v1/acl`: the caller's standing in every organization it can see. */
-export interface CallerAcl {
-  global?: AclEndpoint[]
-  organizations: AclOrganization[]
-}
-
 type Req<P extends string = never> = FastifyRequest<{ Params: Record<P, string> }>
 
 function peerCertificate(request: FastifyRequest): X509Certificate | undefined {
@@ -60,20 +54,6 @@ function peerCertificate(request: FastifyRequest): X509Certificate | undefined {
   // Plain-HTTP connections have none: a certificate-bound token cannot be proven over them.
   if (typeof socket.getPeerX509Certificate !== 'function') return undefined
   return socket.getPeerX509Certificate() ?? undefined
-}
-
-function callerAcl(tenancy: Tenancy, ctx: RequestContext): CallerAcl {
-  const organizations = tenancy.visibleOrganizations(ctx.actor).map((o) => tenancy.acl(ctx, o.id).organization)
-  const state = tenancy.core.state
-  // The same global grants the per-organization ACL reports, also for callers in no organization.
-  const grants = ctx.actor.kind === 'system'
-    ? new Map(state.allScopes.map((s) => [s, new Set(OPERATIONS)]))
-    : state.globalGrants(ctx.actor.subject)
-  const global = [...grants]
-    .filter(([, ops]) => ops.size > 0)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([name, ops]) => ({ name, operations: OPERATIONS.filter((op) => ops.has(op)) }))
-  return global.length > 0 ? { global, organizations } : { organizations }
 }
 
 /** The commands of a resource that lives in one organization (groups, projects, service accounts). */
@@ -114,7 +94,7 @@ export function tenancyRoutes(app: FastifyInstance, mount: TenancyMount, bodyLim
     const ORGS = '/api/v1/organizations'
     const ORG = `${ORGS}/:org`
 
-    scope.get('/api/v1/acl', async (r) => callerAcl(t, ctx(r)))
+    scope.get('/api/v1/acl', async (r) => t.callerAcl(ctx(r)))
 
     scope.get(ORGS, async (r) => ({ items: t.organizations.list(ctx(r)) }))
     scope.post(ORGS, async (r, reply) => reply.code(201).send(await t.organizations.create(ctx(r), bodyOf(r.body))))
