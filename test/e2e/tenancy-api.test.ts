@@ -14,13 +14,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { exportJWK, generateKeyPair, SignJWT } from 'jose'
-import * as oidc from 'openid-client'
 import { createLocalAccounts } from '../../src/identity/index.ts'
-import { Browser, formAction } from '../support/browser.ts'
+import { formAction } from '../support/browser.ts'
 import { BACKENDS, backendSkip, serverPerSuite } from '../support/gatehouse.ts'
 import { freePort } from '../support/process.ts'
 import { withServerStore } from '../support/server-store.ts'
-import { listenLoopback, spaClient } from '../support/upstream.ts'
+import { listenLoopback, spaClient, spaRelyingParty } from '../support/upstream.ts'
 import { jsonApi, type Reply } from '../support/json-api.ts'
 
 const ISSUER = 'http://localhost:7452'
@@ -64,19 +63,13 @@ for (const backend of BACKENDS) {
      * `resource` (RFC 8707, in the authorization request) a JWT for that API.
      */
     async function signIn(username: string, resource?: string): Promise<string> {
-      const toServer = (url: URL) => (url.origin === ISSUER ? new URL(url.pathname + url.search, server.current()!.url) : url)
-      const spa = await oidc.discovery(new URL(ISSUER), 'spa', { token_endpoint_auth_method: 'none' }, oidc.None(),
-        { execute: [oidc.allowInsecureRequests], [oidc.customFetch]: (url, options) => fetch(toServer(new URL(url)), options as RequestInit) })
-      const b = new Browser({ base: ISSUER, stopAt: [RP], route: toServer })
-      const verifier = oidc.randomPKCECodeVerifier()
-      const state = oidc.randomState()
-      const page = await b.browse(oidc.buildAuthorizationUrl(spa, {
-        redirect_uri: CALLBACK, scope: resource === undefined ? 'openid profile' : 'openid profile tenancy', state,
-        code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', ...(resource === undefined ? {} : { resource }),
-      }))
+      const rp = await spaRelyingParty(ISSUER, () => server.current().url, RP)
+      const b = rp.browser()
+      const flow = await rp.begin({ redirect_uri: CALLBACK, scope: resource === undefined ? 'openid profile' : 'openid profile tenancy', ...(resource === undefined ? {} : { resource }) })
+      const page = await b.browse(flow.url)
       const done = await b.browse(formAction(page.html, '/login'), { method: 'POST', form: { username, password: PASSWORD } })
       assert.equal(done.location.origin, RP, `${done.status} ${done.html}`)
-      return (await oidc.authorizationCodeGrant(spa, done.location, { pkceCodeVerifier: verifier, expectedState: state })).access_token
+      return (await flow.redeem(done.location)).access_token
     }
 
     async function robotToken(form: Record<string, string> = {}): Promise<string> {

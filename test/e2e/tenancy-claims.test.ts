@@ -12,9 +12,9 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import Provider from 'oidc-provider'
 import * as oidc from 'openid-client'
 import { externalSubject } from '../../src/lib/index.ts'
-import { Browser, formAction } from '../support/browser.ts'
+import { formAction } from '../support/browser.ts'
 import { BACKENDS, backendSkip, serverPerSuite } from '../support/gatehouse.ts'
-import { companyIdpOptions, listenLoopback } from '../support/upstream.ts'
+import { companyIdpOptions, listenLoopback, spaRelyingParty } from '../support/upstream.ts'
 import { jsonApi } from '../support/json-api.ts'
 
 const ISSUER = 'http://localhost:7453'
@@ -128,19 +128,13 @@ for (const backend of BACKENDS) {
     })
 
     it('gives ALICE signed in through Gatehouse (the same IdP) exactly the same answers, and the claim names both groups', async (t) => {
-      const toServer = (url: URL) => (url.origin === ISSUER ? new URL(url.pathname + url.search, server.current()!.url) : url)
-      const spa = await oidc.discovery(new URL(ISSUER), 'spa', { token_endpoint_auth_method: 'none' }, oidc.None(),
-        { execute: [oidc.allowInsecureRequests], [oidc.customFetch]: (url, options) => fetch(toServer(new URL(url)), options as RequestInit) })
-      const b = new Browser({ base: ISSUER, stopAt: [RP], route: toServer })
-      const verifier = oidc.randomPKCECodeVerifier()
-      const state = oidc.randomState()
-      const page = await b.browse(oidc.buildAuthorizationUrl(spa, {
-        redirect_uri: CALLBACK, scope: 'openid email profile', state,
-        code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
-      }))
+      const rp = await spaRelyingParty(ISSUER, () => server.current().url, RP)
+      const b = rp.browser()
+      const flow = await rp.begin({ redirect_uri: CALLBACK, scope: 'openid email profile' })
+      const page = await b.browse(flow.url)
       const done = await b.browse(formAction(page.html, '/upstream'), { method: 'POST', form: { email: 'alice@acme.test', provider: 'corp' } })
       assert.equal(done.location.origin, RP, `${done.status} ${done.html}`)
-      const tokens = await oidc.authorizationCodeGrant(spa, done.location, { pkceCodeVerifier: verifier, expectedState: state })
+      const tokens = await flow.redeem(done.location)
       // One person on both paths: Gatehouse's subject is the ext: subject of the IdP's iss and sub.
       assert.equal(tokens.claims()!.sub, alice)
       const token = tokens.access_token
@@ -151,7 +145,7 @@ for (const backend of BACKENDS) {
       assert.deepEqual(await expect(call('GET', '/api/v1/organizations', token), 200), fromClaims.organizations)
       await expect(call('GET', '/api/v1/organizations/globex/acl', token), 403, 'organization_forbidden')
 
-      const userinfo = await oidc.fetchUserInfo(spa, token, alice)
+      const userinfo = await oidc.fetchUserInfo(rp.spa, token, alice)
       assert.deepEqual(userinfo[NAMESPACE], { acctype: 'user', organizations: [{ id: ids.acme, name: 'acme', groups: [ids.a, ids.b].sort() }] })
       // Her stored record now exists (so the empty audit above was no vacuous check), and the
       // claims-only path must still agree with it.

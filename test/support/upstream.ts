@@ -4,6 +4,8 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type Provider from 'oidc-provider'
 import type { Configuration, Interaction, KoaContextWithOIDC } from 'oidc-provider'
+import * as oidc from 'openid-client'
+import { Browser } from './browser.ts'
 
 /** oidc-provider options for an upstream whose test answers interactions itself. */
 export const silentUpstreamOptions = {
@@ -60,4 +62,25 @@ export function serveSignedIn(server: Server, provider: Provider, accountFor: (d
       .then((details) => provider.interactionFinished(req, res, { login: { accountId: accountFor(details) } }, { mergeWithLastSubmission: false }))
       .catch((err: unknown) => { res.statusCode = 500; res.end(String(err)) })
   })
+}
+
+/**
+ * The first-party public client `spa` as a relying party of a test server that answers for
+ * `issuer` at another address: discovery, a browser routed there, and one code + PKCE round.
+ */
+export async function spaRelyingParty(issuer: string, serverUrl: () => string, stopAt: string) {
+  const toServer = (url: URL) => (url.origin === issuer ? new URL(url.pathname + url.search, serverUrl()) : url)
+  const spa = await oidc.discovery(new URL(issuer), 'spa', { token_endpoint_auth_method: 'none' }, oidc.None(),
+    { execute: [oidc.allowInsecureRequests], [oidc.customFetch]: (url, options) => fetch(toServer(new URL(url)), options as RequestInit) })
+  return {
+    spa,
+    browser: () => new Browser({ base: issuer, stopAt: [stopAt], route: toServer }),
+    /** Starts an authorization request; `redeem` completes it from the redirect back. */
+    async begin(params: Record<string, string>) {
+      const verifier = oidc.randomPKCECodeVerifier()
+      const state = oidc.randomState()
+      const url = oidc.buildAuthorizationUrl(spa, { ...params, state, code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' })
+      return { url, redeem: (location: URL) => oidc.authorizationCodeGrant(spa, location, { pkceCodeVerifier: verifier, expectedState: state }) }
+    },
+  }
 }
