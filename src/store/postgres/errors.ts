@@ -13,6 +13,10 @@ const UNREACHABLE = new Set([
   '53300', // too many connections
 ])
 
+// pg raises these without a code when the socket closes under a client (terminated backend,
+// server restart) or when a client that already failed is used again.
+const LOST_CONNECTION = /^(Connection terminated|Client has encountered a connection error|Client was closed)/
+
 function codeOf(err: unknown): string | undefined {
   const code = err !== null && typeof err === 'object' ? (err as { code?: unknown }).code : undefined
   return typeof code === 'string' ? code : undefined
@@ -28,7 +32,12 @@ export function isRetryable(err: unknown): boolean {
 export function mapPgError(err: unknown): unknown {
   if (err instanceof StoreError) return err
   const code = codeOf(err)
-  if (code === undefined) return err
+  if (code === undefined) {
+    if (err instanceof Error && LOST_CONNECTION.test(err.message)) {
+      return new StoreError(StoreErrorCodes.unavailable, 'the connection to PostgreSQL was lost', { cause: err })
+    }
+    return err
+  }
   if (isRetryable(err)) {
     return new StoreError(StoreErrorCodes.writeConflict, 'a concurrent transaction conflicted with this one; retry', { cause: err })
   }

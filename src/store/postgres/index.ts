@@ -39,8 +39,14 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     max: options.poolSize ?? 10,
     options: schema === undefined ? undefined : `-c search_path=${schema}`,
   })
-  // An idle client losing its connection emits here; without a listener it would crash the process.
+  // An idle client losing its connection emits on the pool; a checked-out one (between the
+  // statements of a transaction, or released but not yet destroyed) emits on the client itself,
+  // where pg-pool listens only while the client is idle. Without a listener either would crash the
+  // process; the transaction in flight then fails its next statement and is answered as unavailable.
   pool.on('error', (err) => logger.warn({ err }, 'idle PostgreSQL connection failed'))
+  pool.on('connect', (client) => {
+    client.on('error', (err) => logger.warn({ err }, 'PostgreSQL connection failed'))
+  })
 
   const channel = changeChannel(schema)
   const instanceId = newUuid()
