@@ -3,11 +3,11 @@
 import { after, before, describe } from 'node:test'
 import { openGatehouse } from '../../src/index.ts'
 import { BACKENDS, backendSkip } from '../support/gatehouse.ts'
-import { runOpenFgaMatrix } from '../support/openfga-matrix.ts'
+import { matrixSkipReason, runOpenFgaMatrix } from '../support/openfga-matrix.ts'
 import { createTestDatabase } from '../support/postgres.ts'
 
 for (const backend of BACKENDS) {
-  describe(`OpenFGA matrix embedded (${backend})`, { skip: await backendSkip(backend) }, () => {
+  describe(`OpenFGA matrix embedded (${backend})`, { skip: matrixSkipReason() ?? await backendSkip(backend) }, () => {
     let gh: Awaited<ReturnType<typeof openGatehouse>> | undefined
     let dropDb: (() => Promise<void>) | undefined
     before(async () => {
