@@ -5,6 +5,7 @@
 
 import type { AuditEntryInput } from './audit-types.ts'
 import type { JsonObject } from './identity-types.ts'
+import type { OutboxItemInput } from './outbox-types.ts'
 import type { TupleKey } from './types.ts'
 
 /**
@@ -47,6 +48,8 @@ export interface TenancyCommit {
    */
   tuples?: TenancyTupleChange
   audit?: AuditEntryInput[]
+  /** Provisioning events the change causes, enqueued in its transaction. */
+  outbox?: OutboxItemInput[]
 }
 
 export interface TenancySnapshot {
@@ -72,6 +75,8 @@ export interface ReplaceUpstreamGroupsInput {
   tupleFor(group: string): TupleKey
   /** An audit entry for a change (called only when the set changed, inside the transaction). */
   audit(added: string[], removed: string[]): AuditEntryInput
+  /** Provisioning events of this sign-in, enqueued in its transaction whether or not the groups changed. */
+  outbox?: OutboxItemInput[]
 }
 
 export interface TenancyRepo {

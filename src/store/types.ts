@@ -4,12 +4,14 @@
 import type { AuditRepo } from './audit-types.ts'
 import type { ForwardAuthAppsRepo } from './forward-auth-types.ts'
 import type { LocalAccountsRepo, OidcArtifactsRepo, OidcClientsRepo, SigningKeysRepo, UserRecordsRepo } from './identity-types.ts'
+import type { OutboxRepo } from './outbox-types.ts'
 import type { TenancyRepo } from './tenancy-types.ts'
 
 export type * from './identity-types.ts'
 export type * from './forward-auth-types.ts'
 export type * from './audit-types.ts'
 export type * from './tenancy-types.ts'
+export type * from './outbox-types.ts'
 
 /** An OpenFGA store (tenant of the relationship engine). */
 export interface StoreInfo {
@@ -217,6 +219,8 @@ export interface Store {
   readonly audit: AuditRepo
   /** Organizations, projects, groups and bindings; commits move records, tuples and audit together. */
   readonly tenancy: TenancyRepo
+  /** Provisioning events waiting for (or done with) delivery downstream. */
+  readonly outbox: OutboxRepo
   /** Applies pending migrations; idempotent. */
   migrate(): Promise<void>
   /** Resolves when the database answers a trivial query. */

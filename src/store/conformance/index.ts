@@ -15,6 +15,7 @@ import { oidcArtifactsCategory } from './oidc-artifacts.ts'
 import { oidcClientsCategory } from './oidc-clients.ts'
 import { oidcConcurrencyCategory } from './oidc-concurrency.ts'
 import { onChangeCategory } from './on-change.ts'
+import { outboxCategory } from './outbox.ts'
 import { storesCategory } from './stores.ts'
 import { tenancyCategory } from './tenancy.ts'
 import { tuplesReadCategory } from './tuples-read.ts'
@@ -43,6 +44,7 @@ const categories = {
   forwardAuthApps: forwardAuthAppsCategory,
   audit: auditCategory,
   tenancy: tenancyCategory,
+  outbox: outboxCategory,
 } as const
 
 export type ConformanceCategory = keyof typeof categories

@@ -14,6 +14,7 @@ import { applyMigrations, type Migration } from './migrations.ts'
 import { modelsRepo } from './models-repo.ts'
 import { oidcArtifactsRepo } from './oidc-artifacts-repo.ts'
 import { oidcClientsRepo } from './oidc-clients-repo.ts'
+import { outboxRepo } from './outbox-repo.ts'
 import { signingKeysRepo } from './signing-keys-repo.ts'
 import { storesRepo } from './stores-repo.ts'
 import { tenancyRepo } from './tenancy-repo.ts'
@@ -56,6 +57,7 @@ export function createSqlStore(parts: SqlStoreParts): Store {
     forwardAuthApps: forwardAuthAppsRepo(ctx),
     audit: auditRepo(ctx),
     tenancy: tenancyRepo(ctx),
+    outbox: outboxRepo(ctx),
     migrate: () => applyMigrations(db, parts.migrations, parts.clock),
     async ping() {
       await db.all(PING)

@@ -16,6 +16,7 @@ import { canonicalJson, parseJsonColumn } from './canonical.ts'
 import type { RepoContext } from './context.ts'
 import { adHoc, chunks, prepared, rowsSql, type SqlRunner } from './executor.ts'
 import { unstorableString } from './json-text.ts'
+import { insertOutboxItems, validateOutboxItems } from './outbox-repo.ts'
 import { keyString } from './rows.ts'
 import { readUpstreamGroups, replaceUpstreamGroups } from './upstream-groups.ts'
 import { writeTuplesInTx } from './tuples-write.ts'
@@ -57,6 +58,7 @@ export function tenancyRepo(ctx: RepoContext): TenancyRepo {
       // Validated before the transaction; ids stay fixed across PostgreSQL's retries of it.
       const audit = auditRecordsOf(change.audit ?? [], clock.now())
       const tuples = change.tuples
+      const outbox = validateOutboxItems(change.outbox ?? [])
       const { revision, written } = await db.write(async (tx) => {
         const bumped = await tx.all(BUMP, [change.expectedRevision])
         if (bumped.length === 0) {
@@ -75,6 +77,7 @@ export function tenancyRepo(ctx: RepoContext): TenancyRepo {
           })
         }
         await insertAuditRecords(tx, audit)
+        await insertOutboxItems(tx, outbox, clock.now())
         return { revision: Number(bumped[0].revision), written }
       })
       if (tuples !== undefined && written !== undefined && written.applied.length > 0) ctx.changes.emit(tuples.storeId, written.revision)

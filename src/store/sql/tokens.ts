@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto'
 import { StoreError, StoreErrorCodes } from '../errors.ts'
 
-export type TokenKind = 'stores' | 'models' | 'tuples' | 'changes' | 'oidcClients' | 'localAccounts' | 'audit'
+export type TokenKind = 'stores' | 'models' | 'tuples' | 'changes' | 'oidcClients' | 'localAccounts' | 'audit' | 'outbox'
 
 interface Envelope {
   k: TokenKind

@@ -7,6 +7,7 @@ import { validationError } from '../../lib/index.ts'
 import type { ReplaceUpstreamGroupsInput, UpstreamGroupsRecord, WriteResult } from '../types.ts'
 import { auditRecordsOf, insertAuditRecords } from './audit-repo.ts'
 import { parseJsonColumn } from './canonical.ts'
+import { insertOutboxItems, validateOutboxItems } from './outbox-repo.ts'
 import type { RepoContext } from './context.ts'
 import { prepared } from './executor.ts'
 import { unstorableString } from './json-text.ts'
@@ -51,6 +52,7 @@ export async function replaceUpstreamGroups(
     throw validationError('groups must be strings without U+0000 or lone surrogates')
   }
   const next = sortedDistinct(input.groups)
+  const outbox = validateOutboxItems(input.outbox ?? [])
   const { added, removed, written } = await ctx.db.write(async (tx) => {
     const now = ctx.clock.now()
     const created = (await tx.run(ENSURE, [subject, now.getTime()])) > 0
@@ -60,6 +62,7 @@ export async function replaceUpstreamGroups(
     const had = new Set(previous)
     const added = next.filter((g) => !had.has(g))
     const removed = previous.filter((g) => !kept.has(g))
+    await insertOutboxItems(tx, outbox, now)
     if (added.length === 0 && removed.length === 0) {
       if (created) await tx.run(DELETE, [subject])
       return { added, removed, written: undefined }
