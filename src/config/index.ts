@@ -15,6 +15,7 @@ export {
 export { resourceServerSchema, upstreamSchema, UPSTREAM_KINDS, type ResourceServerConfig, type UpstreamConfig } from './identity-keys.ts'
 export { trustedIssuerSchema, type TrustedIssuerConfig } from './trusted-issuers.ts'
 export { DEFAULT_RESERVED_NAMES } from './tenancy-keys.ts'
+export { EMPTY_PROVISIONING, provisioningSchema, type ProvisioningCondition, type ProvisioningConfig, type ProvisioningRuleConfig, type ProvisioningTargetConfig } from './provisioning-keys.ts'
 export { loadConfig, describeKey, type LoadedConfig, type LoadConfigOptions, type ValueSource } from './load.ts'
 export { ConfigError, ConfigErrorCodes, isConfigError } from './errors.ts'
 export { assertSafeToListen, isLoopbackHost } from './verify.ts'

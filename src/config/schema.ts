@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { forwardAuthKeys } from './forward-auth-keys.ts'
+import { provisioningKeys } from './provisioning-keys.ts'
 import { tenancyKeys } from './tenancy-keys.ts'
 import { trustedIssuerKeys } from './trusted-issuers.ts'
 import { identityKeys, upstreamKeys } from './identity-keys.ts'
@@ -154,6 +155,7 @@ export const configKeys = {
   ...forwardAuthKeys,
   ...trustedIssuerKeys,
   ...tenancyKeys,
+  ...provisioningKeys,
 } as const
 
 export type ConfigKeys = typeof configKeys
