@@ -79,9 +79,15 @@ export function createProvisioning(options: ProvisioningOptions) {
     /** After a commit that enqueued events: deliver them now rather than at the next poll. */
     wake: () => worker?.wake(),
     /** Delivers everything due now (tests and `gatehouse provisioning run`). */
-    drain: async () => worker ? worker.drain() : startWorker({
-      outbox: store.outbox, policy, clock, logger: options.logger, deliver: (item) => deliver(ctx, item),
-    }).drain(),
+    async drain(): Promise<number> {
+      if (worker) return worker.drain()
+      const once = startWorker({ outbox: store.outbox, policy, clock, logger: options.logger, deliver: (item) => deliver(ctx, item) })
+      try {
+        return await once.drain()
+      } finally {
+        await once.stop()
+      }
+    },
     async stop(): Promise<void> {
       clearInterval(pruneTimer)
       await worker?.stop()
