@@ -42,11 +42,11 @@ export function createRequestMetrics(): RequestMetrics & { registry: Registry; d
 }
 
 /** Adds GET /metrics (Prometheus text format); returns the per-request observer for onResponse. */
-export function installMetrics(app: FastifyInstance, metrics = createRequestMetrics()): ObserveRequest {
+export function installMetrics(app: FastifyInstance, metrics = createRequestMetrics(), extra: Registry[] = []): ObserveRequest {
   const { registry, duration } = metrics
 
   app.get('/metrics', { config: { public: true } }, async (_request, reply) => {
-    const merged = Registry.merge([processMetrics(), registry])
+    const merged = Registry.merge([processMetrics(), registry, ...extra])
     reply.type(merged.contentType)
     return merged.metrics()
   })

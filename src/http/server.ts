@@ -17,6 +17,9 @@ import { assertionRoutes } from './routes/assertions.ts'
 import { modelRoutes } from './routes/models.ts'
 import { applicationRoutes } from './routes/applications.ts'
 import { auditRoutes, type AuditReader } from './routes/audit.ts'
+import { provisioningRoutes } from './routes/provisioning.ts'
+import type { Registry } from 'prom-client'
+import type { ProvisioningAdmin } from '../provisioning/index.ts'
 import { clientRoutes } from './routes/clients.ts'
 import { forwardAuthRoutes, type ForwardAuthMount } from './routes/forward-auth.ts'
 import { oidcRoutes, type OidcMount } from './routes/oidc.ts'
@@ -45,6 +48,10 @@ export interface HttpServerOptions {
   audit?: AuditReader
   /** The tenancy admin API (/api/v1/organizations, roles, global bindings, ACL) and its OpenAPI document. */
   tenancy?: TenancyMount
+  /** The provisioning admin API (events, replay, preview). */
+  provisioning?: ProvisioningAdmin
+  /** Registries merged into GET /metrics (provisioning). */
+  metrics?: Registry[]
 }
 
 
@@ -104,7 +111,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   })
 
   installErrorHandling(app, bodyLimit)
-  const observe = installMetrics(app, metrics)
+  const observe = installMetrics(app, metrics, options.metrics)
   const debug = isLevelEnabled(logger, 'debug')
   app.addHook('onResponse', (request, reply, done) => {
     observe(request, reply)
@@ -124,6 +131,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   if (options.forwardAuth) forwardAuthRoutes(app, options.forwardAuth)
   if (options.applications) applicationRoutes(app, options.applications)
   if (options.audit) auditRoutes(app, options.audit)
+  if (options.provisioning) provisioningRoutes(app, options.provisioning)
   if (options.tenancy) {
     tenancyRoutes(app, options.tenancy, bodyLimit)
     openapiRoute(app)

@@ -5,6 +5,7 @@ export { DeliveryError, ProvisioningCodes, provisioningConfigError, rejectedDeli
 export { eventJson, PROJECT_EVENTS, USER_EVENTS, type EventType, type ProvisioningEvent, type ProvisioningProject, type ProvisioningUser } from './events.ts'
 export type { DeliveryTargets, IncusTarget, WebhookTarget } from './deliver.ts'
 export type { RulePreview } from './preview.ts'
+export type { EventView, ProvisioningAdmin } from './admin.ts'
 export { compileRules, type CompiledRules, type TupleDestination } from './rules.ts'
 export { createProvisioning, type Provisioning } from './service.ts'
 export type { TupleBackend } from './tuple-sync.ts'

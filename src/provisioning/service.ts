@@ -9,6 +9,7 @@ import type { OutboxItem, OutboxItemInput, Store, StoreLogger } from '../store/i
 import { deliver, type DeliveryTargets } from './deliver.ts'
 import { projectEvent, userEvent, type ProjectEventType, type ProvisioningEvent, type ProvisioningProject, type ProvisioningUser, type UserEventType } from './events.ts'
 import { compileRules, fanOut, parseAction } from './rules.ts'
+import { provisioningAdmin } from './admin.ts'
 import { previewRules, type RulePreview } from './preview.ts'
 import { startWorker, type DeliveryOutcome, type Worker } from './worker.ts'
 
@@ -47,8 +48,12 @@ export function createProvisioning(options: ProvisioningOptions) {
     return out
   }
 
+  const preview = (user: ProvisioningUser): RulePreview[] =>
+    previewRules(compiled, userEvent('user.signed_in', user, clock), (target, rendered) => options.targets.incus(target).projectName(rendered))
+
   return {
     rules: compiled,
+    admin: provisioningAdmin({ outbox: store.outbox, rules: compiled, preview, wake: () => worker?.wake() }),
     /** Whether any rule exists (callers skip building events otherwise). */
     enabled: compiled.rules.size > 0,
     metricsRegistry: metrics.registry,
@@ -95,9 +100,7 @@ export function createProvisioning(options: ProvisioningOptions) {
     },
 
     /** What each rule would do for this user, without contacting anything downstream. */
-    preview(user: ProvisioningUser): RulePreview[] {
-      return previewRules(compiled, userEvent('user.signed_in', user, clock), (target, rendered) => options.targets.incus(target).projectName(rendered))
-    },
+    preview,
   }
 }
 

@@ -3,7 +3,7 @@
 // tuples and audit entries together — retrying from a fresh state when another write won.
 
 import { type Clock, systemClock } from '../lib/index.ts'
-import type { AuditEntryInput, Store, StoreLogger, TenancyRecord } from '../store/index.ts'
+import type { AuditEntryInput, OutboxItemInput, Store, StoreLogger, TenancyRecord } from '../store/index.ts'
 import { isStoreError, StoreErrorCodes } from '../store/index.ts'
 import { permits, standing, type Standing } from './acl.ts'
 import { TenancyError, TenancyErrorCodes } from './errors.ts'
@@ -33,6 +33,10 @@ export interface TenancyCoreOptions {
   logger?: StoreLogger
   /** How often to re-read the revision in case a notification was missed. */
   pollIntervalMs?: number
+  /** Provisioning events of a change, committed in its transaction. */
+  changeEvents?: (before: TenancyState, after: TenancyState, changed: readonly RecordKey[]) => OutboxItemInput[]
+  /** After a commit that enqueued events. */
+  onEvents?: () => void
 }
 
 const MAX_ATTEMPTS = 8
@@ -105,6 +109,7 @@ export class TenancyCore {
       const after = new TenancyState(before.revision + 1, records.values())
       const changed = [...m.remove, ...m.put].map(recordKey)
       const tuples = changeTuples(before, after, changed)
+      const outbox = this.#options.changeEvents?.(before, after, [...m.remove, ...m.put]) ?? []
       const actorType = ctx.actor.kind
       try {
         const revision = await this.store.tenancy.commit({
@@ -113,7 +118,9 @@ export class TenancyCore {
           remove: m.remove,
           tuples: { storeId: SYSTEM_STORE_ID, ...tuples },
           audit: m.audit.map((a) => ({ ...a, actor: ctx.actor.subject, actorType, ...(ctx.sourceIp ? { sourceIp: ctx.sourceIp } : {}) })),
+          outbox,
         })
+        if (outbox.length > 0) this.#options.onEvents?.()
         if (this.#state === before) {
           this.#records = records
           this.#state = revision === after.revision ? after : new TenancyState(revision, records.values())

@@ -3,7 +3,7 @@
 
 import { compileModelJson, modelFromDsl } from '../authz/index.ts'
 import { newUlid, relationshipUser, type Clock } from '../lib/index.ts'
-import type { Store, StoreLogger, TupleKey } from '../store/index.ts'
+import type { OutboxItemInput, Store, StoreLogger, TupleKey } from '../store/index.ts'
 import { isStoreError, StoreErrorCodes } from '../store/index.ts'
 import { endpoints, globalGrantsOf, visibleOrganizations } from './acl.ts'
 import { createAclCache } from './acl-cache.ts'
@@ -14,6 +14,7 @@ import { allTuples, tupleDiff } from './mirror.ts'
 import { SYSTEM_STORE_ID, SYSTEM_STORE_NAME, TENANCY_MODEL_DSL, upstreamGroupObject } from './model.ts'
 import { assertUsernameFree, DEFAULT_RESERVED_NAMES, foldName } from './names.ts'
 import { organizationCommands } from './organizations.ts'
+import { projectChanges, type ProjectChange } from './project-changes.ts'
 import { projectCommands } from './projects.ts'
 import { roleCommands } from './roles.ts'
 import { serviceAccountCommands } from './service-accounts.ts'
@@ -28,6 +29,10 @@ export interface TenancyOptions {
   /** Ids of the configured upstream providers (organizations may name only these). */
   upstreamIds?: () => ReadonlySet<string>
   pollIntervalMs?: number
+  /** Provisioning events of tenancy projects created, changed or deleted, committed with the change. */
+  projectEvents?: (changes: ProjectChange[]) => OutboxItemInput[]
+  /** After a commit that enqueued events. */
+  onEvents?: () => void
 }
 
 /** The namespaced token claim's tenancy part. */
@@ -42,7 +47,14 @@ const MAX_UPSTREAM_GROUPS = 1000
 export type Tenancy = ReturnType<typeof createTenancy>
 
 export function createTenancy(options: TenancyOptions) {
-  const core = new TenancyCore({ store: options.store, clock: options.clock, logger: options.logger, pollIntervalMs: options.pollIntervalMs })
+  const projectEvents = options.projectEvents
+  const core = new TenancyCore({
+    store: options.store, clock: options.clock, logger: options.logger, pollIntervalMs: options.pollIntervalMs, onEvents: options.onEvents,
+    changeEvents: projectEvents && ((before, after, changed) => {
+      const changes = projectChanges(before, after, changed)
+      return changes.length === 0 ? [] : projectEvents(changes)
+    }),
+  })
   const reserved = new Set((options.reservedNames ?? DEFAULT_RESERVED_NAMES).map(foldName))
   const upstreamIds = options.upstreamIds ?? (() => new Set<string>())
   const store = options.store
@@ -137,11 +149,18 @@ export function createTenancy(options: TenancyOptions) {
      * transaction) and answers whether the user belongs anywhere: with organizations defined,
      * a user in none (and without a global binding) is refused.
      */
-    async signIn(subject: string, upstreamGroups: readonly string[], sourceIp?: string): Promise<{ principal: Principal; member: boolean }> {
+    async signIn(
+      subject: string, upstreamGroups: readonly string[], sourceIp?: string,
+      /** Provisioning events of this sign-in, from the memberships it results in. */
+      events?: (claim: MembershipClaim) => OutboxItemInput[],
+    ): Promise<{ principal: Principal; member: boolean }> {
       // Bounded: an upstream's groups claim is not ours to trust with the size of the system store.
       const groups = [...new Set(upstreamGroups)].filter((g) => g.length <= 200).sort().slice(0, MAX_UPSTREAM_GROUPS)
       const user = relationshipUser(subject)
+      const principal: Principal = { kind: 'user', subject, upstreamGroups: groups }
+      const outbox = events?.(claimFor(principal)) ?? []
       await store.tenancy.replaceUpstreamGroups({
+        outbox,
         subject, groups, storeId: SYSTEM_STORE_ID,
         tupleFor: (g): TupleKey => ({ object: upstreamGroupObject(g), relation: 'member', user }),
         audit: (add, remove) => ({
@@ -149,7 +168,7 @@ export function createTenancy(options: TenancyOptions) {
           ...(sourceIp ? { sourceIp } : {}), details: { added: add, removed: remove },
         }),
       })
-      const principal: Principal = { kind: 'user', subject, upstreamGroups: groups }
+      if (outbox.length > 0) options.onEvents?.()
       const state = core.state
       return { principal, member: state.admits(subject, groups) }
     },
