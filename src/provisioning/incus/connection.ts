@@ -99,6 +99,10 @@ export function createIncusConnection(o: IncusConnectionOptions): IncusConnectio
       })
       r.once('error', (err: NodeJS.ErrnoException) => {
         if (err instanceof DeliveryError) return reject(err)
+        // Fail closed, and for good: another attempt meets the same certificate.
+        if (isCertificateError(err)) {
+          return reject(rejectedDelivery(`Incus ${method} ${path}: the server certificate is not trusted (${err.code ?? err.message})`, err, { method, path }))
+        }
         const why = signal.aborted ? `no answer within ${timeoutMs} ms` : `${err.code ?? err.message}`
         reject(retryableDelivery(`Incus ${method} ${path} failed: ${why}`, err, { method, path }))
       })
@@ -121,6 +125,10 @@ export function createIncusConnection(o: IncusConnectionOptions): IncusConnectio
       agent = undefined
     },
   }
+}
+
+function isCertificateError(err: NodeJS.ErrnoException): boolean {
+  return /^ERR_TLS_CERT|CERT|SELF_SIGNED|VERIFY|ISSUER/.test(err.code ?? '')
 }
 
 function readBody(res: IncomingMessage): Promise<string> {
