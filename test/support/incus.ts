@@ -74,7 +74,8 @@ export async function incusSkipReason(): Promise<string | undefined> {
 export async function startIncus(): Promise<TestIncus> {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-incus-'))
   const env = { ...process.env, INCUS_DIR: dir, INCUS_CONF: join(dir, 'client-config') }
-  const incus = async (...args: string[]) => (await run('incus', args, { env, timeout: 30_000 })).stdout
+  // stdin is closed (not a pipe left open): `create` commands read YAML from a non-terminal stdin.
+  const incus = (...args: string[]) => runWithInput('incus', args, '', env)
   const group = hasGroup('incus-admin') ? ['--group', 'incus-admin'] : []
   const logfile = join(dir, 'incusd.log')
   const started = Date.now()
@@ -158,13 +159,16 @@ function hasGroup(name: string): boolean {
   }
 }
 
-function runWithInput(cmd: string, args: string[], input: string, env: NodeJS.ProcessEnv): Promise<void> {
+/** Runs `cmd` with `input` as its whole stdin; resolves to stdout. */
+function runWithInput(cmd: string, args: string[], input: string, env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
-    const p: ChildProcess = spawn(cmd, args, { env, stdio: ['pipe', 'ignore', 'pipe'] })
+    const p: ChildProcess = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'], timeout: 30_000 })
+    let out = ''
     let err = ''
+    p.stdout!.on('data', (d) => { out += String(d) })
     p.stderr!.on('data', (d) => { err += String(d) })
     p.once('error', reject)
-    p.once('exit', (code) => code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} failed (${code}): ${err}`)))
+    p.once('close', (code) => code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} failed (${code}): ${err}`)))
     p.stdin!.end(input)
   })
 }
