@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { z } from 'zod'
-import { ConfigError, configKeys, envVarFor, resourceServerSchema, upstreamSchema, type GatehouseConfig } from '../config/index.ts'
+import { ConfigError, configKeys, envVarFor, provisioningSchema, resourceServerSchema, upstreamSchema, type GatehouseConfig } from '../config/index.ts'
 import { createLocalAccounts, MIN_CLIENT_SECRET_LENGTH, syncBootstrapClients, type BootstrapResult, type DeclaredClient, type SyncCounts } from '../identity/index.ts'
 import { AppError } from '../lib/index.ts'
 import { applyDeclared, checkDeclared, parseDeclared, pathText, type DeclaredCounts } from '../tenancy/index.ts'
@@ -27,6 +27,8 @@ const fileSchema = z.object({
   roles: z.unknown().optional(),
   organizations: z.unknown().optional(),
   globalBindings: z.unknown().optional(),
+  // Replaces the configured provisioning (targets, rules, delivery) as a whole.
+  provisioning: provisioningSchema.optional(),
 }).strict()
 
 export interface BootstrapOutcome {
@@ -111,6 +113,7 @@ function mergeDeclarations(config: GatehouseConfig, file: ReturnType<typeof read
   }
   return {
     ...config,
+    ...(file.provisioning ? { provisioning: file.provisioning, provisioningFromBootstrap: true } : {}),
     upstreams: merged('upstreams', [...config.upstreams, ...file.upstreams]) as GatehouseConfig['upstreams'],
     resourceServers: merged('resourceServers', [...config.resourceServers, ...file.resourceServers]) as GatehouseConfig['resourceServers'],
   }

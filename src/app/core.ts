@@ -5,9 +5,10 @@ import { describeDatabase, parseDatabaseUrl, type DatabaseTarget, type Gatehouse
 import type { Store } from '../store/index.ts'
 import { openPostgresStore } from '../store/postgres/index.ts'
 import { openSqliteStore } from '../store/sqlite/index.ts'
-import { createTenancy, SYSTEM_STORE_ID, type Tenancy } from '../tenancy/index.ts'
+import { createTenancy, SYSTEM_STORE_ID, type Tenancy, type TenancyOptions } from '../tenancy/index.ts'
 import { limitsFromConfig } from './limits.ts'
 import type { Logger } from './logger.ts'
+import { projectItems, type StartedProvisioning } from './provisioning.ts'
 
 /** The parts every entry point needs: a migrated store and the engine on top of it. */
 export interface Core {
@@ -19,6 +20,8 @@ export interface Core {
   authz: Authz
   /** Organizations, groups, roles, projects and the ACL; started (system store ready, following replicas). */
   tenancy: Tenancy
+  /** Set once the server starts it (after the bootstrap file is read); tenancy enqueues its events through it. */
+  provisioning?: StartedProvisioning
   close(): Promise<void>
 }
 
@@ -40,14 +43,17 @@ export async function openCore(config: GatehouseConfig, logger: Logger): Promise
   try {
     await store.migrate()
     authz = new Authz({ store, limits: limitsFromConfig(config), logger, readOnlyStores: [SYSTEM_STORE_ID] })
-    tenancy = createTenancyOn(store, () => current, logger)
+    tenancy = createTenancyOn(store, () => current, logger, {
+      projectEvents: (changes) => (core.provisioning ? projectItems(core.provisioning, changes) : []),
+      onEvents: () => core.provisioning?.wake(),
+    })
     await tenancy.start()
   } catch (err) {
     await store.close().catch(() => {})
     throw err
   }
   let closed: Promise<void> | undefined
-  return {
+  const core: Core = {
     get config() { return current },
     set config(next: GatehouseConfig) { current = next },
     database,
@@ -58,6 +64,8 @@ export async function openCore(config: GatehouseConfig, logger: Logger): Promise
     close: () => {
       closed ??= (async () => {
         tenancy.stop()
+        await core.provisioning?.stop()
+        core.provisioning?.closeTargets()
         try {
           await authz.close()
         } finally {
@@ -67,9 +75,10 @@ export async function openCore(config: GatehouseConfig, logger: Logger): Promise
       return closed
     },
   }
+  return core
 }
 
 /** The tenancy service on an open, migrated store (not started). */
-export function createTenancyOn(store: Store, config: () => GatehouseConfig, logger?: Logger): Tenancy {
-  return createTenancy({ store, logger, reservedNames: config().reservedNames, upstreamIds: () => new Set(config().upstreams.map((u) => u.id)) })
+export function createTenancyOn(store: Store, config: () => GatehouseConfig, logger?: Logger, events: Pick<TenancyOptions, 'projectEvents' | 'onEvents'> = {}): Tenancy {
+  return createTenancy({ store, logger, reservedNames: config().reservedNames, upstreamIds: () => new Set(config().upstreams.map((u) => u.id)), ...events })
 }

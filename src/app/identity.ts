@@ -11,6 +11,8 @@ import { applyBootstrapFile } from './bootstrap.ts'
 import type { Core } from './core.ts'
 import { ensureAdminBinding } from './local-accounts.ts'
 import type { Logger } from './logger.ts'
+import { provisioningUser, signInUsername, type SignInProfile } from './provisioning.ts'
+import type { MembershipClaim } from '../tenancy/index.ts'
 import { loadMtlsFiles, mtlsBaseUrl } from './mtls.ts'
 import { resolveSecretKey } from './secret-key.ts'
 import { configuredProviderOptions } from './provider-options.ts'
@@ -55,11 +57,15 @@ export async function startIdentity(core: Core, logger: Logger): Promise<Started
 
   const tenancy = core.tenancy
   /** Syncs the user's upstream groups and says whether the sign-in may go on. */
-  const admit = async (subject: string, groups: string[], sourceIp: string | undefined): Promise<{ allowed: boolean }> => {
+  const admit = async (subject: string, groups: string[], sourceIp: string | undefined, profile: Omit<SignInProfile, 'subject'>): Promise<{ allowed: boolean }> => {
     // Another replica or the CLI may have changed organizations since the last notice reached
     // us; one cheap revision read keeps a refusal from resting on stale state.
     if ((await core.store.tenancy.revision()) !== tenancy.core.state.revision) await tenancy.core.reload()
-    const { member } = await tenancy.signIn(subject, groups, sourceIp)
+    const provisioning = core.provisioning
+    // A refused sign-in provisions nothing.
+    const events = provisioning && ((claim: MembershipClaim, member: boolean) =>
+      member || !config.requireOrganization ? provisioning.userItems('user.signed_in', provisioningUser({ subject, ...profile }, claim)) : [])
+    const { member } = await tenancy.signIn(subject, groups, sourceIp, events)
     return { allowed: member || !config.requireOrganization }
   }
 
@@ -72,7 +78,11 @@ export async function startIdentity(core: Core, logger: Logger): Promise<Started
         userRecords: core.store.userRecords,
         accountTtlSeconds: maxTokenLifetime,
         onError: (err) => logger.warn({ err }, 'upstream sign-in failed'),
-        onSignIn: (account, providerId, { sourceIp }) => admit(account.subject, qualifiedGroups(providerId, account.groups), sourceIp),
+        onSignIn: (account, providerId, { sourceIp }) => admit(account.subject, qualifiedGroups(providerId, account.groups), sourceIp, {
+          issuer: account.upstream.issuer, username: signInUsername(account.subject, account),
+          ...(account.email ? { email: account.email } : {}), ...(account.name ? { name: account.name } : {}),
+          groups: account.groups, upstream: providerId,
+        }),
       })
 
   const findAccount = createFindAccount({
@@ -117,7 +127,9 @@ export async function startIdentity(core: Core, logger: Logger): Promise<Started
     federation,
     onError: (err) => logger.error({ err }, 'sign-in interaction failed'),
     organizationRoute: (domain) => tenancy.core.state.orgByDomain.get(domain)?.upstreams[0],
-    onLocalSignIn: (account, { sourceIp }) => admit(localSubject(account.username), [], sourceIp),
+    onLocalSignIn: (account, { sourceIp }) => admit(localSubject(account.username), [], sourceIp, {
+      issuer: config.issuer, username: signInUsername(localSubject(account.username), {}), groups: [],
+    }),
   })
 
   const startMtls = mtlsFiles && ((api?: NodeHandler) =>

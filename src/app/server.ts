@@ -9,6 +9,7 @@ import { startForwardAuth } from './forward-auth.ts'
 import { startIdentity, type StartedIdentity } from './identity.ts'
 import { createLogger, type Logger } from './logger.ts'
 import { startMaintenance } from './maintenance.ts'
+import { provisioningBaseDir, startProvisioning } from './provisioning.ts'
 import { tenancyMount } from './tenancy-callers.ts'
 import { gatehouseVersion } from './version.ts'
 
@@ -36,11 +37,13 @@ export async function startServer(config: GatehouseConfig, options: StartServerO
   let mtls: MtlsListener | undefined
   try {
     identity = await startIdentity(core, logger)
+    core.provisioning = startProvisioning(core.config, core.store, core.authz, logger, provisioningBaseDir(core.config))
     const forwardAuth = startForwardAuth(core, identity, logger)
     http = buildHttpServer({
       config, authz: core.authz, store: core.store, logger, ready: () => !draining, oidc: identity.mount,
       clients: createClientAdmin(core.config, core.store), forwardAuth: forwardAuth.mount, applications: forwardAuth.applications,
       audit: core.store.audit, tenancy: tenancyMount(core, identity, logger),
+      ...(core.provisioning ? { provisioning: core.provisioning.admin, metrics: [core.provisioning.metricsRegistry] } : {}),
     })
     await http.listen({ host: config.host, port: config.port })
   } catch (err) {
@@ -71,6 +74,7 @@ export async function startServer(config: GatehouseConfig, options: StartServerO
     ...identity.banner,
     `  sign in:        ${config.issuer}/ (as the local admin, or through an upstream provider)`,
     `  forward auth:   ${config.issuer}/api/forward-auth/{caddy,traefik,nginx} (see docs/forward-auth.md)`,
+    ...(core.provisioning ? [`  provisioning:   ${core.provisioning.rules.rules.size} rule(s), ${core.provisioning.rules.targets.size} target(s); events at ${url}/api/v1/provisioning/events`] : []),
     '',
   ].join('\n'))
   // The only time the generated password is shown; it is never logged.

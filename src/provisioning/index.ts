@@ -10,3 +10,4 @@ export { compileRules, type CompiledRules, type TupleDestination } from './rules
 export { createProvisioning, type Provisioning } from './service.ts'
 export type { TupleBackend } from './tuple-sync.ts'
 export { tupleId } from './tuple-sync.ts'
+export { buildTargets, type BuiltTargets, type TargetOptions } from './targets.ts'

@@ -152,13 +152,13 @@ export function createTenancy(options: TenancyOptions) {
     async signIn(
       subject: string, upstreamGroups: readonly string[], sourceIp?: string,
       /** Provisioning events of this sign-in, from the memberships it results in. */
-      events?: (claim: MembershipClaim) => OutboxItemInput[],
+      events?: (claim: MembershipClaim, member: boolean) => OutboxItemInput[],
     ): Promise<{ principal: Principal; member: boolean }> {
       // Bounded: an upstream's groups claim is not ours to trust with the size of the system store.
       const groups = [...new Set(upstreamGroups)].filter((g) => g.length <= 200).sort().slice(0, MAX_UPSTREAM_GROUPS)
       const user = relationshipUser(subject)
       const principal: Principal = { kind: 'user', subject, upstreamGroups: groups }
-      const outbox = events?.(claimFor(principal)) ?? []
+      const outbox = events?.(claimFor(principal), core.state.admits(subject, groups)) ?? []
       await store.tenancy.replaceUpstreamGroups({
         outbox,
         subject, groups, storeId: SYSTEM_STORE_ID,
