@@ -42,6 +42,11 @@ export interface IncusConnection {
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000
+/**
+ * Incus 6.0 answers some refusals about what a project holds with 500 (a limit below current
+ * use, a restriction existing instances break, deleting a project in use): they stay refused.
+ */
+const REFUSALS_AS_500 = /is too low|Conflict detected when changing|Only empty projects/i
 const MAX_BODY_BYTES = 8 * 1024 * 1024
 
 export function createIncusConnection(o: IncusConnectionOptions): IncusConnection {
@@ -113,7 +118,7 @@ export function createIncusConnection(o: IncusConnectionOptions): IncusConnectio
   function failure(method: string, path: string, res: IncusResponse, hint?: string): DeliveryError {
     const text = `Incus ${method} ${path} answered ${res.status}${res.error ? `: ${res.error}` : ''}${hint ? ` (${hint})` : ''}`
     const details = { method, path, status: res.status, incusError: res.error }
-    const retry = res.status >= 500 || res.status === 408 || res.status === 429 || res.status === 412
+    const retry = (res.status >= 500 && !REFUSALS_AS_500.test(res.error)) || res.status === 408 || res.status === 429 || res.status === 412
     return retry ? retryableDelivery(text, undefined, details) : rejectedDelivery(text, undefined, details)
   }
 
