@@ -3,7 +3,10 @@
 // a wrong pin or CA, and the retryable / rejected split for a stopped or silent server.
 
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { createServer as createHttpsServer } from 'node:https'
 import { createServer, type Server } from 'node:net'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { AppError } from '../../lib/index.ts'
 import { DeliveryError, ProvisioningCodes } from '../errors.ts'
@@ -102,6 +105,27 @@ describe('Incus connection', { skip }, () => {
       assert.ok(Date.now() - started < 5000)
     } finally {
       silent.close()
+    }
+  })
+
+  it('a kept-alive socket the server dropped is replaced once, transparently', async () => {
+    const perSocket = new WeakMap<object, number>()
+    const server = createHttpsServer({ cert: incus.serverCert, key: readFileSync(join(incus.dir, 'server.key')) }, (req, res) => {
+      const n = (perSocket.get(req.socket) ?? 0) + 1
+      perSocket.set(req.socket, n)
+      // The second request on a connection meets a server that has just closed it.
+      if (n > 1) return req.socket.destroy()
+      res.setHeader('content-type', 'application/json')
+      res.end(JSON.stringify({ type: 'sync', metadata: { n } }))
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    const { port } = server.address() as { port: number }
+    const conn = createIncusConnection({ url: `https://127.0.0.1:${port}`, ...incus.client, serverFingerprint: incus.serverFingerprint })
+    try {
+      for (let i = 0; i < 3; i++) assert.deepEqual((await conn.send('GET', '/1.0')).metadata, { n: 1 })
+    } finally {
+      conn.close()
+      server.close()
     }
   })
 

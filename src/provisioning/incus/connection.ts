@@ -42,6 +42,11 @@ export interface IncusConnection {
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000
+/**
+ * Incus 6.0 answers some refusals about what a project holds with 500 (a limit below current
+ * use, a restriction existing instances break, deleting a project in use): they stay refused.
+ */
+const REFUSALS_AS_500 = /is too low|Conflict detected when changing|Only empty projects/i
 const MAX_BODY_BYTES = 8 * 1024 * 1024
 
 export function createIncusConnection(o: IncusConnectionOptions): IncusConnection {
@@ -90,6 +95,18 @@ export function createIncusConnection(o: IncusConnectionOptions): IncusConnectio
     }
     if (req.ifMatch) headers['if-match'] = req.ifMatch
     const signal = AbortSignal.timeout(timeoutMs)
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await once(a, method, path, payload, headers, signal)
+      } catch (err) {
+        // A kept-alive socket the server had closed: send once more on a fresh one. Safe for
+        // every request made here (GET; PUT under If-Match; POST and DELETE are checked by name).
+        if (!(err instanceof StaleSocket) || attempt > 1) throw err instanceof StaleSocket ? err.cause : err
+      }
+    }
+  }
+
+  function once(a: Agent, method: string, path: string, payload: Buffer | undefined, headers: Record<string, string>, signal: AbortSignal): Promise<IncusResponse> {
     return new Promise<IncusResponse>((resolve, reject) => {
       const r = request({ host, port, path: prefix + path, method, headers, agent: a, signal }, (res) => {
         readBody(res).then((text) => resolve(parse(res, text)), (err: Error) => {
@@ -104,7 +121,9 @@ export function createIncusConnection(o: IncusConnectionOptions): IncusConnectio
           return reject(rejectedDelivery(`Incus ${method} ${path}: the server certificate is not trusted (${err.code ?? err.message})`, err, { method, path }))
         }
         const why = signal.aborted ? `no answer within ${timeoutMs} ms` : `${err.code ?? err.message}`
-        reject(retryableDelivery(`Incus ${method} ${path} failed: ${why}`, err, { method, path }))
+        const failed = retryableDelivery(`Incus ${method} ${path} failed: ${why}`, err, { method, path })
+        const stale = r.reusedSocket && !signal.aborted && (err.code === 'ECONNRESET' || err.code === 'EPIPE')
+        reject(stale ? new StaleSocket(failed) : failed)
       })
       r.end(payload)
     })
@@ -113,7 +132,7 @@ export function createIncusConnection(o: IncusConnectionOptions): IncusConnectio
   function failure(method: string, path: string, res: IncusResponse, hint?: string): DeliveryError {
     const text = `Incus ${method} ${path} answered ${res.status}${res.error ? `: ${res.error}` : ''}${hint ? ` (${hint})` : ''}`
     const details = { method, path, status: res.status, incusError: res.error }
-    const retry = res.status >= 500 || res.status === 408 || res.status === 429 || res.status === 412
+    const retry = (res.status >= 500 && !REFUSALS_AS_500.test(res.error)) || res.status === 408 || res.status === 429 || res.status === 412
     return retry ? retryableDelivery(text, undefined, details) : rejectedDelivery(text, undefined, details)
   }
 
@@ -124,6 +143,14 @@ export function createIncusConnection(o: IncusConnectionOptions): IncusConnectio
       agent?.then((a) => a.destroy(), () => undefined)
       agent = undefined
     },
+  }
+}
+
+class StaleSocket extends Error {
+  override readonly cause: DeliveryError
+  constructor(cause: DeliveryError) {
+    super('stale keep-alive socket')
+    this.cause = cause
   }
 }
 
