@@ -45,6 +45,11 @@ describe('Incus connection', { skip }, () => {
     const res = await getDefault({ ...incus.client, ca: incus.serverCert })
     assert.equal((res.metadata as { name: string }).name, 'default')
     assert.ok(res.etag)
+    const conn = createIncusConnection({ url: incus.url, ...incus.client, ca: incus.serverCert })
+    assert.equal((await conn.send('GET', '/1.0')).status, 200)
+    conn.close()
+    assert.equal((await conn.send('GET', '/1.0')).status, 200, 'usable again after close()')
+    conn.close()
   })
 
   it('works with PKCS#12 and a pinned fingerprint (colons and case ignored)', async () => {

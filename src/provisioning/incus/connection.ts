@@ -76,12 +76,14 @@ export function createIncusConnection(o: IncusConnectionOptions): IncusConnectio
   })
   // With a pin and no CA the certificate is learned (and checked) on first use; a failed
   // attempt is forgotten so the next delivery tries again.
-  let agent: Promise<Agent> | undefined = trust.ca !== undefined ? Promise.resolve(makeAgent(trust.ca)) : undefined
+  let agent: Promise<Agent> | undefined
   const getAgent = (): Promise<Agent> => {
-    agent ??= fetchPinnedCertificate(host, port, trust.pin!, timeoutMs).then(makeAgent, (err: unknown) => {
-      agent = undefined
-      throw err
-    })
+    agent ??= trust.ca !== undefined
+      ? Promise.resolve(makeAgent(trust.ca))
+      : fetchPinnedCertificate(host, port, trust.pin!, timeoutMs).then(makeAgent, (err: unknown) => {
+        agent = undefined
+        throw err
+      })
     return agent
   }
 
@@ -99,8 +101,9 @@ export function createIncusConnection(o: IncusConnectionOptions): IncusConnectio
       try {
         return await once(a, method, path, payload, headers, signal)
       } catch (err) {
-        // A kept-alive socket the server had closed: send once more on a fresh one. Safe for
-        // every request made here (GET; PUT under If-Match; POST and DELETE are checked by name).
+        // A kept-alive socket the server had closed: send once more on a fresh one. Safe for every
+        // request made here: GET, PUT under If-Match, and a repeated POST or DELETE is recognised
+        // by its answer (duplicate name, not found).
         if (!(err instanceof StaleSocket) || attempt > 1) throw err instanceof StaleSocket ? err.cause : err
       }
     }
