@@ -41,6 +41,8 @@ export interface TestIncus {
   newClient(trust: boolean): Promise<PemPair>
   /** Stops the daemon (the directory stays). Safe to call twice. */
   stop(): Promise<void>
+  /** Starts the daemon again on the same directory (and address), stopping it first if needed. */
+  restart(): Promise<void>
   /** Stops the daemon and removes its directory. */
   destroy(): Promise<void>
 }
@@ -79,22 +81,28 @@ export async function startIncus(): Promise<TestIncus> {
   const group = hasGroup('incus-admin') ? ['--group', 'incus-admin'] : []
   const logfile = join(dir, 'incusd.log')
   const started = Date.now()
-  const child = spawn('bash', ['-c', WRAPPER, 'incus-wrapper', INCUSD, ...group, '--logfile', logfile], {
-    env, stdio: ['pipe', 'pipe', 'pipe'],
-  })
   let output = ''
-  child.stdout!.on('data', (d) => { output += String(d) })
-  child.stderr!.on('data', (d) => { output += String(d) })
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) child.stdin!.end()
-    await exited
+  const spawnDaemon = () => {
+    const child = spawn('bash', ['-c', WRAPPER, 'incus-wrapper', INCUSD, ...group, '--logfile', logfile], {
+      env, stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    child.stdout!.on('data', (d) => { output += String(d) })
+    child.stderr!.on('data', (d) => { output += String(d) })
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+    const stopDaemon = async () => {
+      if (child.exitCode === null && child.signalCode === null) child.stdin!.end()
+      await exited
+    }
+    return { exited, stop: stopDaemon }
   }
+  let daemon = spawnDaemon()
+  const stop = () => daemon.stop()
+  const ready = () => Promise.race([
+    run('incus', ['admin', 'waitready', '--timeout', '30'], { env, timeout: 35_000 }),
+    daemon.exited.then(() => { throw new Error('incusd exited during start') }),
+  ])
   try {
-    await Promise.race([
-      run('incus', ['admin', 'waitready', '--timeout', '30'], { env, timeout: 35_000 }),
-      exited.then(() => { throw new Error('incusd exited during start') }),
-    ])
+    await ready()
     const startupMs = Date.now() - started
     const port = await freePort()
     await runWithInput('incus', ['admin', 'init', '--preseed'], `config:\n  core.https_address: 127.0.0.1:${port}\n`, env)
@@ -127,6 +135,11 @@ export async function startIncus(): Promise<TestIncus> {
         return readFileSync(out)
       },
       stop,
+      async restart() {
+        await daemon.stop()
+        daemon = spawnDaemon()
+        await ready()
+      },
       async destroy() {
         await stop()
         unmountUnder(dir)
