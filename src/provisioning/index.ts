@@ -1,5 +1,4 @@
-// Provisioning: sign-ins and tenancy changes → events in the outbox (same transaction) → rules →
-// Incus projects, tuples in a Gatehouse or OpenFGA store, signed webhooks; delivered with retries.
+// Provisioning: sign-ins and tenancy changes → outbox events (same transaction) → rules → Incus projects, tuples, signed webhooks, delivered with retries.
 // May import: src/lib, src/config, src/store (types and error codes); never Fastify, SQL drivers, authz, tenancy or identity.
 export { DeliveryError, ProvisioningCodes, provisioningConfigError, rejectedDelivery, retryableDelivery } from './errors.ts'
 export { eventJson, PROJECT_EVENTS, USER_EVENTS, type EventType, type ProvisioningEvent, type ProvisioningProject, type ProvisioningUser } from './events.ts'
