@@ -92,3 +92,23 @@ export function signInUsername(subject: string, account: { preferredUsername?: s
 export function provisioningBaseDir(config: GatehouseConfig & { provisioningFromBootstrap?: boolean }): string {
   return config.provisioningFromBootstrap && config.bootstrapFile ? dirname(resolve(config.bootstrapFile)) : process.cwd()
 }
+
+/** The provisioning admin on the configured database, for the CLI: rules compiled, nothing delivered. */
+export async function openProvisioningAdmin(config: GatehouseConfig, logger: Logger): Promise<{ admin: Provisioning['admin']; close(): Promise<void> }> {
+  const { effectiveConfig } = await import('./bootstrap.ts')
+  const { openStore } = await import('./core.ts')
+  const effective = effectiveConfig(config)
+  const { store } = await openStore(effective, logger)
+  try {
+    await store.migrate()
+    const targets = buildTargets(effective.provisioning, {
+      baseDir: provisioningBaseDir(effective),
+      localTuples: () => { throw new Error('the command line delivers nothing') },
+    })
+    const provisioning = createProvisioning({ config: effective.provisioning, store, targets, logger })
+    return { admin: provisioning.admin, close: async () => { targets.close(); await store.close() } }
+  } catch (err) {
+    await store.close().catch(() => {})
+    throw err
+  }
+}

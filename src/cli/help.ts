@@ -24,6 +24,13 @@ Commands:
   apps get ID              Show one application
   apps put --file F        Create or replace an application from YAML/JSON F
   apps delete ID           Delete an application
+  provisioning events      Provisioning events, newest first (--state pending|done|dead, --target T, --subject S)
+  provisioning show ID     One event with its attempts and payload
+  provisioning replay ID   Deliver a finished event again
+  provisioning replay-dead Deliver every dead event again (--target T for one target)
+  provisioning stats       Queue depth by target and state
+  provisioning rules       The configured targets and rules
+  provisioning preview --file USER   What each rule would do for a user (YAML/JSON: username, email, groups)
   orgs list                List organizations (JSON)
   orgs get NAME            Show one organization
   orgs create --file F     Create an organization from YAML/JSON F

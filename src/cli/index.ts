@@ -50,6 +50,8 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
         subject: { type: 'string' },
         issuer: { type: 'string' },
         group: { type: 'string', multiple: true },
+        state: { type: 'string' },
+        target: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'V' },
       },
@@ -135,6 +137,9 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
     case 'acl':
       return (await import('./tenancy.ts')).tenancyCommand(load().config, command, [sub, ...rest].filter((a): a is string => a !== undefined),
         { file: values.file, subject: values.subject, issuer: values.issuer, groups: values.group }, io)
+    case 'provisioning':
+      return (await import('./provisioning.ts')).provisioningCommand(load().config, [sub, ...rest].filter((a): a is string => a !== undefined),
+        { file: values.file, subject: values.subject, state: values.state, target: values.target }, io)
     case 'bootstrap':
       expectArgs('bootstrap', [sub, ...rest], 0)
       return (await import('./clients.ts')).bootstrapCommand(load().config, io)

@@ -17,7 +17,7 @@ import { generateWebhookSecret, verifyWebhook } from '../../src/provisioning/web
 import { openSqliteStore } from '../../src/store/sqlite/index.ts'
 import { startGatehouse, type GatehouseProcess } from '../support/gatehouse.ts'
 import { incusSkipReason, startIncus, type TestIncus } from '../support/incus.ts'
-import { withServerStore } from '../support/server-store.ts'
+import { runCaptured } from '../support/cli.ts'
 import { CALLBACK, companyUpstream, federatedSignIn, startCompanyIdp, type CompanyIdp } from '../support/sign-in-world.ts'
 import { spaClient } from '../support/upstream.ts'
 
@@ -233,6 +233,40 @@ describe('provisioning to a real Incus (SQLite)', { skip }, () => {
     for (const e of dead) assert.match(e.last_error, /not|own/i)
     assert.deepEqual(await project('research'), before)
     assert.equal((await project('default')).config['user.gatehouse.owner'], undefined)
+  })
+
+  it('shows, replays and previews through the admin API and the command line, and counts in the metrics', async () => {
+    const env = { GATEHOUSE_DATA_DIR: dir, GATEHOUSE_BOOTSTRAP_FILE: join(dir, 'bootstrap.yaml'), GATEHOUSE_UPSTREAMS: JSON.stringify([companyUpstream(idp)]), GATEHOUSE_LOG_LEVEL: 'silent' }
+    const cli = await runCaptured(['provisioning', 'events', '--state', 'dead', '--target', 'lab'], env, dir)
+    assert.equal(cli.code, 0, cli.stderr)
+    const named = cli.json.items.filter((e: any) => e.action === 'named.incusProject')
+    const shownAll = await Promise.all(named.map((e: any) => runCaptured(['provisioning', 'show', String(e.id)], env, dir)))
+    const shown = shownAll.find((r) => r.json.event.payload.data.user.email === 'research@acme.test')!
+    const dead = shown.json.event
+    assert.deepEqual(dead.history.map((h: any) => h.outcome), ['dead'])
+    // Once the foreign project is gone, a replay creates the user's own.
+    await incus.incus('project', 'delete', 'research')
+    const replayed = await api(`/api/v1/provisioning/events/${dead.id}/replay`, { method: 'POST', body: '{}' })
+    assert.equal(replayed.status, 200)
+    await settled()
+    const after = (await api(`/api/v1/provisioning/events/${dead.id}`)).json.event
+    assert.equal(after.state, 'done')
+    assert.deepEqual(after.history.map((h: any) => h.outcome), ['dead', 'done'])
+    assert.equal((await project('research')).config['user.gatehouse.owner'], 'gatehouse/named')
+    assert.equal((await api('/api/v1/provisioning/events/abc')).status, 400)
+    assert.equal((await api('/api/v1/provisioning/events/999999')).status, 404)
+    assert.equal((await api('/api/v1/provisioning/events?state=lost')).status, 400)
+    const preview = await api('/api/v1/provisioning/preview', { method: 'POST', body: JSON.stringify({ username: 'robin', email: 'robin@acme.test', groups: ['staff', 'gpu'] }) })
+    assert.equal(preview.status, 200)
+    const personal = preview.json.rules.find((r: any) => r.rule === 'personal')
+    assert.equal(personal.incusProject.name, 'robin')
+    assert.equal(personal.incusProject.config['restricted.devices.gpu'], 'allow')
+    assert.deepEqual(personal.groupSync.tuples.map((t: any) => t.object).sort(), ['group:gpu', 'group:staff'])
+    assert.equal(preview.json.rules.find((r: any) => r.rule === 'named').matches, false)
+    assert.equal((await api('/api/v1/provisioning/preview', { method: 'POST', body: '{"groups":"x"}' })).status, 400)
+    const metrics = await (await fetch(new URL('/metrics', server!.url))).text()
+    assert.match(metrics, /gatehouse_provisioning_deliveries_total\{target="lab",action="incusProject",outcome="done"\} \d+/)
+    assert.match(metrics, /gatehouse_provisioning_queue_depth\{state="pending"\} 0/)
   })
 
   it('delivers the webhook after its 500s, signed every time, once per event', async () => {
