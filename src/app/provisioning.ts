@@ -5,7 +5,7 @@
 import { dirname, resolve } from 'node:path'
 import type { Authz } from '../authz/index.ts'
 import type { GatehouseConfig } from '../config/index.ts'
-import { buildTargets, createProvisioning, type Provisioning, type ProvisioningUser, type TupleBackend } from '../provisioning/index.ts'
+import { buildTargets, compileRules, createProvisioning, type Provisioning, type ProvisioningUser, type TupleBackend } from '../provisioning/index.ts'
 import type { Store, TupleKey } from '../store/index.ts'
 import type { MembershipClaim, ProjectChange } from '../tenancy/index.ts'
 import type { Logger } from './logger.ts'
@@ -28,6 +28,8 @@ export type StartedProvisioning = Provisioning & { closeTargets(): void }
 /** `baseDir`: where relative file names in the targets are resolved (the declaring file's folder). */
 export function startProvisioning(config: GatehouseConfig, store: Store, authz: Authz, logger: Logger, baseDir = process.cwd()): StartedProvisioning | undefined {
   if (config.provisioning.rules.length === 0) return undefined
+  // Rules first: a mistake in a rule is reported before any file is read.
+  compileRules(config.provisioning)
   const targets = buildTargets(config.provisioning, { baseDir, localTuples: (storeId) => engineTuples(authz, store, storeId) })
   const provisioning = createProvisioning({ config: config.provisioning, store, targets, logger })
   provisioning.start()
