@@ -3,7 +3,9 @@
 // bootstrap admin's platform-administrator binding, which every start makes sure of.
 import type { GatehouseConfig } from '../config/index.ts'
 import { createLocalAccounts, type LocalAccounts } from '../identity/index.ts'
-import { LOCAL_ISSUER, localSubject } from '../lib/index.ts'
+import { LOCAL_ISSUER, localSubject, systemClock } from '../lib/index.ts'
+import { compileRules, fanOut, userEvent } from '../provisioning/index.ts'
+import { provisioningUser, signInUsername } from './provisioning.ts'
 import type { LocalAccountRecord } from '../store/index.ts'
 import { PLATFORM_ADMINISTRATOR, SYSTEM_PRINCIPAL, type Tenancy } from '../tenancy/index.ts'
 import { createTenancyOn, openStore } from './core.ts'
@@ -11,6 +13,8 @@ import type { Logger } from './logger.ts'
 
 export interface LocalAccountAdmin {
   accounts: LocalAccounts
+  /** Disables or enables an account; disabling sends `user.disabled` to the provisioning rules (in the same transaction). */
+  setDisabled(username: string, disabled: boolean): Promise<boolean>
   list(): Promise<Array<Pick<LocalAccountRecord, 'username' | 'disabled'>>>
   close(): Promise<void>
 }
@@ -34,8 +38,18 @@ export async function openLocalAccountAdmin(config: GatehouseConfig, logger?: Lo
     // The configured admin may keep its (reserved) name: the server would create it under that name anyway.
     checkNewUsername: (username) => { if (localSubject(username) !== bootstrapAdmin) tenancy.checkUsername(username) },
   })
+  const { effectiveConfig } = await import('./bootstrap.ts')
+  const provisioning = effectiveConfig(config).provisioning
+  const rules = provisioning.rules.length > 0 ? compileRules(provisioning) : undefined
   return {
     accounts,
+    setDisabled(username, disabled) {
+      if (!disabled || rules === undefined) return accounts.setDisabled(username, disabled)
+      const subject = localSubject(username)
+      const claim = tenancy.claimFor({ kind: 'user', subject, upstreamGroups: [] })
+      const user = provisioningUser({ subject, issuer: config.issuer, username: signInUsername(subject, {}), groups: [] }, claim)
+      return accounts.setDisabled(username, disabled, fanOut(rules, userEvent('user.disabled', user, systemClock)))
+    },
     async list() {
       const out: Array<Pick<LocalAccountRecord, 'username' | 'disabled'>> = []
       let continuationToken = ''

@@ -54,7 +54,7 @@ export async function accountsCommand(config: GatehouseConfig, args: string[], i
     case 'enable': {
       const [username] = want(1, 'USERNAME')
       run = async (admin) => {
-        if (!(await admin.accounts.setDisabled(username!, sub === 'disable'))) throw new UsageError(`no local account ${username}`)
+        if (!(await admin.setDisabled(username!, sub === 'disable'))) throw new UsageError(`no local account ${username}`)
         printJson(io, { [sub === 'disable' ? 'disabled' : 'enabled']: username })
       }
       break

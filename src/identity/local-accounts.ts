@@ -1,3 +1,4 @@
+import type { OutboxItemInput } from '../store/index.ts'
 // Local accounts for bootstrap and break-glass logins: scrypt-hashed passwords, attempt
 // throttling shared by every replica through the store, and one timing path whether or not the
 // username exists, so a login form does not reveal which accounts there are.
@@ -48,7 +49,8 @@ export interface LocalAccounts {
   readonly enabled: boolean
   create(input: { username: string; password: string; disabled?: boolean }): Promise<LocalAccount>
   setPassword(username: string, password: string): Promise<boolean>
-  setDisabled(username: string, disabled: boolean): Promise<boolean>
+  /** `outbox`: provisioning events of the change, committed with it. */
+  setDisabled(username: string, disabled: boolean, outbox?: OutboxItemInput[]): Promise<boolean>
   /**
    * Checks a login. Throws invalid_credentials (401), account_disabled (403, only after the
    * right password), local_login_disabled (403) or rate_limited (429, details.retryAfterSeconds).
@@ -110,7 +112,7 @@ export function createLocalAccounts(options: LocalAccountsOptions): LocalAccount
       return repo.setPassword(username, await hashSecret(password, params))
     },
 
-    setDisabled: (username, disabled) => repo.setDisabled(username, disabled),
+    setDisabled: (username, disabled, outbox) => repo.setDisabled(username, disabled, outbox),
 
     async verify(username, password) {
       if (!enabled) throw new AppError(LocalAccountErrorCodes.localLoginDisabled, 'local accounts are disabled on this server', { status: 403 })

@@ -2,6 +2,7 @@
 // local accounts and audit-only user records. No protocol knowledge lives here: payloads are
 // opaque JSON and encryption/hashing happen above the store.
 
+import type { OutboxItemInput } from './outbox-types.ts'
 import type { Page, PageRequest } from './types.ts'
 
 /** A JSON object as stored and returned (key order is not preserved). */
@@ -150,7 +151,8 @@ export interface LocalAccountsRepo {
   /** Ordered by normalized username. */
   list(page: PageRequest): Promise<Page<LocalAccountRecord>>
   setPassword(username: string, passwordHash: string): Promise<boolean>
-  setDisabled(username: string, disabled: boolean): Promise<boolean>
+  /** `outbox`: provisioning events of the change (user.disabled), enqueued in its transaction when the account exists. */
+  setDisabled(username: string, disabled: boolean, outbox?: OutboxItemInput[]): Promise<boolean>
   touchLogin(username: string, at: Date): Promise<boolean>
   delete(username: string): Promise<boolean>
   /**

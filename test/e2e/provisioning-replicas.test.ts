@@ -15,6 +15,7 @@ import { openPostgresStore } from '../../src/store/postgres/index.ts'
 import { repoRoot, startGatehouse, TEST_SECRET_KEY, type GatehouseProcess } from '../support/gatehouse.ts'
 import { createTestDatabase, postgresSkipReason, type TestDatabase } from '../support/postgres.ts'
 import { CALLBACK, companyUpstream, federatedSignIn, startCompanyIdp, type CompanyIdp } from '../support/sign-in-world.ts'
+import { runCaptured } from '../support/cli.ts'
 import { spaClient } from '../support/upstream.ts'
 
 const ISSUER = 'http://localhost:7453'
@@ -82,6 +83,32 @@ describe('provisioning with two replicas on PostgreSQL', { skip: await postgresS
     assert.deepEqual(problems, [])
     assert.equal(received.size, names.length)
     assert.deepEqual([...new Set(received.values())], [1], 'no event reached the receiver twice')
+  })
+})
+
+describe('disabling a local account', () => {
+  it('sends user.disabled to the rules in the same transaction, and nothing when enabling', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-disable-'))
+    writeFileSync(join(dir, 'hook.secret'), generateWebhookSecret())
+    const env = {
+      GATEHOUSE_DATA_DIR: dir, GATEHOUSE_LOG_LEVEL: 'silent', GATEHOUSE_NEW_PASSWORD: 'correct horse battery staple',
+      GATEHOUSE_PROVISIONING: JSON.stringify({
+        targets: [{ id: 'hook', kind: 'webhook', url: 'https://hooks.example/', secretFile: join(dir, 'hook.secret') }],
+        rules: [{ id: 'lab', on: ['user.signed_in', 'user.disabled'], tuples: { store: 's', writes: [{ user: 'user:{{ user.username }}', relation: 'owner', object: 'box:{{ user.username }}' }] } }],
+      }),
+    }
+    try {
+      assert.equal((await runCaptured(['accounts', 'create', 'robin'], env, dir)).code, 0)
+      assert.equal((await runCaptured(['accounts', 'disable', 'robin'], env, dir)).code, 0)
+      assert.equal((await runCaptured(['accounts', 'enable', 'robin'], env, dir)).code, 0)
+      const events = await runCaptured(['provisioning', 'events'], env, dir)
+      assert.equal(events.code, 0, events.stderr)
+      assert.deepEqual(events.json.items.map((e: any) => [e.type, e.subject, e.action, e.target]), [['user.disabled', 'local:robin', 'lab.tuples', 'store:s']])
+      assert.notEqual((await runCaptured(['accounts', 'disable', 'nobody'], env, dir)).code, 0)
+      assert.equal((await runCaptured(['provisioning', 'events'], env, dir)).json.items.length, 1, 'no event for an account that does not exist')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
 

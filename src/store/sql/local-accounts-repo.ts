@@ -7,6 +7,7 @@ import { StoreError, StoreErrorCodes } from '../errors.ts'
 import type { LocalAccountRecord, LocalAccountsRepo } from '../types.ts'
 import { pageSizeOf, toPage, type RepoContext } from './context.ts'
 import { prepared } from './executor.ts'
+import { insertOutboxItems, validateOutboxItems } from './outbox-repo.ts'
 import { decodeToken, encodeToken } from './tokens.ts'
 
 interface AccountRow {
@@ -78,8 +79,14 @@ export function localAccountsRepo(ctx: RepoContext): LocalAccountsRepo {
       return (await db.run(SET_PASSWORD, [usernameKey(username), passwordHash, now()])) > 0
     },
 
-    async setDisabled(username, disabled) {
-      return (await db.run(SET_DISABLED, [usernameKey(username), disabled, now()])) > 0
+    async setDisabled(username, disabled, outbox = []) {
+      const items = validateOutboxItems(outbox)
+      if (items.length === 0) return (await db.run(SET_DISABLED, [usernameKey(username), disabled, now()])) > 0
+      return db.write(async (tx) => {
+        const changed = (await tx.run(SET_DISABLED, [usernameKey(username), disabled, now()])) > 0
+        if (changed) await insertOutboxItems(tx, items, clock.now())
+        return changed
+      })
     },
 
     async touchLogin(username, at) {

@@ -1,4 +1,4 @@
-// docs/provisioning-webhooks.md: the receiver runs as written and accepts what Gatehouse sends
+// docs/provisioning-reference.md: the receiver runs as written and accepts what Gatehouse sends
 // (also across a secret rotation), refusing forgeries and replays; the templates it shows compile.
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -10,7 +10,7 @@ import { DeliveryError } from '../src/provisioning/errors.ts'
 import { compileTemplate, USER_VARIABLES } from '../src/provisioning/template.ts'
 import { deliverWebhook, generateWebhookSecret, signWebhook } from '../src/provisioning/webhook.ts'
 
-const page = readFileSync(join(import.meta.dirname, '..', 'docs', 'provisioning-webhooks.md'), 'utf8')
+const page = readFileSync(join(import.meta.dirname, '..', 'docs', 'provisioning-reference.md'), 'utf8')
 
 function codeBlockAfter(heading: string, lang: string): string {
   const at = page.indexOf(heading)
@@ -19,7 +19,7 @@ function codeBlockAfter(heading: string, lang: string): string {
   return page.slice(start, page.indexOf('\n```', start))
 }
 
-describe('docs/provisioning-webhooks.md receiver', () => {
+describe('docs/provisioning-reference.md receiver', () => {
   const current = generateWebhookSecret()
   const previous = generateWebhookSecret()
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-receiver-'))
@@ -77,7 +77,7 @@ describe('docs/provisioning-webhooks.md receiver', () => {
   })
 })
 
-it('docs/provisioning-webhooks.md templates compile', () => {
+it('docs/provisioning-reference.md templates compile', () => {
   const shown = [codeBlockAfter('## Templates', ''), codeBlockAfter('### Missing values', '')].flatMap((b) => b.split('\n'))
   assert.ok(shown.length >= 3)
   for (const source of shown) compileTemplate(source, 'docs', USER_VARIABLES)
