@@ -37,6 +37,7 @@ export function createClientAdmin(config: GatehouseConfig, store: Store): Client
     repo: store.oidcClients,
     validate: (metadata) => provider.Client.validate(metadata as Parameters<typeof provider.Client.validate>[0]),
     resourceScopes: config.resourceServers.flatMap((rs) => rs.scopes),
+    resourceAudiences: config.resourceServers.flatMap((rs) => [rs.indicator, rs.audience ?? rs.indicator]),
   })
 }
 

@@ -5,7 +5,7 @@
 import type { GatehouseConfig } from '../config/index.ts'
 import { envVarFor } from '../config/index.ts'
 import { TENANCY_PREFIXES, type OidcMount } from '../http/index.ts'
-import { createFederation, createFindAccount, organizationClaims, qualifiedGroups, createInteractions, resolveUpstreams, createLocalAccounts, createOidcProvider, createSigningKeys, createProviderHolder, createSignedInResolver, OIDC_MOUNTS, portalClientMetadata, type NodeHandler, type SignedInResolver, createTrustedIssuers, type TrustedIssuers, startMtlsListener, type MtlsListener, type ProviderHolder, type SigningKeys } from '../identity/index.ts'
+import { userCodeAttemptCounter, createFederation, createFindAccount, organizationClaims, qualifiedGroups, createInteractions, resolveUpstreams, createLocalAccounts, createOidcProvider, createSigningKeys, createProviderHolder, createSignedInResolver, OIDC_MOUNTS, portalClientMetadata, type NodeHandler, type SignedInResolver, createTrustedIssuers, type TrustedIssuers, startMtlsListener, type MtlsListener, type ProviderHolder, type SigningKeys } from '../identity/index.ts'
 import { localSubject } from '../lib/index.ts'
 import { applyBootstrapFile } from './bootstrap.ts'
 import type { Core } from './core.ts'
@@ -99,6 +99,7 @@ export async function startIdentity(core: Core, logger: Logger): Promise<Started
     secretKey: secret.value,
     findAccount,
     staticClients: [portalClientMetadata(config.issuer)],
+    countUserCodeAttempt: userCodeAttemptCounter(core.store.localAccounts),
     onServerError: (err) => logger.error({ err }, 'OpenID Connect provider error'),
   }),
   onRebuilt: ({ kids }) => logger.info({ kids }, 'signing keys changed; provider rebuilt'),

@@ -177,6 +177,13 @@ export const upstreamSchema = z.object({
 
 export type UpstreamConfig = z.output<typeof upstreamSchema>
 
+/**
+ * Identity claims a resource server may ask for in its access tokens, for APIs that read the
+ * user from the token alone (Incus). `preferred_username` is a stable name that is a valid
+ * OpenFGA id; each claim needs its scope: openid, email, profile, groups.
+ */
+export const ACCESS_TOKEN_CLAIM_NAMES = ['preferred_username', 'email', 'name', 'groups'] as const
+
 /** A resource server (RFC 8707 indicator) that receives ES256 JWT access tokens. */
 export const resourceServerSchema = z.object({
   /** The `resource` value clients send; also the audience unless `audience` is set. */
@@ -185,6 +192,8 @@ export const resourceServerSchema = z.object({
   scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'scopes must be non-empty and without spaces or quotes')),
   audience: z.string().min(1, 'audience must not be empty').optional(),
   accessTokenTtlSeconds: z.number().int('accessTokenTtlSeconds must be a whole number').min(1).max(86_400, 'accessTokenTtlSeconds must be at most one day').optional(),
+  /** Identity claims its JWT access tokens carry (each only with its scope); none by default. */
+  accessTokenClaims: z.array(z.enum(ACCESS_TOKEN_CLAIM_NAMES, { error: `accessTokenClaims entries are ${ACCESS_TOKEN_CLAIM_NAMES.join(', ')}` })).optional(),
 }).strict()
 
 export type ResourceServerConfig = z.output<typeof resourceServerSchema>
@@ -194,13 +203,19 @@ export const upstreamKeys = {
     kind: 'json',
     schema: z.array(resourceServerSchema).superRefine((list, ctx) => {
       const seen = new Set<string>()
+      const audiences = new Map<string, string>()
       for (const rs of list) {
         if (seen.has(rs.indicator)) ctx.addIssue({ code: 'custom', message: `resource server ${rs.indicator} is listed twice` })
         seen.add(rs.indicator)
+        // The `audience` request parameter names a resource server by its audience: one each.
+        const audience = rs.audience ?? rs.indicator
+        const other = audiences.get(audience)
+        if (other !== undefined && other !== rs.indicator) ctx.addIssue({ code: 'custom', message: `resource servers ${other} and ${rs.indicator} have the same audience ${audience}` })
+        audiences.set(audience, rs.indicator)
       }
     }) as z.ZodType<ResourceServerConfig[]>,
     default: [],
-    description: 'Resource servers (APIs) that receive ES256 JWT access tokens (a YAML list, or JSON in the env var): `{ indicator, scopes, audience?, accessTokenTtlSeconds? }`. A token request with `resource=<indicator>` gets a JWT whose `aud` is `audience` (default: the indicator), verifiable against `/jwks`; an unknown `resource` gets `invalid_target`. Without `resource`, access tokens stay opaque.',
+    description: 'Resource servers (APIs) that receive ES256 JWT access tokens (a YAML list, or JSON in the env var): `{ indicator, scopes, audience?, accessTokenTtlSeconds?, accessTokenClaims? }`. A request with `resource=<indicator>` or `audience=<audience>` (or from a client whose `defaultAudience` names it) gets a JWT whose `aud` is `audience` (default: the indicator), verifiable against `/jwks`; an unknown one gets `invalid_target`. Otherwise access tokens stay opaque. `accessTokenClaims` lists identity claims the JWT carries: `preferred_username` (with scope openid), `email` (email), `name` (profile), `groups` (groups).',
     secret: false,
   } satisfies KeySpec<ResourceServerConfig[]>,
   upstreams: {

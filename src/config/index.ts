@@ -12,7 +12,7 @@ export {
   type KeySpec,
   type KeyKind,
 } from './schema.ts'
-export { resourceServerSchema, upstreamSchema, UPSTREAM_KINDS, type ResourceServerConfig, type UpstreamConfig } from './identity-keys.ts'
+export { ACCESS_TOKEN_CLAIM_NAMES, resourceServerSchema, upstreamSchema, UPSTREAM_KINDS, type ResourceServerConfig, type UpstreamConfig } from './identity-keys.ts'
 export { trustedIssuerSchema, type TrustedIssuerConfig } from './trusted-issuers.ts'
 export { DEFAULT_RESERVED_NAMES } from './tenancy-keys.ts'
 export { EMPTY_PROVISIONING, provisioningSchema, type ProvisioningCondition, type ProvisioningConfig, type ProvisioningRuleConfig, type ProvisioningTargetConfig } from './provisioning-keys.ts'

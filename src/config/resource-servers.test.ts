@@ -29,6 +29,15 @@ describe('resourceServers configuration', () => {
     assert.match(problems([{ ...rs, scopes: ['read write'] }]), /without spaces/)
   })
 
+  it('takes access-token claims from a fixed list and refuses two servers with one audience', () => {
+    const rs = { indicator: 'https://api.example.com', scopes: [] }
+    const { config } = loadConfig({ env: { GATEHOUSE_RESOURCE_SERVERS: JSON.stringify([{ ...rs, accessTokenClaims: ['preferred_username', 'email'] }]) } })
+    assert.deepEqual(config.resourceServers[0]!.accessTokenClaims, ['preferred_username', 'email'])
+    assert.match(problems([{ ...rs, accessTokenClaims: ['sub'] }]), /accessTokenClaims entries are preferred_username, email, name, groups/)
+    assert.match(problems([{ ...rs, audience: 'incus' }, { indicator: 'https://incus.example.com', scopes: [], audience: 'incus' }]), /have the same audience incus/)
+    assert.match(problems([rs, { indicator: 'https://other.example.com', scopes: [], audience: 'https://api.example.com' }]), /same audience/)
+  })
+
   it('exports the item schema for other configuration sources', () => {
     assert.equal(resourceServerSchema.safeParse({ indicator: 'https://api.example.com', scopes: [], audience: 'api' }).success, true)
     assert.equal(resourceServerSchema.safeParse({ indicator: 'https://api.example.com' }).success, false)

@@ -12,6 +12,8 @@ export const CLIENT_ROUTING_METADATA = {
   corsOrigins: 'urn:gatehouse:cors_origins',
   /** Resource-server scopes the client may receive; absent = every scope of the resource server. */
   resourceScopes: 'urn:gatehouse:resource_scopes',
+  /** Audience of the resource server the client's access tokens are for when a request names none. */
+  defaultAudience: 'urn:gatehouse:default_audience',
 } as const
 
 type ClientLike = { [key: string]: unknown }
@@ -37,6 +39,9 @@ export function validateRoutingMetadata(key: string, value: unknown): void {
       return
     case CLIENT_ROUTING_METADATA.resourceScopes:
       if (!stringList(value)) throw invalid('must be a list of scopes')
+      return
+    case CLIENT_ROUTING_METADATA.defaultAudience:
+      if (typeof value !== 'string' || value === '') throw invalid('must be the audience of a resource server')
       return
     default:
       if (typeof value !== 'boolean') throw new errors.InvalidClientMetadata(`${key} must be a boolean`)

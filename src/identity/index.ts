@@ -1,4 +1,4 @@
-// Identity: the OpenID Connect provider — factory, store adapter, signing keys, secrets, accounts and claims, local accounts, sign-in interactions, upstream federation, the mTLS listener for service clients.
+// Identity: the OpenID Connect provider — factory, store adapter, signing keys, secrets, accounts and claims, local accounts, sign-in interactions, the device flow, upstream federation, the mTLS listener for service clients.
 // May import: src/lib, src/config, src/store (types and error codes), src/authz, src/tenancy; never Fastify or SQL drivers.
 export { createAdapterFactory, type AdapterOptions } from './adapter.ts'
 export { createKeyCipher, KeyCipherErrorCodes, type KeyCipher } from './key-cipher.ts'
@@ -38,4 +38,6 @@ export {
   type AccessTokenHolder, type SignedInIdentity, type SignedInOptions, type SignedInResolver,
 } from './signed-in.ts'
 export { escapeHtml, page } from './pages.ts'
+export { accessTokenUsername, selectAccessTokenClaims, type AccessTokenClaimName } from './access-token-claims.ts'
+export { DEVICE_CODE_GRANT, DEVICE_ROUTES, userCodeAttemptCounter, USER_CODE_MAX_ATTEMPTS, USER_CODE_WINDOW_SECONDS, type AttemptCounter } from './device-flow.ts'
 export { createTrustedIssuers, type TrustedIssuerOptions, type TrustedIssuers } from './trusted-issuers.ts'

@@ -1,14 +1,18 @@
 // Builds the oidc-provider instance: protocol defaults Gatehouse relies on (PKCE for public
-// clients, refresh rotation, introspection, revocation, logout, client_credentials, JWT access
-// tokens for registered resource servers), storage through the store, clients from the clients
-// repository. The HTTP mount lives in src/http; this module never sees Fastify.
+// clients, refresh rotation, introspection, revocation, logout, client_credentials, the device
+// authorization grant, JWT access tokens for registered resource servers), storage through the
+// store, clients from the clients repository. The HTTP mount lives in src/http; this module
+// never sees Fastify.
 
 import { hkdfSync } from 'node:crypto'
-import Provider, { errors, type Adapter, type AdapterPayload, type Configuration, type FindAccount, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provider'
+import Provider, { type Adapter, type AdapterPayload, type Client, type Configuration, type FindAccount, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provider'
 import type { JWK } from 'jose'
 import type { OidcArtifactsRepo, OidcClientsRepo } from '../store/index.ts'
 import { createAdapterFactory } from './adapter.ts'
-import { CLIENT_ROUTING_METADATA, clientCors, clientResourceScopes, interactionUrl, validateRoutingMetadata } from './client-extras.ts'
+import { createAccessTokenClaims, type AccessTokenClaimName } from './access-token-claims.ts'
+import { AUDIENCE_PARAM, createResourceResolver } from './audiences.ts'
+import { CLIENT_ROUTING_METADATA, clientCors, interactionUrl, validateRoutingMetadata } from './client-extras.ts'
+import { deviceFlowFeature, devicePageHeaders, DEVICE_ROUTES, userCodeThrottle, type AttemptCounter } from './device-flow.ts'
 import { MTLS_AUTH_METHODS, mtlsEndpointAliases, mtlsFeature } from './mtls.ts'
 import { logoutSource, postLogoutSuccessSource, renderError } from './pages.ts'
 import { jwtAccessTokenMiddleware } from './jwt-access-tokens.ts'
@@ -24,6 +28,7 @@ export const OIDC_ROUTES = {
   revocation: '/token/revocation',
   end_session: '/session/end',
   pushed_authorization_request: '/request',
+  ...DEVICE_ROUTES,
 } as const
 
 export type OidcRouteMethod = 'GET' | 'POST' | 'OPTIONS'
@@ -52,6 +57,11 @@ export const OIDC_MOUNTS: ReadonlyArray<readonly [OidcRouteMethod, string]> = [
   ['GET', `${OIDC_ROUTES.end_session}/success`],
   ['POST', OIDC_ROUTES.pushed_authorization_request],
   ['OPTIONS', OIDC_ROUTES.pushed_authorization_request],
+  ['POST', OIDC_ROUTES.device_authorization],
+  ['OPTIONS', OIDC_ROUTES.device_authorization],
+  ['GET', OIDC_ROUTES.code_verification],
+  ['POST', OIDC_ROUTES.code_verification],
+  ['GET', `${OIDC_ROUTES.code_verification}/:uid`],
 ]
 
 /** Client metadata Gatehouse adds to the standard set. */
@@ -80,6 +90,8 @@ export interface ResourceServerEntry {
   scopes: string[]
   audience?: string
   accessTokenTtl?: number
+  /** Identity claims its JWT access tokens carry (each with its scope). */
+  accessTokenClaims?: readonly AccessTokenClaimName[]
 }
 
 export interface OidcProviderOptions {
@@ -101,6 +113,8 @@ export interface OidcProviderOptions {
   mtls?: { baseUrl: string; clientCaConfigured: boolean }
   /** Built-in clients (the forward-auth portal's), served before the clients repository. */
   staticClients?: Record<string, unknown>[]
+  /** Counts device user-code entries per client address; absent: not throttled (a provider that only validates clients). */
+  countUserCodeAttempt?: AttemptCounter
 }
 
 /** Keygrip keys for oidc-provider's cookies; stable per secret so every replica agrees. */
@@ -130,14 +144,47 @@ function clientAdapter(repo: OidcClientsRepo): Adapter {
   }
 }
 
+/**
+ * A refresh token is offline access, whatever the authorization request's scope kept: OpenID
+ * Connect drops `offline_access` without prompt=consent, yet clients (Authlib, Incus) re-send
+ * their original scope, `offline_access` included, on every refresh, which must not fail with
+ * "refresh token missing requested scope".
+ */
+function offlineRefreshTokens(adapter: Adapter): Adapter {
+  return {
+    ...adapter,
+    upsert(id, payload, expiresIn) {
+      const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : []
+      if (!scopes.includes('offline_access')) payload = { ...payload, scope: [...scopes, 'offline_access'].join(' ') }
+      return adapter.upsert(id, payload, expiresIn)
+    },
+  }
+}
+
+/** The grant of the request already holds offline_access (consented to once, e.g. with prompt=consent). */
+function grantHasOfflineAccess(ctx: KoaContextWithOIDC): boolean {
+  return ctx.oidc.entities.Grant?.getOIDCScope().split(' ').includes('offline_access') === true
+}
+
+/**
+ * Whether a token request gets a refresh token: with the refresh_token grant, a first-party
+ * client always (consent is implied), any other when the request or its grant has offline_access.
+ */
+function getsRefreshToken(ctx: KoaContextWithOIDC, client: Client, scopes: Set<string>): boolean {
+  return client.grantTypeAllowed('refresh_token') &&
+    (client[CLIENT_EXTRA_METADATA.firstParty] === true || scopes.has('offline_access') || grantHasOfflineAccess(ctx))
+}
+
 export function createOidcProvider(options: OidcProviderOptions): Provider {
   const { issuer, ttl, claimNamespace } = options
-  const resourceServers = new Map((options.resourceServers ?? []).map((rs) => [rs.indicator, rs]))
+  const resources = createResourceResolver({ servers: options.resourceServers ?? [], defaultTtl: ttl.accessToken })
+  const identityClaims = createAccessTokenClaims({ findAccount: options.findAccount, claimsFor: (indicator) => resources.entry(indicator)?.accessTokenClaims })
 
   const accessTtl = (_ctx: KoaContextWithOIDC, token: { resourceServer?: ResourceServer }) => token.resourceServer?.accessTokenTTL ?? ttl.accessToken
+  const adapters = createAdapterFactory({ repo: options.store.oidc, overrides: { Client: clientAdapter(options.store.oidcClients) } }) as (model: string) => Adapter
 
   const configuration: Configuration = {
-    adapter: createAdapterFactory({ repo: options.store.oidc, overrides: { Client: clientAdapter(options.store.oidcClients) } }),
+    adapter: (model: string) => (model === 'RefreshToken' ? offlineRefreshTokens(adapters(model)) : adapters(model)),
     jwks: options.jwks as Configuration['jwks'],
     clients: (options.staticClients ?? []) as unknown as Configuration['clients'],
     cookies: {
@@ -163,6 +210,8 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
     clientBasedCORS: clientCors,
     // Authorization code only: no implicit or hybrid flows (tokens in the front channel).
     responseTypes: ['code'],
+    // Names a resource server by its audience where clients cannot send `resource` (audiences.ts).
+    extraParams: [AUDIENCE_PARAM],
     scopes: ['openid', 'offline_access', 'email', 'profile', 'groups'],
     claims: {
       openid: ['sub', claimNamespace],
@@ -171,12 +220,19 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
       groups: ['groups'],
     },
     findAccount: options.findAccount,
-    extraTokenClaims: async (_ctx, token) => ({ [claimNamespace]: { acctype: 'accountId' in token && token.accountId ? 'user' : 'service' } }),
+    extraTokenClaims: async (ctx, token) => ({
+      ...await identityClaims(ctx, token as Parameters<typeof identityClaims>[1]),
+      [claimNamespace]: { acctype: 'accountId' in token && token.accountId ? 'user' : 'service' },
+    }),
+    // Every refresh hands out a new refresh token and retires the old one (public clients too).
     rotateRefreshToken: true,
     // OIDC drops offline_access unless consent was prompted for; first-party clients skip consent,
-    // so the refresh_token grant on the client is what decides for them.
-    issueRefreshToken: (_ctx, client, code) =>
-      client.grantTypeAllowed('refresh_token') && (client[CLIENT_EXTRA_METADATA.firstParty] === true || code.scopes.has('offline_access')),
+    // so the refresh_token grant on the client is what decides for them, and a grant that was
+    // once given offline_access keeps counting for later sign-ins of the same client.
+    issueRefreshToken: (ctx, client, code) => getsRefreshToken(ctx, client, code.scopes),
+    // A refresh token outlives the browser session at Gatehouse (logout, session expiry): the
+    // CLI or app that holds it has no part in that session.
+    expiresWithSession: (ctx, code) => !getsRefreshToken(ctx, ctx.oidc.client!, code.scopes),
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
     ttl: {
       AccessToken: accessTtl,
@@ -200,21 +256,13 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
       clientCredentials: { enabled: true },
       ...(options.mtls ? { mTLS: mtlsFeature({ clientCaConfigured: options.mtls.clientCaConfigured }) } : {}),
       rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
+      deviceFlow: deviceFlowFeature(),
       resourceIndicators: {
         enabled: true,
-        defaultResource: () => undefined,
+        defaultResource: (ctx, client, oneOf) => resources.defaultResource(ctx, client, oneOf),
+        // Refreshes and code exchanges keep the resource (audience) granted at authorization.
         useGrantedResource: () => true,
-        getResourceServerInfo(_ctx, indicator, client) {
-          const rs = resourceServers.get(indicator)
-          if (!rs) throw new errors.InvalidTarget()
-          return {
-            scope: clientResourceScopes(client, rs.scopes),
-            audience: rs.audience ?? rs.indicator,
-            accessTokenTTL: rs.accessTokenTtl ?? ttl.accessToken,
-            accessTokenFormat: 'jwt',
-            jwt: { sign: { alg: 'ES256' } },
-          }
-        },
+        getResourceServerInfo: (ctx, indicator, client) => resources.getResourceServerInfo(ctx, indicator, client),
       },
     },
     renderError,
@@ -228,6 +276,8 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
   provider.Client.prototype.compareClientSecret = function (this: { clientSecret?: string }, given: string) {
     return typeof this.clientSecret === 'string' ? verifyClientSecret(given, this.clientSecret) : false
   }
+  provider.use(devicePageHeaders())
+  if (options.countUserCodeAttempt) provider.use(userCodeThrottle(options.countUserCodeAttempt))
   provider.use(jwtAccessTokenMiddleware({
     issuer, jwks: options.jwks, repo: options.store.oidc, claimNamespace, mayIntrospectProperty: CLIENT_EXTRA_METADATA.mayIntrospect,
   }))

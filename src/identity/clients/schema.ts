@@ -9,7 +9,8 @@ import { RESERVED_SUBJECT_PREFIXES } from '../accounts.ts'
 import { CLIENT_EXTRA_METADATA } from '../provider.ts'
 
 export const OIDC_SCOPES = ['openid', 'offline_access', 'email', 'profile', 'groups'] as const
-export const CLIENT_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const
+/** The last is the device authorization grant (RFC 8628), for clients without a browser. */
+export const CLIENT_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code'] as const
 export const CLIENT_AUTH_METHODS = [
   'client_secret_basic', 'client_secret_post', 'private_key_jwt', 'tls_client_auth', 'self_signed_tls_client_auth', 'none',
 ] as const
@@ -63,6 +64,8 @@ export const clientInputSchema = z.object({
   firstParty: z.boolean().optional(),
   mayIntrospect: z.boolean().optional(),
   loginUri: z.string().max(2048).optional(),
+  /** Audience (or indicator) of the resource server this client's access tokens are for when a request names none. */
+  defaultAudience: z.string().min(1).max(2048).optional(),
   /** For relying parties that cannot verify ES256 ID tokens. */
   idTokenSigningAlg: z.enum(['ES256', 'RS256']).optional(),
 }).strict().superRefine((c, ctx) => {
@@ -147,6 +150,7 @@ export function toMetadata(spec: ClientSpec): JsonObject {
   if (spec.firstParty !== undefined) m[X.firstParty] = spec.firstParty
   if (spec.mayIntrospect !== undefined) m[X.mayIntrospect] = spec.mayIntrospect
   if (spec.loginUri !== undefined) m[X.loginUri] = spec.loginUri
+  if (spec.defaultAudience !== undefined) m[X.defaultAudience] = spec.defaultAudience
   if (spec.idTokenSigningAlg !== undefined) m.id_token_signed_response_alg = spec.idTokenSigningAlg
   return m
 }
@@ -173,6 +177,7 @@ export function fromMetadata(id: string, m: JsonObject): ClientSpec {
   if (typeof m[X.firstParty] === 'boolean') spec.firstParty = m[X.firstParty] as boolean
   if (typeof m[X.mayIntrospect] === 'boolean') spec.mayIntrospect = m[X.mayIntrospect] as boolean
   if (typeof m[X.loginUri] === 'string') spec.loginUri = m[X.loginUri] as string
+  if (typeof m[X.defaultAudience] === 'string') spec.defaultAudience = m[X.defaultAudience] as string
   if (m.id_token_signed_response_alg === 'ES256' || m.id_token_signed_response_alg === 'RS256') spec.idTokenSigningAlg = m.id_token_signed_response_alg
   return spec
 }

@@ -62,7 +62,9 @@ for (const backend of backends) {
     before(async () => {
       ;({ store, db } = await backend.open())
       await store.migrate()
-      clients = createClientService({ repo: store.oidcClients, validate: validatorFor(store), resourceScopes: ['api:read', 'api:write'] })
+      clients = createClientService({
+        repo: store.oidcClients, validate: validatorFor(store), resourceScopes: ['api:read', 'api:write'], resourceAudiences: ['https://api.example.com'],
+      })
     })
     after(async () => {
       await store.close()
@@ -92,6 +94,21 @@ for (const backend of backends) {
       assert.equal(created.client.idTokenSigningAlg, 'RS256')
       assert.equal((await store.oidcClients.get('rs256-app'))?.metadata.id_token_signed_response_alg, 'RS256')
       await assert.rejects(clients.create({ ...web, id: 'hs-app', idTokenSigningAlg: 'HS256' }, 'api'), code('invalid_client_metadata', 400))
+    })
+
+    it('takes a public device-flow client with a default audience, and refuses an unknown audience', async () => {
+      const device = {
+        id: 'cli', type: 'public', grantTypes: ['urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'], defaultAudience: 'https://api.example.com',
+      }
+      const created = await clients.create(device)
+      assert.deepEqual(created.client.grantTypes, device.grantTypes)
+      assert.equal(created.client.defaultAudience, 'https://api.example.com')
+      const metadata = (await store.oidcClients.get('cli'))!.metadata
+      assert.equal(metadata['urn:gatehouse:default_audience'], 'https://api.example.com')
+      assert.deepEqual(metadata.response_types, [])
+      await assert.rejects(clients.create({ ...device, id: 'cli2', defaultAudience: 'https://nowhere.example' }), (err: unknown) =>
+        code('invalid_client_metadata', 400)(err) && /defaultAudience: https:\/\/nowhere\.example is not the audience/.test((err as Error).message))
+      assert.equal(await store.oidcClients.get('cli2'), null)
     })
 
     it('keeps a given secret and refuses a short one', async () => {

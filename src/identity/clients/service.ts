@@ -31,6 +31,8 @@ export interface ClientServiceOptions {
   validate: ProviderClientValidator
   /** Scopes of the configured resource servers; other non-OIDC scopes are refused. Absent: not checked. */
   resourceScopes?: Iterable<string>
+  /** Audiences and indicators of the configured resource servers, for `defaultAudience`. Absent: not checked. */
+  resourceAudiences?: Iterable<string>
 }
 
 export interface ClientWithSecret {
@@ -102,6 +104,7 @@ function objectBody(input: unknown): Record<string, unknown> {
 export function createClientService(options: ClientServiceOptions): ClientService {
   const { repo } = options
   const knownScopes = options.resourceScopes === undefined ? undefined : new Set([...OIDC_SCOPES, ...options.resourceScopes])
+  const knownAudiences = options.resourceAudiences === undefined ? undefined : new Set(options.resourceAudiences)
 
   function parse(input: unknown): ClientSpec {
     const result = clientInputSchema.safeParse(input)
@@ -109,6 +112,10 @@ export function createClientService(options: ClientServiceOptions): ClientServic
     const unknown = knownScopes === undefined ? [] : result.data.scopes.filter((s) => !knownScopes.has(s))
     if (unknown.length > 0) {
       throw invalidMetadata(`scopes: ${unknown.join(', ')} is neither an OpenID Connect scope nor a scope of a configured resource server`)
+    }
+    const audience = result.data.defaultAudience
+    if (audience !== undefined && knownAudiences !== undefined && !knownAudiences.has(audience)) {
+      throw invalidMetadata(`defaultAudience: ${audience} is not the audience or indicator of a configured resource server`)
     }
     return result.data
   }

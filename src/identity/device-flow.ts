@@ -1,0 +1,111 @@
+// The device authorization grant (RFC 8628) for clients without a browser (Incus's CLI): the
+// provider's feature with Gatehouse's own pages, the same security headers as the sign-in pages,
+// and throttling of user-code entry per client address. User codes stay oidc-provider's: 8
+// characters of a 20-letter alphabet (20^8 ≈ 2.6e10), entered as XXXX-XXXX.
+
+import type { Client, Configuration, KoaContextWithOIDC } from 'oidc-provider'
+import type { LocalAccountsRepo } from '../store/index.ts'
+import { confirmDevicePage, deviceSuccessPage, tooManyCodesPage, userCodePage, type UserCodeProblem } from './login/device-pages.ts'
+
+/** Paths of the device endpoints relative to the issuer. */
+export const DEVICE_ROUTES = {
+  device_authorization: '/device/auth',
+  code_verification: '/device',
+} as const
+
+export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
+
+/** Code entries (wrong or right) one address may make per window; a sign-in takes two. */
+export const USER_CODE_MAX_ATTEMPTS = 20
+export const USER_CODE_WINDOW_SECONDS = 300
+
+/** Counts one code entry from an address in a window shared by every replica; returns the count so far. */
+export type AttemptCounter = (address: string, windowSeconds: number) => Promise<number>
+
+/**
+ * The counter over the local-account attempt windows (atomic, shared by replicas, pruned by the
+ * maintenance run). The key starts with a control character, which no username may contain,
+ * so no account's login throttling can collide with it.
+ */
+export function userCodeAttemptCounter(repo: Pick<LocalAccountsRepo, 'recordFailedAttempt'>, now: () => Date = () => new Date()): AttemptCounter {
+  return (address, windowSeconds) => repo.recordFailedAttempt(`\u001fdevice-code\u001f${address}`, now(), windowSeconds)
+}
+
+type Middleware = (ctx: KoaContextWithOIDC, next: () => Promise<unknown>) => Promise<void>
+
+const RE_RENDERED = new Set<string>(['NoCodeError', 'NotFoundError', 'ExpiredError', 'AlreadyUsedError', 'AbortedError'])
+
+const clientName = (client: Client | undefined): string => client?.clientName || client?.clientId || 'An application'
+
+function send(ctx: KoaContextWithOIDC, html: string): void {
+  ctx.type = 'html'
+  ctx.body = html
+}
+
+/** oidc-provider's form carries the xsrf token of this session; our own form posts it back. */
+const xsrfOf = (form: string): string => /name="xsrf" value="([^"]*)"/.exec(form)?.[1] ?? ''
+
+export function deviceFlowFeature(): NonNullable<Configuration['features']>['deviceFlow'] {
+  return {
+    enabled: true,
+    charset: 'base-20',
+    mask: '****-****',
+    userCodeInputSource(ctx, form, _out, err) {
+      const name = err === undefined ? undefined : (err as Error).name
+      const problem: UserCodeProblem | undefined = name === undefined ? undefined : RE_RENDERED.has(name) ? name as UserCodeProblem : 'other'
+      if (problem !== undefined && problem !== 'AbortedError' && ctx.status < 400) ctx.status = 400
+      const code = (err as { userCode?: unknown } | undefined)?.userCode
+      send(ctx, userCodePage({ action: ctx.oidc.urlFor('code_verification'), xsrf: xsrfOf(form), code: typeof code === 'string' ? code : undefined, problem }))
+    },
+    userCodeConfirmSource(ctx, form, client, _deviceInfo, userCode) {
+      send(ctx, confirmDevicePage({ form, client: clientName(client), userCode }))
+    },
+    successSource(ctx) {
+      send(ctx, deviceSuccessPage(clientName(ctx.oidc.client)))
+    },
+  }
+}
+
+/** The user-facing device pages: /device and /device/<uid>, not the client's /device/auth. */
+const isDevicePage = (path: string) =>
+  path === DEVICE_ROUTES.code_verification || (path.startsWith(`${DEVICE_ROUTES.code_verification}/`) && path !== DEVICE_ROUTES.device_authorization)
+
+/**
+ * The sign-in pages' headers on the device pages. `script-src` is present but empty: the one
+ * script oidc-provider writes (the auto-submit of a `verification_uri_complete` link) gets its
+ * hash added to it by the provider, and nothing else runs.
+ */
+export function devicePageHeaders(): Middleware {
+  return async (ctx, next) => {
+    if (isDevicePage(ctx.path)) {
+      ctx.set('cache-control', 'no-store')
+      ctx.set('x-frame-options', 'DENY')
+      ctx.set('content-security-policy', "default-src 'none'; script-src; style-src 'unsafe-inline'; frame-ancestors 'none'")
+    }
+    await next()
+  }
+}
+
+/**
+ * Refuses code entries beyond the limit before the provider looks the code up, so a throttled
+ * guesser learns nothing, not even from a right guess. Every POST to /device counts (the body is
+ * the provider's to read): a sign-in posts twice, the code and the confirmation. A right code
+ * does not reset the count: anyone can make right codes by starting device flows.
+ */
+export function userCodeThrottle(count: AttemptCounter, options: { maxAttempts?: number; windowSeconds?: number } = {}): Middleware {
+  const max = options.maxAttempts ?? USER_CODE_MAX_ATTEMPTS
+  const window = options.windowSeconds ?? USER_CODE_WINDOW_SECONDS
+  return async (ctx, next) => {
+    if (ctx.method === 'POST' && ctx.path === DEVICE_ROUTES.code_verification) {
+      // The peer address: Fastify trusts no proxy headers, and neither does this.
+      const address = ctx.req.socket?.remoteAddress ?? 'unknown'
+      if ((await count(address, window)) > max) {
+        ctx.status = 429
+        ctx.set('retry-after', String(window))
+        send(ctx, tooManyCodesPage())
+        return
+      }
+    }
+    await next()
+  }
+}
