@@ -4,6 +4,7 @@
 
 import { dirname, resolve } from 'node:path'
 import type { Authz } from '../authz/index.ts'
+import { accessTokenUsername } from '../identity/index.ts'
 import type { GatehouseConfig } from '../config/index.ts'
 import { buildTargets, compileRules, createProvisioning, type Provisioning, type ProvisioningUser, type TupleBackend } from '../provisioning/index.ts'
 import type { Store, TupleKey } from '../store/index.ts'
@@ -78,16 +79,11 @@ export function projectItems(provisioning: Provisioning, changes: ProjectChange[
 }
 
 /**
- * The user's stable name downstream (Incus projects, `user:<name>` tuples). It must equal the
+ * The user's stable name downstream (Incus projects, `user:<name>` tuples): the
  * `preferred_username` of the user's access tokens, which resource servers such as Incus use.
  */
 export function signInUsername(subject: string, account: { preferredUsername?: string; email?: string }): string {
-  const local = subject.startsWith('local:') ? subject.slice('local:'.length) : undefined
-  if (local !== undefined) return local
-  const source = account.preferredUsername || account.email || ''
-  const at = source.lastIndexOf('@')
-  const name = (at > 0 ? source.slice(0, at) : source).normalize('NFKC').toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[-._]+|[-._]+$/g, '').slice(0, 32)
-  return `${name || 'user'}.${subject.slice(-10)}`
+  return accessTokenUsername(subject, { preferred_username: account.preferredUsername, email: account.email }) ?? subject
 }
 
 /** Relative file names in provisioning targets are resolved against the bootstrap file's folder when it declares them, else the working directory. */
