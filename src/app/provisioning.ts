@@ -64,13 +64,14 @@ function engineTuples(authz: Authz, store: Store, storeId: string): TupleBackend
 }
 
 /** The provisioning view of a signed-in user, with the organizations the sign-in leaves them in. */
-export function provisioningUser(profile: SignInProfile, claim: MembershipClaim): ProvisioningUser {
+export function provisioningUser(profile: SignInProfile, claim: MembershipClaim, groupName: (id: string) => string | undefined = () => undefined): ProvisioningUser {
   return {
     subject: profile.subject, issuer: profile.issuer, username: profile.username,
     ...(profile.email ? { email: profile.email } : {}), ...(profile.name ? { name: profile.name } : {}),
     groups: [...profile.groups],
     upstreamGroups: profile.upstream === undefined ? [...profile.groups] : profile.groups.map((g) => `${profile.upstream}:${g}`),
-    organizations: claim.organizations.map((o) => ({ id: o.id, name: o.name, groups: o.groups })),
+    // The claim names groups by id; rules and receivers name them as people do.
+    organizations: claim.organizations.map((o) => ({ id: o.id, name: o.name, groups: o.groups.map((g) => groupName(g) ?? g).sort() })),
   }
 }
 

@@ -172,6 +172,19 @@ describe('provisioning service (fake targets, SQLite outbox)', () => {
     assert.match(preview.error ?? '', /user\.email/)
   })
 
+  it('matches conditions on upstream groups (plain and qualified), organization groups and organizations', async () => {
+    const { provisioning } = setup([
+      { id: 'org-group', on: ['user.signed_in'], when: { groups: { anyOf: ['acme/developers'] } }, webhook: { target: 'billing' } },
+      { id: 'qualified', on: ['user.signed_in'], when: { groups: { allOf: ['idp:students', 'students'], noneOf: ['banned'] } }, webhook: { target: 'billing' } },
+      { id: 'org', on: ['user.signed_in'], when: { organizations: ['acme'] }, webhook: { target: 'billing' } },
+    ])
+    const matched = (u: ProvisioningUser) => provisioning.preview(u).filter((p) => p.matches).map((p) => p.rule).sort()
+    const acme = [{ id: 'o1', name: 'acme', groups: ['developers'] }]
+    assert.deepEqual(matched(user('eve', ['students'], { organizations: acme })), ['org', 'org-group', 'qualified'])
+    assert.deepEqual(matched(user('eve', ['students', 'banned'])), [])
+    assert.deepEqual(matched(user('eve', [], { organizations: [{ id: 'o2', name: 'other', groups: ['developers'] }] })), [])
+  })
+
   it('refuses bad rules at start with the rule and field', () => {
     assert.throws(() => setup([{ id: 'bad', on: ['user.signed_in'], incusProject: { target: 'nope', name: 'x' } }]), /rules\[0\] \(bad\)\.incusProject\.target: no target nope/)
     assert.throws(() => setup([{ id: 'bad', on: ['user.signed_in'], webhook: { target: 'lab' } }]), /lab is a incus target, not webhook/)
