@@ -31,7 +31,11 @@ export async function openStore(config: GatehouseConfig, logger?: Logger): Promi
     if (database.path !== ':memory:') mkdirSync(dirname(database.path), { recursive: true })
     return { store: await openSqliteStore({ path: database.path, logger }), database }
   }
-  return { store: await openPostgresStore({ connectionString: database.connectionString, logger }), database }
+  const timeouts = {
+    connectMs: config.databaseConnectTimeoutMs, statementMs: config.databaseStatementTimeoutMs,
+    lockMs: config.databaseLockTimeoutMs, idleInTransactionMs: config.databaseIdleInTransactionTimeoutMs,
+  }
+  return { store: await openPostgresStore({ connectionString: database.connectionString, logger, timeouts }), database }
 }
 
 export async function openCore(config: GatehouseConfig, logger: Logger): Promise<Core> {

@@ -105,6 +105,10 @@ export const configKeys = {
     secret: true,
     redact: redactUrlPassword,
   }),
+  databaseConnectTimeoutMs: limit(5000, 'PostgreSQL: how long (ms) to wait for a connection (new or from the pool) before answering 503 store_unavailable.'),
+  databaseStatementTimeoutMs: limit(30_000, 'PostgreSQL: longest a statement may run (ms) before it is cancelled and the request answered 503 (statement_timeout; migrations are exempt).'),
+  databaseLockTimeoutMs: limit(5000, 'PostgreSQL: longest a statement may wait for a lock (ms) before the request is answered 503 (lock_timeout), and /readyz reports the stall.'),
+  databaseIdleInTransactionTimeoutMs: limit(60_000, 'PostgreSQL: a transaction left idle this long (ms) is ended by the server (idle_in_transaction_session_timeout).'),
   presharedKeys: key<string[]>({
     kind: 'list',
     schema: z.array(z.string().regex(/^[\x21-\x7e]+$/, 'keys must be printable ASCII without spaces')),

@@ -8,9 +8,11 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type pg from 'pg'
 import type { Query, Row, SqlDatabase, SqlRunner } from '../sql/index.ts'
 import { adHoc } from '../sql/index.ts'
-import { isRetryable, mapPgError } from './errors.ts'
+import { isRetryable, isTimeout, mapPgError } from './errors.ts'
 
 const MAX_ATTEMPTS = 5
+/** After a statement or lock timeout, readiness fails until a write commits or this long passes. */
+const STALL_WINDOW_MS = 10_000
 
 export interface PostgresDatabaseOptions {
   pool: pg.Pool
@@ -26,6 +28,7 @@ export class PostgresDatabase implements SqlDatabase {
   readonly dialect = 'postgres'
   readonly #options: PostgresDatabaseOptions
   readonly #names = new Map<string, string>()
+  #stalledAt = 0
 
   constructor(options: PostgresDatabaseOptions) {
     this.#options = options
@@ -35,7 +38,7 @@ export class PostgresDatabase implements SqlDatabase {
     try {
       return (await this.#options.pool.query<R>(this.#config(query, params))).rows
     } catch (err) {
-      throw mapPgError(err)
+      throw this.#failed(err)
     }
   }
 
@@ -43,7 +46,7 @@ export class PostgresDatabase implements SqlDatabase {
     try {
       return (await this.#options.pool.query(this.#config(query, params))).rowCount ?? 0
     } catch (err) {
-      throw mapPgError(err)
+      throw this.#failed(err)
     }
   }
 
@@ -51,8 +54,18 @@ export class PostgresDatabase implements SqlDatabase {
     try {
       await this.#options.pool.query(script)
     } catch (err) {
-      throw mapPgError(err)
+      throw this.#failed(err)
     }
+  }
+
+  stalled(): string | undefined {
+    if (this.#stalledAt === 0 || Date.now() - this.#stalledAt > STALL_WINDOW_MS) return undefined
+    return 'PostgreSQL statements are timing out (a lock or an overloaded server)'
+  }
+
+  #failed(err: unknown): unknown {
+    if (isTimeout(err)) this.#stalledAt = Date.now()
+    return mapPgError(err)
   }
 
   read<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T> {
@@ -67,6 +80,8 @@ export class PostgresDatabase implements SqlDatabase {
   migrate(fn: (tx: SqlRunner) => Promise<void>): Promise<void> {
     const { schema } = this.#options
     return this.#transaction('BEGIN', async (tx) => {
+      // Migrations may rewrite large tables: no statement or lock timeout for them.
+      await tx.exec('SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0')
       await tx.all(adHoc('SELECT pg_advisory_xact_lock(hashtext($1))'), [`gatehouse.migrate.${schema ?? ''}`])
       if (schema !== undefined) await tx.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}`)
       await fn(tx)
@@ -89,13 +104,14 @@ export class PostgresDatabase implements SqlDatabase {
       try {
         client = await this.#options.pool.connect()
       } catch (err) {
-        throw mapPgError(err)
+        throw this.#failed(err)
       }
       let broken: Error | undefined
       try {
         await client.query(begin)
         const result = await fn(this.#runner(client))
         await client.query('COMMIT')
+        this.#stalledAt = 0
         return result
       } catch (err) {
         try {
@@ -107,7 +123,7 @@ export class PostgresDatabase implements SqlDatabase {
           await sleep(Math.random() * 10 * 2 ** attempt)
           continue
         }
-        throw mapPgError(err)
+        throw this.#failed(err)
       } finally {
         // A client whose ROLLBACK failed is in an unknown state: destroy it rather than reuse it.
         client.release(broken)

@@ -7,6 +7,9 @@ const SERIALIZATION_FAILURE = '40001'
 const DEADLOCK_DETECTED = '40P01'
 const UNIQUE_VIOLATION = '23505'
 const FOREIGN_KEY_VIOLATION = '23503'
+// statement_timeout and lock_timeout: the database is there but did not answer in time.
+const QUERY_CANCELED = '57014'
+const LOCK_NOT_AVAILABLE = '55P03'
 const UNREACHABLE = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'EHOSTUNREACH',
   '57P01', '57P02', '57P03', // admin shutdown, crash shutdown, cannot connect now
@@ -28,6 +31,13 @@ export function isRetryable(err: unknown): boolean {
   return code === SERIALIZATION_FAILURE || code === DEADLOCK_DETECTED
 }
 
+/** A statement or lock wait that ran out of time. */
+export function isTimeout(err: unknown): boolean {
+  const code = codeOf(err)
+  if (code === QUERY_CANCELED || code === LOCK_NOT_AVAILABLE) return true
+  return err instanceof Error && /^(timeout exceeded when trying to connect|Connection terminated due to connection timeout|Query read timeout)/.test(err.message)
+}
+
 /** Returns a StoreError for errors callers can act on; anything else (bugs) passes through. */
 export function mapPgError(err: unknown): unknown {
   if (err instanceof StoreError) return err
@@ -46,6 +56,9 @@ export function mapPgError(err: unknown): unknown {
   }
   if (code === FOREIGN_KEY_VIOLATION) {
     return new StoreError(StoreErrorCodes.storeNotFound, 'the referenced store does not exist', { cause: err })
+  }
+  if (isTimeout(err)) {
+    return new StoreError(StoreErrorCodes.unavailable, 'the PostgreSQL database did not answer in time', { cause: err })
   }
   if (UNREACHABLE.has(code) || code.startsWith('08')) {
     return new StoreError(StoreErrorCodes.unavailable, 'the PostgreSQL database is unreachable', { cause: err })

@@ -21,7 +21,7 @@ describe('PostgreSQL connection faults', { skip }, () => {
     const url = new URL(database.url)
     url.searchParams.set('application_name', app)
     const quiet = { warn: () => undefined, error: () => undefined }
-    store = await openPostgresStore({ connectionString: url.toString(), poolSize: 4, logger: quiet })
+    store = await openPostgresStore({ connectionString: url.toString(), poolSize: 4, logger: quiet, timeouts: { lockMs: 300, statementMs: 2000 } })
     await store.migrate()
     await store.stores.create({ id: 'faults', name: 'faults' })
     admin = new pg.Client({ connectionString: database.url })
@@ -79,4 +79,24 @@ describe('PostgreSQL connection faults', { skip }, () => {
     await store.tuples.write('faults', { writes: [{ object: 'doc:after', relation: 'viewer', user: 'user:a' }], deletes: [], onDuplicate: 'error', onMissing: 'error' })
     await store.ping()
   })
+
+  it('answers store_unavailable within the lock timeout while a table lock stalls writes, and fails readiness until a write commits', async () => {
+    const write = (object: string) => store.tuples.write('faults', { writes: [{ object, relation: 'viewer', user: 'user:b' }], deletes: [], onDuplicate: 'error', onMissing: 'error' })
+    const locker = new pg.Client({ connectionString: database.url })
+    await locker.connect()
+    try {
+      await locker.query('BEGIN')
+      await locker.query('LOCK TABLE stores IN ACCESS EXCLUSIVE MODE')
+      const started = Date.now()
+      await assert.rejects(write('doc:stalled'), (err) => isStoreError(err, StoreErrorCodes.unavailable))
+      assert.ok(Date.now() - started < 1500, `answered after ${Date.now() - started} ms`)
+      await assert.rejects(store.ping(), (err) => isStoreError(err, StoreErrorCodes.unavailable))
+      await locker.query('ROLLBACK')
+      await write('doc:unstalled')
+      await store.ping()
+    } finally {
+      await locker.end()
+    }
+  })
 })
+

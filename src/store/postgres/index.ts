@@ -17,7 +17,18 @@ export interface PostgresStoreOptions {
   poolSize?: number
   logger?: StoreLogger
   clock?: Clock
+  /** Timeouts (ms); a timed-out request answers store_unavailable instead of hanging. */
+  timeouts?: Partial<PostgresTimeouts>
 }
+
+export interface PostgresTimeouts {
+  connectMs: number
+  statementMs: number
+  lockMs: number
+  idleInTransactionMs: number
+}
+
+export const DEFAULT_POSTGRES_TIMEOUTS: PostgresTimeouts = { connectMs: 5000, statementMs: 30_000, lockMs: 5000, idleInTransactionMs: 60_000 }
 
 export interface PostgresStore extends Store {
   /** Resolves once this process receives other processes' change notifications. */
@@ -34,10 +45,18 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     throw validationError('schema must be lowercase letters, digits and underscores (at most 48), starting with a letter or underscore')
   }
   const logger = options.logger ?? consoleLogger
+  const timeouts = { ...DEFAULT_POSTGRES_TIMEOUTS, ...options.timeouts }
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.poolSize ?? 10,
     options: schema === undefined ? undefined : `-c search_path=${schema}`,
+    connectionTimeoutMillis: timeouts.connectMs,
+    // A server that vanished without closing the socket (frozen, cable pulled) is noticed.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    statement_timeout: timeouts.statementMs,
+    lock_timeout: timeouts.lockMs,
+    idle_in_transaction_session_timeout: timeouts.idleInTransactionMs,
   })
   // An idle client losing its connection emits on the pool; a checked-out one (between the
   // statements of a transaction, or released but not yet destroyed) emits on the client itself,

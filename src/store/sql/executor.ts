@@ -43,6 +43,8 @@ export interface SqlDatabase extends SqlRunner {
    * NOTIFY here so other processes hear of the commit, SQLite does nothing.
    */
   announce(tx: SqlRunner, storeId: string, revision: number): Promise<void>
+  /** Why the database counts as stalled now (recent statement or lock timeouts), or undefined. */
+  stalled?(): string | undefined
   close(): Promise<void>
 }
 

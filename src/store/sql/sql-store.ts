@@ -2,6 +2,7 @@
 // the migrations and the change feed differ per backend.
 
 import type { Clock } from '../../lib/index.ts'
+import { StoreError, StoreErrorCodes } from '../errors.ts'
 import type { Store, StoreLogger } from '../types.ts'
 import { assertionsRepo } from './assertions-repo.ts'
 import { auditRepo } from './audit-repo.ts'
@@ -61,6 +62,9 @@ export function createSqlStore(parts: SqlStoreParts): Store {
     migrate: () => applyMigrations(db, parts.migrations, parts.clock),
     async ping() {
       await db.all(PING)
+      // A database that answers SELECT 1 can still be stuck for real work (a table lock).
+      const stall = db.stalled?.()
+      if (stall !== undefined) throw new StoreError(StoreErrorCodes.unavailable, stall)
     },
     onChange: (listener) => changes.subscribe(listener),
     onResync: (listener) => changes.subscribeResync(listener),
