@@ -29,7 +29,7 @@ export async function openStore(config: GatehouseConfig, logger?: Logger): Promi
   const database = parseDatabaseUrl(config.databaseUrl)
   if (database.kind === 'sqlite') {
     if (database.path !== ':memory:') mkdirSync(dirname(database.path), { recursive: true })
-    return { store: await openSqliteStore({ path: database.path, logger }), database }
+    return { store: await openSqliteStore({ path: database.path, logger, synchronous: config.sqliteSynchronous }), database }
   }
   const timeouts = {
     connectMs: config.databaseConnectTimeoutMs, statementMs: config.databaseStatementTimeoutMs,

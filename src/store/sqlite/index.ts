@@ -14,6 +14,8 @@ export interface SqliteStoreOptions {
   clock?: Clock
   /** How long a writer waits for another process's lock before failing (default 5000 ms). */
   busyTimeoutMs?: number
+  /** 'full' (default) or 'normal' (an OS crash or power loss may lose the last acknowledged writes). */
+  synchronous?: 'full' | 'normal'
 }
 
 const migrations = loadMigrations(new URL('./migrations/', import.meta.url))
@@ -22,7 +24,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const logger = options.logger ?? consoleLogger
   let db: SqliteDatabase
   try {
-    db = new SqliteDatabase({ path: options.path, busyTimeoutMs: options.busyTimeoutMs ?? 5000 })
+    db = new SqliteDatabase({ path: options.path, busyTimeoutMs: options.busyTimeoutMs ?? 5000, synchronous: options.synchronous })
   } catch (err) {
     throw new StoreError(StoreErrorCodes.unavailable, `cannot open the SQLite database at ${options.path}`, { cause: err })
   }
