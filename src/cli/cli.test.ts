@@ -27,6 +27,18 @@ describe('gatehouse CLI', () => {
     assert.equal((await run([])).code, 2)
   })
 
+  it('config check validates without starting: a summary, or the problem and exit 1', async () => {
+    const ok = await run(['config', 'check'], { GATEHOUSE_DATABASE_URL: 'sqlite::memory:' })
+    assert.equal(ok.code, 0, ok.stderr)
+    assert.match(ok.stdout, /^configuration is valid/)
+    const bad = await run(['config', 'check'], { GATEHOUSE_PROVISIONING: JSON.stringify({ rules: [{ id: 'r', on: ['user.signed_in'], webhook: { target: 'none' } }] }) })
+    assert.equal(bad.code, 1)
+    assert.match(bad.stderr, /provisioning\.rules\[0\] \(r\)\.webhook\.target: no target none is declared/)
+    const typo = await run(['config', 'check'], { GATEHOUSE_PROT: '1' })
+    assert.notEqual(typo.code, 0)
+    assert.match(typo.stderr, /did you mean GATEHOUSE_PORT/)
+  })
+
   it('config print shows the effective config with secrets redacted', async () => {
     const res = await run(['config', 'print'], { GATEHOUSE_PRESHARED_KEYS: 'abc-very-secret', GATEHOUSE_PORT: '9999' })
     assert.equal(res.code, 0)

@@ -51,6 +51,7 @@ Commands:
   acl ORG --subject ID --issuer ISS [--group G ...]
                            Show the ACL of a user in ORG (G: upstream groups such as okta:admins)
   config print             Print the effective configuration (secrets redacted)
+  config check             Validate the configuration, the bootstrap file and provisioning rules without starting
   config docs [--out F]    Write the configuration reference (Markdown) to stdout or F
 
 Options:

@@ -122,7 +122,13 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
         else writeFileSync(resolve(io.cwd, values.out), markdown)
         return Exit.ok
       }
-      throw new UsageError(sub === undefined ? 'config: missing subcommand (print or docs)' : `config: unknown subcommand "${sub}"`)
+      if (sub === 'check') {
+        expectArgs('config check', rest, 0)
+        const { checkConfiguration } = await loadApp()
+        io.stdout.write(`${await checkConfiguration(load().config)}\n`)
+        return Exit.ok
+      }
+      throw new UsageError(sub === undefined ? 'config: missing subcommand (print, check or docs)' : `config: unknown subcommand "${sub}"`)
     }
     case 'clients':
       return (await import('./clients.ts')).clientsCommand(load().config, [sub, ...rest].filter((a): a is string => a !== undefined), values.file, io)

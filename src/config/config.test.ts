@@ -52,6 +52,17 @@ describe('config loading', () => {
     assert.equal(config.host, '0.0.0.0')
   })
 
+  it('refuses GATEHOUSE_* variables that are not settings, naming the closest setting', () => {
+    assert.throws(() => loadConfig({ env: { GATEHOUSE_PROT: '9000', GATEHOUSE_PRESHARED_KEY: 'k' } }), (err: Error) => {
+      assert.match(err.message, /GATEHOUSE_PROT is not a setting; did you mean GATEHOUSE_PORT\?/)
+      assert.match(err.message, /GATEHOUSE_PRESHARED_KEY is not a setting; did you mean GATEHOUSE_PRESHARED_KEYS\?/)
+      return true
+    })
+    assert.throws(() => loadConfig({ env: { GATEHOUSE_ENTIRELY_DIFFERENT_THING: 'x' } }), (err: Error) => !/did you mean/.test(err.message) && /not a setting/.test(err.message))
+    // Read by the command line and the test suites, not settings.
+    assert.equal(loadConfig({ env: { GATEHOUSE_NEW_PASSWORD: 'x', GATEHOUSE_TEST_PG_URL: 'x', GATEHOUSE_CONFORMANCE_DIR: 'x' } }).config.port, 8080)
+  })
+
   it('derives the default database from the data dir', () => {
     const { config } = loadConfig({ env: { GATEHOUSE_DATA_DIR: '/var/lib/gatehouse/' } })
     assert.equal(config.databaseUrl, 'sqlite:/var/lib/gatehouse/gatehouse.db')

@@ -64,6 +64,8 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     candidates.set(name, { value: parsed.value, source: 'environment', origin: envName })
   }
 
+  problems.push(...unknownVariables(env))
+
   for (const [name, value] of Object.entries(options.overrides ?? {})) {
     if (!(CONFIG_KEY_NAMES as string[]).includes(name)) {
       problems.push(`unknown configuration key "${name}"`)
@@ -193,4 +195,35 @@ export function parseText(kind: KeyKind, raw: string): TextResult {
     case 'enum':
       return { ok: true, value: text }
   }
+}
+
+/** GATEHOUSE_* variables that are not settings but are read elsewhere (the CLI, the test suites). */
+const OTHER_VARIABLES = new Set(['GATEHOUSE_NEW_PASSWORD', 'GATEHOUSE_CONFORMANCE_DIR'])
+
+/**
+ * A misspelled variable would otherwise be ignored silently (GATEHOUSE_PROT, a port that never
+ * applies): every GATEHOUSE_* name must be a setting, and the message names the closest one.
+ */
+function unknownVariables(env: Record<string, string | undefined>): string[] {
+  const known = new Set([...CONFIG_KEY_NAMES.map(envVarFor), CONFIG_FILE_ENV])
+  const problems: string[] = []
+  for (const name of Object.keys(env).sort()) {
+    if (!name.startsWith('GATEHOUSE_') || known.has(name) || OTHER_VARIABLES.has(name) || name.startsWith('GATEHOUSE_TEST_')) continue
+    const closest = [...known].map((k) => [k, editDistance(name, k)] as const).sort((a, b) => a[1] - b[1])[0]
+    const hint = closest !== undefined && closest[1] <= Math.max(3, Math.floor(name.length / 3)) ? `; did you mean ${closest[0]}?` : ''
+    problems.push(`${name} is not a setting${hint} (every setting is listed in docs/configuration.md)`)
+  }
+  return problems
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+    }
+    previous = current
+  }
+  return previous[b.length]!
 }

@@ -36,7 +36,7 @@ function describeRun(res: SpawnSyncReturns<string>): string {
   return `exit ${res.status}${res.error ? ` (${res.error.message})` : ''}\n--- stdout\n${res.stdout}\n--- stderr\n${res.stderr}`
 }
 
-const EMBED_SCRIPT = `import { modelFromDsl, openGatehouse, type Gatehouse } from 'gatehouse'
+const EMBED_SCRIPT = `import { modelFromDsl, openGatehouse, type Gatehouse } from 'gatehouse-server'
 
 const gh: Gatehouse = await openGatehouse({ databaseUrl: 'sqlite::memory:' })
 const { id: store } = await gh.createStore({ name: 'embedded' })
@@ -93,7 +93,7 @@ describe('the packed package, installed into another project (slow: npm pack + n
 
   it('ships the built JavaScript, declarations and migrations, not the TypeScript sources or tests', (t) => {
     if (skipReason !== undefined) return t.skip(skipReason)
-    const installed = join(project, 'node_modules', 'gatehouse')
+    const installed = join(project, 'node_modules', 'gatehouse-server')
     for (const file of ['dist/index.js', 'dist/index.d.ts', 'dist/main.js', 'bin/gatehouse.mjs',
       'dist/store/sqlite/migrations/0001_initial.sql', 'dist/store/postgres/migrations/0001_initial.sql']) {
       assert.ok(existsSync(join(installed, file)), `${file} missing from the installed package`)
@@ -104,7 +104,7 @@ describe('the packed package, installed into another project (slow: npm pack + n
     assert.deepEqual(tests, [])
   })
 
-  it('runs the embedding example with `import ... from "gatehouse"`', (t) => {
+  it('runs the embedding example with `import ... from "gatehouse-server"`', (t) => {
     if (skipReason !== undefined) return t.skip(skipReason)
     writeFileSync(join(project, 'embed.ts'), EMBED_SCRIPT)
     const res = run(process.execPath, ['embed.ts'], project)

@@ -1,0 +1,26 @@
+// `gatehouse config check`: everything a start would refuse, found without starting — the
+// settings (already loaded), the bootstrap file, the provisioning rules, templates and target
+// files, and whether the listen address is safe — and nothing written anywhere.
+
+import { assertSafeToListen, type GatehouseConfig } from '../config/index.ts'
+import { buildTargets, compileRules } from '../provisioning/index.ts'
+import { effectiveConfig } from './bootstrap.ts'
+import { provisioningBaseDir } from './provisioning.ts'
+
+/** Throws the first problem (a ConfigError or a provisioning configuration error); answers a summary. */
+export async function checkConfiguration(config: GatehouseConfig): Promise<string> {
+  assertSafeToListen(config)
+  const effective = effectiveConfig(config)
+  const rules = compileRules(effective.provisioning)
+  buildTargets(effective.provisioning, {
+    baseDir: provisioningBaseDir(effective),
+    localTuples: () => { throw new Error('not used by a check') },
+  }).close()
+  return [
+    'configuration is valid',
+    `  issuer:        ${effective.issuer}`,
+    `  database:      ${effective.databaseUrl.startsWith('postgres') ? 'PostgreSQL' : 'SQLite'}`,
+    `  upstreams:     ${effective.upstreams.map((u) => u.id).join(', ') || 'none'}`,
+    `  provisioning:  ${rules.rules.size} rule(s), ${rules.targets.size} target(s)`,
+  ].join('\n')
+}
