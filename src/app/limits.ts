@@ -20,5 +20,6 @@ export function limitsFromConfig(c: GatehouseConfig): AuthzLimits {
     maxConditionContextBytes: c.maxConditionContextBytes,
     indexMaxTuples: c.indexMaxTuples,
     indexPollIntervalMs: c.indexPollIntervalMs,
+    staleReadMaxMs: c.staleReadMaxMs,
   }
 }

@@ -1,4 +1,6 @@
 import type { AddressInfo } from 'node:net'
+import { Counter, Registry } from 'prom-client'
+import type { Authz } from '../authz/index.ts'
 import { assertSafeToListen, envVarFor, isLoopbackHost, redactConfig, type GatehouseConfig } from '../config/index.ts'
 import { buildHttpServer, type HttpServer } from '../http/index.ts'
 import type { MtlsListener } from '../identity/index.ts'
@@ -43,7 +45,8 @@ export async function startServer(config: GatehouseConfig, options: StartServerO
       config, authz: core.authz, store: core.store, logger, ready: () => !draining, oidc: identity.mount,
       clients: createClientAdmin(core.config, core.store), forwardAuth: forwardAuth.mount, applications: forwardAuth.applications,
       audit: core.store.audit, tenancy: tenancyMount(core, identity, logger),
-      ...(core.provisioning ? { provisioning: core.provisioning.admin, metrics: [core.provisioning.metricsRegistry] } : {}),
+      metrics: [engineMetrics(core.authz), ...(core.provisioning ? [core.provisioning.metricsRegistry] : [])],
+      ...(core.provisioning ? { provisioning: core.provisioning.admin } : {}),
     })
     await http.listen({ host: config.host, port: config.port })
   } catch (err) {
@@ -94,6 +97,20 @@ export async function startServer(config: GatehouseConfig, options: StartServerO
       return closing
     },
   }
+}
+
+/** Engine figures that are not HTTP durations, read when /metrics is scraped. */
+function engineMetrics(authz: Authz): Registry {
+  const registry = new Registry()
+  new Counter({
+    name: 'gatehouse_stale_answers_total', help: 'Queries answered from memory while the database was unreachable (MINIMIZE_LATENCY, bounded by staleReadMaxMs)',
+    registers: [registry],
+    collect() {
+      this.reset()
+      this.inc(authz.staleAnswers)
+    },
+  })
+  return registry
 }
 
 function authenticationSummary(config: GatehouseConfig): { on: boolean; text: string } {

@@ -43,6 +43,8 @@ function readOnly(storeId: string): Promise<never> {
 
 export class Authz {
   readonly limits: AuthzLimits
+  /** Queries answered from memory while the database was unreachable (see staleReadMaxMs). */
+  staleAnswers = 0
   private readonly ctx: EngineContext
   private closed = false
   private readonly readOnlyStores: ReadonlySet<string>
@@ -50,7 +52,16 @@ export class Authz {
   constructor(options: AuthzOptions) {
     this.limits = resolveLimits(options.limits)
     this.readOnlyStores = new Set(options.readOnlyStores ?? [])
-    const models = new ModelCache(options.store)
+    let lastStaleWarning = 0
+    const models = new ModelCache(options.store, {
+      staleMaxMs: this.limits.staleReadMaxMs ?? 0,
+      onStale: (storeId, ageMs) => {
+        this.staleAnswers++
+        if (Date.now() - lastStaleWarning < 10_000) return
+        lastStaleWarning = Date.now()
+        options.logger?.warn({ storeId, modelAgeMs: ageMs }, 'database unreachable: answering MINIMIZE_LATENCY queries from memory (stale)')
+      },
+    })
     const indexes = new IndexManager(options.store, this.limits.indexMaxTuples, options.logger, {
       pollIntervalMs: this.limits.indexPollIntervalMs,
       // A deletion heard from another replica drops the compiled models and the latest-model entry

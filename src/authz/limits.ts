@@ -28,6 +28,11 @@ export interface AuthzLimits {
    * Optional so embedders and configs that predate it get the default.
    */
   indexPollIntervalMs?: number
+  /**
+   * While the database is unreachable, MINIMIZE_LATENCY queries are answered from memory with a
+   * latest-model answer at most this old (ms); 0 refuses them (503) like HIGHER_CONSISTENCY.
+   */
+  staleReadMaxMs?: number
 }
 
 export const DEFAULT_LIMITS: AuthzLimits = {
@@ -47,6 +52,7 @@ export const DEFAULT_LIMITS: AuthzLimits = {
   maxConditionContextBytes: 32768,
   indexMaxTuples: 5_000_000,
   indexPollIntervalMs: 5000,
+  staleReadMaxMs: 300_000,
 }
 
 export function resolveLimits(partial: Partial<AuthzLimits> = {}): AuthzLimits {

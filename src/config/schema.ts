@@ -161,6 +161,13 @@ export const configKeys = {
     description: 'How often (ms) the engine asks the database for the revisions of the stores it holds in memory, to catch writes whose notification was lost; 0 turns the poll off.',
     secret: false,
   }),
+  staleReadMaxMs: key({
+    kind: 'integer',
+    schema: z.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be at least 0'),
+    default: 300_000,
+    description: 'While the database is unreachable, Check, ListObjects and the other queries at MINIMIZE_LATENCY (the default) are answered from the engine\'s memory for up to this long (ms) after the store\'s model was last confirmed; the gatehouse_stale_answers_total metric and a warning say so. HIGHER_CONSISTENCY queries and writes still fail with 503. 0 refuses stale answers.',
+    secret: false,
+  }),
   ...identityKeys,
   ...upstreamKeys,
   ...forwardAuthKeys,

@@ -2,6 +2,7 @@
 // cache. Models are immutable, so a compiled model is cached by id for good (bounded LRU); the
 // "latest model" of a store is remembered briefly so a warm check makes no store round trip.
 import type { Clock } from '../../lib/index.ts'
+import { isStoreError, StoreErrorCodes } from '../../store/errors.ts'
 import type { Store } from '../../store/types.ts'
 import { AuthzError, fromStoreError } from '../errors.ts'
 import type { AuthzLimits } from '../limits.ts'
@@ -37,9 +38,13 @@ export class ModelCache {
   private readonly store: Store
   private readonly compiled = new Map<string, CompiledModel>()
   private readonly latest = new Map<string, { id: string; at: number }>()
+  private readonly staleMaxMs: number
+  private readonly onStale: ((storeId: string, ageMs: number) => void) | undefined
 
-  constructor(store: Store) {
+  constructor(store: Store, options: { staleMaxMs?: number; onStale?: (storeId: string, ageMs: number) => void } = {}) {
     this.store = store
+    this.staleMaxMs = options.staleMaxMs ?? 0
+    this.onStale = options.onStale
   }
 
   /** The model to evaluate with: `modelId` when given, else the store's latest. */
@@ -47,7 +52,19 @@ export class ModelCache {
     if (modelId !== '') return this.byId(storeId, modelId)
     const hit = this.latest.get(storeId)
     if (hit && !fresh && Date.now() - hit.at < LATEST_MODEL_TTL_MS) return this.byId(storeId, hit.id)
-    const rec = await this.store.models.latest(storeId).catch((err) => { throw fromStoreError(err) })
+    let rec
+    try {
+      rec = await this.store.models.latest(storeId)
+    } catch (err) {
+      // The database is away: at MINIMIZE_LATENCY the model known a moment ago still answers,
+      // for a bounded time, and the caller is told the answer is stale.
+      const age = hit ? Date.now() - hit.at : Infinity
+      if (!fresh && hit && isStoreError(err, StoreErrorCodes.unavailable) && age < this.staleMaxMs) {
+        this.onStale?.(storeId, age)
+        return this.byId(storeId, hit.id)
+      }
+      throw fromStoreError(err)
+    }
     if (!rec) {
       const exists = await this.store.stores.get(storeId)
       if (!exists) throw new AuthzError('store_id_not_found', `store '${storeId}' not found`)
