@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto'
 import { StoreError, StoreErrorCodes } from '../errors.ts'
 
-export type TokenKind = 'stores' | 'models' | 'tuples' | 'changes' | 'oidcClients' | 'localAccounts' | 'audit' | 'outbox'
+export type TokenKind = 'stores' | 'models' | 'tuples' | 'changes' | 'oidcClients' | 'localAccounts' | 'audit' | 'outbox' | 'tuplesByWrite'
 
 interface Envelope {
   k: TokenKind

@@ -7,6 +7,8 @@ import { toTupleKey, TUPLE_COLUMNS, type TupleRow } from './rows.ts'
 import { decodeToken, encodeToken } from './tokens.ts'
 
 const KEY_ORDER = 'object_type, object_id, relation, subject'
+/** Unfiltered reads answer oldest write first, as OpenFGA's SQL stores do (clients read the first page only). */
+const WRITE_ORDER = `write_revision, write_ordinal, ${KEY_ORDER}`
 const SNAPSHOT = prepared(`SELECT ${TUPLE_COLUMNS} FROM tuples WHERE store_id = $1`)
 
 export async function readTuples(ctx: RepoContext, storeId: string, filter: TupleFilter, page: PageRequest): Promise<Page<StoredTuple>> {
@@ -31,18 +33,27 @@ export async function readTuples(ctx: RepoContext, storeId: string, filter: Tupl
       add((n) => `subject = $${n}`, filter.user)
     }
   }
+  const unfiltered = where.length === 1
   if (page.continuationToken) {
-    const after = decodeToken('tuples', storeId, page.continuationToken, ['string', 'string', 'string', 'string'])
-    add((n) => `(${KEY_ORDER}) > ($${n}, $${n + 1}, $${n + 2}, $${n + 3})`, ...after)
+    if (unfiltered) {
+      const after = decodeToken('tuplesByWrite', storeId, page.continuationToken, ['integer', 'integer', 'string', 'string', 'string', 'string'])
+      add((n) => `(${WRITE_ORDER}) > ($${n}, $${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5})`, ...after)
+    } else {
+      const after = decodeToken('tuples', storeId, page.continuationToken, ['string', 'string', 'string', 'string'])
+      add((n) => `(${KEY_ORDER}) > ($${n}, $${n + 1}, $${n + 2}, $${n + 3})`, ...after)
+    }
   }
   params.push(size + 1)
   // The text varies only with which filters are present: a small, fixed set worth preparing.
-  const query = prepared(`SELECT ${TUPLE_COLUMNS} FROM tuples WHERE ${where.join(' AND ')} ORDER BY ${KEY_ORDER} LIMIT $${params.length}`)
-  const rows = await ctx.db.all<TupleRow>(query, params)
+  const columns = unfiltered ? `${TUPLE_COLUMNS}, write_revision, write_ordinal` : TUPLE_COLUMNS
+  const query = prepared(`SELECT ${columns} FROM tuples WHERE ${where.join(' AND ')} ORDER BY ${unfiltered ? WRITE_ORDER : KEY_ORDER} LIMIT $${params.length}`)
+  const rows = await ctx.db.all<TupleRow & { write_revision?: number | string; write_ordinal?: number | string }>(query, params)
   return toPage(
     rows, size,
     (row) => ({ key: toTupleKey(row), timestamp: new Date(Number(row.created_at)) }),
-    (last) => encodeToken('tuples', storeId, [last.object_type, last.object_id, last.relation, last.subject]),
+    (last) => unfiltered
+      ? encodeToken('tuplesByWrite', storeId, [Number(last.write_revision), Number(last.write_ordinal), last.object_type, last.object_id, last.relation, last.subject])
+      : encodeToken('tuples', storeId, [last.object_type, last.object_id, last.relation, last.subject]),
   )
 }
 

@@ -73,7 +73,7 @@ export async function writeTuplesInTx(ctx: RepoContext, tx: SqlRunner, storeId: 
   const revision = Number(bumped[0].revision)
   const applied = [
     ...(await applyDeletes(tx, storeId, deletes, input.onMissing)),
-    ...(await applyWrites(tx, storeId, writes, input.onDuplicate, now)),
+    ...(await applyWrites(tx, storeId, writes, input.onDuplicate, now, revision)),
   ]
   if (applied.length === 0) {
     await tx.run(UNBUMP, [storeId])
@@ -119,16 +119,18 @@ async function applyDeletes(tx: SqlRunner, storeId: string, deletes: Planned[], 
 }
 
 async function applyWrites(
-  tx: SqlRunner, storeId: string, writes: Planned[], onDuplicate: 'error' | 'ignore', now: number,
+  tx: SqlRunner, storeId: string, writes: Planned[], onDuplicate: 'error' | 'ignore', now: number, revision: number,
 ): Promise<Applied[]> {
   if (writes.length === 0) return []
   const inserted = new Set<string>()
+  // (revision, position in this write) orders unfiltered reads by write time, as OpenFGA does.
+  let ordinal = 0
   for (const part of chunks(uniqueById(writes), CHUNK)) {
-    const params: unknown[] = [storeId, now]
-    for (const p of part) params.push(...p.cols, ...conditionColumns(p.key.condition))
+    const params: unknown[] = [storeId, now, revision]
+    for (const p of part) params.push(ordinal++, ...p.cols, ...conditionColumns(p.key.condition))
     const sql = adHoc(
-      `INSERT INTO tuples (store_id, created_at, object_type, object_id, relation, subject, condition_name, condition_context)
-       VALUES ${rowsSql(part.length, 6, 2, '$1, $2, ')}
+      `INSERT INTO tuples (store_id, created_at, write_revision, write_ordinal, object_type, object_id, relation, subject, condition_name, condition_context)
+       VALUES ${rowsSql(part.length, 7, 3, '$1, $2, $3, ')}
        ON CONFLICT (store_id, object_type, object_id, relation, subject) DO NOTHING
        RETURNING object_type, object_id, relation, subject`,
     )
