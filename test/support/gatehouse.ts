@@ -22,21 +22,30 @@ export interface GatehouseProcess extends ServerProcess {
 
 export async function startGatehouse(env: Record<string, string | undefined> = {}): Promise<GatehouseProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gatehouse-e2e-'))
-  const port = await freePort()
-  const server = await spawnServer({
-    args: [join(repoRoot, 'src/main.ts'), 'serve'],
-    cwd: repoRoot,
-    url: `http://127.0.0.1:${port}`,
-    env: {
-      GATEHOUSE_HOST: '127.0.0.1',
-      GATEHOUSE_PORT: String(port),
-      GATEHOUSE_DATA_DIR: dataDir,
-      GATEHOUSE_LOG_LEVEL: 'warn',
-      // PostgreSQL requires a configured secret key (replicas share it); SQLite generates one.
-      ...(env.GATEHOUSE_DATABASE_URL?.startsWith('postgres') ? { GATEHOUSE_SECRET_KEY: TEST_SECRET_KEY } : {}),
-      ...env,
-    },
-  })
+  // A port chosen here can be taken by a concurrently running test before the server binds it
+  // (the issuer defaults to the port, so the server cannot pick one itself): try another one.
+  let server: ServerProcess | undefined
+  for (let attempt = 1; server === undefined; attempt++) {
+    const port = await freePort()
+    try {
+      server = await spawnServer({
+        args: [join(repoRoot, 'src/main.ts'), 'serve'],
+        cwd: repoRoot,
+        url: `http://127.0.0.1:${env.GATEHOUSE_PORT ?? port}`,
+        env: {
+          GATEHOUSE_HOST: '127.0.0.1',
+          GATEHOUSE_PORT: String(port),
+          GATEHOUSE_DATA_DIR: dataDir,
+          GATEHOUSE_LOG_LEVEL: 'warn',
+          // PostgreSQL requires a configured secret key (replicas share it); SQLite generates one.
+          ...(env.GATEHOUSE_DATABASE_URL?.startsWith('postgres') ? { GATEHOUSE_SECRET_KEY: TEST_SECRET_KEY } : {}),
+          ...env,
+        },
+      })
+    } catch (err) {
+      if (attempt >= 5 || !/address already in use/.test(String((err as Error).message))) throw err
+    }
+  }
   return {
     ...server,
     dataDir,
