@@ -77,6 +77,15 @@ export class TenancyCore {
     return this.#loading
   }
 
+  /**
+   * Catches up with every commit acknowledged before this call (by any replica or the CLI): one
+   * revision read, and a reload when behind. Reads call it so that an answer never contradicts a
+   * write the caller could have seen (a 404 for an organization just created elsewhere).
+   */
+  async current(): Promise<void> {
+    if ((await this.store.tenancy.revision()) !== this.#state.revision) await this.reload()
+  }
+
   /** Follows other replicas: tuple changes of the system store are announced, the rest polled. */
   follow(): void {
     const refresh = () => { this.reload().catch((err) => this.#options.logger?.warn({ err }, 'tenancy reload failed')) }

@@ -73,8 +73,11 @@ export function tenancyRoutes(app: FastifyInstance, mount: TenancyMount, bodyLim
     })
     // Before the body is read: an unauthenticated caller learns nothing from validation errors.
     scope.addHook('onRequest', async (request) => {
-      const actor = await mount.resolveCaller(request.headers.authorization, { write: !READ_METHODS.has(request.method), peerCertificate: peerCertificate(request) })
+      const read = READ_METHODS.has(request.method)
+      const actor = await mount.resolveCaller(request.headers.authorization, { write: !read, peerCertificate: peerCertificate(request) })
       contexts.set(request, { actor, sourceIp: request.ip })
+      // Writes re-check against the committed state themselves; reads catch up first.
+      if (read) await mount.service.core.current()
     })
     scope.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
       const { status, body, internal } = toHttpError(err, bodyLimit)
