@@ -92,14 +92,12 @@ export function startWorker(options: WorkerOptions): Worker {
       again = false
       for (;;) {
         if (stopped) return total
-        const batch = await outbox.claim({ owner, leaseMs: policy.leaseMs, limit: policy.concurrency * 4 })
+        // No more than can run at once: a leased row waiting its turn would use up its lease.
+        const batch = await outbox.claim({ owner, leaseMs: policy.leaseMs, limit: policy.concurrency })
         if (batch.length === 0) break
         total += batch.length
         // Rows of one ordering key never share a batch (only each key's head is claimed).
-        const queue = [...batch]
-        await Promise.all(Array.from({ length: Math.min(policy.concurrency, queue.length) }, async () => {
-          for (let item = queue.shift(); item !== undefined; item = queue.shift()) await attempt(item)
-        }))
+        await Promise.all(batch.map((item) => attempt(item)))
       }
     } while (again && !stopped)
     return total
