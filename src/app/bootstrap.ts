@@ -66,14 +66,35 @@ function readDeclarations(path: string, problem: (where: string, message: string
     const issue = parsed.error.issues[0]!
     throw problem(pathText(issue.path), issue.message)
   }
-  const { roles, organizations, globalBindings, ...rest } = parsed.data
+  const { roles, organizations, globalBindings, provisioning, ...rest } = parsed.data
   const tenancy = { roles, organizations, globalBindings }
   try {
     parseDeclared(tenancy)
   } catch (err) {
     throw tenancyProblem(err, problem)
   }
-  return { ...rest, tenancy }
+  // File names in provisioning targets are relative to this file, wherever the server starts.
+  return { ...rest, tenancy, ...(provisioning ? { provisioning: withFilesFrom(dirname(path), provisioning) } : {}) }
+}
+
+function withFilesFrom(dir: string, provisioning: GatehouseConfig['provisioning']): GatehouseConfig['provisioning'] {
+  const at = (name: string) => resolve(dir, name)
+  return {
+    ...provisioning,
+    targets: provisioning.targets.map((t) => {
+      if (t.kind === 'webhook') return { ...t, secretFile: at(t.secretFile) }
+      if (t.kind === 'openfga') return t.tokenFile === undefined ? t : { ...t, tokenFile: at(t.tokenFile) }
+      const cc = t.clientCertificate
+      const sc = t.serverCertificate
+      return {
+        ...t,
+        clientCertificate: 'pfxFile' in cc
+          ? { pfxFile: at(cc.pfxFile), ...(cc.passphraseFile ? { passphraseFile: at(cc.passphraseFile) } : {}) }
+          : { certFile: at(cc.certFile), keyFile: at(cc.keyFile) },
+        serverCertificate: 'caFile' in sc ? { caFile: at(sc.caFile) } : sc,
+      }
+    }),
+  }
 }
 
 /** Reads `secret` / `secretFile` off a client entry (a secret file is relative to the bootstrap file). */
@@ -113,7 +134,7 @@ function mergeDeclarations(config: GatehouseConfig, file: ReturnType<typeof read
   }
   return {
     ...config,
-    ...(file.provisioning ? { provisioning: file.provisioning, provisioningFromBootstrap: true } : {}),
+    ...(file.provisioning ? { provisioning: file.provisioning } : {}),
     upstreams: merged('upstreams', [...config.upstreams, ...file.upstreams]) as GatehouseConfig['upstreams'],
     resourceServers: merged('resourceServers', [...config.resourceServers, ...file.resourceServers]) as GatehouseConfig['resourceServers'],
   }

@@ -5,7 +5,6 @@
 import { assertSafeToListen, type GatehouseConfig } from '../config/index.ts'
 import { buildTargets, compileRules } from '../provisioning/index.ts'
 import { effectiveConfig } from './bootstrap.ts'
-import { provisioningBaseDir } from './provisioning.ts'
 
 /** Throws the first problem (a ConfigError or a provisioning configuration error); answers a summary. */
 export async function checkConfiguration(config: GatehouseConfig): Promise<string> {
@@ -13,7 +12,7 @@ export async function checkConfiguration(config: GatehouseConfig): Promise<strin
   const effective = effectiveConfig(config)
   const rules = compileRules(effective.provisioning)
   buildTargets(effective.provisioning, {
-    baseDir: provisioningBaseDir(effective),
+    baseDir: process.cwd(),
     localTuples: () => { throw new Error('not used by a check') },
   }).close()
   return [

@@ -2,7 +2,6 @@
 // through the engine (validated against the store's model), the events of sign-ins and tenancy
 // project changes, and the delivery worker.
 
-import { dirname, resolve } from 'node:path'
 import type { Authz } from '../authz/index.ts'
 import { accessTokenUsername } from '../identity/index.ts'
 import type { GatehouseConfig } from '../config/index.ts'
@@ -26,12 +25,12 @@ export interface SignInProfile {
 /** The composed service, or undefined when no rule is configured (nothing is enqueued then). */
 export type StartedProvisioning = Provisioning & { closeTargets(): void }
 
-/** `baseDir`: where relative file names in the targets are resolved (the declaring file's folder). */
-export function startProvisioning(config: GatehouseConfig, store: Store, authz: Authz, logger: Logger, baseDir = process.cwd()): StartedProvisioning | undefined {
+/** Relative file names in the targets are resolved against the working directory (the bootstrap file made its own absolute). */
+export function startProvisioning(config: GatehouseConfig, store: Store, authz: Authz, logger: Logger): StartedProvisioning | undefined {
   if (config.provisioning.rules.length === 0) return undefined
   // Rules first: a mistake in a rule is reported before any file is read.
   compileRules(config.provisioning)
-  const targets = buildTargets(config.provisioning, { baseDir, localTuples: (storeId) => engineTuples(authz, store, storeId) })
+  const targets = buildTargets(config.provisioning, { baseDir: process.cwd(), localTuples: (storeId) => engineTuples(authz, store, storeId) })
   const provisioning = createProvisioning({ config: config.provisioning, store, targets, logger })
   provisioning.start()
   return Object.assign(provisioning, { closeTargets: () => targets.close() })
@@ -87,10 +86,6 @@ export function signInUsername(subject: string, account: { preferredUsername?: s
   return accessTokenUsername(subject, { preferred_username: account.preferredUsername, email: account.email }) ?? subject
 }
 
-/** Relative file names in provisioning targets are resolved against the bootstrap file's folder when it declares them, else the working directory. */
-export function provisioningBaseDir(config: GatehouseConfig & { provisioningFromBootstrap?: boolean }): string {
-  return config.provisioningFromBootstrap && config.bootstrapFile ? dirname(resolve(config.bootstrapFile)) : process.cwd()
-}
 
 /** The provisioning admin on the configured database, for the CLI: rules compiled, nothing delivered. */
 export async function openProvisioningAdmin(config: GatehouseConfig, logger: Logger): Promise<{ admin: Provisioning['admin']; close(): Promise<void> }> {
@@ -101,7 +96,7 @@ export async function openProvisioningAdmin(config: GatehouseConfig, logger: Log
   try {
     await store.migrate()
     const targets = buildTargets(effective.provisioning, {
-      baseDir: provisioningBaseDir(effective),
+      baseDir: process.cwd(),
       localTuples: () => { throw new Error('the command line delivers nothing') },
     })
     const provisioning = createProvisioning({ config: effective.provisioning, store, targets, logger })

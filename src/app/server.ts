@@ -11,7 +11,7 @@ import { startForwardAuth } from './forward-auth.ts'
 import { startIdentity, type StartedIdentity } from './identity.ts'
 import { createLogger, type Logger } from './logger.ts'
 import { startMaintenance } from './maintenance.ts'
-import { provisioningBaseDir, startProvisioning } from './provisioning.ts'
+import { startProvisioning } from './provisioning.ts'
 import { tenancyMount } from './tenancy-callers.ts'
 import { gatehouseVersion } from './version.ts'
 
@@ -39,7 +39,7 @@ export async function startServer(config: GatehouseConfig, options: StartServerO
   let mtls: MtlsListener | undefined
   try {
     identity = await startIdentity(core, logger)
-    core.provisioning = startProvisioning(core.config, core.store, core.authz, logger, provisioningBaseDir(core.config))
+    core.provisioning = startProvisioning(core.config, core.store, core.authz, logger)
     const forwardAuth = startForwardAuth(core, identity, logger)
     http = buildHttpServer({
       config, authz: core.authz, store: core.store, logger, ready: () => !draining, oidc: identity.mount,
