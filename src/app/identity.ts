@@ -64,7 +64,7 @@ export async function startIdentity(core: Core, logger: Logger): Promise<Started
     const provisioning = core.provisioning
     // A refused sign-in provisions nothing.
     const events = provisioning && ((claim: MembershipClaim, member: boolean) =>
-      member || !config.requireOrganization ? provisioning.userItems('user.signed_in', provisioningUser({ subject, ...profile }, claim)) : [])
+      member || !config.requireOrganization ? provisioning.userItems('user.signed_in', provisioningUser({ subject, ...profile }, claim, (id) => tenancy.core.state.groups.get(id)?.name)) : [])
     const { member } = await tenancy.signIn(subject, groups, sourceIp, events)
     return { allowed: member || !config.requireOrganization }
   }

@@ -47,7 +47,7 @@ export async function openLocalAccountAdmin(config: GatehouseConfig, logger?: Lo
       if (!disabled || rules === undefined) return accounts.setDisabled(username, disabled)
       const subject = localSubject(username)
       const claim = tenancy.claimFor({ kind: 'user', subject, upstreamGroups: [] })
-      const user = provisioningUser({ subject, issuer: config.issuer, username: signInUsername(subject, {}), groups: [] }, claim)
+      const user = provisioningUser({ subject, issuer: config.issuer, username: signInUsername(subject, {}), groups: [] }, claim, (id) => tenancy.core.state.groups.get(id)?.name)
       return accounts.setDisabled(username, disabled, fanOut(rules, userEvent('user.disabled', user, systemClock)))
     },
     async list() {
