@@ -80,7 +80,7 @@ describe('Incus signs in through Gatehouse and asks it for authorization (real i
   }
   const settled = () => until('provisioning to settle', async () => ((await api('/api/v1/provisioning/stats')).json.pending === 0 ? true : undefined))
 
-  /** The incus CLI as `person` (their own client configuration); `answer` replies to prompts. */
+  /** The incus CLI as `person` (their own client configuration); `onOutput` may answer its prompts. */
   function cli(person: string, args: string[], onOutput?: (text: string, write: (s: string) => void) => void): Promise<Run> {
     const conf = people[person]?.conf ?? join(dir, `incus-${person}`)
     return new Promise((resolve, reject) => {
@@ -92,6 +92,8 @@ describe('Incus signs in through Gatehouse and asks it for authorization (real i
       child.stderr.on('data', (d) => { stderr += String(d) })
       child.once('error', reject)
       child.once('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }) })
+      // `create` commands read YAML from a stdin that is not a terminal: give them none.
+      if (onOutput === undefined) child.stdin.end()
     })
   }
 
@@ -195,5 +197,99 @@ describe('Incus signs in through Gatehouse and asks it for authorization (real i
     assert.equal(list.code, 0, list.stderr)
     const names = list.stdout.trim().split('\n').map((l) => l.split(',')[0]!.replace(/ \(current\)$/, '')).sort()
     assert.deepEqual(names, ['acme-web', people.pat!.username].sort())
+  })
+
+  const projects = async (person: string) => {
+    const list = await cli(person, ['project', 'list', 'gh:', '--format', 'csv'])
+    assert.equal(list.code, 0, list.stderr)
+    return list.stdout.trim().split('\n').filter(Boolean).map((l) => l.split(',')[0]!.replace(/ \(current\)$/, '')).sort()
+  }
+  const tokenFile = (person: string) => JSON.parse(readFileSync(join(people[person]!.conf, 'oidctokens', 'gh.json'), 'utf8')) as { access_token: string; refresh_token: string }
+
+  it('lets a person work in their own project and refuses another person\'s', async () => {
+    const mine = await cli('pat', ['profile', 'create', 'gh:myprofile', '--project', people.pat!.username])
+    assert.equal(mine.code, 0, mine.stderr)
+    const shown = await cli('pat', ['profile', 'show', 'gh:myprofile', '--project', people.pat!.username])
+    assert.equal(shown.code, 0, shown.stderr)
+    const team = await cli('pat', ['profile', 'create', 'gh:teamprofile', '--project', 'acme-web'])
+    assert.equal(team.code, 0, team.stderr)
+    const theirs = await cli('pat', ['profile', 'create', 'gh:intruder', '--project', people.alex!.username])
+    assert.notEqual(theirs.code, 0)
+    assert.match(theirs.stderr, /Forbidden|not have entitlement/i)
+    const alexTeam = await cli('alex', ['profile', 'create', 'gh:intruder', '--project', 'acme-web'])
+    assert.notEqual(alexTeam.code, 0)
+    assert.match(alexTeam.stderr, /Forbidden|not have entitlement/i)
+    assert.deepEqual(await projects('alex'), [people.alex!.username])
+  })
+
+  /** Incus's own browser sign-in (/oidc/login → Gatehouse → /oidc/callback) in a fresh browser; resolves to the context with Incus's cookies. */
+  async function webLogin(email: string): Promise<BrowserContext> {
+    const context = await chromium.newContext({ ignoreHTTPSErrors: true })
+    const page = await context.newPage()
+    await page.goto(`${incus.url}/oidc/login`)
+    await signInUpstream(context, email)
+    await page.waitForURL(`${incus.url}/ui/**`)
+    return context
+  }
+
+  it('signs a person in to the web UI through Gatehouse; API calls with its cookies succeed', async () => {
+    const context = await webLogin('pat@acme.test')
+    try {
+      const names = (await context.cookies(incus.url)).map((c) => c.name).sort()
+      assert.ok(names.includes('oidc_access') && names.includes('oidc_refresh'), names.join(','))
+      const res = await context.request.get(`${incus.url}/1.0/projects`)
+      assert.equal(res.status(), 200)
+      const body = await res.json() as { metadata: string[] }
+      assert.deepEqual(body.metadata.map((u) => u.replace('/1.0/projects/', '')).sort(), ['acme-web', people.pat!.username].sort())
+      const forbidden = await context.request.get(`${incus.url}/1.0/projects/${people.alex!.username}`)
+      assert.equal(forbidden.status(), 403)
+    } finally {
+      await context.close()
+    }
+  })
+
+  it('keeps the CLI working after its access token expires: it refreshes at Gatehouse', async () => {
+    const before = tokenFile('pat')
+    const exp = decodeJwt(before.access_token).exp!
+    await new Promise((r) => setTimeout(r, Math.max(0, exp * 1000 - Date.now()) + 1500))
+    assert.deepEqual(await projects('pat'), ['acme-web', people.pat!.username].sort())
+    const after = tokenFile('pat')
+    assert.notEqual(after.access_token, before.access_token)
+    assert.notEqual(after.refresh_token, before.refresh_token, 'refresh tokens rotate')
+    assert.ok(decodeJwt(after.access_token).exp! > exp)
+  })
+
+  it('takes a team project away at the next sign-in once the IdP drops the group', async () => {
+    idp.groups.pat = ['staff']
+    await (await webLogin('pat@acme.test')).close()
+    await settled()
+    assert.deepEqual(await projects('pat'), [people.pat!.username])
+    const denied = await cli('pat', ['profile', 'create', 'gh:late', '--project', 'acme-web'])
+    assert.notEqual(denied.code, 0)
+    assert.match(denied.stderr, /Forbidden|not have entitlement/i)
+  })
+
+  it('takes the personal project away at the next sign-in once the person leaves the group the rule requires', async () => {
+    idp.groups.pat = ['devs']
+    await (await webLogin('pat@acme.test')).close()
+    await settled()
+    assert.deepEqual(await projects('pat'), ['acme-web'])
+    const denied = await cli('pat', ['profile', 'create', 'gh:late', '--project', people.pat!.username])
+    assert.notEqual(denied.code, 0)
+    assert.match(denied.stderr, /Forbidden|not have entitlement/i)
+    // Restricted, not deleted: the person's instances and profiles are kept for their return.
+    const kept = JSON.parse(await incus.incus('query', `/1.0/projects/${people.pat!.username}`)) as { config: Record<string, string> }
+    assert.ok(kept.config['user.gatehouse.restricted'])
+  })
+
+  it('answers every request Incus sent to the OpenFGA API with 2xx', async () => {
+    const metrics = await (await fetch(new URL('/metrics', issuer))).text()
+    const rows = [...metrics.matchAll(/^http_request_duration_seconds_count\{method="(\w+)",route="(\/stores[^"]*)",status_code="(\d+)"\} (\d+)/gm)]
+      .map(([, method, route, status, count]) => ({ method, route, status: Number(status), count: Number(count) }))
+    assert.deepEqual(rows.filter((r) => r.status >= 300), [])
+    const calls = (route: string) => rows.filter((r) => r.route === route).reduce((n, r) => n + r.count, 0)
+    assert.ok(calls('/stores/:store_id/check') > 0, JSON.stringify(rows))
+    assert.ok(calls('/stores/:store_id/list-objects') > 0, JSON.stringify(rows))
+    assert.ok(calls('/stores/:store_id/write') > 0, JSON.stringify(rows))
   })
 })
