@@ -62,15 +62,20 @@ function engineTuples(authz: Authz, store: Store, storeId: string): TupleBackend
   }
 }
 
-/** The provisioning view of a signed-in user, with the organizations the sign-in leaves them in. */
-export function provisioningUser(profile: SignInProfile, claim: MembershipClaim, groupName: (id: string) => string | undefined = () => undefined): ProvisioningUser {
+/**
+ * The provisioning view of a signed-in user, with the organizations the sign-in leaves them in.
+ * The claim holds group ids; events carry names (`<org>/<group>` in conditions, group sync), so
+ * `groupName` resolves them.
+ */
+export function provisioningUser(profile: SignInProfile, claim: MembershipClaim, groupName: (id: string) => string | undefined): ProvisioningUser {
   return {
     subject: profile.subject, issuer: profile.issuer, username: profile.username,
     ...(profile.email ? { email: profile.email } : {}), ...(profile.name ? { name: profile.name } : {}),
     groups: [...profile.groups],
     upstreamGroups: profile.upstream === undefined ? [...profile.groups] : profile.groups.map((g) => `${profile.upstream}:${g}`),
-    // The claim names groups by id; rules and receivers name them as people do.
-    organizations: claim.organizations.map((o) => ({ id: o.id, name: o.name, groups: o.groups.map((g) => groupName(g) ?? g).sort() })),
+    organizations: claim.organizations.map((o) => ({
+      id: o.id, name: o.name, groups: o.groups.map(groupName).filter((n): n is string => n !== undefined).sort(),
+    })),
   }
 }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
@@ -95,6 +95,31 @@ describe('startServer', () => {
       assert.ok(banner.text().includes(`store:          PostgreSQL postgres@${hostname}:${port}${pathname}`), banner.text())
     } finally {
       await db.drop()
+    }
+  })
+})
+
+describe('startServer with a bootstrap file', () => {
+  it('sends the projects the file declares to provisioning rules the same file declares, at the first start', async () => {
+    const folder = mkdtempSync(join(dir, 'bootstrap-'))
+    writeFileSync(join(folder, 'hook.secret'), `whsec_${Buffer.alloc(32, 7).toString('base64')}\n`)
+    writeFileSync(join(folder, 'bootstrap.yaml'), [
+      'organizations:',
+      '  - { name: acme, groups: [{ name: devs }], projects: [{ name: web, groups: [devs] }] }',
+      'provisioning:',
+      '  targets: [{ id: hook, kind: webhook, url: "http://127.0.0.1:9/hook", secretFile: hook.secret }]',
+      '  rules: [{ id: org, on: [project.created], webhook: { target: hook } }]',
+      '',
+    ].join('\n'))
+    const server = await startServer(configWith({ databaseUrl: 'sqlite::memory:', bootstrapFile: join(folder, 'bootstrap.yaml') }), { banner: null, logger: createLogger('silent') })
+    try {
+      const events = await (await fetch(`${server.url}/api/v1/provisioning/events?type=project.created`)).json() as { items: Array<{ id: number }> }
+      assert.equal(events.items.length, 1)
+      const { event } = await (await fetch(`${server.url}/api/v1/provisioning/events/${events.items[0]!.id}`)).json() as { event: { payload: any } }
+      const { project } = event.payload.data
+      assert.deepEqual([project.organization, project.name, project.groups], ['acme', 'web', ['devs']])
+    } finally {
+      await server.close()
     }
   })
 })

@@ -5,6 +5,7 @@ import { assertSafeToListen, envVarFor, isLoopbackHost, redactConfig, type Gateh
 import { buildHttpServer, type HttpServer } from '../http/index.ts'
 import type { MtlsListener } from '../identity/index.ts'
 import { AppError } from '../lib/index.ts'
+import { effectiveConfig } from './bootstrap.ts'
 import { createClientAdmin } from './clients.ts'
 import { openCore } from './core.ts'
 import { startForwardAuth } from './forward-auth.ts'
@@ -38,8 +39,12 @@ export async function startServer(config: GatehouseConfig, options: StartServerO
   let identity: StartedIdentity
   let mtls: MtlsListener | undefined
   try {
+    // Provisioning first: applying the bootstrap file's tenancy creates projects, and their
+    // events are written only when provisioning is there to take them. Its rules may come from
+    // that file, read here without applying it.
+    const effective = effectiveConfig(core.config)
+    core.provisioning = startProvisioning(effective, core.store, core.authz, logger)
     identity = await startIdentity(core, logger)
-    core.provisioning = startProvisioning(core.config, core.store, core.authz, logger)
     const forwardAuth = startForwardAuth(core, identity, logger)
     http = buildHttpServer({
       config, authz: core.authz, store: core.store, logger, ready: () => !draining, oidc: identity.mount,

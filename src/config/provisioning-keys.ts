@@ -66,10 +66,17 @@ export const provisioningRuleSchema = z.object({
     /** What happens to the project when its user no longer matches `when`, is disabled, or its tenancy project is deleted. */
     onLeave: z.enum(['keep', 'restrict', 'delete-when-empty']).default('restrict'),
   }).strict().optional(),
-  tuples: z.object({ ...tupleDestination, writes: z.array(tupleTemplate).max(100) }).strict().optional(),
+  tuples: z.object({
+    ...tupleDestination,
+    writes: z.array(tupleTemplate).max(100).default([]),
+    /** Project rules: written once per group the project is shared with, `{{ group }}` naming it. */
+    perGroup: z.array(tupleTemplate).max(100).default([]),
+  }).strict().optional(),
   groupSync: z.object({
     ...tupleDestination, object: z.string().min(1), relation: z.string().min(1), user: z.string().min(1),
-    /** Only these groups (same matching as conditions); default every upstream group. */
+    /** `upstream`: the IdP's groups; `organizations`: the user's organization groups, as `<org>/<group>`. */
+    source: z.enum(['upstream', 'organizations']).default('upstream'),
+    /** Only these groups (same matching as conditions); default every group of the source. */
     groups: z.array(z.string().min(1).max(200)).max(200).optional(),
   }).strict().optional(),
   webhook: z.object({ target: id('target') }).strict().optional(),

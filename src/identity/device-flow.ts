@@ -15,6 +15,13 @@ export const DEVICE_ROUTES = {
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code'
 
+/**
+ * Seconds a client waits between token polls, sent as `interval`. RFC 8628 lets a server leave it
+ * out (meaning 5), but clients built on zitadel/oidc (Incus's CLI) read a missing value as 0 and
+ * use it as the timeout of each poll, which then fails at once.
+ */
+export const DEVICE_POLL_INTERVAL_SECONDS = 5
+
 /** Code entries (wrong or right) one address may make per window; a sign-in takes two. */
 export const USER_CODE_MAX_ATTEMPTS = 20
 export const USER_CODE_WINDOW_SECONDS = 300
@@ -83,6 +90,18 @@ export function devicePageHeaders(): Middleware {
       ctx.set('content-security-policy', "default-src 'none'; script-src; style-src 'unsafe-inline'; frame-ancestors 'none'")
     }
     await next()
+  }
+}
+
+/** Adds `interval` to device authorization responses (oidc-provider sends none). */
+export function devicePollInterval(): Middleware {
+  return async (ctx, next) => {
+    await next()
+    if (ctx.method !== 'POST' || ctx.path !== DEVICE_ROUTES.device_authorization || ctx.status !== 200) return
+    const body = ctx.body as Record<string, unknown> | undefined
+    if (body !== null && typeof body === 'object' && typeof body.device_code === 'string' && body.interval === undefined) {
+      ctx.body = { ...body, interval: DEVICE_POLL_INTERVAL_SECONDS }
+    }
   }
 }
 

@@ -12,7 +12,7 @@ import { createAdapterFactory } from './adapter.ts'
 import { createAccessTokenClaims, type AccessTokenClaimName } from './access-token-claims.ts'
 import { AUDIENCE_PARAM, createResourceResolver } from './audiences.ts'
 import { CLIENT_ROUTING_METADATA, clientCors, interactionUrl, validateRoutingMetadata } from './client-extras.ts'
-import { deviceFlowFeature, devicePageHeaders, DEVICE_ROUTES, userCodeThrottle, type AttemptCounter } from './device-flow.ts'
+import { deviceFlowFeature, devicePageHeaders, devicePollInterval, DEVICE_ROUTES, userCodeThrottle, type AttemptCounter } from './device-flow.ts'
 import { MTLS_AUTH_METHODS, mtlsEndpointAliases, mtlsFeature } from './mtls.ts'
 import { logoutSource, postLogoutSuccessSource, renderError } from './pages.ts'
 import { jwtAccessTokenMiddleware } from './jwt-access-tokens.ts'
@@ -277,6 +277,7 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
     return typeof this.clientSecret === 'string' ? verifyClientSecret(given, this.clientSecret) : false
   }
   provider.use(devicePageHeaders())
+  provider.use(devicePollInterval())
   if (options.countUserCodeAttempt) provider.use(userCodeThrottle(options.countUserCodeAttempt))
   provider.use(jwtAccessTokenMiddleware({
     issuer, jwks: options.jwks, repo: options.store.oidc, claimNamespace, mayIntrospectProperty: CLIENT_EXTRA_METADATA.mayIntrospect,

@@ -6,7 +6,7 @@
 import type { AuditRepo, OutboxItem, OutboxRepo, TupleKey } from '../store/index.ts'
 import { rejectedDelivery } from './errors.ts'
 import { eventFromJson, eventJson, type ProvisioningEvent } from './events.ts'
-import { desiredIncusProject, groupSyncTuples, matches, parseAction, renderTuples, templateVars, type CompiledRule, type CompiledRules, type TupleDestination } from './rules.ts'
+import { desiredIncusProject, desiredTuples, groupSyncTuples, matches, parseAction, ruleIncusProject, type CompiledRule, type CompiledRules, type TupleDestination } from './rules.ts'
 import { syncOwnedTuples, type TupleBackend } from './tuple-sync.ts'
 
 export type IncusOutcome = 'created' | 'updated' | 'unchanged'
@@ -82,7 +82,7 @@ async function incusProject(ctx: DeliveryContext, rule: CompiledRule, item: Outb
 
 async function tuples(ctx: DeliveryContext, rule: CompiledRule, item: OutboxItem, event: ProvisioningEvent): Promise<string> {
   const spec = rule.tuples!
-  const desired = leaving(rule, event) ? [] : renderTuples(spec.writes, templateVars(event))
+  const desired = leaving(rule, event) ? [] : desiredTuples(spec, event, ruleIncusProject(rule, event, (target, name) => ctx.targets.incus(target).projectName(name)))
   return tupleOutcome(ctx, item, spec.destination, desired)
 }
 

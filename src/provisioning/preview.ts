@@ -3,7 +3,7 @@
 
 import type { TupleKey } from '../store/index.ts'
 import type { ProvisioningEvent } from './events.ts'
-import { desiredIncusProject, destinationTarget, groupSyncTuples, matches, renderTuples, templateVars, type CompiledRules } from './rules.ts'
+import { desiredIncusProject, desiredTuples, destinationTarget, groupSyncTuples, matches, ruleIncusProject, type CompiledRules } from './rules.ts'
 
 export interface RulePreview {
   rule: string
@@ -19,7 +19,6 @@ export interface RulePreview {
 /** `projectName` maps a rendered name to the Incus project name (as deliveries do). */
 export function previewRules(compiled: CompiledRules, event: ProvisioningEvent, projectName: (target: string, rendered: string) => string): RulePreview[] {
   const out: RulePreview[] = []
-  const vars = templateVars(event)
   for (const rule of compiled.rules.values()) {
     if (!rule.on.has(event.type)) continue
     const ok = matches(rule.when, event)
@@ -31,7 +30,7 @@ export function previewRules(compiled: CompiledRules, event: ProvisioningEvent, 
         const desired = desiredIncusProject(rule.incusProject, event)
         p.incusProject = { target: rule.incusProject.target, ...desired, name: projectName(rule.incusProject.target, desired.name) }
       }
-      if (rule.tuples) p.tuples = { target: destinationTarget(rule.tuples.destination), writes: renderTuples(rule.tuples.writes, vars) }
+      if (rule.tuples) p.tuples = { target: destinationTarget(rule.tuples.destination), writes: desiredTuples(rule.tuples, event, ruleIncusProject(rule, event, projectName)) }
       if (rule.groupSync) p.groupSync = { target: destinationTarget(rule.groupSync.destination), tuples: groupSyncTuples(rule.groupSync, event) }
       if (rule.webhook) p.webhook = { target: rule.webhook.target }
     } catch (err) {

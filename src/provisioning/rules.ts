@@ -7,7 +7,7 @@ import type { OutboxItemInput } from '../store/index.ts'
 import { provisioningConfigError } from './errors.ts'
 import { eventJson, eventSubject, PROJECT_EVENTS, USER_EVENTS, type EventType, type ProvisioningEvent } from './events.ts'
 import {
-  compileObjectTemplate, compileTemplate, GROUP_SYNC_VARIABLES, PROJECT_VARIABLES, USER_VARIABLES,
+  compileObjectTemplate, compileTemplate, GROUP_SYNC_VARIABLES, INCUS_PROJECT_VARIABLE, PROJECT_GROUP_VARIABLES, PROJECT_VARIABLES, USER_VARIABLES,
   type CompiledObjectTemplate, type CompiledTemplate, type TemplateVars,
 } from './template.ts'
 
@@ -31,8 +31,11 @@ export interface CompiledRule {
     overrides: Array<{ when: ProvisioningCondition; config: CompiledObjectTemplate }>
     onLeave: 'keep' | 'restrict' | 'delete-when-empty'
   }
-  tuples?: { destination: TupleDestination; writes: TupleTemplate[] }
-  groupSync?: { destination: TupleDestination; object: CompiledTemplate; relation: string; user: CompiledTemplate; groups: readonly string[] | undefined }
+  tuples?: { destination: TupleDestination; writes: TupleTemplate[]; perGroup: TupleTemplate[] }
+  groupSync?: {
+    destination: TupleDestination; object: CompiledTemplate; relation: string; user: CompiledTemplate
+    source: 'upstream' | 'organizations'; groups: readonly string[] | undefined
+  }
   webhook?: { target: string }
 }
 
@@ -93,9 +96,22 @@ function compileRule(rule: ProvisioningRuleConfig, where: string, targets: Reado
     }
   }
   if (rule.tuples) {
+    const t = rule.tuples
+    if (t.writes.length === 0 && t.perGroup.length === 0) throw provisioningConfigError(`${where}.tuples`, 'needs writes or perGroup')
+    if (t.perGroup.length > 0 && !onProjects) {
+      throw provisioningConfigError(`${where}.tuples.perGroup`, 'perGroup needs project events (the groups a project is shared with); for a user\'s groups use groupSync')
+    }
+    // A rule that makes an Incus project may name it in its tuples exactly as Incus knows it.
+    const withIncus = (names: ReadonlySet<string>) => (rule.incusProject ? new Set([...names, INCUS_PROJECT_VARIABLE]) : names)
     out.tuples = {
-      destination: destination('tuples', rule.tuples),
-      writes: rule.tuples.writes.map((w, j) => tupleTemplate(w, `${where}.tuples.writes[${j}]`, vars)),
+      destination: destination('tuples', t),
+      writes: t.writes.map((w, j) => tupleTemplate(w, `${where}.tuples.writes[${j}]`, withIncus(vars))),
+      perGroup: t.perGroup.map((w, j) => {
+        const at = `${where}.tuples.perGroup[${j}]`
+        const compiled = tupleTemplate(w, at, withIncus(PROJECT_GROUP_VARIABLES))
+        if (!compiled.user.variables.includes('group') && !compiled.object.variables.includes('group')) throw provisioningConfigError(at, 'must use {{ group }} in user or object: one tuple per group')
+        return compiled
+      }),
     }
   }
   if (rule.groupSync) {
@@ -103,7 +119,7 @@ function compileRule(rule: ProvisioningRuleConfig, where: string, targets: Reado
     const g = rule.groupSync
     const t = tupleTemplate(g, `${where}.groupSync`, GROUP_SYNC_VARIABLES)
     if (!t.object.variables.includes('group')) throw provisioningConfigError(`${where}.groupSync.object`, 'must use {{ group }}: one tuple per group')
-    out.groupSync = { destination: destination('groupSync', g), ...t, groups: g.groups }
+    out.groupSync = { destination: destination('groupSync', g), ...t, source: g.source, groups: g.groups }
   }
   if (rule.webhook) out.webhook = { target: target('webhook.target', rule.webhook.target, 'webhook') }
   return out
@@ -190,13 +206,31 @@ export function renderTuples(templates: readonly TupleTemplate[], vars: Template
   return templates.map((t) => ({ user: t.user.render(vars), relation: t.relation, object: t.object.render(vars) }))
 }
 
-/** The membership tuples a group-sync rule wants: one per (selected) upstream group of the user. */
+/** The name Incus knows the rule's project by, when the rule has an incusProject action. */
+export function ruleIncusProject(rule: CompiledRule, event: ProvisioningEvent, projectName: (target: string, rendered: string) => string): string | undefined {
+  const spec = rule.incusProject
+  return spec && projectName(spec.target, spec.name.render(templateVars(event)))
+}
+
+/** The tuples a `tuples` action wants: its writes, and for a project rule its perGroup writes once per group. */
+export function desiredTuples(spec: NonNullable<CompiledRule['tuples']>, event: ProvisioningEvent, incusProject: string | undefined): Array<{ user: string; relation: string; object: string }> {
+  const vars: TemplateVars = { ...templateVars(event), ...(incusProject === undefined ? {} : { incus: { project: incusProject } }) }
+  const out = renderTuples(spec.writes, vars)
+  if ('project' in event) for (const group of event.project.groups) out.push(...renderTuples(spec.perGroup, { ...vars, group }))
+  return out
+}
+
+/**
+ * The membership tuples a group-sync rule wants: one per (selected) group of the user, from the
+ * IdP (`upstream`) or the organizations (`<org>/<group>`: unique, where `<org>-<group>` is not).
+ */
 export function groupSyncTuples(spec: NonNullable<CompiledRule['groupSync']>, event: ProvisioningEvent): Array<{ user: string; relation: string; object: string }> {
   if (!('user' in event)) return []
   const vars = templateVars(event)
   const only = spec.groups && new Set(spec.groups)
-  const { groups, upstreamGroups } = event.user
-  return groups
-    .filter((g, i) => !only || only.has(g) || only.has(upstreamGroups[i] ?? ''))
-    .map((group) => renderTuples([spec], { ...vars, group })[0])
+  const { groups, upstreamGroups, organizations } = event.user
+  const names = spec.source === 'organizations'
+    ? organizations.flatMap((o) => o.groups.map((g) => `${o.name}/${g}`)).filter((g) => !only || only.has(g))
+    : groups.filter((g, i) => !only || only.has(g) || only.has(upstreamGroups[i] ?? ''))
+  return names.map((group) => renderTuples([spec], { ...vars, group })[0])
 }

@@ -6,6 +6,7 @@ import { openSqliteStore } from '../store/sqlite/index.ts'
 import { retryableDelivery, rejectedDelivery } from './errors.ts'
 import type { DeliveryTargets, IncusTarget } from './deliver.ts'
 import type { ProvisioningUser } from './events.ts'
+import { incusProjectName } from './incus/names.ts'
 import { createProvisioning } from './service.ts'
 import { tupleId, type TupleBackend } from './tuple-sync.ts'
 
@@ -185,11 +186,67 @@ describe('provisioning service (fake targets, SQLite outbox)', () => {
     assert.deepEqual(matched(user('eve', [], { organizations: [{ id: 'o2', name: 'other', groups: ['developers'] }] })), [])
   })
 
+  it('makes the members of a project\'s groups operators of its Incus project, following shares and deletion', async () => {
+    const { provisioning, incus, fga } = setup([{
+      id: 'org', on: ['project.created', 'project.updated', 'project.deleted'],
+      incusProject: { target: 'lab', name: '{{ project.organization }}_{{ project.name }}', onLeave: 'delete-when-empty' },
+      tuples: {
+        store: 'lab-store',
+        writes: [{ user: 'server:incus', relation: 'server', object: 'project:{{ incus.project }}' }],
+        perGroup: [{ user: 'group:{{ project.organization }}/{{ group }}#member', relation: 'operator', object: 'project:{{ incus.project }}' }],
+      },
+    }])
+    const project = (groups: string[]) => ({ id: 'p1', name: 'web', organization: 'acme', organizationId: 'o1', groups })
+    await store.outbox.enqueue(provisioning.projectItems('project.created', project(['devs', 'ops'])))
+    await provisioning.drain()
+    // The fake maps `_` to `-`: the tuples name the project as Incus knows it, not the rendered text.
+    assert.ok(incus.projects.has('acme-web'))
+    assert.deepEqual([...fga.tuples.keys()].sort(), [
+      'project:acme-web#operator@group:acme/devs#member', 'project:acme-web#operator@group:acme/ops#member', 'project:acme-web#server@server:incus',
+    ])
+    await store.outbox.enqueue(provisioning.projectItems('project.updated', project(['devs'])))
+    await provisioning.drain()
+    assert.deepEqual([...fga.tuples.keys()].sort(), ['project:acme-web#operator@group:acme/devs#member', 'project:acme-web#server@server:incus'])
+    await store.outbox.enqueue(provisioning.projectItems('project.deleted', project(['devs'])))
+    await provisioning.drain()
+    assert.deepEqual([...fga.tuples.keys()], [])
+    assert.equal(incus.projects.has('acme-web'), false)
+  })
+
+  it('mirrors organization groups as <org>/<group> and names the personal project with incus_project', async () => {
+    const { provisioning, fga, signIn } = setup([{
+      id: 'me', on: ['user.signed_in', 'user.disabled'],
+      incusProject: { target: 'lab', name: '{{ user.username }}' },
+      tuples: { store: 'lab-store', writes: [{ user: 'user:{{ user.username }}', relation: 'operator', object: 'project:{{ user.username | incus_project }}' }] },
+      groupSync: { store: 'lab-store', source: 'organizations', groups: ['acme/devs', 'acme/ops'], object: 'group:{{ group }}', relation: 'member', user: 'user:{{ user.username }}' },
+    }])
+    const organizations = (groups: string[]) => [{ id: 'o1', name: 'acme', groups }, { id: 'o2', name: 'beta', groups: ['devs'] }]
+    await signIn(user('jo_ann', ['corp-devs'], { organizations: organizations(['devs', 'ops', 'sales']) }))
+    await provisioning.drain()
+    const keys = () => [...fga.tuples.keys()].sort()
+    assert.deepEqual(keys(), [
+      'group:acme/devs#member@user:jo_ann', 'group:acme/ops#member@user:jo_ann', `project:${incusProjectName('jo_ann')}#operator@user:jo_ann`,
+    ])
+    // Left a group at the IdP: its membership goes at this sign-in; disabled: everything goes.
+    await signIn(user('jo_ann', ['corp-devs'], { organizations: organizations(['devs']) }))
+    await provisioning.drain()
+    assert.deepEqual(keys().filter((k) => k.startsWith('group:')), ['group:acme/devs#member@user:jo_ann'])
+    await store.outbox.enqueue(provisioning.userItems('user.disabled', user('jo_ann', [])))
+    await provisioning.drain()
+    assert.deepEqual(keys(), [])
+  })
+
   it('refuses bad rules at start with the rule and field', () => {
     assert.throws(() => setup([{ id: 'bad', on: ['user.signed_in'], incusProject: { target: 'nope', name: 'x' } }]), /rules\[0\] \(bad\)\.incusProject\.target: no target nope/)
     assert.throws(() => setup([{ id: 'bad', on: ['user.signed_in'], webhook: { target: 'lab' } }]), /lab is a incus target, not webhook/)
     assert.throws(() => setup([{ id: 'bad', on: ['user.signed_in'], incusProject: { target: 'lab', name: '{{ user.nmae }}' } }]), /incusProject\.name/)
     assert.throws(() => setup([{ id: 'bad', on: ['project.created'], groupSync: { store: 's', object: 'group:{{ group }}', relation: 'member', user: 'user:x' } }]), /group sync needs user events/)
     assert.throws(() => setup([{ id: 'bad', on: ['user.signed_in'] }]), /at least one action/)
+    const perGroup = [{ user: 'group:{{ group }}#member', relation: 'operator', object: 'project:x' }]
+    assert.throws(() => setup([{ id: 'bad', on: ['user.signed_in'], tuples: { store: 's', perGroup } }]), /\.tuples\.perGroup: perGroup needs project events/)
+    assert.throws(() => setup([{ id: 'bad', on: ['project.created'], tuples: { store: 's', perGroup: [{ user: 'group:x#member', relation: 'operator', object: 'project:x' }] } }]), /perGroup\[0\]: must use \{\{ group \}\}/)
+    assert.throws(() => setup([{ id: 'bad', on: ['project.created'], tuples: { store: 's' } }]), /\.tuples: needs writes or perGroup/)
+    assert.throws(() => setup([{ id: 'bad', on: ['user.signed_in'], tuples: { store: 's', writes: [{ user: 'user:x', relation: 'operator', object: 'project:{{ incus.project }}' }] } }]), /unknown variable "incus\.project"/)
+    assert.throws(() => setup([{ id: 'bad', on: ['user.signed_in'], groupSync: { store: 's', source: 'ldap', object: 'group:{{ group }}', relation: 'member', user: 'user:x' } }]), /source/)
   })
 })

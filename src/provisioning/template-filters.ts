@@ -2,6 +2,8 @@
 // except join (list to text) and default (fills in a missing or empty value). A missing value
 // passes through the others unchanged, so `| default(...)` may come anywhere after it.
 
+import { incusProjectName } from './incus/names.ts'
+
 /** undefined: the variable has no value for this user. */
 export type Value = string | string[] | undefined
 export type Kind = 'text' | 'list'
@@ -65,6 +67,9 @@ const TEXT: Record<string, (s: string) => string> = {
   localpart,
   domain,
   slug,
+  // The Incus project an incusProject action makes of the same text, so a tuple can name it
+  // (`project:{{ user.username | incus_project }}`) even when Incus refuses the text as it is.
+  incus_project: incusProjectName,
 }
 
 /** Filters by name (looked up with Object.hasOwn only). */

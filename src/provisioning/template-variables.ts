@@ -21,6 +21,8 @@ export interface TemplateVars {
   group?: string
   /** The tenancy project (project rules). */
   project?: { id: string; name: string; organization: string }
+  /** The Incus project the rule's own incusProject action manages (its name as Incus knows it). */
+  incus?: { project: string }
   event?: { type: string }
 }
 
@@ -44,6 +46,7 @@ export const CATALOGUE: ReadonlyMap<string, VariableSpec> = new Map([
   ['project.name', text((v) => v.project?.name)],
   ['project.organization', text((v) => v.project?.organization)],
   ['event.type', text((v) => v.event?.type)],
+  ['incus.project', text((v) => v.incus?.project)],
 ])
 
 /** Why a name that looks like a variable is not one. */
@@ -60,3 +63,7 @@ export const USER_VARIABLES: ReadonlySet<string> = new Set(USER)
 export const GROUP_SYNC_VARIABLES: ReadonlySet<string> = new Set([...USER, 'group'])
 /** Variables of tenancy-project rules: the user's, and the project. */
 export const PROJECT_VARIABLES: ReadonlySet<string> = new Set([...USER, 'project.id', 'project.name', 'project.organization'])
+/** Variables of a project rule's per-group tuples: the project's, and the group being written. */
+export const PROJECT_GROUP_VARIABLES: ReadonlySet<string> = new Set([...PROJECT_VARIABLES, 'group'])
+/** `incus.project`: added to a rule's tuple templates when the rule also has an incusProject action. */
+export const INCUS_PROJECT_VARIABLE = 'incus.project'

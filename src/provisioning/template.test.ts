@@ -6,6 +6,7 @@ import {
   compileObjectTemplate, compileTemplate, GROUP_SYNC_VARIABLES, PROJECT_VARIABLES, TEMPLATE_LIMITS, USER_VARIABLES,
   type TemplateVars,
 } from './template.ts'
+import { incusProjectName } from './incus/names.ts'
 
 const alice: TemplateVars = {
   user: {
@@ -80,6 +81,15 @@ describe('template rendering', () => {
     assert.equal(render('{{ user.username | domain | default("none") }}', vars), 'none')
   })
 
+  it('maps to the Incus project name an incusProject action uses (incus_project)', () => {
+    const name = (username: string) => render('{{ user.username | incus_project }}', { user: { subject: 's', issuer: 'i', username } })
+    assert.equal(name('alice'), 'alice')
+    assert.equal(name('ann.3f9a0c1b2d'), 'ann.3f9a0c1b2d')
+    assert.equal(name('jane_doe'), incusProjectName('jane_doe'))
+    assert.match(name('jane_doe'), /^jane-doe--[0-9a-f]{16}$/)
+    assert.equal(render('project:{{ user.groups | incus_project | join(",") }}', { user: { subject: 's', issuer: 'i', groups: ['a_b', 'c'] } }), `project:${incusProjectName('a_b')},c`)
+  })
+
   it('joins lists, applying text filters to each item', () => {
     assert.equal(render('{{ user.groups | join(",") }}'), 'Ops Team,dev')
     assert.equal(render('{{ user.groups | slug | join(" ") }}'), 'ops-team dev')
@@ -109,6 +119,7 @@ describe('template rendering', () => {
     assert.equal(render('{{ project.organization }}-{{ project.name | lower }}', project, PROJECT_VARIABLES), 'o1-web')
     configError('{{ group }}', /unknown variable "group" .*available here: user\.subject/)
     configError('{{ project.id }}', /unknown variable "project\.id"/, GROUP_SYNC_VARIABLES)
+    configError('{{ incus.project }}', /unknown variable "incus\.project"/, PROJECT_VARIABLES)
   })
 
   it('lists the variables a template reads, once each', () => {
@@ -144,7 +155,7 @@ describe('template compile errors', () => {
 
   it('rejects unknown variables and filters, listing what exists', () => {
     configError('{{ user.phone }}', /unknown variable "user\.phone" at column 4 \(available here: user\.subject, user\.issuer/)
-    configError('{{ user.email | reverse }}', /expected a known filter, found "reverse" at column 17 \(filters: lower, upper, localpart, domain, slug, truncate, default, join\)/)
+    configError('{{ user.email | reverse }}', /expected a known filter, found "reverse" at column 17 \(filters: lower, upper, localpart, domain, slug, incus_project, truncate, default, join\)/)
     configError('{{ user.email | }}', /expected a filter name, found "}}"/)
     configError('{{ user.email | lower() }}', /filter 'lower' takes no argument/)
     configError('{{ user.email | default }}', /expected '\(' after 'default'/)

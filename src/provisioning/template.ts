@@ -9,7 +9,7 @@ import { FILTERS, listVariant, type Filter, type Value } from './template-filter
 import { CATALOGUE, HINTS, TEMPLATE_VARIABLES, type TemplateVars, type VariableSpec } from './template-variables.ts'
 
 export {
-  GROUP_SYNC_VARIABLES, PROJECT_VARIABLES, TEMPLATE_VARIABLES, USER_VARIABLES,
+  GROUP_SYNC_VARIABLES, INCUS_PROJECT_VARIABLE, PROJECT_GROUP_VARIABLES, PROJECT_VARIABLES, TEMPLATE_VARIABLES, USER_VARIABLES,
   type TemplateOrganization, type TemplateUser, type TemplateVars,
 } from './template-variables.ts'
 

@@ -120,6 +120,8 @@ for (const backend of BACKENDS) {
       assert.match(device.user_code, /^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/)
       assert.equal(device.verification_uri, `${issuer}/device`)
       assert.equal(device.verification_uri_complete, `${issuer}/device?user_code=${device.user_code}`)
+      // Said, not left to the default: clients on zitadel/oidc (Incus) take a missing interval as 0.
+      assert.equal(device.interval, 5)
 
       const polled = oidc.pollDeviceAuthorizationGrant(incus, device)
       const browser = await devicePage(device.verification_uri)
