@@ -95,6 +95,8 @@ export async function startDeliveryBench(o: DeliveryBenchOptions): Promise<Deliv
           await provisioning.drain()
           drain.ns += process.hrtime.bigint() - start
           drain.cpuUs += cpuSince(cpu)
+          // Stopped, so the next round's backlog is not delivered while it is being enqueued.
+          await provisioning.stop()
           drained = await finishedRows(store, after)
           verify(drained, receiver, chunk)
           drain.rows += drained.length
@@ -111,6 +113,7 @@ export async function startDeliveryBench(o: DeliveryBenchOptions): Promise<Deliv
         const after = drained.reduce((max, r) => Math.max(max, r.id), 0)
         const pacedCpu = process.cpuUsage()
         const pacedStart = process.hrtime.bigint()
+        provisioning.start()
         const tickMs = 10
         const perTick = Math.max(1, Math.round((o.pacedRate * tickMs) / 1000))
         for (let sent = 0; sent < o.paced;) {
