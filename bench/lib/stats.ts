@@ -38,6 +38,7 @@ function fmtRate(n: number): string {
 }
 
 function fmtUs(us: number): string {
+  if (Number.isNaN(us)) return '–'
   return us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(1)} µs`
 }
 

@@ -3,7 +3,7 @@
 // `webhook-id`, `webhook-timestamp` (unix seconds) and `webhook-signature`, a space-separated list
 // of `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, one per secret while secrets rotate.
 
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
+import { createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto'
 import { provisioningConfigError, rejectedDelivery } from './errors.ts'
 import { checkHeaders, checkTargetUrl, classifyReply, sendOnce } from './http-delivery.ts'
 
@@ -59,13 +59,29 @@ export function generateWebhookSecret(): string {
   return WEBHOOK_SECRET_PREFIX + randomBytes(32).toString('base64')
 }
 
-function signatureOf(key: Buffer, id: string, timestamp: number, body: string | Uint8Array): Buffer {
+function signatureOf(key: KeyObject, id: string, timestamp: number, body: string | Uint8Array): Buffer {
   return createHmac('sha256', key).update(`${id}.${timestamp}.`).update(body).digest()
 }
 
-function keysOf(secrets: readonly string[], where: string): Buffer[] {
+/**
+ * HMAC keys of the secrets seen so far. Given a raw Buffer, createHmac imports the key afresh on
+ * every call, which costs several times the HMAC of a whole event; a KeyObject is imported once.
+ * Bounded: a few targets' secrets, plus old ones after rotations.
+ */
+const hmacKeys = new Map<string, KeyObject>()
+const MAX_CACHED_KEYS = 64
+
+function keysOf(secrets: readonly string[], where: string): KeyObject[] {
   if (!Array.isArray(secrets) || secrets.length === 0) throw provisioningConfigError(where, 'expected at least one secret')
-  return secrets.map((s, i) => parseWebhookSecret(s, `${where}[${i}]`))
+  return secrets.map((s, i) => {
+    let key = hmacKeys.get(s)
+    if (key === undefined) {
+      key = createSecretKey(parseWebhookSecret(s, `${where}[${i}]`))
+      if (hmacKeys.size >= MAX_CACHED_KEYS) hmacKeys.clear()
+      hmacKeys.set(s, key)
+    }
+    return key
+  })
 }
 
 /** The `webhook-signature` value: `v1,<base64>` per secret, space-separated. */

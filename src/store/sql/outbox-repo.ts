@@ -5,12 +5,19 @@
 // whose row another worker took) cannot overwrite the newer outcome.
 
 import { validationError } from '../../lib/index.ts'
-import type { JsonObject, OutboxAttempt, OutboxItem, OutboxItemInput, OutboxRepo, OutboxState } from '../types.ts'
+import type { JsonObject, OutboxAttempt, OutboxFinish, OutboxItem, OutboxItemInput, OutboxRepo, OutboxState } from '../types.ts'
 import { parseJsonColumn } from './canonical.ts'
 import type { RepoContext } from './context.ts'
 import { adHoc, prepared, type SqlRunner } from './executor.ts'
 import { storableJson, storableText } from './json-text.ts'
 import { decodeToken, encodeToken } from './tokens.ts'
+
+interface PendingFinish {
+  id: number
+  input: OutboxFinish
+  resolve(finished: boolean): void
+  reject(err: unknown): void
+}
 
 interface OutboxRow {
   id: number | string
@@ -100,6 +107,51 @@ export function validateOutboxItems(items: unknown): OutboxItemInput[] {
 export function outboxRepo(ctx: RepoContext): OutboxRepo {
   const { db, clock } = ctx
   const claim = claimSql(db.dialect)
+
+  /** One row's outcome, if the caller still holds its lease. */
+  async function finishRow(tx: SqlRunner, id: number, input: OutboxFinish, now: number): Promise<boolean> {
+    const leased = await tx.all<{ history: unknown }>(LEASED, [id, input.owner])
+    if (leased.length === 0) return false
+    const history = [...(parseJsonColumn(leased[0].history) as unknown[]), attemptJson(input.attempt)].slice(-HISTORY)
+    const state = input.state === 'retry' ? 'pending' : input.state
+    const next = input.state === 'retry' ? (input.nextAttemptAt ?? new Date(now)).getTime() : now
+    const error = input.state === 'done' ? null : storableText(input.attempt.detail)
+    const finished = state === 'pending' ? null : now
+    return (await tx.run(FINISH, [id, input.owner, state, next, error, JSON.stringify(history), now, finished])) > 0
+  }
+
+  // Group commit: the outcomes that arrive in one turn of the event loop, or while the previous
+  // group is being written, are written in one transaction. A commit (the WAL frames of the row
+  // and its indexes) costs more than the rows' statements; a worker finishing a few deliveries at
+  // once pays it once. Each row still needs its own lease, and each caller learns its own result
+  // only once its row is committed. Should a group fail, its rows are retried one transaction
+  // each, so a bad row fails alone, as it would without grouping.
+  let finishing: PendingFinish[] = []
+  let flushing = false
+  function flushFinishes(): void {
+    const group = finishing
+    finishing = []
+    flushing = true
+    const write = (rows: PendingFinish[]) => {
+      const now = clock.now().getTime()
+      return db.write(async (tx) => {
+        const results: boolean[] = []
+        for (const f of rows) results.push(await finishRow(tx, f.id, f.input, now))
+        return results
+      })
+    }
+    const settle = (rows: PendingFinish[], results: boolean[]) => rows.forEach((f, i) => f.resolve(results[i]))
+    write(group)
+      .then(
+        (results) => settle(group, results),
+        () => Promise.all(group.map((f) => write([f]).then((results) => settle([f], results), f.reject))),
+      )
+      .finally(() => {
+        flushing = false
+        if (finishing.length > 0) setImmediate(flushFinishes)
+      })
+  }
+
   return {
     async enqueue(items) {
       const valid = validateOutboxItems(items)
@@ -114,17 +166,10 @@ export function outboxRepo(ctx: RepoContext): OutboxRepo {
       return rows.map(toItem).sort((a, b) => a.id - b.id)
     },
 
-    async finish(id, input) {
-      const now = clock.now().getTime()
-      return db.write(async (tx) => {
-        const leased = await tx.all<{ history: unknown }>(LEASED, [id, input.owner])
-        if (leased.length === 0) return false
-        const history = [...(parseJsonColumn(leased[0].history) as unknown[]), attemptJson(input.attempt)].slice(-HISTORY)
-        const state = input.state === 'retry' ? 'pending' : input.state
-        const next = input.state === 'retry' ? (input.nextAttemptAt ?? clock.now()).getTime() : now
-        const error = input.state === 'done' ? null : storableText(input.attempt.detail)
-        const finished = state === 'pending' ? null : now
-        return (await tx.run(FINISH, [id, input.owner, state, next, error, JSON.stringify(history), now, finished])) > 0
+    finish(id, input) {
+      return new Promise<boolean>((resolve, reject) => {
+        finishing.push({ id, input, resolve, reject })
+        if (finishing.length === 1 && !flushing) setImmediate(flushFinishes)
       })
     },
 
