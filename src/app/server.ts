@@ -9,6 +9,7 @@ import { startForwardAuth } from './forward-auth.ts'
 import { startIdentity, type StartedIdentity } from './identity.ts'
 import { createLogger, type Logger } from './logger.ts'
 import { startMaintenance } from './maintenance.ts'
+import { countingChecks, createProductMetrics } from './metrics.ts'
 import { provisioningBaseDir, startProvisioning } from './provisioning.ts'
 import { tenancyMount } from './tenancy-callers.ts'
 import { gatehouseVersion } from './version.ts'
@@ -35,15 +36,18 @@ export async function startServer(config: GatehouseConfig, options: StartServerO
   let http: HttpServer
   let identity: StartedIdentity
   let mtls: MtlsListener | undefined
+  const metrics = createProductMetrics()
+  metrics.indexedTuples = () => core.authz.indexedTuples
   try {
-    identity = await startIdentity(core, logger)
+    identity = await startIdentity(core, logger, metrics)
     core.provisioning = startProvisioning(core.config, core.store, core.authz, logger, provisioningBaseDir(core.config))
-    const forwardAuth = startForwardAuth(core, identity, logger)
+    const forwardAuth = startForwardAuth(core, identity, logger, metrics)
     http = buildHttpServer({
-      config, authz: core.authz, store: core.store, logger, ready: () => !draining, oidc: identity.mount,
+      config, authz: countingChecks(core.authz, metrics), store: core.store, logger, ready: () => !draining, oidc: identity.mount,
       clients: createClientAdmin(core.config, core.store), forwardAuth: forwardAuth.mount, applications: forwardAuth.applications,
       audit: core.store.audit, tenancy: tenancyMount(core, identity, logger),
-      ...(core.provisioning ? { provisioning: core.provisioning.admin, metrics: [core.provisioning.metricsRegistry] } : {}),
+      metrics: [metrics.registry, ...(core.provisioning ? [core.provisioning.metricsRegistry] : [])],
+      ...(core.provisioning ? { provisioning: core.provisioning.admin } : {}),
     })
     await http.listen({ host: config.host, port: config.port })
   } catch (err) {
