@@ -5,6 +5,8 @@ export const HELP = `Usage: gatehouse [--config FILE] <command>
 Commands:
   serve                    Run the HTTP server (OpenFGA API, /healthz, /readyz, /metrics)
   migrate                  Apply database migrations and exit
+  backup FILE              Copy the SQLite database to FILE, consistently, while servers run
+                           (PostgreSQL: prints the pg_dump command to use instead)
   keys list                List signing keys (kid, algorithm, status, dates; never key material)
   keys stage               Publish next signing keys without signing with them yet
   keys rotate              Sign with the staged keys (or new ones when none are staged); retire the old

@@ -108,6 +108,13 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
       io.stdout.write(`migrations applied: ${describeDatabase(database)}\n`)
       return Exit.ok
     }
+    case 'backup': {
+      const [file] = expectArgs('backup', [sub, ...rest], 1, 'FILE')
+      const { backupDatabase } = await loadApp()
+      const done = await backupDatabase(load().config, resolve(io.cwd, file!))
+      io.stdout.write(`backed up ${done.source} to ${done.file} (${done.bytes} bytes)\n`)
+      return Exit.ok
+    }
     case 'keys': {
       expectArgs(`keys ${sub ?? ''}`.trim(), rest, 0)
       const { runKeysCommand } = await import('./keys.ts')
