@@ -1,14 +1,17 @@
 // `gatehouse backup FILE`: a consistent copy of the SQLite database while servers keep running.
 // PostgreSQL has its own tools; the command names the pg_dump line to use instead.
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { describeDatabase, parseDatabaseUrl, type GatehouseConfig } from '../config/index.ts'
 import { AppError } from '../lib/index.ts'
 import { backupSqliteFile } from '../store/sqlite/index.ts'
+import { SECRET_KEY_FILE } from './secret-key.ts'
 
 export interface BackupOutcome {
   file: string
   source: string
   bytes: number
+  /** The generated secret key file the copy's signing keys are encrypted with, when no secretKey is configured. */
+  secretKeyFile?: string
 }
 
 /** The pg_dump line for this database, without its password (pg_dump reads PGPASSWORD or ~/.pgpass). */
@@ -37,5 +40,8 @@ export async function backupDatabase(config: GatehouseConfig, destination: strin
   }
   if (target.path === ':memory:') throw new AppError('backup_unsupported', 'the database is in memory: there is nothing on disk to back up', { status: 400 })
   const result = await backupSqliteFile(target.path, destination)
-  return { file: destination, source: target.path, bytes: result.bytes }
+  return {
+    file: destination, source: target.path, bytes: result.bytes,
+    ...(config.secretKey === '' ? { secretKeyFile: join(resolve(config.dataDir), SECRET_KEY_FILE) } : {}),
+  }
 }

@@ -39,6 +39,7 @@ describe('gatehouse backup', () => {
       assert.equal(res.code, 0, res.stderr)
       assert.match(res.stdout, /^backed up .*live\.db to .*copy\.db \(\d+ bytes\)/)
       assert.ok(!existsSync(join(dir, 'copy.db.partial')))
+      assert.match(res.stderr, /keep .*secret\.key with your backups/)
 
       const copied = await run(['tuples', 'read', '--store', store], `sqlite://${join(dir, 'copy.db')}`)
       assert.equal(copied.code, 0, copied.stderr)

@@ -113,6 +113,8 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
       const { backupDatabase } = await loadApp()
       const done = await backupDatabase(load().config, resolve(io.cwd, file!))
       io.stdout.write(`backed up ${done.source} to ${done.file} (${done.bytes} bytes)\n`)
+      // Without it a restored copy cannot sign tokens; it is not in the database, so say so each time.
+      if (done.secretKeyFile) io.stderr.write(`keep ${done.secretKeyFile} with your backups: the copy's signing keys are encrypted with it\n`)
       return Exit.ok
     }
     case 'keys': {
