@@ -11,6 +11,7 @@ import { LOCAL_SUBJECT_PREFIX, PORTAL_CALLBACK_PATH, PORTAL_CLIENT_ID, relations
 import type { Store } from '../store/index.ts'
 import { openStore, type Core } from './core.ts'
 import type { Logger } from './logger.ts'
+import { countingDecisions, type ProductMetrics } from './metrics.ts'
 
 export interface StartedForwardAuth {
   mount: ForwardAuthMount
@@ -69,7 +70,7 @@ function checkTrustedProxies(config: GatehouseConfig): void {
   }
 }
 
-export function startForwardAuth(core: Core, identity: { signedIn: SignedInResolver; trusted: TrustedIssuers }, logger: Logger): StartedForwardAuth {
+export function startForwardAuth(core: Core, identity: { signedIn: SignedInResolver; trusted: TrustedIssuers }, logger: Logger, metrics?: ProductMetrics): StartedForwardAuth {
   const { signedIn, trusted } = identity
   const config = core.config
   checkTrustedProxies(config)
@@ -103,13 +104,14 @@ export function startForwardAuth(core: Core, identity: { signedIn: SignedInResol
     redeem: async (code, redirectUri, verifier) => withOrganizations(await signedIn.redeemPortalCode(code, redirectUri, verifier)),
     returnPolicy,
   })
-  const service = createForwardAuth({
+  const decisions = createForwardAuth({
     registry, sessions, relations: engineRelations(core, logger), bearer: async (token) => withOrganizations(await signedIn.bearer(token, config.forwardAuthBearerAudiences)) ?? (await trusted.verify(token)),
     cookieName: config.forwardAuthCookieName, cookieDomain,
     loginUrl: (returnUrl) => `${loginStart}?rd=${encodeURIComponent(returnUrl)}`,
     trustedProxies: config.forwardAuthTrustedProxies, adminGroups: config.forwardAuthAdminGroups,
     audit: core.store.audit, onAuditError: (err) => logger.warn({ err }, 'could not record a forward-auth denial'),
   })
+  const service = metrics ? countingDecisions(decisions, metrics) : decisions
   return {
     applications,
     mount: {

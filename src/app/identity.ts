@@ -11,6 +11,7 @@ import { applyBootstrapFile } from './bootstrap.ts'
 import type { Core } from './core.ts'
 import { ensureAdminBinding } from './local-accounts.ts'
 import type { Logger } from './logger.ts'
+import type { ProductMetrics } from './metrics.ts'
 import { provisioningUser, signInUsername, type SignInProfile } from './provisioning.ts'
 import type { MembershipClaim } from '../tenancy/index.ts'
 import { loadMtlsFiles, mtlsBaseUrl } from './mtls.ts'
@@ -36,7 +37,7 @@ export interface StartedIdentity {
   trusted: TrustedIssuers
 }
 
-export async function startIdentity(core: Core, logger: Logger): Promise<StartedIdentity> {
+export async function startIdentity(core: Core, logger: Logger, metrics?: ProductMetrics): Promise<StartedIdentity> {
   const config: GatehouseConfig = (await applyBootstrapFile(core, logger)).config
   const secret = resolveSecretKey(config, core.database)
   const maxTokenLifetime = maxTokenLifetimeSeconds(config)
@@ -66,7 +67,9 @@ export async function startIdentity(core: Core, logger: Logger): Promise<Started
     const events = provisioning && ((claim: MembershipClaim, member: boolean) =>
       member || !config.requireOrganization ? provisioning.userItems('user.signed_in', provisioningUser({ subject, ...profile }, claim, (id) => tenancy.core.state.groups.get(id)?.name)) : [])
     const { member } = await tenancy.signIn(subject, groups, sourceIp, events)
-    return { allowed: member || !config.requireOrganization }
+    const allowed = member || !config.requireOrganization
+    metrics?.signIn(profile.upstream ?? 'local', allowed ? 'success' : 'refused')
+    return { allowed }
   }
 
   const federation = config.upstreams.length === 0
@@ -77,7 +80,10 @@ export async function startIdentity(core: Core, logger: Logger): Promise<Started
         oidc: core.store.oidc,
         userRecords: core.store.userRecords,
         accountTtlSeconds: maxTokenLifetime,
-        onError: (err) => logger.warn({ err }, 'upstream sign-in failed'),
+        onError: (err, providerId) => {
+          metrics?.signIn(providerId ?? 'unknown', 'failed')
+          logger.warn({ err, upstream: providerId }, 'upstream sign-in failed')
+        },
         onSignIn: (account, providerId, { sourceIp }) => admit(account.subject, qualifiedGroups(providerId, account.groups), sourceIp, {
           issuer: account.upstream.issuer, username: signInUsername(account.subject, account),
           ...(account.email ? { email: account.email } : {}), ...(account.name ? { name: account.name } : {}),
@@ -92,7 +98,12 @@ export async function startIdentity(core: Core, logger: Logger): Promise<Started
     upstreamAccount: federation && ((subject) => federation.account(subject)),
     admitted: config.requireOrganization ? (subject) => tenancy.admitted(subject) : undefined,
   })
-  const providers = await createProviderHolder({ keys, build: (jwks) => createOidcProvider({
+  // The provider is rebuilt when signing keys change: each build gets the listener.
+  const countTokens = (provider: ReturnType<typeof createOidcProvider>) => {
+    if (metrics) provider.on('grant.success', (ctx: { oidc?: { params?: { grant_type?: unknown } } }) => metrics.tokenIssued(String(ctx.oidc?.params?.grant_type ?? '')))
+    return provider
+  }
+  const providers = await createProviderHolder({ keys, build: (jwks) => countTokens(createOidcProvider({
     ...configuredProviderOptions(config),
     jwks,
     store: { oidc: core.store.oidc, oidcClients: core.store.oidcClients },
@@ -101,7 +112,7 @@ export async function startIdentity(core: Core, logger: Logger): Promise<Started
     staticClients: [portalClientMetadata(config.issuer)],
     countUserCodeAttempt: userCodeAttemptCounter(core.store.localAccounts),
     onServerError: (err) => logger.error({ err }, 'OpenID Connect provider error'),
-  }),
+  })),
   onRebuilt: ({ kids }) => logger.info({ kids }, 'signing keys changed; provider rebuilt'),
   onRefreshError: (err) => logger.warn({ err }, 'could not refresh the signing keys; still using the current ones') })
 
@@ -128,6 +139,7 @@ export async function startIdentity(core: Core, logger: Logger): Promise<Started
     federation,
     onError: (err) => logger.error({ err }, 'sign-in interaction failed'),
     organizationRoute: (domain) => tenancy.core.state.orgByDomain.get(domain)?.upstreams[0],
+    onLocalSignInFailed: () => metrics?.signIn('local', 'failed'),
     onLocalSignIn: (account, { sourceIp }) => admit(localSubject(account.username), [], sourceIp, {
       issuer: config.issuer, username: signInUsername(localSubject(account.username), {}), groups: [],
     }),

@@ -14,3 +14,5 @@ export { openLocalAccountAdmin, type LocalAccountAdmin } from './local-accounts.
 export { openTenancyAdmin } from './tenancy-admin.ts'
 export { openProvisioningAdmin } from './provisioning.ts'
 export { checkConfiguration } from './check.ts'
+export { openEngineAdmin, type EngineAdmin } from './engine-admin.ts'
+export { backupDatabase, pgDumpCommand, type BackupOutcome } from './backup.ts'

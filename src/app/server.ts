@@ -1,6 +1,4 @@
 import type { AddressInfo } from 'node:net'
-import { Counter, Registry } from 'prom-client'
-import type { Authz } from '../authz/index.ts'
 import { assertSafeToListen, envVarFor, isLoopbackHost, redactConfig, type GatehouseConfig } from '../config/index.ts'
 import { buildHttpServer, type HttpServer } from '../http/index.ts'
 import type { MtlsListener } from '../identity/index.ts'
@@ -12,6 +10,7 @@ import { startForwardAuth } from './forward-auth.ts'
 import { startIdentity, type StartedIdentity } from './identity.ts'
 import { createLogger, type Logger } from './logger.ts'
 import { startMaintenance } from './maintenance.ts'
+import { countingChecks, createProductMetrics } from './metrics.ts'
 import { startProvisioning } from './provisioning.ts'
 import { tenancyMount } from './tenancy-callers.ts'
 import { gatehouseVersion } from './version.ts'
@@ -38,19 +37,22 @@ export async function startServer(config: GatehouseConfig, options: StartServerO
   let http: HttpServer
   let identity: StartedIdentity
   let mtls: MtlsListener | undefined
+  const metrics = createProductMetrics()
+  metrics.indexedTuples = () => core.authz.indexedTuples
+  metrics.staleAnswers = () => core.authz.staleAnswers
   try {
     // Provisioning first: applying the bootstrap file's tenancy creates projects, and their
     // events are written only when provisioning is there to take them. Its rules may come from
     // that file, read here without applying it.
     const effective = effectiveConfig(core.config)
     core.provisioning = startProvisioning(effective, core.store, core.authz, logger)
-    identity = await startIdentity(core, logger)
-    const forwardAuth = startForwardAuth(core, identity, logger)
+    identity = await startIdentity(core, logger, metrics)
+    const forwardAuth = startForwardAuth(core, identity, logger, metrics)
     http = buildHttpServer({
-      config, authz: core.authz, store: core.store, logger, ready: () => !draining, oidc: identity.mount,
+      config, authz: countingChecks(core.authz, metrics), store: core.store, logger, ready: () => !draining, oidc: identity.mount,
       clients: createClientAdmin(core.config, core.store), forwardAuth: forwardAuth.mount, applications: forwardAuth.applications,
       audit: core.store.audit, tenancy: tenancyMount(core, identity, logger),
-      metrics: [engineMetrics(core.authz), ...(core.provisioning ? [core.provisioning.metricsRegistry] : [])],
+      metrics: [metrics.registry, ...(core.provisioning ? [core.provisioning.metricsRegistry] : [])],
       ...(core.provisioning ? { provisioning: core.provisioning.admin } : {}),
     })
     await http.listen({ host: config.host, port: config.port })
@@ -102,20 +104,6 @@ export async function startServer(config: GatehouseConfig, options: StartServerO
       return closing
     },
   }
-}
-
-/** Engine figures that are not HTTP durations, read when /metrics is scraped. */
-function engineMetrics(authz: Authz): Registry {
-  const registry = new Registry()
-  new Counter({
-    name: 'gatehouse_stale_answers_total', help: 'Queries answered from memory while the database was unreachable (MINIMIZE_LATENCY, bounded by staleReadMaxMs)',
-    registers: [registry],
-    collect() {
-      this.reset()
-      this.inc(authz.staleAnswers)
-    },
-  })
-  return registry
 }
 
 function authenticationSummary(config: GatehouseConfig): { on: boolean; text: string } {

@@ -105,6 +105,11 @@ export class Authz {
     return this.readOnlyStores.has(storeId) ? readOnly(storeId) : undefined
   }
 
+  /** Tuples held in memory by the indexes across stores (what indexMaxTuples bounds), for metrics. */
+  get indexedTuples(): number {
+    return this.ctx.indexes.heldTuples
+  }
+
   /** Stops listening for store changes and drops the in-memory indexes; the store stays open (its owner closes it). */
   async close(): Promise<void> {
     if (this.closed) return

@@ -5,7 +5,7 @@ export type { AuthzLogger } from './commands/context.ts'
 export type { QueryMeta } from './commands/query.ts'
 export { AuthzError, ERROR_CODES, errorNameOf, httpStatusOf, isAuthzError, type AuthzErrorCode } from './errors.ts'
 export { DEFAULT_LIMITS, type AuthzLimits } from './limits.ts'
-export { modelFromDsl } from './model/dsl.ts'
+export { modelFromDsl, modelToDsl } from './model/dsl.ts'
 export type { TraceCheck, TraceRule, TraceTuple } from './resolve/trace.ts'
 
 // The pure evaluator, for benchmarks and embedders that hold tuples themselves:

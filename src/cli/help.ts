@@ -5,11 +5,28 @@ export const HELP = `Usage: gatehouse [--config FILE] <command>
 Commands:
   serve                    Run the HTTP server (OpenFGA API, /healthz, /readyz, /metrics)
   migrate                  Apply database migrations and exit
+  backup FILE              Copy the SQLite database to FILE, consistently, while servers run
+                           (PostgreSQL: prints the pg_dump command to use instead)
   keys list                List signing keys (kid, algorithm, status, dates; never key material)
   keys stage               Publish next signing keys without signing with them yet
   keys rotate              Sign with the staged keys (or new ones when none are staged); retire the old
   keys prune               Delete retired signing keys whose tokens have all expired
   model validate FILE      Check an authorization model (.fga DSL or .json); exit 1 when invalid
+  model test FILE...       Run OpenFGA model test files (.fga.yaml: check, list_objects, list_users)
+                           on an in-memory store; prints each test's mismatches, exit 1 on any failure
+  model transform FILE     Convert a model between DSL and JSON (--format fga|json, --out F)
+  model write --store ID FILE  Write an authorization model (.fga or .json) to a store; prints its id
+  model get --store ID     Print the store's latest model as DSL (--id M for another, --format json)
+  stores list              List OpenFGA stores (JSON)
+  stores create NAME       Create a store; prints it with its id
+  stores delete ID         Delete a store with its models and tuples
+  tuples read --store ID   Tuples, all or filtered (--object type:id or type:, --relation R, --user U);
+                           --format json (default), or yaml|csv to import elsewhere
+  tuples write --store ID USER RELATION OBJECT  Write one tuple (--condition NAME [--context JSON])
+  tuples delete --store ID USER RELATION OBJECT Delete one tuple
+  tuples import --store ID FILE  Write tuples from a YAML, JSON, JSONL or CSV file (the fga CLI's formats)
+                           in transactions of 100; reports written, skipped (already there) and failed,
+                           exit 1 when any failed. tuples write|delete --store ID --file F do the same
   bootstrap                Apply the bootstrap file (clients, upstreams, applications, tenancy) and create the local admin
   clients list             List OIDC clients (JSON)
   clients get ID           Show one client (never its secret)

@@ -1,4 +1,4 @@
-// Command line: serve, migrate, keys, model validate, config print/docs, admin commands; maps failures to exit statuses.
+// Command line: serve, migrate, keys, models, stores and tuples, config print/docs, admin commands; maps failures to exit statuses.
 // May import: every module through its index.ts (it is an entry point like app).
 import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util'
 import { configurationMarkdown, describeDatabase, formatConfig, isConfigError, loadConfig } from '../config/index.ts'
 import { isAppError } from '../lib/index.ts'
 import { HELP } from './help.ts'
+import type { FgaOptions } from './engine.ts'
 import { Exit, processIO, UsageError, type CliIO } from './io.ts'
 
 export { processIO, Exit, type CliIO } from './io.ts'
@@ -52,6 +53,15 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
         group: { type: 'string', multiple: true },
         state: { type: 'string' },
         target: { type: 'string' },
+        // The OpenFGA-style commands (stores, model, tuples), named as the `fga` CLI names them.
+        store: { type: 'string' },
+        id: { type: 'string' },
+        format: { type: 'string' },
+        object: { type: 'string' },
+        relation: { type: 'string' },
+        user: { type: 'string' },
+        condition: { type: 'string' },
+        context: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'V' },
       },
@@ -98,17 +108,40 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
       io.stdout.write(`migrations applied: ${describeDatabase(database)}\n`)
       return Exit.ok
     }
+    case 'backup': {
+      const [file] = expectArgs('backup', [sub, ...rest], 1, 'FILE')
+      const { backupDatabase } = await loadApp()
+      const done = await backupDatabase(load().config, resolve(io.cwd, file!))
+      io.stdout.write(`backed up ${done.source} to ${done.file} (${done.bytes} bytes)\n`)
+      // Without it a restored copy cannot sign tokens; it is not in the database, so say so each time.
+      if (done.secretKeyFile) io.stderr.write(`keep ${done.secretKeyFile} with your backups: the copy's signing keys are encrypted with it\n`)
+      return Exit.ok
+    }
     case 'keys': {
       expectArgs(`keys ${sub ?? ''}`.trim(), rest, 0)
       const { runKeysCommand } = await import('./keys.ts')
       return runKeysCommand(sub, load().config, io)
     }
     case 'model': {
-      if (sub !== 'validate') throw new UsageError(sub === undefined ? 'model: missing subcommand (validate)' : `model: unknown subcommand "${sub}"`)
-      const [file] = expectArgs('model validate', rest, 1, 'FILE')
-      const { validateModelFile } = await import('./model-validate.ts')
-      return validateModelFile(file, io)
+      const subs = 'validate, test, write, get, transform'
+      if (sub === 'validate') {
+        const [file] = expectArgs('model validate', rest, 1, 'FILE')
+        const { validateModelFile } = await import('./model-validate.ts')
+        return validateModelFile(file, io)
+      }
+      if (sub === 'test') {
+        if (rest.length === 0) throw new UsageError('model test: missing FILE (an OpenFGA .fga.yaml test file)')
+        return (await import('./model-test.ts')).runModelTests(rest, io)
+      }
+      if (sub === 'write' || sub === 'get' || sub === 'transform') {
+        return (await import('./models.ts')).modelCommand(() => load().config, sub, rest, fgaOptions(values), io)
+      }
+      throw new UsageError(sub === undefined ? `model: missing subcommand (${subs})` : `model: unknown subcommand "${sub}"`)
     }
+    case 'stores':
+      return (await import('./stores.ts')).storesCommand(load().config, [sub, ...rest].filter((a): a is string => a !== undefined), io)
+    case 'tuples':
+      return (await import('./tuples.ts')).tuplesCommand(load().config, [sub, ...rest].filter((a): a is string => a !== undefined), fgaOptions(values), io)
     case 'config': {
       if (sub === 'print') {
         expectArgs('config print', rest, 0)
@@ -151,6 +184,14 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
       return (await import('./clients.ts')).bootstrapCommand(load().config, io)
     default:
       throw new UsageError(`unknown command "${command}"`)
+  }
+}
+
+function fgaOptions(values: Record<string, unknown>): FgaOptions {
+  const pick = (k: string) => (typeof values[k] === 'string' ? values[k] : undefined)
+  return {
+    store: pick('store'), id: pick('id'), format: pick('format'), object: pick('object'), relation: pick('relation'), user: pick('user'),
+    file: pick('file'), out: pick('out'), condition: pick('condition'), context: pick('context'),
   }
 }
 

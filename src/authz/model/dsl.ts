@@ -14,3 +14,12 @@ export function modelFromDsl(dsl: string): AuthorizationModelJson {
     throw validationError(`invalid model DSL: ${message}`)
   }
 }
+
+/** Turns a JSON model (with or without its id) back into DSL text, as `fga model get` prints it. */
+export function modelToDsl(model: unknown): string {
+  try {
+    return transformer.transformJSONToDSL(model as Parameters<typeof transformer.transformJSONToDSL>[0])
+  } catch (err) {
+    throw validationError(`cannot write the model as DSL: ${err instanceof Error ? err.message : String(err)}`)
+  }
+}

@@ -53,6 +53,8 @@ export interface InteractionOptions {
    * Runs after a right password, before the login is handed to the provider (tenancy: is the
    * user a member anywhere?). `allowed: false` ends on the refusal page and the client gets no code.
    */
+  /** A local sign-in refused for its credentials (wrong password, unknown, disabled or locked account). */
+  onLocalSignInFailed?: () => void
   onLocalSignIn?: (account: LocalAccount, context: { sourceIp?: string }) => Promise<{ allowed: boolean }>
 }
 
@@ -202,6 +204,7 @@ export function createInteractions(options: InteractionOptions): Interactions {
       } catch (err) {
         const failure = err instanceof AppError ? loginFailure(err) : undefined
         if (!failure) throw err
+        options.onLocalSignInFailed?.()
         return page(failure.status, loginPage(loginState(interaction, uid, client.name, { username, error: failure.message })), failure.headers)
       }
       const sourceIp = req.socket?.remoteAddress

@@ -68,7 +68,8 @@ export interface FederationOptions {
   accountTtlSeconds: number
   /** Time allowed at the upstream; defaults to 10 minutes. */
   stateTtlSeconds?: number
-  onError?: (err: unknown) => void
+  /** `providerId` when the failure happened at a known upstream (sign-in metrics count it there). */
+  onError?: (err: unknown, providerId?: string) => void
   /**
    * Runs on every upstream sign-in before the account is handed to the interaction (tenancy
    * syncs the user's groups here). `allowed: false` ends the sign-in on a refusal page, so the
@@ -261,7 +262,7 @@ export function createFederation(options: FederationOptions): Federation {
         return await handoff(record.uid, { accountId: account.subject })
       } catch (err) {
         if (err instanceof EntraTenantRefused) return tenantRefused(provider)
-        options.onError?.(err)
+        options.onError?.(err, provider.id)
         return refusal(400, 'Sign-in problem', `The sign-in at ${provider.name} could not be completed. Go back to the application and start again.`)
       }
     },

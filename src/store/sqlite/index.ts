@@ -30,3 +30,5 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   }
   return createSqlStore({ db, migrations, clock: options.clock ?? systemClock, changes: new ChangeHub(logger) })
 }
+
+export { backupSqliteFile, type SqliteBackupResult } from './backup.ts'
