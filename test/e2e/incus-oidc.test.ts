@@ -15,6 +15,7 @@ import { chromiumSkipReason, launchChromium } from '../support/chromium.ts'
 import { repoRoot } from '../support/gatehouse.ts'
 import { incusSkipReason, startIncus, type TestIncus } from '../support/incus.ts'
 import { freePort, spawnServer, type ServerProcess } from '../support/process.ts'
+import { runCaptured } from '../support/cli.ts'
 import { startCompanyIdp, type CompanyIdp } from '../support/sign-in-world.ts'
 
 const KEY = 'the-preshared-key-of-gatehouse-0123456789'
@@ -105,8 +106,16 @@ describe('Incus signs in through Gatehouse and asks it for authorization (real i
     await page.getByLabel('Work email').press('Enter')
   }
 
-  /** `incus remote add gh …` as the page says, the device code approved in Chromium by `email`. */
-  async function remoteAdd(person: string, email: string): Promise<Run> {
+  /** Chromium on Gatehouse's sign-in page: a local account's username and password. */
+  async function signInLocal(context: BrowserContext, username: string, password: string): Promise<void> {
+    const page = context.pages().at(-1)!
+    await page.getByLabel('Username').fill(username)
+    await page.getByLabel('Password').fill(password)
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click()
+  }
+
+  /** `incus remote add gh …` as the page says, the device code approved in Chromium by `email` (or a local account). */
+  async function remoteAdd(person: string, email: string, local?: { password: string }): Promise<Run> {
     const conf = join(dir, `incus-${person}`)
     people[person] = { conf, username: '' }
     const context = await chromium.newContext()
@@ -123,7 +132,8 @@ describe('Incus signs in through Gatehouse and asks it for authorization (real i
             await page.getByRole('heading', { name: 'Connect a device?' }).waitFor()
             assert.match(await page.locator('main').innerText(), new RegExp(code))
             await page.getByRole('button', { name: 'Continue' }).click()
-            await signInUpstream(context, email)
+            if (local) await signInLocal(context, person, local.password)
+            else await signInUpstream(context, email)
             await page.getByRole('heading', { name: 'Device connected' }).waitFor()
           })()
         }
@@ -280,6 +290,26 @@ describe('Incus signs in through Gatehouse and asks it for authorization (real i
     // Restricted, not deleted: the person's instances and profiles are kept for their return.
     const kept = JSON.parse(await incus.incus('query', `/1.0/projects/${people.pat!.username}`)) as { config: Record<string, string> }
     assert.ok(kept.config['user.gatehouse.restricted'])
+  })
+
+  it('stops a disabled local account at once: its project access goes with the user.disabled event', async () => {
+    const password = 'a local password for robin 0123456789'
+    const env = {
+      GATEHOUSE_DATA_DIR: join(dir, 'data'), GATEHOUSE_ISSUER: issuer, GATEHOUSE_BOOTSTRAP_FILE: join(dir, 'bootstrap.yaml'),
+      GATEHOUSE_NEW_PASSWORD: password, GATEHOUSE_LOG_LEVEL: 'silent',
+    }
+    assert.equal((await runCaptured(['accounts', 'create', 'robin'], env, dir)).code, 0)
+    // The page's bootstrap file makes robin an explicit member of acme/staff: the personal rule applies.
+    const added = await remoteAdd('robin', '', { password })
+    assert.equal(added.code, 0, added.stderr + added.stdout)
+    await settled()
+    assert.deepEqual(await projects('robin'), [people.robin!.username])
+    const disabled = await runCaptured(['accounts', 'disable', 'robin'], env, dir)
+    assert.equal(disabled.code, 0, disabled.stderr)
+    // Delivered at the server's next poll; the access token robin holds is still unexpired.
+    await until('robin to lose the project', async () => ((await projects('robin')).length === 0 ? true : undefined))
+    const denied = await cli('robin', ['profile', 'create', 'gh:late', '--project', people.robin!.username])
+    assert.notEqual(denied.code, 0)
   })
 
   it('answers every request Incus sent to the OpenFGA API with 2xx', async () => {
