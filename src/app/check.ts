@@ -5,12 +5,14 @@
 import { assertSafeToListen, type GatehouseConfig } from '../config/index.ts'
 import { buildTargets, compileRules } from '../provisioning/index.ts'
 import { effectiveConfig } from './bootstrap.ts'
+import { cookieDomainOf } from './forward-auth.ts'
 import { provisioningBaseDir } from './provisioning.ts'
 
 /** Throws the first problem (a ConfigError or a provisioning configuration error); answers a summary. */
 export async function checkConfiguration(config: GatehouseConfig): Promise<string> {
   assertSafeToListen(config)
   const effective = effectiveConfig(config)
+  cookieDomainOf(effective)
   const rules = compileRules(effective.provisioning)
   buildTargets(effective.provisioning, {
     baseDir: provisioningBaseDir(effective),
