@@ -3,7 +3,7 @@
 // (audit actor "system"); what it makes is marked source "cli". Output is JSON.
 import type { GatehouseConfig } from '../config/index.ts'
 import { isAppError, subjectOf } from '../lib/index.ts'
-import { SYSTEM_PRINCIPAL, type RequestContext, type Tenancy } from '../tenancy/index.ts'
+import { firstOrganizationNotice, isFirstOrganization, SYSTEM_PRINCIPAL, type RequestContext, type Tenancy } from '../tenancy/index.ts'
 import { readDocument } from './clients.ts'
 import { Exit, printJson, takeArgs, UsageError, type CliIO } from './io.ts'
 
@@ -107,7 +107,16 @@ export async function tenancyCommand(config: GatehouseConfig, command: string, a
   const app = await import('../app/index.ts')
   const admin = await app.openTenancyAdmin(config, app.createLogger(config.logLevel))
   try {
-    printJson(io, await handler.run(admin.tenancy, positional, input, options))
+    const result = await handler.run(admin.tenancy, positional, input, options)
+    const created = command === 'orgs' && sub === 'create' ? (result as { organization: { id: string; name: string } }).organization : undefined
+    if (created !== undefined && config.requireOrganization && isFirstOrganization(admin.tenancy.core.state, created.id)) {
+      // As the API does: whoever creates the first organization learns it now refuses outsiders.
+      const notice = firstOrganizationNotice(created.name)
+      io.stderr.write(`warning: ${notice}\n`)
+      printJson(io, { ...(result as object), notice })
+    } else {
+      printJson(io, result)
+    }
   } finally {
     await admin.close()
   }

@@ -137,6 +137,11 @@ export const componentSchemas: Record<string, Schema> = {
     },
   },
   organization: record('An organization.', { ...organizationFields, namespace: str('Unique slug for downstream systems (a Kubernetes namespace, an Incus project).') }),
+  organizationCreated: {
+    description: 'The organization created; the first one also carries `notice` (and the same text in the `X-Gatehouse-Notice` header) while requireOrganization is on: from then on users in no organization are refused at sign-in.',
+    allOf: [ref('organization')],
+    properties: { notice: str('What creating this organization changed beyond itself; absent when nothing did.') },
+  },
   organizationCreate: input(organizationFields, ['name']),
   organizationUpdate: input(organizationFields, []),
   roleScopes: {

@@ -98,7 +98,7 @@ function paths(): Record<string, Schema> {
     },
     '/api/v1/organizations': {
       get: operation({ summary: 'List the organizations the caller can see', tag: 'organizations', ok: [200, itemsOf('organization')], errors: [] }),
-      post: operation({ summary: 'Create an organization (platform-wide grant)', tag: 'organizations', body: 'organizationCreate', ok: [201, ref('organization')], errors: [400, 403, 409] }),
+      post: operation({ summary: 'Create an organization (platform-wide grant)', tag: 'organizations', body: 'organizationCreate', ok: [201, ref('organizationCreated')], errors: [400, 403, 409] }),
     },
     [ORG]: {
       get: operation({ summary: 'Read an organization', tag: 'organizations', params: ['org'], ok: [200, ref('organization')], errors: [403, 404] }),
