@@ -26,7 +26,8 @@ const AUDIT_QUERY: Array<[string, string]> = [
   ['since', 'RFC 3339 time: entries at or after it.'],
   ['until', 'RFC 3339 time: entries before it.'],
   ['limit', 'Page size, 1 to 1000 (default 100).'],
-  ['cursor', 'From the previous page.'],
+  ['continuation_token', 'From the previous page.'],
+  ['cursor', 'Deprecated name of continuation_token.'],
 ]
 
 const ERRORS: Record<number, string> = {

@@ -10,7 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { isAppError } from '../../lib/index.ts'
 import { firstOrganizationNotice, isFirstOrganization, type Principal, type RequestContext, type Tenancy } from '../../tenancy/index.ts'
 import { toHttpError } from '../errors.ts'
-import { parseAuditQuery } from './audit.ts'
+import { auditAnswer, parseAuditQuery } from './audit.ts'
 import { bodyOf } from './shared.ts'
 
 export interface TenancyMount {
@@ -121,7 +121,7 @@ export function tenancyRoutes(app: FastifyInstance, mount: TenancyMount, bodyLim
       const c = ctx(r)
       const org = t.core.authorize(c, r.params.org, 'identity:audit', 'read').organization
       // Forced: the organization's entries only, whatever the query says.
-      return t.core.store.audit.list({ ...parseAuditQuery(r.query ?? {}), organizationId: org.id })
+      return auditAnswer(await t.core.store.audit.list({ ...parseAuditQuery(r.query ?? {}), organizationId: org.id }))
     })
 
     const nested = <Item, Listed>(path: string, param: string, commands: OrganizationResource<Item, Listed>) => {
