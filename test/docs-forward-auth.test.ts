@@ -7,7 +7,7 @@ import { it } from 'node:test'
 
 const docs = join(import.meta.dirname, '..', 'docs')
 
-for (const [file, lang] of [['Caddyfile', 'caddyfile'], ['nginx.conf', 'nginx'], ['traefik.yml', 'yaml']] as const) {
+for (const [file, lang] of [['Caddyfile', 'caddyfile'], ['Caddyfile.local', 'caddyfile'], ['local.yaml', 'yaml'], ['nginx.conf', 'nginx'], ['traefik.yml', 'yaml']] as const) {
   it(`docs/forward-auth.md shows docs/forward-auth/${file} as tested`, () => {
     const page = readFileSync(join(docs, 'forward-auth.md'), 'utf8')
     const at = page.indexOf(`(forward-auth/${file})`)

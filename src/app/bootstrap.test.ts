@@ -74,3 +74,24 @@ describe('bootstrap file: tenancy', () => {
     await assert.rejects(apply(), /at organizations\[0\]\.projects\[0\]\.name: must be a DNS label/)
   })
 })
+
+describe('bootstrap file: upstream secrets in files', () => {
+  const withSecretFile = (line: string) => FILE.replace('clientSecret: s3cret', line)
+
+  it('reads clientSecretFile relative to the bootstrap file, like a client\'s secretFile', async () => {
+    writeFileSync(join(dir, 'okta.secret'), 'from-a-file\n')
+    writeFileSync(bootstrapFile, withSecretFile('clientSecretFile: okta.secret'))
+    const { outcome } = await apply()
+    assert.equal(outcome.config.upstreams.find((u) => u.id === 'okta')?.clientSecret, 'from-a-file')
+  })
+
+  it('refuses both forms at once, a missing file and an empty one, naming the place', async () => {
+    writeFileSync(bootstrapFile, withSecretFile('clientSecret: s3cret, clientSecretFile: okta.secret'))
+    await assert.rejects(apply(), /at upstreams\[0\]: give clientSecret or clientSecretFile, not both/)
+    writeFileSync(bootstrapFile, withSecretFile('clientSecretFile: nowhere.secret'))
+    await assert.rejects(apply(), /at upstreams\[0\]\.clientSecretFile: cannot read nowhere\.secret: ENOENT/)
+    writeFileSync(join(dir, 'empty.secret'), '\n')
+    writeFileSync(bootstrapFile, withSecretFile('clientSecretFile: empty.secret'))
+    await assert.rejects(apply(), /at upstreams\[0\]\.clientSecretFile: empty\.secret is empty/)
+  })
+})

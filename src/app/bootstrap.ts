@@ -61,7 +61,7 @@ function readDeclarations(path: string, problem: (where: string, message: string
   } catch (err) {
     throw problem('', `not valid YAML: ${(err as Error).message.split('\n')[0]}`)
   }
-  const parsed = fileSchema.safeParse(raw)
+  const parsed = fileSchema.safeParse(withUpstreamSecrets(raw, dirname(path), problem))
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     throw problem(pathText(issue.path), issue.message)
@@ -118,6 +118,33 @@ function takeSecret(entry: Record<string, unknown>, where: string, baseDir: stri
     throw problem(`${where}.secret`, `must be a string of at least ${MIN_CLIENT_SECRET_LENGTH} characters`)
   }
   return secret
+}
+
+/**
+ * Upstreams may name their client secret in a file (`clientSecretFile`, relative to the bootstrap
+ * file), as clients do with `secretFile`: secrets mounted by an orchestrator stay out of the file.
+ */
+function withUpstreamSecrets(raw: unknown, baseDir: string, problem: (where: string, message: string) => ConfigError): unknown {
+  const upstreams = (raw as { upstreams?: unknown } | null)?.upstreams
+  if (!Array.isArray(upstreams)) return raw
+  return {
+    ...(raw as object),
+    upstreams: upstreams.map((entry: unknown, i) => {
+      if (entry === null || typeof entry !== 'object' || !('clientSecretFile' in entry)) return entry
+      const where = `upstreams[${i}]`
+      const { clientSecretFile, ...rest } = entry as Record<string, unknown>
+      if ('clientSecret' in rest) throw problem(where, 'give clientSecret or clientSecretFile, not both')
+      if (typeof clientSecretFile !== 'string' || clientSecretFile === '') throw problem(`${where}.clientSecretFile`, 'must be a path')
+      let secret: string
+      try {
+        secret = readFileSync(resolve(baseDir, clientSecretFile), 'utf8').replace(/\r?\n$/, '')
+      } catch (err) {
+        throw problem(`${where}.clientSecretFile`, `cannot read ${clientSecretFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+      }
+      if (secret === '') throw problem(`${where}.clientSecretFile`, `${clientSecretFile} is empty`)
+      return { ...rest, clientSecret: secret }
+    }),
+  }
 }
 
 function fileProblem(path: string) {

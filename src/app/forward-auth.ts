@@ -10,6 +10,7 @@ import type { ForwardAuthMount } from '../http/index.ts'
 import { LOCAL_SUBJECT_PREFIX, PORTAL_CALLBACK_PATH, PORTAL_CLIENT_ID, relationshipUser, type SignedInIdentity, type SignedInResolver, type TrustedIssuers } from '../identity/index.ts'
 import type { Store } from '../store/index.ts'
 import { openStore, type Core } from './core.ts'
+import { bootstrapAdminSubject } from './local-accounts.ts'
 import type { Logger } from './logger.ts'
 import { countingDecisions, type ProductMetrics } from './metrics.ts'
 
@@ -85,7 +86,7 @@ export function startForwardAuth(core: Core, identity: { signedIn: SignedInResol
     // Local accounts can be disabled or deleted; upstream users are ephemeral and end with their session.
     stillValid: async (identity) => {
       // A user who left every organization loses its sessions like a disabled local account.
-      if (identity.accountType === 'user' && config.requireOrganization && !(await core.tenancy.admitted(identity.subject))) return false
+      if (identity.accountType === 'user' && config.requireOrganization && identity.subject !== bootstrapAdminSubject(config) && !(await core.tenancy.admitted(identity.subject))) return false
       if (!identity.subject.startsWith(LOCAL_SUBJECT_PREFIX)) return true
       const account = await core.store.localAccounts.get(identity.subject.slice(LOCAL_SUBJECT_PREFIX.length))
       return account !== null && !account.disabled

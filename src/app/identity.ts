@@ -9,7 +9,7 @@ import { userCodeAttemptCounter, createFederation, createFindAccount, organizati
 import { localSubject } from '../lib/index.ts'
 import { applyBootstrapFile } from './bootstrap.ts'
 import type { Core } from './core.ts'
-import { ensureAdminBinding } from './local-accounts.ts'
+import { bootstrapAdminSubject, ensureAdminBinding } from './local-accounts.ts'
 import type { Logger } from './logger.ts'
 import type { ProductMetrics } from './metrics.ts'
 import { provisioningUser, signInUsername, type SignInProfile } from './provisioning.ts'
@@ -57,6 +57,9 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
   if (adminBound) logger.info({ username: config.bootstrapAdminUsername }, 'bootstrap admin bound to platform-administrator')
 
   const tenancy = core.tenancy
+  const bootstrapAdmin = bootstrapAdminSubject(config)
+  /** Whether a user may go on where membership is required; the bootstrap admin always may. */
+  const admitted = async (subject: string) => subject === bootstrapAdmin || (await tenancy.admitted(subject))
   /** Syncs the user's upstream groups and says whether the sign-in may go on. */
   const admit = async (subject: string, groups: string[], sourceIp: string | undefined, profile: Omit<SignInProfile, 'subject'>): Promise<{ allowed: boolean }> => {
     // Another replica or the CLI may have changed organizations since the last notice reached
@@ -64,10 +67,11 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
     if ((await core.store.tenancy.revision()) !== tenancy.core.state.revision) await tenancy.core.reload()
     const provisioning = core.provisioning
     // A refused sign-in provisions nothing.
+    const passes = (member: boolean) => member || !config.requireOrganization || subject === bootstrapAdmin
     const events = provisioning && ((claim: MembershipClaim, member: boolean) =>
-      member || !config.requireOrganization ? provisioning.userItems('user.signed_in', provisioningUser({ subject, ...profile }, claim, (id) => tenancy.core.state.groups.get(id)?.name)) : [])
+      passes(member) ? provisioning.userItems('user.signed_in', provisioningUser({ subject, ...profile }, claim, (id) => tenancy.core.state.groups.get(id)?.name)) : [])
     const { member } = await tenancy.signIn(subject, groups, sourceIp, events)
-    const allowed = member || !config.requireOrganization
+    const allowed = passes(member)
     metrics?.signIn(profile.upstream ?? 'local', allowed ? 'success' : 'refused')
     return { allowed }
   }
@@ -96,7 +100,7 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
     claimNamespace: config.claimNamespace,
     extenders: [organizationClaims((subject, kind) => tenancy.claims(subject, kind))],
     upstreamAccount: federation && ((subject) => federation.account(subject)),
-    admitted: config.requireOrganization ? (subject) => tenancy.admitted(subject) : undefined,
+    admitted: config.requireOrganization ? admitted : undefined,
   })
   // The provider is rebuilt when signing keys change: each build gets the listener.
   const countTokens = (provider: ReturnType<typeof createOidcProvider>) => {

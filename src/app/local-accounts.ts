@@ -65,6 +65,15 @@ export async function openLocalAccountAdmin(config: GatehouseConfig, logger?: Lo
 }
 
 /**
+ * The bootstrap admin's subject, when local accounts are on. It is the way back in: sign-in never
+ * refuses it for belonging to no organization, even when its global binding was removed (the
+ * next start restores the binding, but an operator must not need one to get in).
+ */
+export function bootstrapAdminSubject(config: GatehouseConfig): string | undefined {
+  return config.localLogin ? localSubject(config.bootstrapAdminUsername) : undefined
+}
+
+/**
  * Binds the bootstrap admin to platform-administrator unless it has a global binding already
  * (one an operator changed is left alone). Source `builtin`: Gatehouse implies it from the
  * configuration, as it does the built-in roles. `bootstrap` would claim the bootstrap file

@@ -137,6 +137,7 @@ export function createCallerResolver(options: TenancyCallerOptions): ResolveCall
 export function tenancyMount(core: { config: GatehouseConfig; tenancy: Tenancy }, identity: { signedIn: SignedInResolver; trusted: TrustedIssuers }, logger: Logger): TenancyMount {
   return {
     service: core.tenancy,
+    requireOrganization: () => core.config.requireOrganization,
     resolveCaller: createCallerResolver({
       config: () => core.config, tenancy: core.tenancy, signedIn: identity.signedIn, trusted: identity.trusted,
       onUngrouped: (issuer) => logger.warn({ issuer }, 'trusted issuer has no `id` and no upstream with the same issuer: its users count in organizations by subject only, not through their groups'),

@@ -40,7 +40,7 @@ describe('gatehouse accounts create', () => {
       assert.match(out.stderr, new RegExp(`cannot create local account "${name}": the name is reserved \\(reservedNames, GATEHOUSE_RESERVED_NAMES\\)`))
     }
     const list = await run(['accounts', 'list'], env)
-    assert.deepEqual(JSON.parse(list.stdout), { accounts: [] })
+    assert.deepEqual(JSON.parse(list.stdout), { items: [], accounts: [] })
     // The list is configuration: a name taken off it becomes available.
     const allowed = await run(['accounts', 'create', 'Default'], { ...env, GATEHOUSE_RESERVED_NAMES: '["admin"]' })
     assert.equal(allowed.code, 0, allowed.stderr)

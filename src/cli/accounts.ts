@@ -5,7 +5,7 @@ import { envVarFor, type GatehouseConfig } from '../config/index.ts'
 import { generateSecret, MIN_PASSWORD_LENGTH } from '../identity/index.ts'
 import { AppError, isAppError } from '../lib/index.ts'
 import { TenancyErrorCodes } from '../tenancy/index.ts'
-import { Exit, printJson, takeArgs, UsageError, type CliIO } from './io.ts'
+import { Exit, listOutput, printJson, takeArgs, UsageError, type CliIO } from './io.ts'
 
 const PASSWORD_ENV = 'GATEHOUSE_NEW_PASSWORD'
 
@@ -28,7 +28,7 @@ export async function accountsCommand(config: GatehouseConfig, args: string[], i
   switch (sub) {
     case 'list':
       want(0, '')
-      run = async (admin) => printJson(io, { accounts: await admin.list() })
+      run = async (admin) => printJson(io, listOutput(await admin.list(), 'accounts'))
       break
     case 'create': {
       const [username] = want(1, 'USERNAME')

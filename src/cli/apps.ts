@@ -3,7 +3,7 @@
 import type { GatehouseConfig } from '../config/index.ts'
 import type { ApplicationService } from '../forwardauth/index.ts'
 import { readDocument } from './clients.ts'
-import { Exit, printJson, takeArgs, UsageError, type CliIO } from './io.ts'
+import { Exit, listOutput, printJson, takeArgs, UsageError, type CliIO } from './io.ts'
 
 const json = printJson
 
@@ -15,7 +15,7 @@ export async function appsCommand(config: GatehouseConfig, args: string[], file:
   switch (sub) {
     case 'list':
       want(0, '')
-      run = async (apps) => json(io, await apps.list())
+      run = async (apps) => json(io, listOutput((await apps.list()).applications, 'applications'))
       break
     case 'get': {
       const [id] = want(1, 'ID')

@@ -39,6 +39,17 @@ describe('gatehouse CLI', () => {
     assert.match(typo.stderr, /did you mean GATEHOUSE_PORT/)
   })
 
+  it('config check and serve refuse a cookie domain browsers would drop, before anything starts', async () => {
+    for (const argv of [['config', 'check'], ['serve']]) {
+      const res = await run(argv, { GATEHOUSE_DATABASE_URL: 'sqlite::memory:', GATEHOUSE_PORT: '0', GATEHOUSE_FORWARD_AUTH_COOKIE_DOMAIN: 'localtest' })
+      assert.equal(res.code, 2, `${argv.join(' ')}: ${res.code} ${res.stderr}`)
+      assert.match(res.stderr, /GATEHOUSE_FORWARD_AUTH_COOKIE_DOMAIN.*localtest is a single label/)
+    }
+    const outside = await run(['config', 'check'], { GATEHOUSE_DATABASE_URL: 'sqlite::memory:', GATEHOUSE_FORWARD_AUTH_COOKIE_DOMAIN: 'example.com' })
+    assert.notEqual(outside.code, 0)
+    assert.match(outside.stderr, /must contain the issuer's host 127\.0\.0\.1/)
+  })
+
   it('config print shows the effective config with secrets redacted', async () => {
     const res = await run(['config', 'print'], { GATEHOUSE_PRESHARED_KEYS: 'abc-very-secret', GATEHOUSE_PORT: '9999' })
     assert.equal(res.code, 0)

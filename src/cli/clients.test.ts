@@ -26,7 +26,8 @@ describe('gatehouse clients / bootstrap', () => {
     assert.ok(secret.length >= 32)
 
     const listed = await run(['clients', 'list'])
-    assert.deepEqual(listed.json.clients.map((c: { id: string }) => c.id), ['svc'])
+    assert.deepEqual(listed.json.items.map((c: { id: string }) => c.id), ['svc'])
+    assert.deepEqual(listed.json.clients, listed.json.items, 'the old key, for one release')
     const got = await run(['clients', 'get', 'svc'])
     assert.equal(got.json.client.id, 'svc')
     assert.ok(!got.stdout.includes(secret))

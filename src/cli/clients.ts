@@ -5,7 +5,7 @@ import { resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import type { GatehouseConfig } from '../config/index.ts'
 import type { ClientService, ClientView } from '../identity/index.ts'
-import { Exit, printJson, takeArgs, UsageError, type CliIO } from './io.ts'
+import { Exit, listOutput, printJson, takeArgs, UsageError, type CliIO } from './io.ts'
 
 const loadApp = () => import('../app/index.ts')
 
@@ -46,7 +46,7 @@ export async function clientsCommand(config: GatehouseConfig, args: string[], fi
   switch (sub) {
     case 'list':
       want(0, '')
-      run = async (clients) => json(io, { clients: await listAll(clients) })
+      run = async (clients) => json(io, listOutput(await listAll(clients), 'clients'))
       break
     case 'get': {
       const [id] = want(1, 'ID')

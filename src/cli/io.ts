@@ -34,3 +34,11 @@ export function takeArgs(command: string, rest: string[], count: number, names: 
   if (rest.length > count) throw new UsageError(`${command}: unexpected argument "${rest[count]}"`)
   return rest
 }
+
+/**
+ * A list as every admin list answers (`{ items }`), repeated under its old name (`organizations`,
+ * `clients`, …) for one release, so scripts reading the old key keep working meanwhile.
+ */
+export function listOutput<T>(items: T[], oldKey: string): { items: T[] } & Record<string, T[]> {
+  return { items, [oldKey]: items }
+}

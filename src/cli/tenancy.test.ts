@@ -23,8 +23,12 @@ describe('gatehouse orgs / groups / projects / roles / acl', () => {
     const created = await run(['orgs', 'create', '--file', file('acme.json', { name: 'acme', displayName: 'Acme', domains: ['acme.test'] })])
     assert.equal(created.code, 0, created.stderr)
     assert.equal(created.json.organization.source, 'cli')
+    // The first organization turns users in none away from sign-in: said on stderr and in the output.
+    assert.match(created.json.notice, /acme is the first organization, so requireOrganization \(GATEHOUSE_REQUIRE_ORGANIZATION\) now applies/)
+    assert.match(created.stderr, /^warning: acme is the first organization/)
     const listed = await run(['orgs', 'list'])
-    assert.deepEqual(listed.json.organizations.map((o: { name: string }) => o.name), ['acme'])
+    assert.deepEqual(listed.json.items.map((o: { name: string }) => o.name), ['acme'])
+    assert.deepEqual(listed.json.organizations, listed.json.items, 'the old key, for one release')
     assert.equal((await run(['orgs', 'get', 'acme'])).json.organization.displayName, 'Acme')
     const updated = await run(['orgs', 'update', 'acme', '-f', file('acme2.json', { description: 'Widgets' })])
     assert.equal(updated.json.organization.description, 'Widgets')

@@ -3,9 +3,9 @@
 // (audit actor "system"); what it makes is marked source "cli". Output is JSON.
 import type { GatehouseConfig } from '../config/index.ts'
 import { isAppError, subjectOf } from '../lib/index.ts'
-import { SYSTEM_PRINCIPAL, type RequestContext, type Tenancy } from '../tenancy/index.ts'
+import { firstOrganizationNotice, isFirstOrganization, SYSTEM_PRINCIPAL, type RequestContext, type Tenancy } from '../tenancy/index.ts'
 import { readDocument } from './clients.ts'
-import { Exit, printJson, takeArgs, UsageError, type CliIO } from './io.ts'
+import { Exit, listOutput, printJson, takeArgs, UsageError, type CliIO } from './io.ts'
 
 export interface TenancyOptions {
   file?: string
@@ -47,7 +47,7 @@ async function put(key: string, find: () => unknown, create: () => Promise<unkno
 /** Groups and projects: the same four subcommands inside one organization. */
 function organizationParts(kind: 'groups' | 'projects', one: string): Record<string, Handler> {
   return {
-    list: { args: ['ORG'], run: (t, [org]) => ({ [kind]: t[kind].list(ctx, org!) }) },
+    list: { args: ['ORG'], run: (t, [org]) => listOutput<unknown>(t[kind].list(ctx, org!), kind) },
     get: { args: ['ORG', 'NAME'], run: (t, [org, name]) => ({ [one]: t[kind].get(ctx, org!, name!) }) },
     put: {
       args: ['ORG'], file: true,
@@ -60,7 +60,7 @@ function organizationParts(kind: 'groups' | 'projects', one: string): Record<str
 
 const COMMANDS: Record<string, Record<string, Handler>> = {
   orgs: {
-    list: { args: [], run: (t) => ({ organizations: t.organizations.list(ctx) }) },
+    list: { args: [], run: (t) => listOutput(t.organizations.list(ctx), 'organizations') },
     get: { args: ['NAME'], run: (t, [name]) => ({ organization: t.organizations.get(ctx, name!) }) },
     create: { args: [], file: true, run: async (t, _, input) => ({ organization: await t.organizations.create(ctx, input, SOURCE) }) },
     update: { args: ['NAME'], file: true, run: async (t, [name], input) => ({ organization: await t.organizations.update(ctx, name!, input, SOURCE) }) },
@@ -69,7 +69,7 @@ const COMMANDS: Record<string, Record<string, Handler>> = {
   groups: organizationParts('groups', 'group'),
   projects: organizationParts('projects', 'project'),
   roles: {
-    list: { args: [], run: (t) => ({ roles: t.roles.list(ctx) }) },
+    list: { args: [], run: (t) => listOutput(t.roles.list(ctx), 'roles') },
     get: { args: ['NAME'], run: (t, [name]) => ({ role: t.roles.get(ctx, name!) }) },
     put: {
       args: [], file: true,
@@ -107,7 +107,16 @@ export async function tenancyCommand(config: GatehouseConfig, command: string, a
   const app = await import('../app/index.ts')
   const admin = await app.openTenancyAdmin(config, app.createLogger(config.logLevel))
   try {
-    printJson(io, await handler.run(admin.tenancy, positional, input, options))
+    const result = await handler.run(admin.tenancy, positional, input, options)
+    const created = command === 'orgs' && sub === 'create' ? (result as { organization: { id: string; name: string } }).organization : undefined
+    if (created !== undefined && config.requireOrganization && isFirstOrganization(admin.tenancy.core.state, created.id)) {
+      // As the API does: whoever creates the first organization learns it now refuses outsiders.
+      const notice = firstOrganizationNotice(created.name)
+      io.stderr.write(`warning: ${notice}\n`)
+      printJson(io, { ...(result as object), notice })
+    } else {
+      printJson(io, result)
+    }
   } finally {
     await admin.close()
   }

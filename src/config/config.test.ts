@@ -217,3 +217,41 @@ describe('identity configuration', () => {
     assert.doesNotMatch(printed, /xxxxxxxx|correct horse/)
   })
 })
+
+describe('forward-auth cookie domain', () => {
+  const load = (domain: string) => loadConfig({ env: { GATEHOUSE_FORWARD_AUTH_COOKIE_DOMAIN: domain } })
+
+  it('accepts registrable domains and names under them, also under unlisted suffixes such as localhost', () => {
+    for (const ok of ['example.com', 'id.example.co.uk', 'gatehouse.localhost', 'gh.localhost', 'corp.internal', 'me.github.io', 'Example.COM']) {
+      assert.equal(load(ok).config.forwardAuthCookieDomain, ok.toLowerCase(), ok)
+    }
+  })
+
+  it('refuses a single label, saying why (the cookie is dropped, sign-in loops) and what to use', () => {
+    for (const bad of ['localtest', 'localhost', 'internal']) {
+      const err = configError(() => load(bad))
+      assert.match(err.message, /forwardAuthCookieDomain \(GATEHOUSE_FORWARD_AUTH_COOKIE_DOMAIN\)/, bad)
+      assert.match(err.message, /single label/, bad)
+      assert.match(err.message, /loop/, bad)
+      assert.match(err.message, /gatehouse\.localhost/, bad)
+    }
+  })
+
+  it('refuses public suffixes of the Public Suffix List, ICANN and private sections alike', () => {
+    for (const bad of ['co.uk', 'com', 'github.io', 'com.au', 'home.arpa']) {
+      const err = configError(() => load(bad))
+      assert.match(err.message, /is a public suffix \(Public Suffix List\)/, bad)
+      assert.match(err.message, new RegExp(`example\\.${bad.replace('.', '\\.')}`), bad)
+    }
+  })
+
+  it('refuses an IP address and suggests leaving it unset', () => {
+    const err = configError(() => load('127.0.0.1'))
+    assert.match(err.message, /IP address/)
+    assert.match(err.message, /Leave it unset/)
+  })
+
+  it('leaves the default (unset: the issuer\'s host alone) alone', () => {
+    assert.equal(loadConfig({ env: {} }).config.forwardAuthCookieDomain, '')
+  })
+})

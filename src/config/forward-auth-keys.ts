@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { cookieDomainProblem } from './cookie-domain.ts'
 import type { KeySpec } from './schema.ts'
 
 // Forward-auth settings: the portal session that Caddy, nginx and Traefik ask about.
@@ -16,10 +17,13 @@ const dnsName = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([
 export const forwardAuthKeys = {
   forwardAuthCookieDomain: {
     kind: 'string',
-    schema: z.string().toLowerCase().refine((s) => s === '' || dnsName.test(s), 'must be a DNS name such as example.com'),
+    schema: z.string().toLowerCase().refine((s) => s === '' || dnsName.test(s), 'must be a DNS name such as example.com').superRefine((s, ctx) => {
+      const problem = dnsName.test(s) ? cookieDomainProblem(s) : undefined
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem })
+    }),
     default: '',
     defaultText: "the issuer's host name",
-    description: 'Domain the forward-auth session cookie is scoped to: it reaches this domain and every host under it, so the issuer and every protected application must be under it (e.g. `example.com` for `id.example.com` and `grafana.example.com`).',
+    description: 'Domain the forward-auth session cookie is scoped to: it reaches this domain and every host under it, so the issuer and every protected application must be under it (e.g. `example.com` for `id.example.com` and `grafana.example.com`). A public suffix (`co.uk`, `github.io`), a single label (`localtest`) or an IP address is refused: browsers drop such a cookie and every sign-in would loop; to try it locally use `gatehouse.localhost`.',
     secret: false,
   } satisfies KeySpec<string>,
   forwardAuthCookieName: {

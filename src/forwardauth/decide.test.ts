@@ -271,6 +271,8 @@ describe('decide: identity headers', () => {
     assert.deepEqual((d as { headers: unknown }).headers, {
       'X-User': 'alice@example.com', 'X-Name': Buffer.from('Alice Ärger').toString('latin1'), 'X-Email': 'alice@example.com',
       'X-Groups': 'staff,admins,ldap-all-users,grafana-editors',
+      // Not configured here, yet sent empty: proxies copying it must never get a placeholder.
+      'Remote-Organization': '',
     })
     const noEmail = await visit({ host: 'team.wiki.example.com', identity: carol })
     assert.equal((noEmail as { headers: Record<string, string> }).headers['X-User'], 'u-3')

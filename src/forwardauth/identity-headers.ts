@@ -32,9 +32,17 @@ export function organizationNames(claims: Readonly<Record<string, unknown>> | un
 /** Header name → value. Values carry UTF-8 as bytes (latin1 code units), ready for Node's setHeader. */
 export type IdentityHeaders = Record<string, string>
 
+/**
+ * Sent empty by applications that do not configure an organization header: the documented proxy
+ * configurations copy it, and Caddy 2.6 would pass its placeholder text for a missing one.
+ */
+export const DEFAULT_ORGANIZATION_HEADER = 'Remote-Organization'
+
 function headerNames(app: CompiledApplication): string[] {
   const h = app.headers
-  return [h.user, h.name, h.email, h.groups, ...(h.organization ? [h.organization] : [])]
+  const names = [h.user, h.name, h.email, h.groups]
+  const organization = h.organization ?? DEFAULT_ORGANIZATION_HEADER
+  return names.some((n) => n.toLowerCase() === organization.toLowerCase()) ? names : [...names, organization]
 }
 
 /** Strips control characters and encodes as UTF-8 bytes, so no value can split a header. */
@@ -91,5 +99,6 @@ function buildIdentityHeaders(app: CompiledApplication, identity: ForwardIdentit
     [h.groups]: headerValue(listValue(identity.groups, app.groupsFilter)),
   }
   if (h.organization) out[h.organization] = headerValue(listValue(identity.organizations ?? [], null))
+  else if (!Object.keys(out).some((n) => n.toLowerCase() === DEFAULT_ORGANIZATION_HEADER.toLowerCase())) out[DEFAULT_ORGANIZATION_HEADER] = ''
   return out
 }

@@ -67,6 +67,8 @@ const groupFields: Record<string, Schema> = {
   serviceAccountIds: ids('Service accounts of the same organization.', 1000),
   roleIds: ids('Roles bound to the group (ids or names); protected roles and roles with global scopes need a platform administrator.', 100),
 }
+/** Input only: the older spelling of roleIds, accepted for one release (never with roleIds). */
+const rolesAlias: Schema = { ...ids('Deprecated: the older spelling of `roleIds` (give one of them).', 100), deprecated: true }
 
 const projectFields: Record<string, Schema> = {
   name: label('Immutable name, unique in the organization'),
@@ -122,8 +124,13 @@ const audit = {
     },
   },
   auditPage: {
-    type: 'object', description: 'Entries, newest first.', required: ['entries'],
-    properties: { entries: list(ref('auditRecord'), 'The page.'), cursor: str('Pass as `cursor` for the next page; absent on the last one.') },
+    type: 'object', description: 'Entries, newest first, in the shape of every admin list.', required: ['items'],
+    properties: {
+      items: list(ref('auditRecord'), 'The page.'),
+      continuation_token: str('Pass as `continuation_token` for the next page; absent on the last one.'),
+      entries: { ...list(ref('auditRecord'), 'Deprecated: the same as `items`, for one release.'), deprecated: true },
+      cursor: str('Deprecated: the same as `continuation_token`, for one release.', { deprecated: true }),
+    },
   },
 }
 
@@ -137,6 +144,11 @@ export const componentSchemas: Record<string, Schema> = {
     },
   },
   organization: record('An organization.', { ...organizationFields, namespace: str('Unique slug for downstream systems (a Kubernetes namespace, an Incus project).') }),
+  organizationCreated: {
+    description: 'The organization created; the first one also carries `notice` (and the same text in the `X-Gatehouse-Notice` header) while requireOrganization is on: from then on users in no organization are refused at sign-in.',
+    allOf: [ref('organization')],
+    properties: { notice: str('What creating this organization changed beyond itself; absent when nothing did.') },
+  },
   organizationCreate: input(organizationFields, ['name']),
   organizationUpdate: input(organizationFields, []),
   roleScopes: {
@@ -147,18 +159,18 @@ export const componentSchemas: Record<string, Schema> = {
   roleInput: input(roleFields, ['name', 'scopes']),
   subject,
   group: record('A group of an organization.', { organizationId: str('The organization.'), ...groupFields }),
-  groupInput: input(groupFields, ['name']),
+  groupInput: input({ ...groupFields, roles: rolesAlias }, ['name']),
   project: record('A project of an organization.', { organizationId: str('The organization.'), ...projectFields, namespace: str('Unique slug for downstream systems.') }),
   projectInput: input(projectFields, ['name']),
   serviceAccount: record('A service account of an organization.', { organizationId: str('The organization.'), ...serviceAccountFields }),
   serviceAccountInput: input(serviceAccountFields, ['name', 'clientId']),
   globalBinding: record('Roles whose global scopes apply to one subject everywhere.', { subject: ref('subject'), roleIds: ids('Bound roles.', 100) }),
-  globalBindingInput: input({ subject: ref('subject'), roleIds: { ...ids('Roles (ids or names).', 100), minItems: 1 } }, ['subject', 'roleIds']),
+  globalBindingInput: input({ subject: ref('subject'), roleIds: { ...ids('Roles (ids or names); required (or its older spelling `roles`).', 100), minItems: 1 }, roles: { ...rolesAlias, minItems: 1 } }, ['subject']),
   ...acl,
   ...audit,
 }
 
-/** `{ items: [...] }` of a component. */
+/** `{ items: [...] }` of a component: every admin list's shape (tenancy lists are not paged, so no continuation_token). */
 export function itemsOf(name: string): Schema {
   return { type: 'object', required: ['items'], properties: { items: list(ref(name), `The ${name} records.`) } }
 }

@@ -26,7 +26,8 @@ const AUDIT_QUERY: Array<[string, string]> = [
   ['since', 'RFC 3339 time: entries at or after it.'],
   ['until', 'RFC 3339 time: entries before it.'],
   ['limit', 'Page size, 1 to 1000 (default 100).'],
-  ['cursor', 'From the previous page.'],
+  ['continuation_token', 'From the previous page.'],
+  ['cursor', 'Deprecated name of continuation_token.'],
 ]
 
 const ERRORS: Record<number, string> = {
@@ -98,7 +99,7 @@ function paths(): Record<string, Schema> {
     },
     '/api/v1/organizations': {
       get: operation({ summary: 'List the organizations the caller can see', tag: 'organizations', ok: [200, itemsOf('organization')], errors: [] }),
-      post: operation({ summary: 'Create an organization (platform-wide grant)', tag: 'organizations', body: 'organizationCreate', ok: [201, ref('organization')], errors: [400, 403, 409] }),
+      post: operation({ summary: 'Create an organization (platform-wide grant)', tag: 'organizations', body: 'organizationCreate', ok: [201, ref('organizationCreated')], errors: [400, 403, 409] }),
     },
     [ORG]: {
       get: operation({ summary: 'Read an organization', tag: 'organizations', params: ['org'], ok: [200, ref('organization')], errors: [403, 404] }),

@@ -7,7 +7,7 @@ import type { Mutation, RequestContext, TenancyCore } from './core.ts'
 import { guardSource } from './core.ts'
 import { TenancyError, TenancyErrorCodes } from './errors.ts'
 import { bindingRecord, keyOf } from './records.ts'
-import { globalBindingInput, parseInput } from './schema.ts'
+import { globalBindingInput, parseInput, roleIdsOf } from './schema.ts'
 import { KINDS, type TenancyState } from './state.ts'
 import type { GlobalBinding, RecordSource } from './types.ts'
 
@@ -36,7 +36,7 @@ export function bindingCommands(core: TenancyCore) {
       const key = subjectOf(spec.subject.id, spec.subject.issuer)
       return core.mutate(ctx, (state): Mutation<GlobalBinding> => {
         core.authorizeGlobal(ctx, SCOPE, 'update', state)
-        const roleIds = [...new Set(spec.roleIds)].map((r) => (state.roles.get(r) ?? state.roleByName.get(r))?.id ?? r)
+        const roleIds = [...new Set(roleIdsOf(spec) ?? [])].map((r) => (state.roles.get(r) ?? state.roleByName.get(r))?.id ?? r)
         for (const rid of roleIds) if (!state.roles.has(rid)) throw new TenancyError(TenancyErrorCodes.unknownReference, `no role ${rid}`, { roleId: rid })
         const before = state.bindingBySubject.get(key)
         if (before) guardSource({ source: before.source, name: subjectOf(before.subject.id, before.subject.issuer) }, source, 'global binding')

@@ -140,4 +140,18 @@ await describeEachBackend('declared tenancy', (open) => {
     assert.throws(() => tenancy.roles.get(sys, 'cluster-viewer'), { code: 'role_not_found' })
     assert.equal(await tenancy.repairMirror(), 0)
   })
+
+  it('accepts roleIds, the API\'s spelling, for roles, and refuses both at once', async () => {
+    await applyDeclared(tenancy, document())
+    const before = await revision()
+    const spelled = document()
+    const devs = spelled.organizations![0]!.groups![0]!
+    spelled.organizations![0]!.groups![0] = { name: devs.name, members: devs.members, roleIds: devs.roles }
+    spelled.globalBindings = [{ subject: { id: 'root', issuer: 'local' }, roleIds: ['platform-administrator'] }]
+    await applyDeclared(tenancy, spelled)
+    assert.equal(await revision(), before, 'the same declaration, written the other way: nothing changes')
+    const both = document()
+    both.organizations![0]!.groups![0]!.roleIds = ['user']
+    await assert.rejects(applyDeclared(tenancy, both), { message: /^organizations\[0\]\.groups\[0\]\.roles: give roleIds or roles \(its older spelling\), not both/ })
+  })
 })

@@ -15,16 +15,30 @@ import { SYSTEM_PRINCIPAL, type RecordSource, type SubjectRef } from './types.ts
 
 const names = z.array(z.string().regex(DNS_LABEL, 'must be a name (a DNS label)')).max(1000)
 
+/**
+ * Groups and bindings name their roles `roleIds` as in the API, or `roles` as this file did
+ * first; both spellings are accepted (by name here), never both at once. Places in messages
+ * say `roles`.
+ */
+function withRoles<T extends { roleIds?: string[]; roles?: string[] }>(decl: T, ctx: z.RefinementCtx): Omit<T, 'roleIds' | 'roles'> & { roles: string[] } {
+  const { roleIds, roles, ...rest } = decl
+  if (roleIds !== undefined && roles !== undefined) ctx.addIssue({ code: 'custom', path: ['roles'], message: 'give roleIds or roles (its older spelling), not both' })
+  return { ...rest, roles: roleIds ?? roles ?? [] }
+}
+
 const organizationDeclaration = organizationInput.extend({
   serviceAccounts: z.array(serviceAccountInput).max(1000).default([]),
-  groups: z.array(groupInput.omit({ serviceAccountIds: true, roleIds: true }).extend({ serviceAccounts: names.default([]), roles: names.max(100).default([]) })).max(1000).default([]),
+  groups: z.array(groupInput.omit({ serviceAccountIds: true, roleIds: true, roles: true })
+    .extend({ serviceAccounts: names.default([]), roleIds: names.max(100).optional(), roles: names.max(100).optional() })
+    .transform(withRoles)).max(1000).default([]),
   projects: z.array(projectInput.omit({ groupIds: true }).extend({ groups: names.default([]) })).max(1000).default([]),
 })
 
 export const declaredTenancySchema = z.object({
   roles: z.array(roleInput).max(500).default([]),
   organizations: z.array(organizationDeclaration).max(1000).default([]),
-  globalBindings: z.array(z.object({ subject: subjectSchema, roles: names.min(1).max(100) }).strict()).max(10_000).default([]),
+  globalBindings: z.array(z.object({ subject: subjectSchema, roleIds: names.min(1).max(100).optional(), roles: names.min(1).max(100).optional() }).strict()
+    .transform(withRoles).refine((b) => b.roles.length > 0, { path: ['roles'], message: 'give the roles to bind (roleIds)' })).max(10_000).default([]),
 }).strict()
 
 /** The document as written (YAML or JSON); every list may be left out. */

@@ -6,7 +6,7 @@ import { guardSource, type Mutation, type RequestContext, type TenancyCore } fro
 import { TenancyError, TenancyErrorCodes } from './errors.ts'
 import { groupRecord, keyOf, projectRecords } from './records.ts'
 import { assertMayGrant, limit, LIMITS } from './guards.ts'
-import { groupInput, parseInput } from './schema.ts'
+import { groupInput, parseInput, roleIdsOf } from './schema.ts'
 import { KINDS, type TenancyState } from './state.ts'
 import type { Group, RecordSource, SubjectRef } from './types.ts'
 import { subjectOf } from '../lib/index.ts'
@@ -36,7 +36,7 @@ export function groupCommands(core: TenancyCore) {
     const clash = siblings.find((x) => x.name === spec.name && x.id !== base?.id)
     if (clash) throw new TenancyError(TenancyErrorCodes.nameTaken, `a group named ${spec.name} exists in this organization`, { name: spec.name })
     if (base === undefined && siblings.length >= LIMITS.groupsPerOrganization) throw limit(`an organization holds at most ${LIMITS.groupsPerOrganization} groups`)
-    const roleIds = [...new Set(spec.roleIds ?? [])].map((rid) => (state.roles.get(rid) ?? state.roleByName.get(rid))?.id ?? rid)
+    const roleIds = [...new Set(roleIdsOf(spec) ?? [])].map((rid) => (state.roles.get(rid) ?? state.roleByName.get(rid))?.id ?? rid)
     for (const rid of roleIds) if (!state.roles.has(rid)) throw new TenancyError(TenancyErrorCodes.unknownReference, `no role ${rid}`, { roleId: rid })
     const serviceAccountIds = [...new Set(spec.serviceAccountIds ?? [])]
     for (const id of serviceAccountIds) {

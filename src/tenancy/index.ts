@@ -10,6 +10,7 @@ export {
   GLOBAL_TARGET, organizationObject, permissionObject, PLATFORM_OBJECT, projectObject, SYSTEM_STORE_ID, SYSTEM_STORE_NAME, TENANCY_MODEL_DSL,
 } from './model.ts'
 export { DEFAULT_RESERVED_NAMES, foldName } from './names.ts'
+export { firstOrganizationNotice, isFirstOrganization } from './notices.ts'
 export * as tenancySchemas from './schema.ts'
 export { createTenancy, type MembershipClaim, type Tenancy, type TenancyOptions } from './service.ts'
 export { KINDS, PLATFORM_ADMINISTRATOR, TenancyState } from './state.ts'

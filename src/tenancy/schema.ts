@@ -57,6 +57,8 @@ export const groupInput = z.object({
   upstreamGroups: z.array(z.string().regex(UPSTREAM_GROUP, 'upstream groups are "<provider id>:<group>", such as okta:platform-engineers')).max(1000).optional(),
   serviceAccountIds: z.array(id).max(1000).optional(),
   roleIds: z.array(id).max(100).optional(),
+  /** Deprecated spelling of roleIds (the bootstrap file's until now): accepted, never both. */
+  roles: z.array(id).max(100).optional(),
 }).strict()
 
 export const projectInput = z.object({
@@ -74,8 +76,23 @@ export const serviceAccountInput = z.object({
 
 export const globalBindingInput = z.object({
   subject: subjectSchema,
-  roleIds: z.array(id).min(1).max(100),
-}).strict()
+  roleIds: z.array(id).min(1).max(100).optional(),
+  /** Deprecated spelling of roleIds, as for groups. */
+  roles: z.array(id).min(1).max(100).optional(),
+}).strict().superRefine((b, ctx) => {
+  if (b.roleIds === undefined && b.roles === undefined) ctx.addIssue({ code: 'custom', path: ['roleIds'], message: 'give the roles to bind (roleIds)' })
+})
+
+/**
+ * The roles of a group or binding as written: `roleIds`, or `roles` (the bootstrap file's
+ * spelling until both were accepted everywhere). Both at once is refused: one would be ignored.
+ */
+export function roleIdsOf(spec: { roleIds?: string[]; roles?: string[] }): string[] | undefined {
+  if (spec.roleIds !== undefined && spec.roles !== undefined) {
+    throw validationError('roles: give roleIds or roles (its older spelling), not both', { issues: [{ path: 'roles', message: 'give roleIds or roles, not both' }] })
+  }
+  return spec.roleIds ?? spec.roles
+}
 
 /** Parses `input` or throws validation_error naming every problem with its path. */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {

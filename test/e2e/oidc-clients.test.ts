@@ -112,7 +112,8 @@ for (const backend of BACKENDS) {
       assert.equal(read.status, 200)
       assert.ok(!read.text.includes(first) && !('secret' in read.body) && !read.text.includes('scrypt$'))
       const listed = await send()('GET', '/api/v1/clients')
-      assert.ok(listed.body.clients.some((c: { id: string }) => c.id === 'svc-1'))
+      assert.ok(listed.body.items.some((c: { id: string }) => c.id === 'svc-1'))
+      assert.deepEqual(listed.body.clients, listed.body.items, 'the old key, for one release')
       assert.ok(!listed.text.includes(first))
 
       const rotated = await send()('POST', '/api/v1/clients/svc-1/secret')

@@ -112,24 +112,27 @@ export interface CaddyOptions {
 
 /** Runs docs/forward-auth/Caddyfile, its `{$…}` placeholders given through the environment. */
 export async function startCaddy(o: CaddyOptions): Promise<RunningProxy> {
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-caddy-'))
   const port = await freePort()
+  return startCaddyFile('Caddyfile', port, {
+    APP_SITE: `http://${o.appHost}:${port}`,
+    BIND_ADDRESS: '127.0.0.1',
+    GATEHOUSE: o.gatehouse,
+    APP_UPSTREAM: o.app,
+  })
+}
+
+/**
+ * Runs the Caddyfile `file` of docs/forward-auth/ with `placeholders` in its environment; ready
+ * once 127.0.0.1:`port` accepts connections. Its certificates and autosaved config stay in a
+ * temp directory, and its admin endpoint is off (several runs on one machine would share it).
+ */
+export async function startCaddyFile(file: string, port: number, placeholders: Record<string, string>): Promise<RunningProxy> {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-caddy-'))
   return launch({
     name: 'Caddy',
     command: CADDY_PATH,
-    args: ['run', '--config', join(DOCS_DIR, 'Caddyfile'), '--adapter', 'caddyfile'],
-    env: {
-      // Caddy autosaves the running config and keeps certificates under these.
-      XDG_CONFIG_HOME: join(dir, 'config'),
-      XDG_DATA_HOME: join(dir, 'data'),
-      HOME: dir,
-      // Several test runs on one machine would fight over the admin port.
-      CADDY_ADMIN: 'off',
-      APP_SITE: `http://${o.appHost}:${port}`,
-      BIND_ADDRESS: '127.0.0.1',
-      GATEHOUSE: o.gatehouse,
-      APP_UPSTREAM: o.app,
-    },
+    args: ['run', '--config', join(DOCS_DIR, file), '--adapter', 'caddyfile'],
+    env: { XDG_CONFIG_HOME: join(dir, 'config'), XDG_DATA_HOME: join(dir, 'data'), HOME: dir, CADDY_ADMIN: 'off', ...placeholders },
     port,
     dir,
   })

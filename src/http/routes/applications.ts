@@ -1,12 +1,13 @@
 // Admin API for forward-auth applications (behind the preshared key like the OpenFGA API).
 import type { FastifyInstance } from 'fastify'
 import type { ApplicationService } from '../../forwardauth/index.ts'
+import { listAnswer } from './lists.ts'
 import { bodyOf } from './shared.ts'
 
 const BASE = '/api/v1/forward-auth/applications'
 
 export function applicationRoutes(app: FastifyInstance, applications: ApplicationService): void {
-  app.get(BASE, async () => applications.list())
+  app.get(BASE, async () => listAnswer((await applications.list()).applications, undefined, { key: 'applications' }))
   app.post(BASE, async (request, reply) => reply.code(201).send({ application: await applications.create(bodyOf(request.body), 'api', { sourceIp: request.ip }) }))
   app.get<{ Params: { id: string } }>(`${BASE}/:id`, async (request) => ({ application: await applications.get(request.params.id) }))
   app.put<{ Params: { id: string } }>(`${BASE}/:id`, async (request, reply) => {

@@ -1,8 +1,9 @@
 // The audit log over HTTP (behind the preshared key like the rest of the admin API): newest
-// first, filtered, paged with an opaque cursor.
+// first, filtered, paged with an opaque continuation token.
 import type { FastifyInstance } from 'fastify'
 import { AppError, CommonCodes } from '../../lib/index.ts'
 import type { AuditFilter, AuditOutcome, AuditPage } from '../../store/index.ts'
+import { listAnswer, type ListAnswer } from './lists.ts'
 
 export interface AuditReader {
   list(filter: AuditFilter): Promise<AuditPage>
@@ -16,6 +17,8 @@ interface AuditQuery {
   since?: string
   until?: string
   limit?: string
+  continuation_token?: string
+  /** Deprecated name of continuation_token. */
   cursor?: string
 }
 
@@ -40,10 +43,15 @@ export function parseAuditQuery(q: AuditQuery): AuditFilter {
   return {
     action: text(q.action), actor: text(q.actor), target: text(q.target),
     outcome: text(q.outcome) as AuditOutcome | undefined,
-    since: instant('since', q.since), until: instant('until', q.until), limit, cursor: text(q.cursor),
+    since: instant('since', q.since), until: instant('until', q.until), limit, cursor: text(q.continuation_token) ?? text(q.cursor),
   }
 }
 
+/** A page of entries in the admin lists' shape (still also as `entries` and `cursor` for one release). */
+export function auditAnswer(page: AuditPage): ListAnswer<AuditPage['entries'][number]> {
+  return listAnswer(page.entries, page.cursor, { key: 'entries', tokenKey: 'cursor' })
+}
+
 export function auditRoutes(app: FastifyInstance, audit: AuditReader): void {
-  app.get<{ Querystring: AuditQuery }>('/api/v1/audit', async (request) => audit.list(parseAuditQuery(request.query ?? {})))
+  app.get<{ Querystring: AuditQuery }>('/api/v1/audit', async (request) => auditAnswer(await audit.list(parseAuditQuery(request.query ?? {}))))
 }

@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { ClientService } from '../../identity/index.ts'
 import { AppError, CommonCodes } from '../../lib/index.ts'
+import { listAnswer } from './lists.ts'
 import { bodyOf } from './shared.ts'
 
 interface ClientParams {
@@ -21,8 +22,10 @@ function pageSize(text: string | undefined): number | undefined {
 }
 
 export function clientRoutes(app: FastifyInstance, clients: ClientService): void {
-  app.get<{ Querystring: ListQuery }>('/api/v1/clients', async (request) =>
-    clients.list({ pageSize: pageSize(request.query.page_size), continuationToken: request.query.continuation_token }))
+  app.get<{ Querystring: ListQuery }>('/api/v1/clients', async (request) => {
+    const page = await clients.list({ pageSize: pageSize(request.query.page_size), continuationToken: request.query.continuation_token })
+    return listAnswer(page.clients, page.continuationToken, { key: 'clients', tokenKey: 'continuationToken' })
+  })
 
   app.post('/api/v1/clients', async (request, reply) => reply.code(201).send(await clients.create(bodyOf(request.body), 'api')))
 

@@ -2,13 +2,17 @@
 // with their attempts, replay, queue stats, the configured targets and rules, and the dry run.
 import type { FastifyInstance } from 'fastify'
 import type { ProvisioningAdmin } from '../../provisioning/index.ts'
+import { listAnswer } from './lists.ts'
 import { bodyOf } from './shared.ts'
 
 export const PROVISIONING_BASE = '/api/v1/provisioning'
 
 export function provisioningRoutes(app: FastifyInstance, admin: ProvisioningAdmin): void {
   const base = PROVISIONING_BASE
-  app.get(`${base}/events`, async (request) => admin.list(request.query))
+  app.get(`${base}/events`, async (request) => {
+    const page = await admin.list(request.query)
+    return listAnswer(page.items, page.continuation_token)
+  })
   app.get<{ Params: { id: string } }>(`${base}/events/:id`, async (request) => ({ event: await admin.get(request.params.id) }))
   app.post<{ Params: { id: string } }>(`${base}/events/:id/replay`, async (request) => ({ event: await admin.replay(request.params.id) }))
   app.post(`${base}/replay`, async (request) => admin.replayDead(bodyOf(request.body)))

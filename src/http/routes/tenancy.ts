@@ -8,9 +8,9 @@ import type { X509Certificate } from 'node:crypto'
 import type { TLSSocket } from 'node:tls'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { isAppError } from '../../lib/index.ts'
-import type { Principal, RequestContext, Tenancy } from '../../tenancy/index.ts'
+import { firstOrganizationNotice, isFirstOrganization, type Principal, type RequestContext, type Tenancy } from '../../tenancy/index.ts'
 import { toHttpError } from '../errors.ts'
-import { parseAuditQuery } from './audit.ts'
+import { auditAnswer, parseAuditQuery } from './audit.ts'
 import { bodyOf } from './shared.ts'
 
 export interface TenancyMount {
@@ -21,7 +21,12 @@ export interface TenancyMount {
    * 403 when the credential may not be used for this request (an opaque token for a write).
    */
   resolveCaller(authorization: string | undefined, request: CallerRequest): Promise<Principal>
+  /** Whether users in no organization are refused (the first organization then locks them out). */
+  requireOrganization?: () => boolean
 }
+
+/** Header carrying a notice about what a change did beyond itself (the first organization). */
+export const NOTICE_HEADER = 'x-gatehouse-notice'
 
 /** What the caller resolution needs to know of the request besides its Authorization header. */
 export interface CallerRequest {
@@ -100,7 +105,14 @@ export function tenancyRoutes(app: FastifyInstance, mount: TenancyMount, bodyLim
     scope.get('/api/v1/acl', async (r) => t.callerAcl(ctx(r)))
 
     scope.get(ORGS, async (r) => ({ items: t.organizations.list(ctx(r)) }))
-    scope.post(ORGS, async (r, reply) => reply.code(201).send(await t.organizations.create(ctx(r), bodyOf(r.body))))
+    scope.post(ORGS, async (r, reply) => {
+      const created = await t.organizations.create(ctx(r), bodyOf(r.body))
+      if (mount.requireOrganization?.() !== true || !isFirstOrganization(t.core.state, created.id)) return reply.code(201).send(created)
+      // Told to whoever made it, in the answer and the log: nothing else marks the moment.
+      const notice = firstOrganizationNotice(created.name)
+      r.log.warn({ organization: created.name }, notice)
+      return reply.code(201).header(NOTICE_HEADER, notice).send({ ...created, notice })
+    })
     scope.get(ORG, async (r: Req<'org'>) => t.organizations.get(ctx(r), r.params.org))
     scope.patch(ORG, async (r: Req<'org'>) => t.organizations.update(ctx(r), r.params.org, bodyOf(r.body)))
     scope.delete(ORG, async (r: Req<'org'>, reply) => {
@@ -112,7 +124,7 @@ export function tenancyRoutes(app: FastifyInstance, mount: TenancyMount, bodyLim
       const c = ctx(r)
       const org = t.core.authorize(c, r.params.org, 'identity:audit', 'read').organization
       // Forced: the organization's entries only, whatever the query says.
-      return t.core.store.audit.list({ ...parseAuditQuery(r.query ?? {}), organizationId: org.id })
+      return auditAnswer(await t.core.store.audit.list({ ...parseAuditQuery(r.query ?? {}), organizationId: org.id }))
     })
 
     const nested = <Item, Listed>(path: string, param: string, commands: OrganizationResource<Item, Listed>) => {
