@@ -20,7 +20,7 @@ describe('OpenAPI document of the tenancy API', () => {
     const { buildHttpServer } = await import('./index.ts')
     const app = buildHttpServer({
       config: { presharedKeys: [OPERATOR_KEY], bodyLimitBytes: 1024 * 1024 }, authz: h.core.authz, store: h.core.store, logger: h.app.log,
-      tenancy: { service: h.core.tenancy, resolveCaller: async () => SYSTEM_PRINCIPAL },
+      tenancy: { service: h.core.tenancy, resolveCaller: async () => SYSTEM_PRINCIPAL }, provisioning: h.provisioning,
     })
     app.addHook('onRoute', (route) => {
       for (const method of [route.method].flat()) registered.push({ method: method.toLowerCase(), url: route.url })
@@ -31,7 +31,8 @@ describe('OpenAPI document of the tenancy API', () => {
   after(() => h.close())
 
   it('documents every registered tenancy route with its method', () => {
-    const tenancy = registered.filter((r) => r.method !== 'head' && TENANCY_PREFIXES.some((p) => r.url === p || r.url.startsWith(`${p}/`)))
+    const prefixes = [...TENANCY_PREFIXES, '/api/v1/provisioning']
+    const tenancy = registered.filter((r) => r.method !== 'head' && prefixes.some((p) => r.url === p || r.url.startsWith(`${p}/`)))
     const documented = Object.entries(doc.paths).filter(([path]) => path !== OPENAPI_PATH).flatMap(([, item]) => Object.keys(item))
     assert.equal(tenancy.length, documented.length, 'as many tenancy routes registered as documented')
     for (const { method, url } of tenancy) {

@@ -4,6 +4,7 @@
 
 import type { FastifyInstance } from 'fastify'
 import { componentSchemas, itemsOf, ref } from './openapi-schemas.ts'
+import { PROVISIONING_PARAMS, provisioningPaths, provisioningSchemas } from './openapi-provisioning.ts'
 
 type Schema = Record<string, unknown>
 
@@ -147,12 +148,12 @@ export function openapiDocument(): Schema {
   return {
     openapi: '3.1.0',
     info: {
-      title: 'Gatehouse tenancy API',
+      title: 'Gatehouse admin API',
       version: '1',
-      description: 'Organizations, groups, projects, service accounts, roles, global bindings and ACLs. Every id path parameter also accepts the record\'s name. Errors answer `{ code, message, details? }`.',
+      description: 'Organizations, groups, projects, service accounts, roles, global bindings and ACLs, and the provisioning outbox. Every tenancy id path parameter also accepts the record\'s name. Errors answer `{ code, message, details? }`.',
     },
     security: [{ bearer: [] }],
-    paths: paths(),
+    paths: { ...paths(), ...provisioningPaths() },
     components: {
       securitySchemes: {
         bearer: {
@@ -160,9 +161,9 @@ export function openapiDocument(): Schema {
           description: 'A preshared key (the operator), a Gatehouse access token (opaque, or a JWT for one of `apiAudiences`), or a JWT access token of a trusted issuer. Certificate-bound tokens are refused with certificate_bound_token.',
         },
       },
-      parameters: Object.fromEntries(Object.entries(PARAMS).map(([name, description]) => [name, { name, in: 'path', required: true, description, schema: { type: 'string', minLength: 1 } }])),
+      parameters: Object.fromEntries(Object.entries({ ...PARAMS, ...PROVISIONING_PARAMS }).map(([name, description]) => [name, { name, in: 'path', required: true, description, schema: { type: 'string', minLength: 1 } }])),
       responses: Object.fromEntries(Object.entries(ERRORS).map(([code, description]) => [`e${code}`, { description, content: { 'application/json': { schema: ref('error') } } }])),
-      schemas: componentSchemas,
+      schemas: { ...componentSchemas, ...provisioningSchemas },
     },
   }
 }

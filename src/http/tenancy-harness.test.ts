@@ -5,6 +5,11 @@ import { createCallerResolver } from '../app/tenancy-callers.ts'
 import { loadConfig, type GatehouseConfigInput } from '../config/index.ts'
 import type { AccessTokenHolder, TrustedIssuers } from '../identity/index.ts'
 import { buildHttpServer, type HttpServer } from './index.ts'
+import { EMPTY_PROVISIONING } from '../config/index.ts'
+import { createProvisioning, type DeliveryTargets, type ProvisioningAdmin } from '../provisioning/index.ts'
+
+const none = () => { throw new Error('no provisioning targets') }
+const NO_TARGETS: DeliveryTargets = { incus: none, webhook: none, tuples: none }
 
 export const OPERATOR_KEY = 'operator-key-0123456789'
 
@@ -12,6 +17,8 @@ export interface TenancyHarness {
   app: HttpServer
   core: Core
   tokens: Map<string, AccessTokenHolder>
+  /** The provisioning admin API the app serves (no rules configured). */
+  provisioning: ProvisioningAdmin
   /** Injects a JSON request as the holder of `token` (undefined: no Authorization header). */
   call(method: string, url: string, token?: string, body?: unknown): Promise<{ status: number; json: any; headers: Record<string, unknown> }>
   close(): Promise<void>
@@ -31,10 +38,12 @@ export async function tenancyHarness(overrides: GatehouseConfigInput = {}, trust
     signedIn: { accessToken: async (token) => tokens.get(token) },
     trusted: trusted ?? { verify: async () => undefined },
   })
-  const app = buildHttpServer({ config, authz: core.authz, store: core.store, logger, tenancy: { service: core.tenancy, resolveCaller } })
+  // With no rules: the admin API is there to document and call, nothing is delivered.
+  const provisioning = createProvisioning({ config: EMPTY_PROVISIONING, store: core.store, targets: NO_TARGETS, logger })
+  const app = buildHttpServer({ config, authz: core.authz, store: core.store, logger, tenancy: { service: core.tenancy, resolveCaller }, provisioning: provisioning.admin })
   await app.ready()
   return {
-    app, core, tokens,
+    app, core, tokens, provisioning: provisioning.admin,
     async call(method, url, token, body) {
       const res = await app.inject({
         method: method as 'GET', url,

@@ -7,14 +7,18 @@ import { bodyOf } from './shared.ts'
 
 export const PROVISIONING_BASE = '/api/v1/provisioning'
 
-export function provisioningRoutes(app: FastifyInstance, admin: ProvisioningAdmin): void {
+export function provisioningRoutes(root: FastifyInstance, admin: ProvisioningAdmin): void {
+  void root.register(async (app) => routes(app, admin))
+}
+
+function routes(app: FastifyInstance, admin: ProvisioningAdmin): void {
   const base = PROVISIONING_BASE
   app.get(`${base}/events`, async (request) => {
     const page = await admin.list(request.query)
     return listAnswer(page.items, page.continuation_token)
   })
-  app.get<{ Params: { id: string } }>(`${base}/events/:id`, async (request) => ({ event: await admin.get(request.params.id) }))
-  app.post<{ Params: { id: string } }>(`${base}/events/:id/replay`, async (request) => ({ event: await admin.replay(request.params.id) }))
+  app.get<{ Params: { event: string } }>(`${base}/events/:event`, async (request) => ({ event: await admin.get(request.params.event) }))
+  app.post<{ Params: { event: string } }>(`${base}/events/:event/replay`, async (request) => ({ event: await admin.replay(request.params.event) }))
   app.post(`${base}/replay`, async (request) => admin.replayDead(bodyOf(request.body)))
   app.get(`${base}/stats`, async () => admin.stats())
   app.get(`${base}/configuration`, async () => admin.configuration())
