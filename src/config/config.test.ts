@@ -52,6 +52,14 @@ describe('config loading', () => {
     assert.equal(config.host, '0.0.0.0')
   })
 
+  it('names where a problem is: the field inside a value, and the config file line', () => {
+    assert.throws(() => loadConfig({ env: { GATEHOUSE_UPSTREAMS: JSON.stringify([{ id: 'corp', kind: 'oidc', issuer: 'https://idp.example.com', clientId: 'x' }]) } }),
+      /upstreams \(GATEHOUSE_UPSTREAMS\): \[0\]\.clientSecret: is required \(from GATEHOUSE_UPSTREAMS\)/)
+    const file = join(mkdtempSync(join(tmpdir(), 'gh-config-')), 'gatehouse.yaml')
+    writeFileSync(file, 'host: 127.0.0.1\n\nlogLevel: loud\n')
+    assert.throws(() => loadConfig({ env: {}, configFile: file }), (err: Error) => err.message.includes(`from config file ${file}:3`))
+  })
+
   it('refuses GATEHOUSE_* variables that are not settings, naming the closest setting', () => {
     assert.throws(() => loadConfig({ env: { GATEHOUSE_PROT: '9000', GATEHOUSE_PRESHARED_KEY: 'k' } }), (err: Error) => {
       assert.match(err.message, /GATEHOUSE_PROT is not a setting; did you mean GATEHOUSE_PORT\?/)

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { parse as parseYaml } from 'yaml'
+import { isMap, isScalar, LineCounter, parseDocument } from 'yaml'
 import { ConfigError } from './errors.ts'
 import {
   CONFIG_FILE_ENV,
@@ -92,8 +92,8 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     }
     const result = spec.schema.safeParse(value)
     if (!result.success) {
-      const message = result.error.issues.map((i) => i.message).join('; ')
-      const got = spec.secret || candidate === undefined ? '' : ` (got ${JSON.stringify(value)} from ${candidate.origin})`
+      const message = result.error.issues.map(issueText).join('; ')
+      const got = candidate === undefined ? '' : spec.secret ? ` (from ${candidate.origin})` : ` (got ${JSON.stringify(value)} from ${candidate.origin})`
       problems.push(`${describeKey(name)}: ${message}${got}`)
       continue
     }
@@ -103,6 +103,14 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
 
   if (problems.length > 0) throw new ConfigError(problems)
   return { config: Object.freeze(resolved) as unknown as GatehouseConfig, sources, configFile }
+}
+
+/** A schema problem with where it is inside the value: `[0].clientSecret: is required`. */
+function issueText(issue: { path: PropertyKey[]; message: string }): string {
+  const message = /^Invalid input: expected \w+, received undefined$/.test(issue.message) ? 'is required' : issue.message
+  if (issue.path.length === 0) return message
+  const where = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '')
+  return `${where}: ${message}`
 }
 
 function isComputed(name: ConfigKey): boolean {
@@ -127,11 +135,21 @@ function readFileSource(path: string, candidates: Map<ConfigKey, Candidate>, pro
     return
   }
   let data: unknown
+  const lines = new LineCounter()
+  let document: ReturnType<typeof parseDocument>
   try {
-    data = parseYaml(text)
+    document = parseDocument(text, { lineCounter: lines })
+    if (document.errors.length > 0) throw document.errors[0]
+    data = document.toJS()
   } catch (err) {
     problems.push(`config file ${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`)
     return
+  }
+  // Each key's line, so a problem names file:line.
+  const lineOf = (key: string): string => {
+    const pair = isMap(document.contents) ? document.contents.items.find((p) => isScalar(p.key) && p.key.value === key) : undefined
+    const offset = pair && isScalar(pair.key) ? pair.key.range?.[0] : undefined
+    return offset === undefined ? '' : `:${lines.linePos(offset).line}`
   }
   if (data === null || data === undefined) return
   if (typeof data !== 'object' || Array.isArray(data)) {
@@ -151,12 +169,12 @@ function readFileSource(path: string, candidates: Map<ConfigKey, Candidate>, pro
     if (typeof raw === 'string' && spec.kind !== 'string' && spec.kind !== 'enum') {
       const parsed = parseText(spec.kind, raw)
       if (!parsed.ok) {
-        problems.push(`${describeKey(key)}: ${parsed.problem} (in config file ${path})`)
+        problems.push(`${describeKey(key)}: ${parsed.problem} (in config file ${path}${lineOf(name)})`)
         continue
       }
       value = parsed.value
     }
-    candidates.set(key, { value, source: 'file', origin: `config file ${path}` })
+    candidates.set(key, { value, source: 'file', origin: `config file ${path}${lineOf(name)}` })
   }
 }
 

@@ -20,6 +20,16 @@ describe('PostgreSQL error mapping', () => {
     assert.ok(isStoreError(mapPgError(pgError('23505')), StoreErrorCodes.writeConflict))
   })
 
+  it('names the server and the cause when PostgreSQL cannot be reached or refuses the connection', () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 10.0.0.5:5433'), { code: 'ECONNREFUSED', address: '10.0.0.5', port: 5433 })
+    assert.equal((mapPgError(refused) as Error).message, 'the PostgreSQL database at 10.0.0.5:5433 is unreachable (ECONNREFUSED)')
+    const noDb = Object.assign(new Error('database "gh" does not exist'), { code: '3D000' })
+    const mapped = mapPgError(noDb)
+    assert.ok(isStoreError(mapped, StoreErrorCodes.unavailable))
+    assert.match(mapped.message, /3D000: database "gh" does not exist/)
+    assert.ok(isStoreError(mapPgError(Object.assign(new Error('statement timeout'), { code: '57014' })), StoreErrorCodes.unavailable))
+  })
+
   it('maps connection failures to store_unavailable', () => {
     for (const code of ['ECONNREFUSED', '57P01', '08006', '53300']) {
       assert.ok(isStoreError(mapPgError(pgError(code)), StoreErrorCodes.unavailable), code)

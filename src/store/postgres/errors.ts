@@ -10,6 +10,8 @@ const FOREIGN_KEY_VIOLATION = '23503'
 // statement_timeout and lock_timeout: the database is there but did not answer in time.
 const QUERY_CANCELED = '57014'
 const LOCK_NOT_AVAILABLE = '55P03'
+// The server answers but will not let us in: no such database, bad password, no such role.
+const REFUSED = new Set(['3D000', '28P01', '28000'])
 const UNREACHABLE = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'EHOSTUNREACH',
   '57P01', '57P02', '57P03', // admin shutdown, crash shutdown, cannot connect now
@@ -60,8 +62,23 @@ export function mapPgError(err: unknown): unknown {
   if (isTimeout(err)) {
     return new StoreError(StoreErrorCodes.unavailable, 'the PostgreSQL database did not answer in time', { cause: err })
   }
+  if (REFUSED.has(code)) {
+    return new StoreError(StoreErrorCodes.unavailable, `PostgreSQL refused the connection (${code}${reasonOf(err, code)}); check the database name, user and password in the database URL`, { cause: err })
+  }
   if (UNREACHABLE.has(code) || code.startsWith('08')) {
-    return new StoreError(StoreErrorCodes.unavailable, 'the PostgreSQL database is unreachable', { cause: err })
+    return new StoreError(StoreErrorCodes.unavailable, `the PostgreSQL database${whereOf(err)} is unreachable (${code}${reasonOf(err, code)})`, { cause: err })
   }
   return err
+}
+
+/** ` at host:port` from a socket error (pg passes Node's), when it says. */
+function whereOf(err: unknown): string {
+  const { address, port } = err as { address?: unknown; port?: unknown }
+  return typeof address === 'string' ? ` at ${address}${typeof port === 'number' ? `:${port}` : ''}` : ''
+}
+
+function reasonOf(err: unknown, code: string): string {
+  const message = err instanceof Error ? err.message : ''
+  // Server-side codes carry PostgreSQL's own explanation; socket codes say it all already.
+  return /^[0-9A-Z]{5}$/.test(code) && message !== '' ? `: ${message}` : ''
 }
