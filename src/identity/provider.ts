@@ -16,6 +16,7 @@ import { deviceFlowFeature, devicePageHeaders, DEVICE_ROUTES, userCodeThrottle, 
 import { MTLS_AUTH_METHODS, mtlsEndpointAliases, mtlsFeature } from './mtls.ts'
 import { logoutSource, postLogoutSuccessSource, renderError } from './pages.ts'
 import { jwtAccessTokenMiddleware } from './jwt-access-tokens.ts'
+import { protocolAnswers } from './protocol-answers.ts'
 import { createCachedSecretVerifier } from './secret-cache.ts'
 
 /** Paths of the provider's endpoints relative to the issuer (set in its `routes` config). */
@@ -183,6 +184,9 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
   const accessTtl = (_ctx: KoaContextWithOIDC, token: { resourceServer?: ResourceServer }) => token.resourceServer?.accessTokenTTL ?? ttl.accessToken
   const adapters = createAdapterFactory({ repo: options.store.oidc, overrides: { Client: clientAdapter(options.store.oidcClients) } }) as (model: string) => Adapter
 
+  // No client_secret_jwt: secrets are stored hashed, so the server cannot compute an HMAC with them.
+  const clientAuthMethods: NonNullable<Configuration['clientAuthMethods']> = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none', ...(options.mtls ? MTLS_AUTH_METHODS : [])]
+
   const configuration: Configuration = {
     adapter: (model: string) => (model === 'RefreshToken' ? offlineRefreshTokens(adapters(model)) : adapters(model)),
     jwks: options.jwks as Configuration['jwks'],
@@ -200,9 +204,16 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
     },
-    // No client_secret_jwt: secrets are stored hashed, so the server cannot compute an HMAC with them.
-    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none', ...(options.mtls ? MTLS_AUTH_METHODS : [])],
-    ...(options.mtls ? { discovery: { mtls_endpoint_aliases: mtlsEndpointAliases(options.mtls.baseUrl) } } : {}),
+    clientAuthMethods,
+    discovery: {
+      // The same client authentication everywhere; RFC 8414 names the lists, oidc-provider only the token endpoint's.
+      introspection_endpoint_auth_methods_supported: clientAuthMethods,
+      revocation_endpoint_auth_methods_supported: clientAuthMethods,
+      ...(options.mtls ? { mtls_endpoint_aliases: mtlsEndpointAliases(options.mtls.baseUrl) } : {}),
+    },
+    // A code is redeemed only with the redirect_uri it was issued for (RFC 6749 §4.1.3), also
+    // when the client has a single one registered.
+    allowOmittingSingleRegisteredRedirectUri: false,
     extraClientMetadata: {
       properties: Object.values(CLIENT_EXTRA_METADATA),
       validator: (_ctx, key, value) => validateRoutingMetadata(key, value),
@@ -224,6 +235,13 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
       ...await identityClaims(ctx, token as Parameters<typeof identityClaims>[1]),
       [claimNamespace]: { acctype: 'accountId' in token && token.accountId ? 'user' : 'service' },
     }),
+    formats: {
+      customizers: {
+        // RFC 9068 §2.2.3: the scope the token grants, also when that is none of the requested
+        // scopes (oidc-provider leaves an empty one out).
+        jwt: (_ctx, token, jwt) => { jwt.payload.scope ??= typeof token.scope === 'string' ? token.scope : '' },
+      },
+    },
     // Every refresh hands out a new refresh token and retires the old one (public clients too).
     rotateRefreshToken: true,
     // OIDC drops offline_access unless consent was prompted for; first-party clients skip consent,
@@ -276,6 +294,8 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
   provider.Client.prototype.compareClientSecret = function (this: { clientSecret?: string }, given: string) {
     return typeof this.clientSecret === 'string' ? verifyClientSecret(given, this.clientSecret) : false
   }
+  // Outermost: it sees the answers of everything below, the JWT introspection included.
+  provider.use(protocolAnswers({ issuer }))
   provider.use(devicePageHeaders())
   if (options.countUserCodeAttempt) provider.use(userCodeThrottle(options.countUserCodeAttempt))
   provider.use(jwtAccessTokenMiddleware({
