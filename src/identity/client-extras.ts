@@ -10,7 +10,7 @@ export const CLIENT_ROUTING_METADATA = {
   loginUri: 'urn:gatehouse:login_uri',
   /** Origins (scheme://host[:port]) allowed to call the provider from a browser. */
   corsOrigins: 'urn:gatehouse:cors_origins',
-  /** Resource-server scopes the client may receive; absent = every scope of the resource server. */
+  /** Resource-server scopes the client may receive; absent = none (its tokens still name the audience). */
   resourceScopes: 'urn:gatehouse:resource_scopes',
   /** Audience of the resource server the client's access tokens are for when a request names none. */
   defaultAudience: 'urn:gatehouse:default_audience',
@@ -62,10 +62,14 @@ export function clientCors(ctx: KoaContextWithOIDC, origin: string, client: Clie
   return false
 }
 
-/** The resource server's scopes this client may receive, space separated. */
+/**
+ * The resource server's scopes this client may receive, space separated: those it is registered
+ * for. A client registered for none gets none, so an OIDC-only client cannot pick up an API's
+ * scopes by naming the API.
+ */
 export function clientResourceScopes(client: ClientLike | undefined, scopes: string[]): string {
   const allowed = client?.[CLIENT_ROUTING_METADATA.resourceScopes]
-  return (stringList(allowed) ? scopes.filter((s) => allowed.includes(s)) : scopes).join(' ')
+  return stringList(allowed) ? scopes.filter((s) => allowed.includes(s)).join(' ') : ''
 }
 
 /**

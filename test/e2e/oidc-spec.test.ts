@@ -98,6 +98,20 @@ describe('OpenID Connect as foreign relying parties read it', () => {
     assert.equal(opaque.body.scope, '')
   })
 
+  it('gives a client only the resource-server scopes it is registered for: none by default', async () => {
+    // A first-party client registered for OpenID scopes only names the API and asks for its scope.
+    const { tokens } = await passwordSignIn(web, base, { password: PASSWORD, params: { scope: 'openid orders:write', resource: API } })
+    const claims = decodeJwt(tokens.access_token)
+    assert.equal(claims.aud, API)
+    assert.equal(claims.scope, '', 'orders:write is not the client\'s to get')
+    assert.equal(tokens.scope, '')
+    await createClient(base, { id: 'bare', type: 'confidential', grantTypes: ['client_credentials'], secret: SVC_SECRET })
+    const bare = await postForm(base, '/token', { grant_type: 'client_credentials', resource: API, scope: 'orders:read orders:write' }, basic('bare', SVC_SECRET))
+    assert.equal(bare.status, 200, bare.text)
+    assert.equal(bare.body.scope, '')
+    assert.equal(decodeJwt(bare.body.access_token).scope, '')
+  })
+
   it('discovery lists the client authentication methods of introspection and revocation', async () => {
     const doc = await (await fetch(`${base}/.well-known/openid-configuration`)).json() as Record<string, unknown>
     assert.deepEqual(doc.introspection_endpoint_auth_methods_supported, doc.token_endpoint_auth_methods_supported)

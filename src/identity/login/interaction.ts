@@ -174,7 +174,9 @@ export function createInteractions(options: InteractionOptions): Interactions {
       }
       if (interaction.prompt.name === 'consent') {
         if (client.firstParty) return finish(req, res, { consent: { grantId: await grantRequested(interaction) } })
-        const scopes = (interaction.prompt.details as { missingOIDCScope?: string[] }).missingOIDCScope ?? []
+        const details = interaction.prompt.details as { missingOIDCScope?: string[]; missingResourceScopes?: Record<string, string[]> }
+        // An API's scopes are asked for too: consent to them is what lets the client act there.
+        const scopes = [...details.missingOIDCScope ?? [], ...Object.values(details.missingResourceScopes ?? {}).flat()]
         return page(200, consentPage({ uid, client: client.name, scopes }))
       }
       return finish(req, res, { error: 'access_denied', error_description: 'unsupported interaction' })
