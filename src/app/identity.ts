@@ -5,7 +5,7 @@
 import type { GatehouseConfig } from '../config/index.ts'
 import { envVarFor } from '../config/index.ts'
 import { TENANCY_PREFIXES, type OidcMount } from '../http/index.ts'
-import { userCodeAttemptCounter, createFederation, createFindAccount, organizationClaims, qualifiedGroups, createInteractions, resolveUpstreams, createLocalAccounts, createOidcProvider, createSigningKeys, createProviderHolder, createSignedInResolver, OIDC_MOUNTS, portalClientMetadata, type NodeHandler, type SignedInResolver, createTrustedIssuers, type TrustedIssuers, startMtlsListener, type MtlsListener, type ProviderHolder, type SigningKeys } from '../identity/index.ts'
+import { createClientAddress, userCodeAttemptCounter, createFederation, createFindAccount, organizationClaims, qualifiedGroups, createInteractions, resolveUpstreams, createLocalAccounts, createOidcProvider, createSigningKeys, createProviderHolder, createSignedInResolver, OIDC_MOUNTS, portalClientMetadata, type NodeHandler, type SignedInResolver, createTrustedIssuers, type TrustedIssuers, startMtlsListener, type MtlsListener, type ProviderHolder, type SigningKeys } from '../identity/index.ts'
 import { localSubject } from '../lib/index.ts'
 import { applyBootstrapFile } from './bootstrap.ts'
 import type { Core } from './core.ts'
@@ -45,6 +45,7 @@ export async function startIdentity(core: Core, logger: Logger): Promise<Started
 
   const mtlsFiles = loadMtlsFiles(config)
   const localAccounts = createLocalAccounts({ repo: core.store.localAccounts, enabled: config.localLogin })
+  const clientAddress = createClientAddress(config.trustedProxies)
   const admin = config.localLogin
     ? await localAccounts.bootstrapAdmin({
         username: config.bootstrapAdminUsername,
@@ -100,6 +101,7 @@ export async function startIdentity(core: Core, logger: Logger): Promise<Started
     findAccount,
     staticClients: [portalClientMetadata(config.issuer)],
     countUserCodeAttempt: userCodeAttemptCounter(core.store.localAccounts),
+    clientAddress,
     onServerError: (err) => logger.error({ err }, 'OpenID Connect provider error'),
   }),
   onRebuilt: ({ kids }) => logger.info({ kids }, 'signing keys changed; provider rebuilt'),
@@ -128,6 +130,7 @@ export async function startIdentity(core: Core, logger: Logger): Promise<Started
     federation,
     onError: (err) => logger.error({ err }, 'sign-in interaction failed'),
     organizationRoute: (domain) => tenancy.core.state.orgByDomain.get(domain)?.upstreams[0],
+    clientAddress,
     onLocalSignIn: (account, { sourceIp }) => admit(localSubject(account.username), [], sourceIp, {
       issuer: config.issuer, username: signInUsername(localSubject(account.username), {}), groups: [],
     }),

@@ -5,6 +5,7 @@
 
 import type { Client, Configuration, KoaContextWithOIDC } from 'oidc-provider'
 import type { LocalAccountsRepo } from '../store/index.ts'
+import { createClientAddress, type ClientAddress } from './client-address.ts'
 import { confirmDevicePage, deviceSuccessPage, tooManyCodesPage, userCodePage, type UserCodeProblem } from './login/device-pages.ts'
 
 /** Paths of the device endpoints relative to the issuer. */
@@ -92,13 +93,14 @@ export function devicePageHeaders(): Middleware {
  * the provider's to read): a sign-in posts twice, the code and the confirmation. A right code
  * does not reset the count: anyone can make right codes by starting device flows.
  */
-export function userCodeThrottle(count: AttemptCounter, options: { maxAttempts?: number; windowSeconds?: number } = {}): Middleware {
+export function userCodeThrottle(count: AttemptCounter, options: { maxAttempts?: number; windowSeconds?: number; clientAddress?: ClientAddress } = {}): Middleware {
+  const clientAddress = options.clientAddress ?? createClientAddress()
   const max = options.maxAttempts ?? USER_CODE_MAX_ATTEMPTS
   const window = options.windowSeconds ?? USER_CODE_WINDOW_SECONDS
   return async (ctx, next) => {
     if (ctx.method === 'POST' && ctx.path === DEVICE_ROUTES.code_verification) {
-      // The peer address: Fastify trusts no proxy headers, and neither does this.
-      const address = ctx.req.socket?.remoteAddress ?? 'unknown'
+      // The peer address, or the client's behind a configured trusted proxy.
+      const address = clientAddress(ctx.req)
       if ((await count(address, window)) > max) {
         ctx.status = 429
         ctx.set('retry-after', String(window))

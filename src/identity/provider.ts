@@ -9,6 +9,7 @@ import Provider, { type Adapter, type AdapterPayload, type Client, type Configur
 import type { JWK } from 'jose'
 import type { OidcArtifactsRepo, OidcClientsRepo } from '../store/index.ts'
 import { createAdapterFactory } from './adapter.ts'
+import type { ClientAddress } from './client-address.ts'
 import { createAccessTokenClaims, type AccessTokenClaimName } from './access-token-claims.ts'
 import { AUDIENCE_PARAM, createResourceResolver } from './audiences.ts'
 import { CLIENT_ROUTING_METADATA, clientCors, interactionUrl, validateRoutingMetadata } from './client-extras.ts'
@@ -116,6 +117,8 @@ export interface OidcProviderOptions {
   staticClients?: Record<string, unknown>[]
   /** Counts device user-code entries per client address; absent: not throttled (a provider that only validates clients). */
   countUserCodeAttempt?: AttemptCounter
+  /** The client's address for throttling (trusted proxies resolved); default the TCP peer. */
+  clientAddress?: ClientAddress
 }
 
 /** Keygrip keys for oidc-provider's cookies; stable per secret so every replica agrees. */
@@ -297,7 +300,7 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
   // Outermost: it sees the answers of everything below, the JWT introspection included.
   provider.use(protocolAnswers({ issuer }))
   provider.use(devicePageHeaders())
-  if (options.countUserCodeAttempt) provider.use(userCodeThrottle(options.countUserCodeAttempt))
+  if (options.countUserCodeAttempt) provider.use(userCodeThrottle(options.countUserCodeAttempt, { clientAddress: options.clientAddress }))
   provider.use(jwtAccessTokenMiddleware({
     issuer, jwks: options.jwks, repo: options.store.oidc, claimNamespace, mayIntrospectProperty: CLIENT_EXTRA_METADATA.mayIntrospect,
   }))

@@ -161,6 +161,8 @@ export interface LocalAccountsRepo {
    * Atomic across replicas.
    */
   recordFailedAttempt(username: string, now: Date, windowSeconds: number): Promise<number>
+  /** The count recordFailedAttempt would have returned last, without counting: 0 outside a live window. */
+  countAttempts(username: string, now: Date, windowSeconds: number): Promise<number>
   resetAttempts(username: string): Promise<void>
   /** Forgets attempt windows that started before `before`; returns how many. */
   pruneAttempts(before: Date): Promise<number>

@@ -8,6 +8,7 @@ import type Provider from 'oidc-provider'
 import { errors } from 'oidc-provider'
 import { AppError } from '../../lib/index.ts'
 import { localSubject } from '../accounts.ts'
+import { createClientAddress, type ClientAddress } from '../client-address.ts'
 import { LocalAccountErrorCodes, type LocalAccount, type LocalAccounts } from '../local-accounts.ts'
 import { CLIENT_EXTRA_METADATA } from '../provider.ts'
 import { providerForEmail, type OrganizationRoute } from '../upstream/providers.ts'
@@ -54,6 +55,8 @@ export interface InteractionOptions {
    * user a member anywhere?). `allowed: false` ends on the refusal page and the client gets no code.
    */
   onLocalSignIn?: (account: LocalAccount, context: { sourceIp?: string }) => Promise<{ allowed: boolean }>
+  /** The client's address for throttling (trusted proxies resolved); default the TCP peer. */
+  clientAddress?: ClientAddress
 }
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>
@@ -86,6 +89,7 @@ function loginFailure(err: AppError): { status: number; message: string; headers
 
 export function createInteractions(options: InteractionOptions): Interactions {
   const { localAccounts } = options
+  const clientAddress = options.clientAddress ?? createClientAddress()
 
   /** The interaction named by both the cookie and the URL, or undefined when gone or mismatched. */
   async function details(req: IncomingMessage, res: ServerResponse, uid: string): Promise<Details | undefined> {
@@ -199,15 +203,15 @@ export function createInteractions(options: InteractionOptions): Interactions {
         return page(400, loginPage(loginState(interaction, uid, client.name, { username, error: 'Enter your username and password.' })))
       }
       let account: LocalAccount
+      const sourceIp = clientAddress(req)
       try {
-        account = await localAccounts.verify(username, password)
+        account = await localAccounts.verify(username, password, { address: sourceIp })
       } catch (err) {
         const failure = err instanceof AppError ? loginFailure(err) : undefined
         if (!failure) throw err
         return page(failure.status, loginPage(loginState(interaction, uid, client.name, { username, error: failure.message })), failure.headers)
       }
-      const sourceIp = req.socket?.remoteAddress
-      const verdict = await options.onLocalSignIn?.(account, sourceIp === undefined ? {} : { sourceIp })
+      const verdict = await options.onLocalSignIn?.(account, { sourceIp })
       if (verdict && !verdict.allowed) return page(403, noOrganizationPage())
       return finish(req, res, { login: { accountId: localSubject(account.username), amr: ['pwd'] } })
     }),

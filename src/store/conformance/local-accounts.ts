@@ -79,6 +79,16 @@ export function localAccountsCategory(factory: StoreFactory): void {
     assert.equal(await accounts().recordFailedAttempt('mallory', new Date(start.getTime() + 61_000), 60), 2)
   })
 
+  it('reads the count of the live window without counting', async () => {
+    const start = clock.advance(100)
+    assert.equal(await accounts().countAttempts('peeked', clock.now(), 60), 0)
+    await accounts().recordFailedAttempt('Peeked', clock.now(), 60)
+    await accounts().recordFailedAttempt('peeked', clock.now(), 60)
+    assert.equal(await accounts().countAttempts('PEEKED', clock.now(), 60), 2)
+    assert.equal(await accounts().countAttempts('peeked', clock.now(), 60), 2, 'reading does not count')
+    assert.equal(await accounts().countAttempts('peeked', new Date(start.getTime() + 60_000), 60), 0, 'the window has ended')
+  })
+
   it('resets attempts on demand', async () => {
     await accounts().recordFailedAttempt('reset-me', clock.now(), 300)
     await accounts().recordFailedAttempt('reset-me', clock.now(), 300)

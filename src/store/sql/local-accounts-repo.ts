@@ -43,6 +43,7 @@ const RECORD_FAILURE = prepared(
        THEN local_login_attempts.window_started_at ELSE excluded.window_started_at END
    RETURNING failures`,
 )
+const COUNT_ATTEMPTS = prepared('SELECT failures FROM local_login_attempts WHERE username_key = $1 AND window_started_at > $2')
 const RESET_ATTEMPTS = prepared('DELETE FROM local_login_attempts WHERE username_key = $1')
 const PRUNE_ATTEMPTS = prepared('DELETE FROM local_login_attempts WHERE window_started_at < $1')
 
@@ -102,6 +103,12 @@ export function localAccountsRepo(ctx: RepoContext): LocalAccountsRepo {
       const t = at.getTime()
       const rows = await db.all(RECORD_FAILURE, [usernameKey(username), t, t - Math.round(windowSeconds * 1000)])
       return Number(rows[0].failures)
+    },
+
+    async countAttempts(username, at, windowSeconds) {
+      if (!(windowSeconds > 0)) throw validationError('the attempt window must be a positive number of seconds')
+      const rows = await db.all(COUNT_ATTEMPTS, [usernameKey(username), at.getTime() - Math.round(windowSeconds * 1000)])
+      return rows.length === 0 ? 0 : Number(rows[0].failures)
     },
 
     async resetAttempts(username) {
