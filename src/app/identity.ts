@@ -5,9 +5,10 @@
 import type { GatehouseConfig } from '../config/index.ts'
 import { envVarFor } from '../config/index.ts'
 import { TENANCY_PREFIXES, type OidcMount } from '../http/index.ts'
-import { createClientAddress, userCodeAttemptCounter, createFederation, createFindAccount, organizationClaims, qualifiedGroups, createInteractions, resolveUpstreams, createLocalAccounts, createOidcProvider, createSigningKeys, createProviderHolder, createSignedInResolver, OIDC_MOUNTS, portalClientMetadata, type NodeHandler, type SignedInResolver, createTrustedIssuers, type TrustedIssuers, startMtlsListener, type MtlsListener, type ProviderHolder, type SigningKeys } from '../identity/index.ts'
+import { userCodeAttemptCounter, createFederation, createFindAccount, organizationClaims, qualifiedGroups, createInteractions, resolveUpstreams, createLocalAccounts, createOidcProvider, createSigningKeys, createProviderHolder, createSignedInResolver, OIDC_MOUNTS, portalClientMetadata, type NodeHandler, type SignedInResolver, createTrustedIssuers, type TrustedIssuers, startMtlsListener, type MtlsListener, type ProviderHolder, type SigningKeys } from '../identity/index.ts'
 import { localSubject } from '../lib/index.ts'
 import { applyBootstrapFile } from './bootstrap.ts'
+import { clientAddressOf } from './client-address.ts'
 import type { Core } from './core.ts'
 import { ensureAdminBinding } from './local-accounts.ts'
 import type { Logger } from './logger.ts'
@@ -45,7 +46,7 @@ export async function startIdentity(core: Core, logger: Logger): Promise<Started
 
   const mtlsFiles = loadMtlsFiles(config)
   const localAccounts = createLocalAccounts({ repo: core.store.localAccounts, enabled: config.localLogin })
-  const clientAddress = createClientAddress(config.trustedProxies)
+  const clientAddress = clientAddressOf(config)
   const admin = config.localLogin
     ? await localAccounts.bootstrapAdmin({
         username: config.bootstrapAdminUsername,

@@ -1,4 +1,3 @@
-import { isIP } from 'node:net'
 import { z } from 'zod'
 import { isLoopbackHost } from './loopback.ts'
 import type { KeySpec, ResolvedBase } from './schema.ts'
@@ -83,13 +82,6 @@ export const identityKeys = {
     description: 'Allow logins with local accounts (bootstrap admin, break-glass). Turn off once upstream identity providers are set up.',
     secret: false,
   } satisfies KeySpec<boolean>,
-  trustedProxies: {
-    kind: 'list',
-    schema: z.array(z.string().refine((a) => isIP(a.trim().replace(/^::ffff:/i, '')) !== 0, 'must be an IP address')).max(100),
-    default: [],
-    description: 'IP addresses of reverse proxies in front of Gatehouse. A request from one of them is counted, for sign-in and device-code throttling, against the nearest X-Forwarded-For address that is not a listed proxy; otherwise every user behind the proxy shares its address.',
-    secret: false,
-  } satisfies KeySpec<string[]>,
   bootstrapAdminUsername: {
     kind: 'string',
     schema: z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters'),

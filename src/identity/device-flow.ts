@@ -5,7 +5,7 @@
 
 import type { Client, Configuration, KoaContextWithOIDC } from 'oidc-provider'
 import type { LocalAccountsRepo } from '../store/index.ts'
-import { createClientAddress, type ClientAddress } from './client-address.ts'
+import { peerAddress, type ClientAddress } from './client-address.ts'
 import { confirmDevicePage, deviceSuccessPage, tooManyCodesPage, userCodePage, type UserCodeProblem } from './login/device-pages.ts'
 
 /** Paths of the device endpoints relative to the issuer. */
@@ -94,7 +94,7 @@ export function devicePageHeaders(): Middleware {
  * does not reset the count: anyone can make right codes by starting device flows.
  */
 export function userCodeThrottle(count: AttemptCounter, options: { maxAttempts?: number; windowSeconds?: number; clientAddress?: ClientAddress } = {}): Middleware {
-  const clientAddress = options.clientAddress ?? createClientAddress()
+  const clientAddress = options.clientAddress ?? peerAddress
   const max = options.maxAttempts ?? USER_CODE_MAX_ATTEMPTS
   const window = options.windowSeconds ?? USER_CODE_WINDOW_SECONDS
   return async (ctx, next) => {

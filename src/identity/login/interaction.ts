@@ -8,7 +8,7 @@ import type Provider from 'oidc-provider'
 import { errors } from 'oidc-provider'
 import { AppError } from '../../lib/index.ts'
 import { localSubject } from '../accounts.ts'
-import { createClientAddress, type ClientAddress } from '../client-address.ts'
+import { peerAddress, type ClientAddress } from '../client-address.ts'
 import { LocalAccountErrorCodes, type LocalAccount, type LocalAccounts } from '../local-accounts.ts'
 import { CLIENT_EXTRA_METADATA } from '../provider.ts'
 import { providerForEmail, type OrganizationRoute } from '../upstream/providers.ts'
@@ -89,7 +89,7 @@ function loginFailure(err: AppError): { status: number; message: string; headers
 
 export function createInteractions(options: InteractionOptions): Interactions {
   const { localAccounts } = options
-  const clientAddress = options.clientAddress ?? createClientAddress()
+  const clientAddress = options.clientAddress ?? peerAddress
 
   /** The interaction named by both the cookie and the URL, or undefined when gone or mismatched. */
   async function details(req: IncomingMessage, res: ServerResponse, uid: string): Promise<Details | undefined> {
