@@ -1,5 +1,5 @@
 // The device authorization grant (RFC 8628) for clients without a browser (Incus's CLI): the
-// provider's feature with Gatehouse's own pages, the same security headers as the sign-in pages,
+// provider's feature with Gatehouse's own pages (with every page's headers, pages.ts),
 // and throttling of user-code entry per client address. User codes stay oidc-provider's: 8
 // characters of a 20-letter alphabet (20^8 ≈ 2.6e10), entered as XXXX-XXXX.
 
@@ -64,26 +64,6 @@ export function deviceFlowFeature(): NonNullable<Configuration['features']>['dev
     successSource(ctx) {
       send(ctx, deviceSuccessPage(clientName(ctx.oidc.client)))
     },
-  }
-}
-
-/** The user-facing device pages: /device and /device/<uid>, not the client's /device/auth. */
-const isDevicePage = (path: string) =>
-  path === DEVICE_ROUTES.code_verification || (path.startsWith(`${DEVICE_ROUTES.code_verification}/`) && path !== DEVICE_ROUTES.device_authorization)
-
-/**
- * The sign-in pages' headers on the device pages. `script-src` is present but empty: the one
- * script oidc-provider writes (the auto-submit of a `verification_uri_complete` link) gets its
- * hash added to it by the provider, and nothing else runs.
- */
-export function devicePageHeaders(): Middleware {
-  return async (ctx, next) => {
-    if (isDevicePage(ctx.path)) {
-      ctx.set('cache-control', 'no-store')
-      ctx.set('x-frame-options', 'DENY')
-      ctx.set('content-security-policy', "default-src 'none'; script-src; style-src 'unsafe-inline'; frame-ancestors 'none'")
-    }
-    await next()
   }
 }
 

@@ -9,13 +9,14 @@ import Provider, { type Adapter, type AdapterPayload, type Client, type Configur
 import type { JWK } from 'jose'
 import type { OidcArtifactsRepo, OidcClientsRepo } from '../store/index.ts'
 import { createAdapterFactory } from './adapter.ts'
+import { assertAssertionLifetime } from './client-assertion.ts'
 import type { ClientAddress } from './client-address.ts'
 import { createAccessTokenClaims, type AccessTokenClaimName } from './access-token-claims.ts'
 import { AUDIENCE_PARAM, createResourceResolver } from './audiences.ts'
 import { CLIENT_ROUTING_METADATA, clientCors, interactionUrl, validateRoutingMetadata } from './client-extras.ts'
-import { deviceFlowFeature, devicePageHeaders, DEVICE_ROUTES, userCodeThrottle, type AttemptCounter } from './device-flow.ts'
+import { deviceFlowFeature, DEVICE_ROUTES, userCodeThrottle, type AttemptCounter } from './device-flow.ts'
 import { MTLS_AUTH_METHODS, mtlsEndpointAliases, mtlsFeature } from './mtls.ts'
-import { logoutSource, postLogoutSuccessSource, renderError } from './pages.ts'
+import { logoutSource, postLogoutSuccessSource, providerPageHeaders, renderError } from './pages.ts'
 import { jwtAccessTokenMiddleware } from './jwt-access-tokens.ts'
 import { protocolAnswers } from './protocol-answers.ts'
 import { createCachedSecretVerifier } from './secret-cache.ts'
@@ -121,6 +122,9 @@ export interface OidcProviderOptions {
   clientAddress?: ClientAddress
 }
 
+/** oidc-provider's default: allowed clock skew for JWTs clients send. */
+const CLOCK_TOLERANCE_SECONDS = 15
+
 /** Keygrip keys for oidc-provider's cookies; stable per secret so every replica agrees. */
 export function deriveCookieKeys(secretKey: string): string[] {
   return [Buffer.from(hkdfSync('sha256', secretKey, 'gatehouse', 'gatehouse cookie keys v1', 32)).toString('base64url')]
@@ -217,6 +221,8 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
     // A code is redeemed only with the redirect_uri it was issued for (RFC 6749 §4.1.3), also
     // when the client has a single one registered.
     allowOmittingSingleRegisteredRedirectUri: false,
+    clockTolerance: CLOCK_TOLERANCE_SECONDS,
+    assertJwtClientAuthClaimsAndHeader: async (_ctx, claims) => assertAssertionLifetime(claims, Math.floor(Date.now() / 1000), CLOCK_TOLERANCE_SECONDS),
     extraClientMetadata: {
       properties: Object.values(CLIENT_EXTRA_METADATA),
       validator: (_ctx, key, value) => validateRoutingMetadata(key, value),
@@ -299,7 +305,7 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
   }
   // Outermost: it sees the answers of everything below, the JWT introspection included.
   provider.use(protocolAnswers({ issuer }))
-  provider.use(devicePageHeaders())
+  provider.use(providerPageHeaders())
   if (options.countUserCodeAttempt) provider.use(userCodeThrottle(options.countUserCodeAttempt, { clientAddress: options.clientAddress }))
   provider.use(jwtAccessTokenMiddleware({
     issuer, jwks: options.jwks, repo: options.store.oidc, claimNamespace, mayIntrospectProperty: CLIENT_EXTRA_METADATA.mayIntrospect,

@@ -5,7 +5,7 @@
 // Protocol behaviour does not depend on the store: SQLite only.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { decodeJwt } from 'jose'
+import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose'
 import * as oidc from 'openid-client'
 import { authorize, basic, CALLBACK, createClient, discover, passwordSignIn, postForm } from '../support/foreign-rp.ts'
 import { startGatehouse, type GatehouseProcess } from '../support/gatehouse.ts'
@@ -110,6 +110,30 @@ describe('OpenID Connect as foreign relying parties read it', () => {
     assert.equal(bare.status, 200, bare.text)
     assert.equal(bare.body.scope, '')
     assert.equal(decodeJwt(bare.body.access_token).scope, '')
+  })
+
+  it('accepts a private_key_jwt assertion that lives minutes, refuses one that lives a year', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256')
+    await createClient(base, {
+      id: 'signer', type: 'confidential', grantTypes: ['client_credentials'], tokenEndpointAuthMethod: 'private_key_jwt',
+      jwks: { keys: [{ ...(await exportJWK(publicKey)), alg: 'ES256', use: 'sig', kid: 'k1' }] },
+    })
+    const now = Math.floor(Date.now() / 1000)
+    const assertion = (claims: { iat?: number; exp: number }) => {
+      const jwt = new SignJWT({ jti: crypto.randomUUID() }).setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+        .setIssuer('signer').setSubject('signer').setAudience(`${base}/token`).setExpirationTime(claims.exp)
+      if (claims.iat !== undefined) jwt.setIssuedAt(claims.iat)
+      return jwt.sign(privateKey)
+    }
+    const tokenWith = async (claims: { iat?: number; exp: number }) => postForm(base, '/token', {
+      grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: await assertion(claims),
+    })
+    const year = await tokenWith({ iat: now, exp: now + 365 * 86400 })
+    assert.equal(year.status, 401, year.text)
+    assert.equal(year.body.error, 'invalid_client')
+    assert.equal((await tokenWith({ exp: now + 365 * 86400 })).status, 401, 'without iat too')
+    const fresh = await tokenWith({ iat: now, exp: now + 60 })
+    assert.equal(fresh.status, 200, fresh.text)
   })
 
   it('discovery lists the client authentication methods of introspection and revocation', async () => {
