@@ -4,6 +4,7 @@
 
 import { errors, type Client, type KoaContextWithOIDC } from 'oidc-provider'
 import { isLoopbackHost } from '../config/index.ts'
+import { ID_TOKEN_OPTIONAL_CLAIMS } from './id-token-claims.ts'
 
 export const CLIENT_ROUTING_METADATA = {
   /** https (or loopback http) page that shows the login prompt instead of Gatehouse's own. */
@@ -14,6 +15,8 @@ export const CLIENT_ROUTING_METADATA = {
   resourceScopes: 'urn:gatehouse:resource_scopes',
   /** Audience of the resource server the client's access tokens are for when a request names none. */
   defaultAudience: 'urn:gatehouse:default_audience',
+  /** Identity claims the client's ID tokens carry (each with its scope); absent: none (userinfo has them). */
+  idTokenClaims: 'urn:gatehouse:id_token_claims',
 } as const
 
 type ClientLike = { [key: string]: unknown }
@@ -39,6 +42,9 @@ export function validateRoutingMetadata(key: string, value: unknown): void {
       return
     case CLIENT_ROUTING_METADATA.resourceScopes:
       if (!stringList(value)) throw invalid('must be a list of scopes')
+      return
+    case CLIENT_ROUTING_METADATA.idTokenClaims:
+      if (!stringList(value) || value.some((c) => !(ID_TOKEN_OPTIONAL_CLAIMS as readonly string[]).includes(c))) throw invalid(`must be a list of ${ID_TOKEN_OPTIONAL_CLAIMS.join(', ')}`)
       return
     case CLIENT_ROUTING_METADATA.defaultAudience:
       if (typeof value !== 'string' || value === '') throw invalid('must be the audience of a resource server')

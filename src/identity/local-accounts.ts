@@ -3,7 +3,7 @@
 // username exists, so a login form does not reveal which accounts there are.
 
 import { AppError, CommonCodes, systemClock, validationError, type Clock } from '../lib/index.ts'
-import { isStoreError, StoreErrorCodes, type LocalAccountRecord, type LocalAccountsRepo, type OutboxItemInput } from '../store/index.ts'
+import { isStoreError, StoreErrorCodes, type LocalAccountProfile, type LocalAccountRecord, type LocalAccountsRepo, type OutboxItemInput } from '../store/index.ts'
 import { createLoginThrottle, type LoginThrottleOptions } from './login-throttle.ts'
 import { generateSecret, hashSecret, needsRehash, PASSWORD_PARAMS, verifySecret, type ScryptParams } from './secrets.ts'
 
@@ -46,8 +46,10 @@ export interface BootstrapResult {
 
 export interface LocalAccounts {
   readonly enabled: boolean
-  create(input: { username: string; password: string; disabled?: boolean }): Promise<LocalAccount>
+  create(input: { username: string; password: string; disabled?: boolean } & Partial<LocalAccountProfile>): Promise<LocalAccount>
   setPassword(username: string, password: string): Promise<boolean>
+  /** Replaces email and groups (validated: an email address, group names without control characters). */
+  setProfile(username: string, profile: LocalAccountProfile): Promise<boolean>
   /** `outbox`: provisioning events of the change, committed with it. */
   setDisabled(username: string, disabled: boolean, outbox?: OutboxItemInput[]): Promise<boolean>
   /**
@@ -72,6 +74,22 @@ function checkPassword(password: string): void {
   }
 }
 
+const MAX_GROUPS = 100
+
+/** An operator-set email and groups: what relying parties will trust as `email` and `groups`. */
+export function checkProfile(profile: Partial<LocalAccountProfile>): LocalAccountProfile {
+  const email = profile.email ?? null
+  if (email !== null && (typeof email !== 'string' || email.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))) {
+    throw validationError('email must be an email address such as ann@example.com')
+  }
+  const groups = profile.groups ?? []
+  if (!Array.isArray(groups) || groups.length > MAX_GROUPS) throw validationError(`groups is a list of at most ${MAX_GROUPS} names`)
+  for (const g of groups) {
+    if (typeof g !== 'string' || g.trim() === '' || g.length > 256 || /[\u0000-\u001f\u007f]/.test(g)) throw validationError('a group is 1 to 256 printable characters')
+  }
+  return { email, groups: [...new Set(groups)] }
+}
+
 function withoutHash({ passwordHash: _hash, ...rest }: LocalAccountRecord): LocalAccount {
   return rest
 }
@@ -89,10 +107,11 @@ export function createLocalAccounts(options: LocalAccountsOptions): LocalAccount
 
   const invalid = () => new AppError(LocalAccountErrorCodes.invalidCredentials, 'wrong username or password', { status: 401 })
 
-  async function insert({ username, password, disabled }: { username: string; password: string; disabled?: boolean }): Promise<LocalAccount> {
+  async function insert({ username, password, disabled, ...profile }: { username: string; password: string; disabled?: boolean } & Partial<LocalAccountProfile>): Promise<LocalAccount> {
     checkUsername(username)
     checkPassword(password)
-    return withoutHash(await repo.create({ username, passwordHash: await hashSecret(password, params), disabled }))
+    const { email, groups } = checkProfile(profile)
+    return withoutHash(await repo.create({ username, passwordHash: await hashSecret(password, params), disabled, email, groups }))
   }
 
   const accounts: LocalAccounts = {
@@ -100,6 +119,7 @@ export function createLocalAccounts(options: LocalAccountsOptions): LocalAccount
 
     async create(input) {
       checkUsername(input.username)
+      checkProfile(input)
       await options.checkNewUsername?.(input.username)
       return insert(input)
     },
@@ -108,6 +128,8 @@ export function createLocalAccounts(options: LocalAccountsOptions): LocalAccount
       checkPassword(password)
       return repo.setPassword(username, await hashSecret(password, params))
     },
+
+    setProfile: async (username, profile) => repo.setProfile(username, checkProfile(profile)),
 
     setDisabled: (username, disabled, outbox) => repo.setDisabled(username, disabled, outbox),
 

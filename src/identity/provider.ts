@@ -9,6 +9,7 @@ import Provider, { type Adapter, type AdapterPayload, type Client, type Configur
 import type { JWK } from 'jose'
 import type { OidcArtifactsRepo, OidcClientsRepo } from '../store/index.ts'
 import { createAdapterFactory } from './adapter.ts'
+import { withIdTokenClaims } from './id-token-claims.ts'
 import { assertAssertionLifetime } from './client-assertion.ts'
 import type { ClientAddress } from './client-address.ts'
 import { createAccessTokenClaims, type AccessTokenClaimName } from './access-token-claims.ts'
@@ -66,6 +67,9 @@ export const OIDC_MOUNTS: ReadonlyArray<readonly [OidcRouteMethod, string]> = [
   ['POST', OIDC_ROUTES.code_verification],
   ['GET', `${OIDC_ROUTES.code_verification}/:uid`],
 ]
+
+/** `acr` of an ID token: how the user authenticated (a password here, or at an upstream provider). */
+export const ACR_VALUES = ['urn:gatehouse:acr:password', 'urn:gatehouse:acr:federated'] as const
 
 /** Client metadata Gatehouse adds to the standard set. */
 export const CLIENT_EXTRA_METADATA = {
@@ -234,12 +238,17 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
     extraParams: [AUDIENCE_PARAM],
     scopes: ['openid', 'offline_access', 'email', 'profile', 'groups'],
     claims: {
-      openid: ['sub', claimNamespace],
+      // acr, amr and auth_time (how and when the user signed in) exist only in ID tokens; listed
+      // here, every ID token carries them, not only those that asked with max_age or claims.
+      openid: ['sub', claimNamespace, 'acr', 'amr', 'auth_time'],
       email: ['email', 'email_verified'],
       profile: ['name', 'preferred_username'],
       groups: ['groups'],
     },
-    findAccount: options.findAccount,
+    findAccount: withIdTokenClaims(options.findAccount, CLIENT_EXTRA_METADATA.idTokenClaims),
+    // Scope claims may go into ID tokens (id-token-claims.ts decides which, per client).
+    conformIdTokenClaims: false,
+    acrValues: [...ACR_VALUES],
     extraTokenClaims: async (ctx, token) => ({
       ...await identityClaims(ctx, token as Parameters<typeof identityClaims>[1]),
       [claimNamespace]: { acctype: 'accountId' in token && token.accountId ? 'user' : 'service' },
@@ -281,6 +290,8 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
       },
       revocation: { enabled: true },
       clientCredentials: { enabled: true },
+      // `claims={"id_token":{"email":null}}` asks for a claim in the ID token (its scope still needed).
+      claimsParameter: { enabled: true },
       ...(options.mtls ? { mTLS: mtlsFeature({ clientCaConfigured: options.mtls.clientCaConfigured }) } : {}),
       rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
       deviceFlow: deviceFlowFeature(),
@@ -300,6 +311,9 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
   // (and Host) from the issuer, so a client cannot steer it.
   provider.proxy = true
   const verifyClientSecret = createCachedSecretVerifier()
+  // `sid` in every ID token, not only for clients with session-bound logout: RPs key their
+  // sessions on it, and back-channel logout tokens name it.
+  provider.Client.prototype.includeSid = () => true
   provider.Client.prototype.compareClientSecret = function (this: { clientSecret?: string }, given: string) {
     return typeof this.clientSecret === 'string' ? verifyClientSecret(given, this.clientSecret) : false
   }

@@ -9,6 +9,7 @@ import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose'
 import * as oidc from 'openid-client'
 import { authorize, basic, CALLBACK, createClient, discover, passwordSignIn, postForm } from '../support/foreign-rp.ts'
 import { startGatehouse, type GatehouseProcess } from '../support/gatehouse.ts'
+import { withServerStore } from '../support/server-store.ts'
 
 const PASSWORD = 'correct horse battery staple'
 const API = 'https://api.example.com'
@@ -134,6 +135,47 @@ describe('OpenID Connect as foreign relying parties read it', () => {
     assert.equal((await tokenWith({ exp: now + 365 * 86400 })).status, 401, 'without iat too')
     const fresh = await tokenWith({ iat: now, exp: now + 60 })
     assert.equal(fresh.status, 200, fresh.text)
+  })
+
+  it('puts email and groups in the ID tokens of clients registered for them, as kube-apiserver and Argo CD read them', async () => {
+    await withServerStore(server, (store) => store.localAccounts.setProfile('admin', { email: 'admin@example.com', groups: ['kube-admins', 'argocd-admins'] }))
+    await createClient(base, {
+      id: 'kube', type: 'public', firstParty: true, redirectUris: [CALLBACK], scopes: ['openid', 'email', 'groups', 'profile'], idTokenClaims: ['email', 'groups'],
+    })
+    const kube = await discover(base, 'kube')
+    const { tokens } = await passwordSignIn(kube, base, { password: PASSWORD, params: { scope: 'openid email groups profile' } })
+    const id = tokens.claims()!
+    assert.equal(id.email, 'admin@example.com')
+    assert.equal(id.email_verified, true)
+    assert.deepEqual(id.groups, ['kube-admins', 'argocd-admins'])
+    assert.equal(id.name, undefined, 'profile claims stay in userinfo: not listed in idTokenClaims')
+    assert.equal(typeof id.sid, 'string')
+    assert.deepEqual(id.amr, ['pwd'])
+    assert.equal(id.acr, 'urn:gatehouse:acr:password')
+    // Without the scope, no claim, whatever the client lists.
+    const narrow = (await passwordSignIn(kube, base, { password: PASSWORD, params: { scope: 'openid' } })).tokens.claims()!
+    assert.equal(narrow.email, undefined)
+    assert.equal(narrow.groups, undefined)
+
+    // A client not registered for them: userinfo only, unless the claims parameter asks.
+    const plain = (await passwordSignIn(web, base, { password: PASSWORD, params: { scope: 'openid email groups' } })).tokens
+    assert.equal(plain.claims()!.email, undefined)
+    assert.equal(typeof plain.claims()!.sid, 'string')
+    const info = await oidc.fetchUserInfo(web, plain.access_token, plain.claims()!.sub)
+    assert.deepEqual([info.email, info.groups], ['admin@example.com', ['kube-admins', 'argocd-admins']])
+    const asked = (await passwordSignIn(web, base, { password: PASSWORD, params: { scope: 'openid email', claims: JSON.stringify({ id_token: { email: null } }) } })).tokens
+    assert.equal(asked.claims()!.email, 'admin@example.com')
+    const doc = await (await fetch(`${base}/.well-known/openid-configuration`)).json() as Record<string, unknown>
+    assert.equal(doc.claims_parameter_supported, true)
+  })
+
+  it('refuses idTokenClaims that are not identity claims', async () => {
+    const res = await fetch(`${base}/api/v1/clients`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'odd', type: 'public', redirectUris: [CALLBACK], idTokenClaims: ['sub'] }),
+    })
+    assert.equal(res.status, 400)
+    assert.match(await res.text(), /idTokenClaims/)
   })
 
   it('discovery lists the client authentication methods of introspection and revocation', async () => {

@@ -6,6 +6,7 @@ import { z } from 'zod'
 import { isLoopbackHost } from '../../config/index.ts'
 import type { JsonObject } from '../../store/index.ts'
 import { RESERVED_SUBJECT_PREFIXES } from '../accounts.ts'
+import { ID_TOKEN_OPTIONAL_CLAIMS } from '../id-token-claims.ts'
 import { CLIENT_EXTRA_METADATA } from '../provider.ts'
 
 export const OIDC_SCOPES = ['openid', 'offline_access', 'email', 'profile', 'groups'] as const
@@ -68,6 +69,8 @@ export const clientInputSchema = z.object({
   defaultAudience: z.string().min(1).max(2048).optional(),
   /** For relying parties that cannot verify ES256 ID tokens. */
   idTokenSigningAlg: z.enum(['ES256', 'RS256']).optional(),
+  /** Identity claims in ID tokens (each with its scope), for relying parties that read them there (kube-apiserver, Argo CD). */
+  idTokenClaims: z.array(z.enum(ID_TOKEN_OPTIONAL_CLAIMS)).max(ID_TOKEN_OPTIONAL_CLAIMS.length).optional(),
 }).strict().superRefine((c, ctx) => {
   const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message })
   const method = c.tokenEndpointAuthMethod
@@ -152,6 +155,7 @@ export function toMetadata(spec: ClientSpec): JsonObject {
   if (spec.loginUri !== undefined) m[X.loginUri] = spec.loginUri
   if (spec.defaultAudience !== undefined) m[X.defaultAudience] = spec.defaultAudience
   if (spec.idTokenSigningAlg !== undefined) m.id_token_signed_response_alg = spec.idTokenSigningAlg
+  if (spec.idTokenClaims !== undefined) m[X.idTokenClaims] = [...new Set(spec.idTokenClaims)]
   return m
 }
 
@@ -179,5 +183,6 @@ export function fromMetadata(id: string, m: JsonObject): ClientSpec {
   if (typeof m[X.loginUri] === 'string') spec.loginUri = m[X.loginUri] as string
   if (typeof m[X.defaultAudience] === 'string') spec.defaultAudience = m[X.defaultAudience] as string
   if (m.id_token_signed_response_alg === 'ES256' || m.id_token_signed_response_alg === 'RS256') spec.idTokenSigningAlg = m.id_token_signed_response_alg
+  if (Array.isArray(m[X.idTokenClaims])) spec.idTokenClaims = strings(m[X.idTokenClaims]) as ClientSpec['idTokenClaims']
   return spec
 }

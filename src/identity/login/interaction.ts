@@ -10,7 +10,7 @@ import { AppError } from '../../lib/index.ts'
 import { localSubject } from '../accounts.ts'
 import { peerAddress, type ClientAddress } from '../client-address.ts'
 import { LocalAccountErrorCodes, type LocalAccount, type LocalAccounts } from '../local-accounts.ts'
-import { CLIENT_EXTRA_METADATA } from '../provider.ts'
+import { ACR_VALUES, CLIENT_EXTRA_METADATA } from '../provider.ts'
 import { providerForEmail, type OrganizationRoute } from '../upstream/providers.ts'
 import { UPSTREAM_CALLBACK_PATH, type Federation } from '../upstream/federation.ts'
 import { consentPage, expiredPage, failurePage, loginPage, noOrganizationPage, upstreamProblemPage, type LoginFormState } from './pages.ts'
@@ -213,7 +213,7 @@ export function createInteractions(options: InteractionOptions): Interactions {
       }
       const verdict = await options.onLocalSignIn?.(account, { sourceIp })
       if (verdict && !verdict.allowed) return page(403, noOrganizationPage())
-      return finish(req, res, { login: { accountId: localSubject(account.username), amr: ['pwd'] } })
+      return finish(req, res, { login: { accountId: localSubject(account.username), amr: ['pwd'], acr: ACR_VALUES[0] } })
     }),
 
     consent: guarded(async (req, res, uid, form) => {
@@ -255,7 +255,7 @@ export function createInteractions(options: InteractionOptions): Interactions {
       const handoff = await federation.takeHandoff(uid, str(form.ref))
       if (!handoff || interaction.prompt.name !== 'login') return page(400, expiredPage())
       if ('error' in handoff) return finish(req, res, { error: handoff.error, error_description: handoff.description })
-      return finish(req, res, { login: { accountId: handoff.accountId, amr: ['fed'] } })
+      return finish(req, res, { login: { accountId: handoff.accountId, amr: ['fed'], acr: ACR_VALUES[1] } })
     }),
 
     async callback(url, sourceIp) {
