@@ -104,6 +104,7 @@ export async function startIdentity(core: Core, logger: Logger): Promise<Started
     countUserCodeAttempt: userCodeAttemptCounter(core.store.localAccounts),
     clientAddress,
     onServerError: (err) => logger.error({ err }, 'OpenID Connect provider error'),
+    onBackchannelLogoutError: (err, clientId) => logger.warn({ err, clientId }, 'back-channel logout to a client failed'),
   }),
   onRebuilt: ({ kids }) => logger.info({ kids }, 'signing keys changed; provider rebuilt'),
   onRefreshError: (err) => logger.warn({ err }, 'could not refresh the signing keys; still using the current ones') })

@@ -116,6 +116,8 @@ export interface OidcProviderOptions {
   resourceServers?: ResourceServerEntry[]
   /** Errors oidc-provider hit while answering (it renders them itself). */
   onServerError?: (err: unknown) => void
+  /** A client's back-channel logout endpoint failed or answered other than 200/204. */
+  onBackchannelLogoutError?: (err: unknown, clientId: string) => void
   /** RFC 8705 client certificates, answered on a dedicated TLS listener reachable at `baseUrl`. */
   mtls?: { baseUrl: string; clientCaConfigured: boolean }
   /** Built-in clients (the forward-auth portal's), served before the clients repository. */
@@ -294,6 +296,9 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
       claimsParameter: { enabled: true },
       ...(options.mtls ? { mTLS: mtlsFeature({ clientCaConfigured: options.mtls.clientCaConfigured }) } : {}),
       rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
+      // OIDC Back-Channel Logout 1.0: at sign-out, a logout token (sub, sid) to every client of
+      // the session that registered backchannel_logout_uri; sign-out waits for their answers.
+      backchannelLogout: { enabled: true },
       deviceFlow: deviceFlowFeature(),
       resourceIndicators: {
         enabled: true,
@@ -304,6 +309,10 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
       },
     },
     renderError,
+    // oidc-provider refuses outgoing requests to loopback and private addresses, against URLs
+    // that anyone registering a client could name. Here only operators register clients, and
+    // their relying parties (back-channel logout URIs, jwks_uri) mostly live on private networks.
+    fetch: (url, init) => globalThis.fetch(url, { ...init, dispatcher: undefined } as RequestInit),
   }
 
   const provider = new Provider(issuer, configuration)
@@ -325,5 +334,6 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
     issuer, jwks: options.jwks, repo: options.store.oidc, claimNamespace, mayIntrospectProperty: CLIENT_EXTRA_METADATA.mayIntrospect,
   }))
   provider.on('server_error', (_ctx: unknown, err: unknown) => options.onServerError?.(err))
+  provider.on('backchannel.error', (_ctx: unknown, err: unknown, client: Client) => options.onBackchannelLogoutError?.(err, client.clientId))
   return provider
 }

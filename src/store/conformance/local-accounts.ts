@@ -58,6 +58,8 @@ export function localAccountsCategory(factory: StoreFactory): void {
     assert.equal(await accounts().setProfile('nobody', { email: null, groups: [] }), false)
     // PostgreSQL cannot store U+0000; SQLite refuses it too, so both accept the same.
     await assert.rejects(accounts().setProfile('profiled', { email: 'a\u0000b', groups: [] }), (err: unknown) => (err as { code?: string }).code === 'validation_error')
+    // The listing below counts every account.
+    assert.equal(await accounts().delete('profiled'), true)
   })
 
   it('lists accounts by username across pages and deletes them', async () => {
