@@ -20,6 +20,7 @@ import { MTLS_AUTH_METHODS, mtlsEndpointAliases, mtlsFeature } from './mtls.ts'
 import { logoutSource, postLogoutSuccessSource, providerPageHeaders, renderError } from './pages.ts'
 import { jwtAccessTokenMiddleware } from './jwt-access-tokens.ts'
 import { protocolAnswers } from './protocol-answers.ts'
+import { getsRefreshToken, offlineRefreshTokens } from './refresh-tokens.ts'
 import { createCachedSecretVerifier } from './secret-cache.ts'
 
 /** Paths of the provider's endpoints relative to the issuer (set in its `routes` config). */
@@ -156,37 +157,6 @@ function clientAdapter(repo: OidcClientsRepo): Adapter {
     destroy: readOnly,
     revokeByGrantId: async () => undefined,
   }
-}
-
-/**
- * A refresh token is offline access, whatever the authorization request's scope kept: OpenID
- * Connect drops `offline_access` without prompt=consent, yet clients (Authlib, Incus) re-send
- * their original scope, `offline_access` included, on every refresh, which must not fail with
- * "refresh token missing requested scope".
- */
-function offlineRefreshTokens(adapter: Adapter): Adapter {
-  return {
-    ...adapter,
-    upsert(id, payload, expiresIn) {
-      const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : []
-      if (!scopes.includes('offline_access')) payload = { ...payload, scope: [...scopes, 'offline_access'].join(' ') }
-      return adapter.upsert(id, payload, expiresIn)
-    },
-  }
-}
-
-/** The grant of the request already holds offline_access (consented to once, e.g. with prompt=consent). */
-function grantHasOfflineAccess(ctx: KoaContextWithOIDC): boolean {
-  return ctx.oidc.entities.Grant?.getOIDCScope().split(' ').includes('offline_access') === true
-}
-
-/**
- * Whether a token request gets a refresh token: with the refresh_token grant, a first-party
- * client always (consent is implied), any other when the request or its grant has offline_access.
- */
-function getsRefreshToken(ctx: KoaContextWithOIDC, client: Client, scopes: Set<string>): boolean {
-  return client.grantTypeAllowed('refresh_token') &&
-    (client[CLIENT_EXTRA_METADATA.firstParty] === true || scopes.has('offline_access') || grantHasOfflineAccess(ctx))
 }
 
 export function createOidcProvider(options: OidcProviderOptions): Provider {
