@@ -44,7 +44,7 @@ export async function startOidcBenchServer(env: Record<string, string> = {}): Pr
   try {
     const common = { grant_types: ['client_credentials'], response_types: [], redirect_uris: [], token_endpoint_auth_method: 'client_secret_basic' }
     await store.oidcClients.upsert({
-      clientId: clients.service, metadata: common, source: 'api', secretHash: await hashSecret(secret(clients.service), GENERATED_SECRET_PARAMS),
+      clientId: clients.service, metadata: { ...common, 'urn:gatehouse:resource_scopes': [SCOPE] }, source: 'api', secretHash: await hashSecret(secret(clients.service), GENERATED_SECRET_PARAMS),
     })
     await store.oidcClients.upsert({
       clientId: clients.resourceServer, metadata: { ...common, 'urn:gatehouse:may_introspect': true }, source: 'api',

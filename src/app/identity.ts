@@ -8,6 +8,7 @@ import { TENANCY_PREFIXES, type OidcMount } from '../http/index.ts'
 import { userCodeAttemptCounter, createFederation, createFindAccount, organizationClaims, qualifiedGroups, createInteractions, resolveUpstreams, createLocalAccounts, createOidcProvider, createSigningKeys, createProviderHolder, createSignedInResolver, OIDC_MOUNTS, portalClientMetadata, type NodeHandler, type SignedInResolver, createTrustedIssuers, type TrustedIssuers, startMtlsListener, type MtlsListener, type ProviderHolder, type SigningKeys } from '../identity/index.ts'
 import { localSubject } from '../lib/index.ts'
 import { applyBootstrapFile } from './bootstrap.ts'
+import { clientAddressOf } from './client-address.ts'
 import type { Core } from './core.ts'
 import { bootstrapAdminSubject, ensureAdminBinding } from './local-accounts.ts'
 import type { Logger } from './logger.ts'
@@ -46,6 +47,7 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
 
   const mtlsFiles = loadMtlsFiles(config)
   const localAccounts = createLocalAccounts({ repo: core.store.localAccounts, enabled: config.localLogin })
+  const clientAddress = clientAddressOf(config)
   const admin = config.localLogin
     ? await localAccounts.bootstrapAdmin({
         username: config.bootstrapAdminUsername,
@@ -115,7 +117,9 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
     findAccount,
     staticClients: [portalClientMetadata(config.issuer)],
     countUserCodeAttempt: userCodeAttemptCounter(core.store.localAccounts),
+    clientAddress,
     onServerError: (err) => logger.error({ err }, 'OpenID Connect provider error'),
+    onBackchannelLogoutError: (err, clientId) => logger.warn({ err, clientId }, 'back-channel logout to a client failed'),
   })),
   onRebuilt: ({ kids }) => logger.info({ kids }, 'signing keys changed; provider rebuilt'),
   onRefreshError: (err) => logger.warn({ err }, 'could not refresh the signing keys; still using the current ones') })
@@ -144,6 +148,7 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
     onError: (err) => logger.error({ err }, 'sign-in interaction failed'),
     organizationRoute: (domain) => tenancy.core.state.orgByDomain.get(domain)?.upstreams[0],
     onLocalSignInFailed: () => metrics?.signIn('local', 'failed'),
+    clientAddress,
     onLocalSignIn: (account, { sourceIp }) => admit(localSubject(account.username), [], sourceIp, {
       issuer: config.issuer, username: signInUsername(localSubject(account.username), {}), groups: [],
     }),

@@ -15,7 +15,7 @@ export interface LocalAccountAdmin {
   accounts: LocalAccounts
   /** Disables or enables an account; disabling sends `user.disabled` to the provisioning rules (in the same transaction). */
   setDisabled(username: string, disabled: boolean): Promise<boolean>
-  list(): Promise<Array<Pick<LocalAccountRecord, 'username' | 'disabled'>>>
+  list(): Promise<Array<Pick<LocalAccountRecord, 'username' | 'disabled' | 'email' | 'groups'>>>
   close(): Promise<void>
 }
 
@@ -51,11 +51,11 @@ export async function openLocalAccountAdmin(config: GatehouseConfig, logger?: Lo
       return accounts.setDisabled(username, disabled, fanOut(rules, userEvent('user.disabled', user, systemClock)))
     },
     async list() {
-      const out: Array<Pick<LocalAccountRecord, 'username' | 'disabled'>> = []
+      const out: Array<Pick<LocalAccountRecord, 'username' | 'disabled' | 'email' | 'groups'>> = []
       let continuationToken = ''
       do {
         const page = await store.localAccounts.list({ pageSize: 100, continuationToken })
-        out.push(...page.items.map((r) => ({ username: r.username, disabled: r.disabled })))
+        out.push(...page.items.map((r) => ({ username: r.username, disabled: r.disabled, email: r.email, groups: r.groups })))
         continuationToken = page.continuationToken
       } while (continuationToken !== '')
       return out

@@ -55,12 +55,29 @@ describe('gatehouse accounts create', () => {
     assert.match(refused.stderr, /cannot create local account "Web": a project of that name exists/)
     const made = await run(['accounts', 'create', 'alice'], env)
     assert.equal(made.code, 0, made.stderr)
-    assert.deepEqual(JSON.parse(made.stdout), { account: { username: 'alice', disabled: false } })
+    assert.deepEqual(JSON.parse(made.stdout), { account: { username: 'alice', disabled: false, email: null, groups: [] } })
   })
 
   it('lets the configured bootstrap admin take its reserved name', async () => {
     const env = { GATEHOUSE_DATA_DIR: mkdtempSync(join(root, 'data-')), GATEHOUSE_BOOTSTRAP_ADMIN_USERNAME: 'root' }
     assert.equal((await run(['accounts', 'create', 'root'], env)).code, 0)
     assert.equal((await run(['accounts', 'create', 'admin'], env)).code, 1, 'admin is reserved when it is not the configured admin')
+  })
+
+  it('gives an account an email and groups at creation, and changes them with set', async () => {
+    const env = { GATEHOUSE_DATA_DIR: mkdtempSync(join(root, 'data-')) }
+    const made = await run(['accounts', 'create', 'ops', '--email', 'ops@example.com', '--group', 'kube-admins', '--group', 'argocd-admins'], env)
+    assert.equal(made.code, 0, made.stderr)
+    assert.deepEqual(JSON.parse(made.stdout).account.groups, ['kube-admins', 'argocd-admins'])
+    const changed = await run(['accounts', 'set', 'OPS', '--group', 'viewers'], env)
+    assert.equal(changed.code, 0, changed.stderr)
+    assert.deepEqual(JSON.parse(changed.stdout), { account: { username: 'ops', email: 'ops@example.com', groups: ['viewers'] } })
+    assert.equal((await run(['accounts', 'set', 'ops', '--no-email', '--no-groups'], env)).code, 0)
+    const list = JSON.parse((await run(['accounts', 'list'], env)).stdout) as { accounts: Array<{ username: string; email: unknown; groups: unknown }> }
+    assert.deepEqual(list.accounts.find((a) => a.username === 'ops'), { username: 'ops', disabled: false, email: null, groups: [] })
+    const bad = await run(['accounts', 'set', 'ops', '--email', 'not an address'], env)
+    assert.equal(bad.code, 1)
+    assert.match(bad.stderr, /email must be an email address/)
+    assert.equal((await run(['accounts', 'set', 'nobody', '--group', 'x'], env)).code, 2)
   })
 })

@@ -9,8 +9,11 @@ import { Exit, listOutput, printJson, takeArgs, UsageError, type CliIO } from '.
 
 const PASSWORD_ENV = 'GATEHOUSE_NEW_PASSWORD'
 
-/** `accounts list | create USERNAME | set-password USERNAME | disable USERNAME | enable USERNAME` */
-export async function accountsCommand(config: GatehouseConfig, args: string[], io: CliIO): Promise<number> {
+/** Flags of `create` and `set` (parsed with the others in index.ts): email and groups relying parties read from tokens. */
+export interface ProfileFlags { email?: string; noEmail?: boolean; groups?: string[]; noGroups?: boolean }
+
+/** `accounts list | create USERNAME [--email E] [--group G …] | set USERNAME [--email E|--no-email] [--group G …|--no-groups] | set-password USERNAME | disable USERNAME | enable USERNAME` */
+export async function accountsCommand(config: GatehouseConfig, args: string[], io: CliIO, flags: ProfileFlags = {}): Promise<number> {
   const [sub, ...rest] = args
   const want = (count: number, names: string) => takeArgs(`accounts ${sub}`, rest, count, names)
   const newPassword = (): { password: string; generated: boolean } => {
@@ -32,11 +35,28 @@ export async function accountsCommand(config: GatehouseConfig, args: string[], i
       break
     case 'create': {
       const [username] = want(1, 'USERNAME')
+      if (flags.noEmail === true || flags.noGroups === true) throw new UsageError('accounts create: --no-email and --no-groups are for accounts set')
       const p = newPassword()
       run = async (admin) => {
-        const account = await admin.accounts.create({ username: username!, password: p.password }).catch((err: unknown) => { throw refusedName(err, username!) })
-        printJson(io, { account: { username: account.username, disabled: account.disabled } })
+        const account = await admin.accounts.create({ username: username!, password: p.password, email: flags.email ?? null, groups: flags.groups ?? [] })
+          .catch((err: unknown) => { throw refusedName(err, username!) })
+        printJson(io, { account: { username: account.username, disabled: account.disabled, email: account.email, groups: account.groups } })
         shown(account.username, p)
+      }
+      break
+    }
+    case 'set': {
+      const [username] = want(1, 'USERNAME')
+      if (flags.email !== undefined && flags.noEmail === true) throw new UsageError('accounts set: give --email or --no-email, not both')
+      if (flags.groups !== undefined && flags.noGroups === true) throw new UsageError('accounts set: give --group or --no-groups, not both')
+      run = async (admin) => {
+        const current = (await admin.list()).find((a) => a.username.toLowerCase() === username!.toLowerCase())
+        if (!current) throw new UsageError(`no local account ${username}`)
+        // What is not named stays as it is; --group replaces the whole list.
+        const email = flags.noEmail === true ? null : flags.email ?? current.email
+        const groups = flags.noGroups === true ? [] : flags.groups ?? current.groups
+        if (!(await admin.accounts.setProfile(username!, { email, groups }))) throw new UsageError(`no local account ${username}`)
+        printJson(io, { account: { username: current.username, email, groups: [...new Set(groups)] } })
       }
       break
     }
@@ -60,7 +80,7 @@ export async function accountsCommand(config: GatehouseConfig, args: string[], i
       break
     }
     default:
-      throw new UsageError(sub === undefined ? 'accounts: missing subcommand (list, create, set-password, disable, enable)' : `accounts: unknown subcommand "${sub}"`)
+      throw new UsageError(sub === undefined ? 'accounts: missing subcommand (list, create, set, set-password, disable, enable)' : `accounts: unknown subcommand "${sub}"`)
   }
   const admin = await open()
   try {

@@ -112,6 +112,6 @@ describe('gatehouse accounts', () => {
     assert.equal((await run(['accounts', 'set-password', 'nobody'], { GATEHOUSE_NEW_PASSWORD: 'another-long-password' })).code, 2)
     const disabled = await run(['accounts', 'disable', 'admin'])
     assert.equal(disabled.code, 0)
-    assert.deepEqual((await run(['accounts', 'list'])).json.accounts, [{ username: 'admin', disabled: true }])
+    assert.deepEqual((await run(['accounts', 'list'])).json.accounts, [{ username: 'admin', disabled: true, email: null, groups: [] }])
   })
 })

@@ -34,7 +34,10 @@ Commands:
   clients delete ID        Delete a client
   clients rotate-secret ID Replace a confidential client's secret; prints the new one once
   accounts list            List local accounts (JSON)
-  accounts create NAME     Create a local account (password from GATEHOUSE_NEW_PASSWORD, else generated and shown once)
+  accounts create NAME [--email E] [--group G ...]
+                           Create a local account (password from GATEHOUSE_NEW_PASSWORD, else generated and shown once)
+  accounts set NAME [--email E|--no-email] [--group G ...|--no-groups]
+                           Set a local account's email and groups (--group replaces the list)
   accounts set-password NAME  Set a local account's password (same rule)
   accounts disable NAME    Refuse the account's logins (enable NAME undoes it)
   apps list                List forward-auth applications (JSON)

@@ -51,6 +51,9 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
         subject: { type: 'string' },
         issuer: { type: 'string' },
         group: { type: 'string', multiple: true },
+        email: { type: 'string' },
+        'no-email': { type: 'boolean' },
+        'no-groups': { type: 'boolean' },
         state: { type: 'string' },
         target: { type: 'string' },
         // The OpenFGA-style commands (stores, model, tuples), named as the `fga` CLI names them.
@@ -166,7 +169,8 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
     case 'clients':
       return (await import('./clients.ts')).clientsCommand(load().config, [sub, ...rest].filter((a): a is string => a !== undefined), values.file, io)
     case 'accounts':
-      return (await import('./accounts.ts')).accountsCommand(load().config, [sub, ...rest].filter((a): a is string => a !== undefined), io)
+      return (await import('./accounts.ts')).accountsCommand(load().config, [sub, ...rest].filter((a): a is string => a !== undefined), io,
+        { email: values.email, noEmail: values['no-email'] === true, groups: values.group, noGroups: values['no-groups'] === true })
     case 'apps':
       return (await import('./apps.ts')).appsCommand(load().config, [sub, ...rest].filter((a): a is string => a !== undefined), values.file, io)
     case 'orgs':

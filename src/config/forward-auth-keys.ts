@@ -39,7 +39,7 @@ export const forwardAuthKeys = {
     kind: 'list',
     schema: z.array(z.string().regex(/^[0-9a-fA-F:.]+(\/[0-9]{1,3})?$/, 'entries are IP addresses or CIDR ranges')),
     default: ['127.0.0.0/8', '::1/128'],
-    description: 'Proxies (addresses or CIDR ranges) whose X-Forwarded-For entries are believed when finding the client address for source-IP policies. The walk stops at the first address not in this list.',
+    description: 'Proxies (addresses or CIDR ranges) whose X-Forwarded-For entries are believed when finding the client address: for forward-auth source-IP policies, and for sign-in and device-code throttling. The walk stops at the first address not in this list.',
     secret: false,
   } satisfies KeySpec<string[]>,
   forwardAuthBearerAudiences: {

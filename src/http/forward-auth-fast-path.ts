@@ -9,6 +9,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import {
   deniedPage, headerValue, misconfiguredPage, unknownHostPage, type AuthOutcome, type ForwardAuth, type ProxyContract,
 } from '../forwardauth/index.ts'
+import { pageHeaders } from '../lib/index.ts'
 import { toHttpError } from './errors.ts'
 
 export interface Answer {
@@ -25,12 +26,9 @@ export const DECISION_PATHS: Readonly<Record<string, ProxyContract>> = {
 }
 
 const DEBUG_HEADER = 'x-gatehouse-deny-reason'
-export const PAGE_HEADERS = {
-  'cache-control': 'no-store',
-  'x-frame-options': 'DENY',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-  'content-type': 'text/html; charset=utf-8',
-}
+export const PAGE_HEADERS = { ...pageHeaders(), 'content-type': 'text/html; charset=utf-8' }
+/** The sign-out page: its form is checked by Origin, which no-referrer would blank. */
+export const SIGN_OUT_PAGE_HEADERS = { ...pageHeaders({ referrer: 'same-origin' }), 'content-type': 'text/html; charset=utf-8' }
 
 const page = (status: number, body: string, extra: Record<string, string> = {}): Answer => ({ status, headers: { ...PAGE_HEADERS, ...extra }, body })
 

@@ -80,7 +80,10 @@ export function createFindAccount(options: AccountFinderOptions): FindAccount {
           sub,
           name: record.username,
           preferred_username: record.username,
-          groups: [],
+          // Set by an operator, who vouches for it: verified, as relying parties such as
+          // kube-apiserver require before they accept an email as the username.
+          ...(record.email === null ? {} : { email: record.email, email_verified: true }),
+          groups: record.groups,
           [claimNamespace]: await namespaced(sub, 'user'),
         }
       },

@@ -4,16 +4,19 @@
 
 import { errors, type Client, type KoaContextWithOIDC } from 'oidc-provider'
 import { isLoopbackHost } from '../config/index.ts'
+import { ID_TOKEN_OPTIONAL_CLAIMS } from './id-token-claims.ts'
 
 export const CLIENT_ROUTING_METADATA = {
   /** https (or loopback http) page that shows the login prompt instead of Gatehouse's own. */
   loginUri: 'urn:gatehouse:login_uri',
   /** Origins (scheme://host[:port]) allowed to call the provider from a browser. */
   corsOrigins: 'urn:gatehouse:cors_origins',
-  /** Resource-server scopes the client may receive; absent = every scope of the resource server. */
+  /** Resource-server scopes the client may receive; absent = none (its tokens still name the audience). */
   resourceScopes: 'urn:gatehouse:resource_scopes',
   /** Audience of the resource server the client's access tokens are for when a request names none. */
   defaultAudience: 'urn:gatehouse:default_audience',
+  /** Identity claims the client's ID tokens carry (each with its scope); absent: none (userinfo has them). */
+  idTokenClaims: 'urn:gatehouse:id_token_claims',
 } as const
 
 type ClientLike = { [key: string]: unknown }
@@ -40,6 +43,9 @@ export function validateRoutingMetadata(key: string, value: unknown): void {
     case CLIENT_ROUTING_METADATA.resourceScopes:
       if (!stringList(value)) throw invalid('must be a list of scopes')
       return
+    case CLIENT_ROUTING_METADATA.idTokenClaims:
+      if (!stringList(value) || value.some((c) => !(ID_TOKEN_OPTIONAL_CLAIMS as readonly string[]).includes(c))) throw invalid(`must be a list of ${ID_TOKEN_OPTIONAL_CLAIMS.join(', ')}`)
+      return
     case CLIENT_ROUTING_METADATA.defaultAudience:
       if (typeof value !== 'string' || value === '') throw invalid('must be the audience of a resource server')
       return
@@ -62,10 +68,14 @@ export function clientCors(ctx: KoaContextWithOIDC, origin: string, client: Clie
   return false
 }
 
-/** The resource server's scopes this client may receive, space separated. */
+/**
+ * The resource server's scopes this client may receive, space separated: those it is registered
+ * for. A client registered for none gets none, so an OIDC-only client cannot pick up an API's
+ * scopes by naming the API.
+ */
 export function clientResourceScopes(client: ClientLike | undefined, scopes: string[]): string {
   const allowed = client?.[CLIENT_ROUTING_METADATA.resourceScopes]
-  return (stringList(allowed) ? scopes.filter((s) => allowed.includes(s)) : scopes).join(' ')
+  return stringList(allowed) ? scopes.filter((s) => allowed.includes(s)).join(' ') : ''
 }
 
 /**

@@ -1,10 +1,11 @@
 // The device authorization grant (RFC 8628) for clients without a browser (Incus's CLI): the
-// provider's feature with Gatehouse's own pages, the same security headers as the sign-in pages,
+// provider's feature with Gatehouse's own pages (with every page's headers, pages.ts),
 // and throttling of user-code entry per client address. User codes stay oidc-provider's: 8
 // characters of a 20-letter alphabet (20^8 ≈ 2.6e10), entered as XXXX-XXXX.
 
 import type { Client, Configuration, KoaContextWithOIDC } from 'oidc-provider'
 import type { LocalAccountsRepo } from '../store/index.ts'
+import { peerAddress, type ClientAddress } from './client-address.ts'
 import { confirmDevicePage, deviceSuccessPage, tooManyCodesPage, userCodePage, type UserCodeProblem } from './login/device-pages.ts'
 
 /** Paths of the device endpoints relative to the issuer. */
@@ -73,26 +74,6 @@ export function deviceFlowFeature(): NonNullable<Configuration['features']>['dev
   }
 }
 
-/** The user-facing device pages: /device and /device/<uid>, not the client's /device/auth. */
-const isDevicePage = (path: string) =>
-  path === DEVICE_ROUTES.code_verification || (path.startsWith(`${DEVICE_ROUTES.code_verification}/`) && path !== DEVICE_ROUTES.device_authorization)
-
-/**
- * The sign-in pages' headers on the device pages. `script-src` is present but empty: the one
- * script oidc-provider writes (the auto-submit of a `verification_uri_complete` link) gets its
- * hash added to it by the provider, and nothing else runs.
- */
-export function devicePageHeaders(): Middleware {
-  return async (ctx, next) => {
-    if (isDevicePage(ctx.path)) {
-      ctx.set('cache-control', 'no-store')
-      ctx.set('x-frame-options', 'DENY')
-      ctx.set('content-security-policy', "default-src 'none'; script-src; style-src 'unsafe-inline'; frame-ancestors 'none'")
-    }
-    await next()
-  }
-}
-
 /** Adds `interval` to device authorization responses (oidc-provider sends none). */
 export function devicePollInterval(): Middleware {
   return async (ctx, next) => {
@@ -111,13 +92,14 @@ export function devicePollInterval(): Middleware {
  * the provider's to read): a sign-in posts twice, the code and the confirmation. A right code
  * does not reset the count: anyone can make right codes by starting device flows.
  */
-export function userCodeThrottle(count: AttemptCounter, options: { maxAttempts?: number; windowSeconds?: number } = {}): Middleware {
+export function userCodeThrottle(count: AttemptCounter, options: { maxAttempts?: number; windowSeconds?: number; clientAddress?: ClientAddress } = {}): Middleware {
+  const clientAddress = options.clientAddress ?? peerAddress
   const max = options.maxAttempts ?? USER_CODE_MAX_ATTEMPTS
   const window = options.windowSeconds ?? USER_CODE_WINDOW_SECONDS
   return async (ctx, next) => {
     if (ctx.method === 'POST' && ctx.path === DEVICE_ROUTES.code_verification) {
-      // The peer address: Fastify trusts no proxy headers, and neither does this.
-      const address = ctx.req.socket?.remoteAddress ?? 'unknown'
+      // The peer address, or the client's behind a configured trusted proxy.
+      const address = clientAddress(ctx.req)
       if ((await count(address, window)) > max) {
         ctx.status = 429
         ctx.set('retry-after', String(window))

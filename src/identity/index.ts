@@ -40,4 +40,6 @@ export {
 export { escapeHtml, page } from './pages.ts'
 export { accessTokenUsername, selectAccessTokenClaims, type AccessTokenClaimName } from './access-token-claims.ts'
 export { DEVICE_CODE_GRANT, DEVICE_ROUTES, userCodeAttemptCounter, USER_CODE_MAX_ATTEMPTS, USER_CODE_WINDOW_SECONDS, type AttemptCounter } from './device-flow.ts'
+export { normalizeAddress, peerAddress, type ClientAddress } from './client-address.ts'
+export { createLoginThrottle, type LoginAttempt, type LoginThrottle, type LoginThrottleOptions } from './login-throttle.ts'
 export { createTrustedIssuers, type TrustedIssuerOptions, type TrustedIssuers } from './trusted-issuers.ts'

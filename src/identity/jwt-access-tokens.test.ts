@@ -46,7 +46,8 @@ describe('JWT access tokens: introspection and revocation', () => {
     const { privateKey } = await generateKeyPair('ES256', { extractable: true })
     privateJwk = { ...(await exportJWK(privateKey)), kid: 'k1', alg: 'ES256', use: 'sig' }
     const common = { grant_types: ['client_credentials'], response_types: [], redirect_uris: [], token_endpoint_auth_method: 'client_secret_basic' }
-    for (const [id, extra] of [['svc', {}], ['other', {}], ['rs', { [CLIENT_EXTRA_METADATA.mayIntrospect]: true }]] as const) {
+    const resourceScopes = { 'urn:gatehouse:resource_scopes': ['read', 'write'] }
+    for (const [id, extra] of [['svc', resourceScopes], ['other', resourceScopes], ['rs', { [CLIENT_EXTRA_METADATA.mayIntrospect]: true }]] as const) {
       await store.oidcClients.upsert({
         clientId: id, metadata: { ...common, ...extra }, source: 'api',
         secretHash: await hashSecret(`${id}-secret-0123456789`, GENERATED_SECRET_PARAMS),

@@ -117,7 +117,8 @@ function introspectionBody(claims: AccessTokenClaims, claimNamespace: string): R
     iat: claims.iat,
     jti: claims.jti,
     scope: typeof claims.scope === 'string' && claims.scope !== '' ? claims.scope : undefined,
-    token_type: 'Bearer',
+    // RFC 9449 §6.2: a token bound to a DPoP key is of type DPoP.
+    token_type: typeof (claims.cnf as { jkt?: unknown } | undefined)?.jkt === 'string' ? 'DPoP' : 'Bearer',
     cnf: claims.cnf,
     [claimNamespace]: claims[claimNamespace],
   }

@@ -16,8 +16,12 @@ describe('local accounts', () => {
   let store: Store
   let t = Date.parse('2030-01-01T00:00:00Z')
   const clock: Clock = { now: () => new Date(t) }
-  const make = (extra: Partial<LocalAccountsOptions> = {}) =>
-    createLocalAccounts({ repo: store.localAccounts, hashParams: FAST, clock, maxAttempts: 3, windowSeconds: 60, ...extra })
+  const slept: number[] = []
+  const make = (extra: Partial<LocalAccountsOptions> = {}) => createLocalAccounts({
+    repo: store.localAccounts, hashParams: FAST, clock,
+    throttle: { maxAttempts: 3, maxAddressFailures: 50, slowDownAfter: 4, windowSeconds: 60, sleep: async (ms) => { slept.push(ms) } },
+    ...extra,
+  })
 
   before(async () => {
     store = await openSqliteStore({ path: ':memory:' })
@@ -51,7 +55,7 @@ describe('local accounts', () => {
     await assert.rejects(accounts.create({ username: 'a\nb', password: 'a long enough password' }), code('validation_error'))
   })
 
-  it('throttles the attempt after N rapid failures, even with the right password, until the window ends', async () => {
+  it('throttles an address after N rapid failures for a username, even with the right password, until the window ends', async () => {
     const accounts = make()
     await accounts.create({ username: 'carol', password: 'carol password 1' })
     for (let i = 0; i < 3; i++) await assert.rejects(accounts.verify('carol', 'wrong password'), code('invalid_credentials'))
@@ -59,6 +63,34 @@ describe('local accounts', () => {
       code('rate_limited', 429)(err) && isAppError(err) && err.details?.retryAfterSeconds === 60)
     t += 61_000
     assert.equal((await accounts.verify('carol', 'carol password 1')).username, 'carol')
+  })
+
+  it('keeps the owner signing in from their own address while another address is throttled for the account', async () => {
+    const accounts = make()
+    await accounts.create({ username: 'owner', password: 'owner password 1' })
+    for (let i = 0; i < 3; i++) await assert.rejects(accounts.verify('owner', 'guess ' + i, { address: '203.0.113.9' }), code('invalid_credentials'))
+    await assert.rejects(accounts.verify('owner', 'owner password 1', { address: '203.0.113.9' }), code('rate_limited', 429))
+    assert.equal((await accounts.verify('owner', 'owner password 1', { address: '198.51.100.7' })).username, 'owner')
+    t += 61_000
+  })
+
+  it('refuses an address that posts wrong passwords for many usernames', async () => {
+    const accounts = make({ throttle: { maxAddressFailures: 8, windowSeconds: 60 } })
+    for (let i = 0; i < 8; i++) await assert.rejects(accounts.verify(`user-${i}`, 'guess', { address: '203.0.113.10' }), code('invalid_credentials'))
+    await assert.rejects(accounts.verify('user-9', 'guess', { address: '203.0.113.10' }), code('rate_limited', 429))
+    await assert.rejects(accounts.verify('user-9', 'guess', { address: '203.0.113.11' }), code('invalid_credentials'))
+    t += 61_000
+  })
+
+  it('slows down, and never refuses, guessing for one username spread over many addresses', async () => {
+    const accounts = make()
+    await accounts.create({ username: 'spread', password: 'spread password 1' })
+    slept.length = 0
+    for (let i = 0; i < 8; i++) await assert.rejects(accounts.verify('spread', 'guess', { address: `192.0.2.${i}` }), code('invalid_credentials'))
+    assert.deepEqual(slept, [250, 500, 750], 'delays grow beyond the fourth wrong password')
+    assert.equal((await accounts.verify('spread', 'spread password 1', { address: '192.0.2.200' })).username, 'spread')
+    assert.equal(slept.at(-1), 1000)
+    t += 61_000
   })
 
   it('clears the count after a successful login', async () => {

@@ -1,10 +1,10 @@
-import type { OutboxItemInput } from '../store/index.ts'
 // Local accounts for bootstrap and break-glass logins: scrypt-hashed passwords, attempt
 // throttling shared by every replica through the store, and one timing path whether or not the
 // username exists, so a login form does not reveal which accounts there are.
 
 import { AppError, CommonCodes, systemClock, validationError, type Clock } from '../lib/index.ts'
-import { isStoreError, StoreErrorCodes, type LocalAccountRecord, type LocalAccountsRepo } from '../store/index.ts'
+import { isStoreError, StoreErrorCodes, type LocalAccountProfile, type LocalAccountRecord, type LocalAccountsRepo, type OutboxItemInput } from '../store/index.ts'
+import { createLoginThrottle, type LoginThrottleOptions } from './login-throttle.ts'
 import { generateSecret, hashSecret, needsRehash, PASSWORD_PARAMS, verifySecret, type ScryptParams } from './secrets.ts'
 
 export const LocalAccountErrorCodes = {
@@ -25,9 +25,8 @@ export interface LocalAccountsOptions {
   repo: LocalAccountsRepo
   /** False turns every local login away (config switch once upstream IdPs are in place). */
   enabled?: boolean
-  /** Attempts allowed per username within a window; the next one is refused with rate_limited. */
-  maxAttempts?: number
-  windowSeconds?: number
+  /** Throttling of wrong passwords per (username, address), per address and per username (login-throttle.ts). */
+  throttle?: Omit<LoginThrottleOptions, 'repo' | 'clock'>
   hashParams?: ScryptParams
   clock?: Clock
   /**
@@ -47,15 +46,18 @@ export interface BootstrapResult {
 
 export interface LocalAccounts {
   readonly enabled: boolean
-  create(input: { username: string; password: string; disabled?: boolean }): Promise<LocalAccount>
+  create(input: { username: string; password: string; disabled?: boolean } & Partial<LocalAccountProfile>): Promise<LocalAccount>
   setPassword(username: string, password: string): Promise<boolean>
+  /** Replaces email and groups (validated: an email address, group names without control characters). */
+  setProfile(username: string, profile: LocalAccountProfile): Promise<boolean>
   /** `outbox`: provisioning events of the change, committed with it. */
   setDisabled(username: string, disabled: boolean, outbox?: OutboxItemInput[]): Promise<boolean>
   /**
-   * Checks a login. Throws invalid_credentials (401), account_disabled (403, only after the
-   * right password), local_login_disabled (403) or rate_limited (429, details.retryAfterSeconds).
+   * Checks a login from `address` (the client's, for throttling). Throws invalid_credentials
+   * (401), account_disabled (403, only after the right password), local_login_disabled (403) or
+   * rate_limited (429, details.retryAfterSeconds).
    */
-  verify(username: string, password: string): Promise<LocalAccount>
+  verify(username: string, password: string, context?: { address?: string }): Promise<LocalAccount>
   /** Creates the admin account unless it exists; never logs the password. */
   bootstrapAdmin(input: { username: string; password?: string }): Promise<BootstrapResult>
 }
@@ -72,6 +74,22 @@ function checkPassword(password: string): void {
   }
 }
 
+const MAX_GROUPS = 100
+
+/** An operator-set email and groups: what relying parties will trust as `email` and `groups`. */
+export function checkProfile(profile: Partial<LocalAccountProfile>): LocalAccountProfile {
+  const email = profile.email ?? null
+  if (email !== null && (typeof email !== 'string' || email.length > 254 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))) {
+    throw validationError('email must be an email address such as ann@example.com')
+  }
+  const groups = profile.groups ?? []
+  if (!Array.isArray(groups) || groups.length > MAX_GROUPS) throw validationError(`groups is a list of at most ${MAX_GROUPS} names`)
+  for (const g of groups) {
+    if (typeof g !== 'string' || g.trim() === '' || g.length > 256 || /[\u0000-\u001f\u007f]/.test(g)) throw validationError('a group is 1 to 256 printable characters')
+  }
+  return { email, groups: [...new Set(groups)] }
+}
+
 function withoutHash({ passwordHash: _hash, ...rest }: LocalAccountRecord): LocalAccount {
   return rest
 }
@@ -79,12 +97,9 @@ function withoutHash({ passwordHash: _hash, ...rest }: LocalAccountRecord): Loca
 export function createLocalAccounts(options: LocalAccountsOptions): LocalAccounts {
   const { repo } = options
   const enabled = options.enabled ?? true
-  const maxAttempts = options.maxAttempts ?? 5
-  const windowSeconds = options.windowSeconds ?? 300
   const params = options.hashParams ?? PASSWORD_PARAMS
   const clock = options.clock ?? systemClock
-  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw validationError('maxAttempts must be a positive whole number')
-  if (!(windowSeconds > 0)) throw validationError('windowSeconds must be positive')
+  const throttle = createLoginThrottle({ ...options.throttle, repo, clock })
 
   // Unknown usernames are checked against this, so they cost one scrypt like known ones.
   let dummyHash: Promise<string> | undefined
@@ -92,10 +107,11 @@ export function createLocalAccounts(options: LocalAccountsOptions): LocalAccount
 
   const invalid = () => new AppError(LocalAccountErrorCodes.invalidCredentials, 'wrong username or password', { status: 401 })
 
-  async function insert({ username, password, disabled }: { username: string; password: string; disabled?: boolean }): Promise<LocalAccount> {
+  async function insert({ username, password, disabled, ...profile }: { username: string; password: string; disabled?: boolean } & Partial<LocalAccountProfile>): Promise<LocalAccount> {
     checkUsername(username)
     checkPassword(password)
-    return withoutHash(await repo.create({ username, passwordHash: await hashSecret(password, params), disabled }))
+    const { email, groups } = checkProfile(profile)
+    return withoutHash(await repo.create({ username, passwordHash: await hashSecret(password, params), disabled, email, groups }))
   }
 
   const accounts: LocalAccounts = {
@@ -103,6 +119,7 @@ export function createLocalAccounts(options: LocalAccountsOptions): LocalAccount
 
     async create(input) {
       checkUsername(input.username)
+      checkProfile(input)
       await options.checkNewUsername?.(input.username)
       return insert(input)
     },
@@ -112,25 +129,23 @@ export function createLocalAccounts(options: LocalAccountsOptions): LocalAccount
       return repo.setPassword(username, await hashSecret(password, params))
     },
 
+    setProfile: async (username, profile) => repo.setProfile(username, checkProfile(profile)),
+
     setDisabled: (username, disabled, outbox) => repo.setDisabled(username, disabled, outbox),
 
-    async verify(username, password) {
+    async verify(username, password, context = {}) {
       if (!enabled) throw new AppError(LocalAccountErrorCodes.localLoginDisabled, 'local accounts are disabled on this server', { status: 403 })
       if (typeof username !== 'string' || typeof password !== 'string' || password.length > MAX_PASSWORD_LENGTH) throw invalid()
-      // Every attempt is counted before the password is looked at, so a throttled caller learns
-      // nothing about it; a success clears the count.
-      const attempts = await repo.recordFailedAttempt(username, clock.now(), windowSeconds)
-      if (attempts > maxAttempts) {
-        throw new AppError(LocalAccountErrorCodes.rateLimited, 'too many login attempts; try again later', {
-          status: 429,
-          details: { retryAfterSeconds: Math.ceil(windowSeconds) },
-        })
-      }
+      // Decided before the password is looked at, so a throttled caller learns nothing about it.
+      const attempt = await throttle.admit(username, context.address)
       const account = await repo.get(username)
       const matches = await verifySecret(password, account?.passwordHash ?? (await dummy()))
-      if (!account || !matches) throw invalid()
+      if (!account || !matches) {
+        await attempt.failed()
+        throw invalid()
+      }
       if (account.disabled) throw new AppError(LocalAccountErrorCodes.accountDisabled, 'this account is disabled', { status: 403 })
-      await repo.resetAttempts(username)
+      await attempt.succeeded()
       const at = clock.now()
       await repo.touchLogin(username, at)
       if (needsRehash(account.passwordHash, params)) await repo.setPassword(username, await hashSecret(password, params))

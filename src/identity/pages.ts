@@ -3,6 +3,7 @@
 // can act on.
 
 import type { KoaContextWithOIDC } from 'oidc-provider'
+import { PAGE_HEADERS } from '../lib/index.ts'
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
@@ -39,4 +40,19 @@ export function logoutSource(ctx: KoaContextWithOIDC, form: string): void {
 
 export function postLogoutSuccessSource(ctx: KoaContextWithOIDC): void {
   send(ctx, page('Signed out', '<p>You have signed out. You can close this window.</p>'))
+}
+
+type Middleware = (ctx: KoaContextWithOIDC, next: () => Promise<unknown>) => Promise<void>
+
+/**
+ * Every page's headers (src/lib/page-headers.ts) on the provider's answers: set before it writes,
+ * so it can add the hash of its auto-submit script (form_post, device links) to `script-src`.
+ * Harmless on its JSON; `no-store` only on HTML, so discovery and JWKS stay cacheable.
+ */
+export function providerPageHeaders(): Middleware {
+  return async (ctx, next) => {
+    for (const [name, value] of Object.entries(PAGE_HEADERS)) if (name !== 'cache-control') ctx.set(name, value)
+    await next()
+    if (ctx.response.is('html')) ctx.set('cache-control', 'no-store')
+  }
 }

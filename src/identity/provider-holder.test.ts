@@ -46,7 +46,7 @@ describe('provider holder', () => {
     await store.migrate()
     await store.oidcClients.upsert({
       clientId: 'svc',
-      metadata: { grant_types: ['client_credentials'], response_types: [], redirect_uris: [], token_endpoint_auth_method: 'client_secret_basic' },
+      metadata: { grant_types: ['client_credentials'], response_types: [], redirect_uris: [], token_endpoint_auth_method: 'client_secret_basic', 'urn:gatehouse:resource_scopes': ['read'] },
       secretHash: await hashSecret(CLIENT_SECRET, GENERATED_SECRET_PARAMS),
       source: 'api',
     })

@@ -9,13 +9,18 @@ import Provider, { type Adapter, type AdapterPayload, type Client, type Configur
 import type { JWK } from 'jose'
 import type { OidcArtifactsRepo, OidcClientsRepo } from '../store/index.ts'
 import { createAdapterFactory } from './adapter.ts'
+import { withIdTokenClaims } from './id-token-claims.ts'
+import { assertAssertionLifetime } from './client-assertion.ts'
+import type { ClientAddress } from './client-address.ts'
 import { createAccessTokenClaims, type AccessTokenClaimName } from './access-token-claims.ts'
 import { AUDIENCE_PARAM, createResourceResolver } from './audiences.ts'
 import { CLIENT_ROUTING_METADATA, clientCors, interactionUrl, validateRoutingMetadata } from './client-extras.ts'
-import { deviceFlowFeature, devicePageHeaders, devicePollInterval, DEVICE_ROUTES, userCodeThrottle, type AttemptCounter } from './device-flow.ts'
+import { deviceFlowFeature, devicePollInterval, DEVICE_ROUTES, userCodeThrottle, type AttemptCounter } from './device-flow.ts'
 import { MTLS_AUTH_METHODS, mtlsEndpointAliases, mtlsFeature } from './mtls.ts'
-import { logoutSource, postLogoutSuccessSource, renderError } from './pages.ts'
+import { logoutSource, postLogoutSuccessSource, providerPageHeaders, renderError } from './pages.ts'
 import { jwtAccessTokenMiddleware } from './jwt-access-tokens.ts'
+import { protocolAnswers } from './protocol-answers.ts'
+import { getsRefreshToken, offlineRefreshTokens } from './refresh-tokens.ts'
 import { createCachedSecretVerifier } from './secret-cache.ts'
 
 /** Paths of the provider's endpoints relative to the issuer (set in its `routes` config). */
@@ -64,6 +69,9 @@ export const OIDC_MOUNTS: ReadonlyArray<readonly [OidcRouteMethod, string]> = [
   ['GET', `${OIDC_ROUTES.code_verification}/:uid`],
 ]
 
+/** `acr` of an ID token: how the user authenticated (a password here, or at an upstream provider). */
+export const ACR_VALUES = ['urn:gatehouse:acr:password', 'urn:gatehouse:acr:federated'] as const
+
 /** Client metadata Gatehouse adds to the standard set. */
 export const CLIENT_EXTRA_METADATA = {
   /** true: the client may introspect tokens issued to other clients (a resource server). */
@@ -109,13 +117,20 @@ export interface OidcProviderOptions {
   resourceServers?: ResourceServerEntry[]
   /** Errors oidc-provider hit while answering (it renders them itself). */
   onServerError?: (err: unknown) => void
+  /** A client's back-channel logout endpoint failed or answered other than 200/204. */
+  onBackchannelLogoutError?: (err: unknown, clientId: string) => void
   /** RFC 8705 client certificates, answered on a dedicated TLS listener reachable at `baseUrl`. */
   mtls?: { baseUrl: string; clientCaConfigured: boolean }
   /** Built-in clients (the forward-auth portal's), served before the clients repository. */
   staticClients?: Record<string, unknown>[]
   /** Counts device user-code entries per client address; absent: not throttled (a provider that only validates clients). */
   countUserCodeAttempt?: AttemptCounter
+  /** The client's address for throttling (trusted proxies resolved); default the TCP peer. */
+  clientAddress?: ClientAddress
 }
+
+/** oidc-provider's default: allowed clock skew for JWTs clients send. */
+const CLOCK_TOLERANCE_SECONDS = 15
 
 /** Keygrip keys for oidc-provider's cookies; stable per secret so every replica agrees. */
 export function deriveCookieKeys(secretKey: string): string[] {
@@ -144,37 +159,6 @@ function clientAdapter(repo: OidcClientsRepo): Adapter {
   }
 }
 
-/**
- * A refresh token is offline access, whatever the authorization request's scope kept: OpenID
- * Connect drops `offline_access` without prompt=consent, yet clients (Authlib, Incus) re-send
- * their original scope, `offline_access` included, on every refresh, which must not fail with
- * "refresh token missing requested scope".
- */
-function offlineRefreshTokens(adapter: Adapter): Adapter {
-  return {
-    ...adapter,
-    upsert(id, payload, expiresIn) {
-      const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : []
-      if (!scopes.includes('offline_access')) payload = { ...payload, scope: [...scopes, 'offline_access'].join(' ') }
-      return adapter.upsert(id, payload, expiresIn)
-    },
-  }
-}
-
-/** The grant of the request already holds offline_access (consented to once, e.g. with prompt=consent). */
-function grantHasOfflineAccess(ctx: KoaContextWithOIDC): boolean {
-  return ctx.oidc.entities.Grant?.getOIDCScope().split(' ').includes('offline_access') === true
-}
-
-/**
- * Whether a token request gets a refresh token: with the refresh_token grant, a first-party
- * client always (consent is implied), any other when the request or its grant has offline_access.
- */
-function getsRefreshToken(ctx: KoaContextWithOIDC, client: Client, scopes: Set<string>): boolean {
-  return client.grantTypeAllowed('refresh_token') &&
-    (client[CLIENT_EXTRA_METADATA.firstParty] === true || scopes.has('offline_access') || grantHasOfflineAccess(ctx))
-}
-
 export function createOidcProvider(options: OidcProviderOptions): Provider {
   const { issuer, ttl, claimNamespace } = options
   const resources = createResourceResolver({ servers: options.resourceServers ?? [], defaultTtl: ttl.accessToken })
@@ -182,6 +166,9 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
 
   const accessTtl = (_ctx: KoaContextWithOIDC, token: { resourceServer?: ResourceServer }) => token.resourceServer?.accessTokenTTL ?? ttl.accessToken
   const adapters = createAdapterFactory({ repo: options.store.oidc, overrides: { Client: clientAdapter(options.store.oidcClients) } }) as (model: string) => Adapter
+
+  // No client_secret_jwt: secrets are stored hashed, so the server cannot compute an HMAC with them.
+  const clientAuthMethods: NonNullable<Configuration['clientAuthMethods']> = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none', ...(options.mtls ? MTLS_AUTH_METHODS : [])]
 
   const configuration: Configuration = {
     adapter: (model: string) => (model === 'RefreshToken' ? offlineRefreshTokens(adapters(model)) : adapters(model)),
@@ -200,9 +187,18 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
     },
-    // No client_secret_jwt: secrets are stored hashed, so the server cannot compute an HMAC with them.
-    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none', ...(options.mtls ? MTLS_AUTH_METHODS : [])],
-    ...(options.mtls ? { discovery: { mtls_endpoint_aliases: mtlsEndpointAliases(options.mtls.baseUrl) } } : {}),
+    clientAuthMethods,
+    discovery: {
+      // The same client authentication everywhere; RFC 8414 names the lists, oidc-provider only the token endpoint's.
+      introspection_endpoint_auth_methods_supported: clientAuthMethods,
+      revocation_endpoint_auth_methods_supported: clientAuthMethods,
+      ...(options.mtls ? { mtls_endpoint_aliases: mtlsEndpointAliases(options.mtls.baseUrl) } : {}),
+    },
+    // A code is redeemed only with the redirect_uri it was issued for (RFC 6749 §4.1.3), also
+    // when the client has a single one registered.
+    allowOmittingSingleRegisteredRedirectUri: false,
+    clockTolerance: CLOCK_TOLERANCE_SECONDS,
+    assertJwtClientAuthClaimsAndHeader: async (_ctx, claims) => assertAssertionLifetime(claims, Math.floor(Date.now() / 1000), CLOCK_TOLERANCE_SECONDS),
     extraClientMetadata: {
       properties: Object.values(CLIENT_EXTRA_METADATA),
       validator: (_ctx, key, value) => validateRoutingMetadata(key, value),
@@ -214,16 +210,28 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
     extraParams: [AUDIENCE_PARAM],
     scopes: ['openid', 'offline_access', 'email', 'profile', 'groups'],
     claims: {
-      openid: ['sub', claimNamespace],
+      // acr, amr and auth_time (how and when the user signed in) exist only in ID tokens; listed
+      // here, every ID token carries them, not only those that asked with max_age or claims.
+      openid: ['sub', claimNamespace, 'acr', 'amr', 'auth_time'],
       email: ['email', 'email_verified'],
       profile: ['name', 'preferred_username'],
       groups: ['groups'],
     },
-    findAccount: options.findAccount,
+    findAccount: withIdTokenClaims(options.findAccount, CLIENT_EXTRA_METADATA.idTokenClaims),
+    // Scope claims may go into ID tokens (id-token-claims.ts decides which, per client).
+    conformIdTokenClaims: false,
+    acrValues: [...ACR_VALUES],
     extraTokenClaims: async (ctx, token) => ({
       ...await identityClaims(ctx, token as Parameters<typeof identityClaims>[1]),
       [claimNamespace]: { acctype: 'accountId' in token && token.accountId ? 'user' : 'service' },
     }),
+    formats: {
+      customizers: {
+        // RFC 9068 §2.2.3: the scope the token grants, also when that is none of the requested
+        // scopes (oidc-provider leaves an empty one out).
+        jwt: (_ctx, token, jwt) => { jwt.payload.scope ??= typeof token.scope === 'string' ? token.scope : '' },
+      },
+    },
     // Every refresh hands out a new refresh token and retires the old one (public clients too).
     rotateRefreshToken: true,
     // OIDC drops offline_access unless consent was prompted for; first-party clients skip consent,
@@ -254,8 +262,13 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
       },
       revocation: { enabled: true },
       clientCredentials: { enabled: true },
+      // `claims={"id_token":{"email":null}}` asks for a claim in the ID token (its scope still needed).
+      claimsParameter: { enabled: true },
       ...(options.mtls ? { mTLS: mtlsFeature({ clientCaConfigured: options.mtls.clientCaConfigured }) } : {}),
       rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
+      // OIDC Back-Channel Logout 1.0: at sign-out, a logout token (sub, sid) to every client of
+      // the session that registered backchannel_logout_uri; sign-out waits for their answers.
+      backchannelLogout: { enabled: true },
       deviceFlow: deviceFlowFeature(),
       resourceIndicators: {
         enabled: true,
@@ -266,6 +279,10 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
       },
     },
     renderError,
+    // oidc-provider refuses outgoing requests to loopback and private addresses, against URLs
+    // that anyone registering a client could name. Here only operators register clients, and
+    // their relying parties (back-channel logout URIs, jwks_uri) mostly live on private networks.
+    fetch: (url, init) => globalThis.fetch(url, { ...init, dispatcher: undefined } as RequestInit),
   }
 
   const provider = new Provider(issuer, configuration)
@@ -273,15 +290,21 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
   // (and Host) from the issuer, so a client cannot steer it.
   provider.proxy = true
   const verifyClientSecret = createCachedSecretVerifier()
+  // `sid` in every ID token, not only for clients with session-bound logout: RPs key their
+  // sessions on it, and back-channel logout tokens name it.
+  provider.Client.prototype.includeSid = () => true
   provider.Client.prototype.compareClientSecret = function (this: { clientSecret?: string }, given: string) {
     return typeof this.clientSecret === 'string' ? verifyClientSecret(given, this.clientSecret) : false
   }
-  provider.use(devicePageHeaders())
+  // Outermost: it sees the answers of everything below, the JWT introspection included.
+  provider.use(protocolAnswers({ issuer }))
+  provider.use(providerPageHeaders())
   provider.use(devicePollInterval())
-  if (options.countUserCodeAttempt) provider.use(userCodeThrottle(options.countUserCodeAttempt))
+  if (options.countUserCodeAttempt) provider.use(userCodeThrottle(options.countUserCodeAttempt, { clientAddress: options.clientAddress }))
   provider.use(jwtAccessTokenMiddleware({
     issuer, jwks: options.jwks, repo: options.store.oidc, claimNamespace, mayIntrospectProperty: CLIENT_EXTRA_METADATA.mayIntrospect,
   }))
   provider.on('server_error', (_ctx: unknown, err: unknown) => options.onServerError?.(err))
+  provider.on('backchannel.error', (_ctx: unknown, err: unknown, client: Client) => options.onBackchannelLogoutError?.(err, client.clientId))
   return provider
 }

@@ -135,9 +135,19 @@ export interface LocalAccountRecord {
   username: string
   passwordHash: string
   disabled: boolean
+  /** Operator-set; what relying parties read as `email`. */
+  email: string | null
+  /** Operator-set group names, in the order given; what relying parties read as `groups`. */
+  groups: string[]
   createdAt: Date
   updatedAt: Date
   lastLoginAt: Date | null
+}
+
+/** The parts of a local account that are not credentials. */
+export interface LocalAccountProfile {
+  email: string | null
+  groups: string[]
 }
 
 /**
@@ -146,11 +156,13 @@ export interface LocalAccountRecord {
  */
 export interface LocalAccountsRepo {
   /** Fails with already_exists (409) when the username is taken in any case. */
-  create(input: { username: string; passwordHash: string; disabled?: boolean }): Promise<LocalAccountRecord>
+  create(input: { username: string; passwordHash: string; disabled?: boolean; email?: string | null; groups?: string[] }): Promise<LocalAccountRecord>
   get(username: string): Promise<LocalAccountRecord | null>
   /** Ordered by normalized username. */
   list(page: PageRequest): Promise<Page<LocalAccountRecord>>
   setPassword(username: string, passwordHash: string): Promise<boolean>
+  /** Replaces email and groups. */
+  setProfile(username: string, profile: LocalAccountProfile): Promise<boolean>
   /** `outbox`: provisioning events of the change (user.disabled), enqueued in its transaction when the account exists. */
   setDisabled(username: string, disabled: boolean, outbox?: OutboxItemInput[]): Promise<boolean>
   touchLogin(username: string, at: Date): Promise<boolean>
@@ -161,6 +173,8 @@ export interface LocalAccountsRepo {
    * Atomic across replicas.
    */
   recordFailedAttempt(username: string, now: Date, windowSeconds: number): Promise<number>
+  /** The count recordFailedAttempt would have returned last, without counting: 0 outside a live window. */
+  countAttempts(username: string, now: Date, windowSeconds: number): Promise<number>
   resetAttempts(username: string): Promise<void>
   /** Forgets attempt windows that started before `before`; returns how many. */
   pruneAttempts(before: Date): Promise<number>

@@ -218,7 +218,7 @@ for (const backend of BACKENDS) {
       })
       // A client without the device grant is refused too.
       await assert.rejects(oidc.initiateDeviceAuthorization(plain, { scope: 'openid' }), (err: oidc.ResponseBodyError) =>
-        err.error === 'invalid_request' && err.error_description === `${DEVICE_GRANT} is not allowed for this client`)
+        err.error === 'unauthorized_client' && err.error_description === `${DEVICE_GRANT} is not allowed for this client`)
     })
 
     /** Code + PKCE through the sign-in form; returns the token response. */

@@ -31,7 +31,8 @@ function relyingParty(current: () => { url: string } | undefined) {
   const toServer = (url: URL) => (url.origin === ISSUER ? new URL(url.pathname + url.search, current()!.url) : url)
   const rpFetch: oidc.CustomFetch = (url, options) => fetch(toServer(new URL(url)), options as RequestInit)
   const discoveryOptions = { execute: [oidc.allowInsecureRequests], [oidc.customFetch]: rpFetch }
-  const browser = () => new Browser({ base: ISSUER, stopAt: [RP], route: toServer })
+  /** `localAddress`: connect from that loopback address, as another machine would. */
+  const browser = (localAddress?: string) => new Browser({ base: ISSUER, stopAt: [RP], route: toServer, localAddress })
 
   async function startLogin(config: oidc.Configuration, b: Browser, extra: Record<string, string> = {}) {
     const verifier = oidc.randomPKCECodeVerifier()
@@ -231,6 +232,25 @@ for (const backend of BACKENDS) {
       assert.deepEqual(statuses, [401, 401, 401, 401, 401, 429])
       assert.ok(Number(page.headers.get('retry-after')) > 0)
       assert.match(page.html, /Too many sign-in attempts/)
+    })
+
+    it('an address hammering the admin account is slowed to 429 while the owner signs in from another', async (t) => {
+      const attacker = browser('127.0.0.3')
+      let { page } = await startLogin(spa, attacker)
+      const statuses: number[] = []
+      for (let i = 0; i < 7; i++) {
+        page = await submitPassword(attacker, page, `guess number ${i}`)
+        statuses.push(page.status)
+      }
+      assert.deepEqual(statuses, [401, 401, 401, 401, 401, 429, 429])
+      assert.equal(page.headers.get('retry-after'), '300')
+      // Still refused with the right password from there: the guesser learns nothing.
+      assert.equal((await submitPassword(attacker, page)).status, 429)
+
+      const owner = browser('127.0.0.4')
+      const flow = await startLogin(spa, owner)
+      const done = await submitPassword(owner, flow.page)
+      assert.equal(done.location.origin, RP, `the owner was kept out: ${done.status} ${done.html.slice(0, 300)}`)
     })
 
     it('a login form posted without the interaction cookie finds no sign-in', async (t) => {

@@ -64,7 +64,7 @@ for (const backend of BACKENDS) {
       try {
         const common = { grant_types: ['client_credentials'], response_types: [], redirect_uris: [], token_endpoint_auth_method: 'client_secret_basic' }
         const clients: Array<[string, Record<string, unknown>]> = [
-          ['svc', {}],
+          ['svc', { 'urn:gatehouse:resource_scopes': ['orders:read', 'orders:write', 'ping'] }],
           ['other', {}],
           ['orders-api', { 'urn:gatehouse:may_introspect': true }],
         ]

@@ -1,6 +1,7 @@
 // A minimal browser for sign-in tests: fetch with a cookie jar (cookies scoped to their origin
 // and path, as oidc-provider's interaction and resume cookies need), redirects followed by hand
 // so a test sees each hop, and a stop at the relying party, which is never fetched.
+import { request as httpRequest } from 'node:http'
 
 export interface Page {
   /** Where the browser ended: the page's URL, or the relying party URL it was sent to. */
@@ -19,6 +20,8 @@ export interface BrowserOptions {
   /** Where a request really goes: maps the configured issuer to the test server's address. */
   route?: (url: URL) => URL
   maxHops?: number
+  /** Source address of the browser's connections (a loopback address such as 127.0.0.2), for per-address behaviour. */
+  localAddress?: string
 }
 
 interface Cookie { origin: string; path: string; name: string; value: string }
@@ -76,7 +79,10 @@ export class Browser {
     const body = init.form ? new URLSearchParams(init.form).toString() : undefined
     if (body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded'
     const routed = this.options.route?.(target) ?? target
-    const res = await fetch(routed, { method: init.method ?? (body === undefined ? 'GET' : 'POST'), headers, body, redirect: 'manual' })
+    const method = init.method ?? (body === undefined ? 'GET' : 'POST')
+    const res = this.options.localAddress === undefined
+      ? await fetch(routed, { method, headers, body, redirect: 'manual' })
+      : await fromAddress(this.options.localAddress, routed, method, headers, body)
     this.jar.store(target, res)
     return res
   }
@@ -106,4 +112,23 @@ export function formAction(html: string, suffix = ''): string {
   const action = pattern.exec(html)?.[1]
   if (action === undefined) throw new Error(`no form posting to …${suffix} in:\n${html}`)
   return action.replaceAll('&amp;', '&')
+}
+
+/** fetch cannot choose its source address; node:http can. The answer as a fetch Response. */
+function fromAddress(localAddress: string, url: URL, method: string, headers: Record<string, string>, body?: string): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method, headers, localAddress }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => {
+        const out = new Headers()
+        for (const [name, value] of Object.entries(res.headers)) {
+          for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) out.append(name, v)
+        }
+        resolve(new Response(Buffer.concat(chunks), { status: res.statusCode ?? 0, headers: out }))
+      })
+    })
+    req.on('error', reject)
+    req.end(body)
+  })
 }

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import {
   cookieValue, homePage, loggedOutPage, logoutPage, signInProblemPage, type ForwardAuth, type LoginFlow, type SessionStore,
 } from '../../forwardauth/index.ts'
-import { answerFor, DECISION_PATHS, FORWARD_AUTH_PREFIX, PAGE_HEADERS } from '../forward-auth-fast-path.ts'
+import { answerFor, DECISION_PATHS, FORWARD_AUTH_PREFIX, PAGE_HEADERS, SIGN_OUT_PAGE_HEADERS } from '../forward-auth-fast-path.ts'
 import { PORTAL_CLIENT_ID } from '../../identity/index.ts'
 import { AppError } from '../../lib/index.ts'
 
@@ -32,8 +32,8 @@ function cookie(name: string, value: string, attrs: { domain?: string; path: str
 
 const cookieOf = (request: FastifyRequest, name: string) => cookieValue(request.headers.cookie, name)
 
-function html(reply: FastifyReply, status: number, body: string): FastifyReply {
-  return reply.code(status).headers(PAGE_HEADERS).send(body)
+function html(reply: FastifyReply, status: number, body: string, headers: Record<string, string> = PAGE_HEADERS): FastifyReply {
+  return reply.code(status).headers(headers).send(body)
 }
 
 export function forwardAuthRoutes(app: FastifyInstance, mount: ForwardAuthMount): void {
@@ -86,7 +86,7 @@ export function forwardAuthRoutes(app: FastifyInstance, mount: ForwardAuthMount)
     })
 
     scope.get(`${FORWARD_AUTH_PREFIX}/logout`, { config }, async (_request, reply) =>
-      html(reply, 200, logoutPage(`${FORWARD_AUTH_PREFIX}/logout`)))
+      html(reply, 200, logoutPage(`${FORWARD_AUTH_PREFIX}/logout`), SIGN_OUT_PAGE_HEADERS))
 
     scope.post(`${FORWARD_AUTH_PREFIX}/logout`, { config }, async (request, reply) => {
       // A cross-site form cannot sign anyone out: browsers send Origin on every POST.

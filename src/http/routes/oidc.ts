@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { InteractionOutcome, Interactions } from '../../identity/index.ts'
+import { PAGE_HEADERS } from '../../lib/index.ts'
 
 export interface OidcMount {
   /** Node handler of the provider (`provider.callback()`). */
@@ -23,11 +24,7 @@ function sendOutcome(reply: FastifyReply, outcome: InteractionOutcome): FastifyR
   // Pages carry a per-interaction form; nothing here may be cached or framed.
   reply.header('cache-control', 'no-store')
   if (outcome.kind === 'redirect') return reply.redirect(outcome.location, 303)
-  reply.header('x-frame-options', 'DENY')
-  // No form-action: Chromium applies it to every redirect that follows a form post, and a sign-in
-  // form's chain ends at the relying party's redirect URI (or a forward-auth application) on any
-  // origin; the forms themselves only ever post to this page's own paths.
-  reply.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+  reply.headers(PAGE_HEADERS)
   for (const [name, value] of Object.entries(outcome.headers ?? {})) reply.header(name, value)
   return reply.code(outcome.status).type('text/html; charset=utf-8').send(outcome.html)
 }

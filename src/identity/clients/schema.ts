@@ -6,6 +6,7 @@ import { z } from 'zod'
 import { isLoopbackHost } from '../../config/index.ts'
 import type { JsonObject } from '../../store/index.ts'
 import { RESERVED_SUBJECT_PREFIXES } from '../accounts.ts'
+import { ID_TOKEN_OPTIONAL_CLAIMS } from '../id-token-claims.ts'
 import { CLIENT_EXTRA_METADATA } from '../provider.ts'
 
 export const OIDC_SCOPES = ['openid', 'offline_access', 'email', 'profile', 'groups'] as const
@@ -68,6 +69,10 @@ export const clientInputSchema = z.object({
   defaultAudience: z.string().min(1).max(2048).optional(),
   /** For relying parties that cannot verify ES256 ID tokens. */
   idTokenSigningAlg: z.enum(['ES256', 'RS256']).optional(),
+  /** Identity claims in ID tokens (each with its scope), for relying parties that read them there (kube-apiserver, Argo CD). */
+  idTokenClaims: z.array(z.enum(ID_TOKEN_OPTIONAL_CLAIMS)).max(ID_TOKEN_OPTIONAL_CLAIMS.length).optional(),
+  /** OIDC Back-Channel Logout: Gatehouse POSTs a logout token here when the user signs out. */
+  backchannelLogoutUri: z.string().max(2048).optional(),
 }).strict().superRefine((c, ctx) => {
   const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message })
   const method = c.tokenEndpointAuthMethod
@@ -88,7 +93,7 @@ export const clientInputSchema = z.object({
     if (problem) issue(['corsOrigins', i], `CORS origin ${problem}`)
     else if (new URL(origin).origin !== origin) issue(['corsOrigins', i], 'CORS origin must be an origin (scheme://host[:port]) without path')
   })
-  for (const key of ['loginUri', 'jwksUri'] as const) {
+  for (const key of ['loginUri', 'jwksUri', 'backchannelLogoutUri'] as const) {
     const value = c[key]
     const problem = value === undefined ? undefined : webUrlProblem(value)
     if (problem) issue([key], `${key} ${problem}`)
@@ -152,6 +157,12 @@ export function toMetadata(spec: ClientSpec): JsonObject {
   if (spec.loginUri !== undefined) m[X.loginUri] = spec.loginUri
   if (spec.defaultAudience !== undefined) m[X.defaultAudience] = spec.defaultAudience
   if (spec.idTokenSigningAlg !== undefined) m.id_token_signed_response_alg = spec.idTokenSigningAlg
+  if (spec.idTokenClaims !== undefined) m[X.idTokenClaims] = [...new Set(spec.idTokenClaims)]
+  if (spec.backchannelLogoutUri !== undefined) {
+    m.backchannel_logout_uri = spec.backchannelLogoutUri
+    // Every ID token carries sid; the logout token names it too, so the RP can end one session.
+    m.backchannel_logout_session_required = true
+  }
   return m
 }
 
@@ -179,5 +190,7 @@ export function fromMetadata(id: string, m: JsonObject): ClientSpec {
   if (typeof m[X.loginUri] === 'string') spec.loginUri = m[X.loginUri] as string
   if (typeof m[X.defaultAudience] === 'string') spec.defaultAudience = m[X.defaultAudience] as string
   if (m.id_token_signed_response_alg === 'ES256' || m.id_token_signed_response_alg === 'RS256') spec.idTokenSigningAlg = m.id_token_signed_response_alg
+  if (typeof m.backchannel_logout_uri === 'string') spec.backchannelLogoutUri = m.backchannel_logout_uri
+  if (Array.isArray(m[X.idTokenClaims])) spec.idTokenClaims = strings(m[X.idTokenClaims]) as ClientSpec['idTokenClaims']
   return spec
 }

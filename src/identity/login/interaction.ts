@@ -8,8 +8,9 @@ import type Provider from 'oidc-provider'
 import { errors } from 'oidc-provider'
 import { AppError } from '../../lib/index.ts'
 import { localSubject } from '../accounts.ts'
+import { peerAddress, type ClientAddress } from '../client-address.ts'
 import { LocalAccountErrorCodes, type LocalAccount, type LocalAccounts } from '../local-accounts.ts'
-import { CLIENT_EXTRA_METADATA } from '../provider.ts'
+import { ACR_VALUES, CLIENT_EXTRA_METADATA } from '../provider.ts'
 import { providerForEmail, type OrganizationRoute } from '../upstream/providers.ts'
 import { UPSTREAM_CALLBACK_PATH, type Federation } from '../upstream/federation.ts'
 import { consentPage, expiredPage, failurePage, loginPage, noOrganizationPage, upstreamProblemPage, type LoginFormState } from './pages.ts'
@@ -56,6 +57,8 @@ export interface InteractionOptions {
   /** A local sign-in refused for its credentials (wrong password, unknown, disabled or locked account). */
   onLocalSignInFailed?: () => void
   onLocalSignIn?: (account: LocalAccount, context: { sourceIp?: string }) => Promise<{ allowed: boolean }>
+  /** The client's address for throttling (trusted proxies resolved); default the TCP peer. */
+  clientAddress?: ClientAddress
 }
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>
@@ -88,6 +91,7 @@ function loginFailure(err: AppError): { status: number; message: string; headers
 
 export function createInteractions(options: InteractionOptions): Interactions {
   const { localAccounts } = options
+  const clientAddress = options.clientAddress ?? peerAddress
 
   /** The interaction named by both the cookie and the URL, or undefined when gone or mismatched. */
   async function details(req: IncomingMessage, res: ServerResponse, uid: string): Promise<Details | undefined> {
@@ -176,7 +180,9 @@ export function createInteractions(options: InteractionOptions): Interactions {
       }
       if (interaction.prompt.name === 'consent') {
         if (client.firstParty) return finish(req, res, { consent: { grantId: await grantRequested(interaction) } })
-        const scopes = (interaction.prompt.details as { missingOIDCScope?: string[] }).missingOIDCScope ?? []
+        const details = interaction.prompt.details as { missingOIDCScope?: string[]; missingResourceScopes?: Record<string, string[]> }
+        // An API's scopes are asked for too: consent to them is what lets the client act there.
+        const scopes = [...details.missingOIDCScope ?? [], ...Object.values(details.missingResourceScopes ?? {}).flat()]
         return page(200, consentPage({ uid, client: client.name, scopes }))
       }
       return finish(req, res, { error: 'access_denied', error_description: 'unsupported interaction' })
@@ -199,18 +205,18 @@ export function createInteractions(options: InteractionOptions): Interactions {
         return page(400, loginPage(loginState(interaction, uid, client.name, { username, error: 'Enter your username and password.' })))
       }
       let account: LocalAccount
+      const sourceIp = clientAddress(req)
       try {
-        account = await localAccounts.verify(username, password)
+        account = await localAccounts.verify(username, password, { address: sourceIp })
       } catch (err) {
         const failure = err instanceof AppError ? loginFailure(err) : undefined
         if (!failure) throw err
         options.onLocalSignInFailed?.()
         return page(failure.status, loginPage(loginState(interaction, uid, client.name, { username, error: failure.message })), failure.headers)
       }
-      const sourceIp = req.socket?.remoteAddress
-      const verdict = await options.onLocalSignIn?.(account, sourceIp === undefined ? {} : { sourceIp })
+      const verdict = await options.onLocalSignIn?.(account, { sourceIp })
       if (verdict && !verdict.allowed) return page(403, noOrganizationPage())
-      return finish(req, res, { login: { accountId: localSubject(account.username), amr: ['pwd'] } })
+      return finish(req, res, { login: { accountId: localSubject(account.username), amr: ['pwd'], acr: ACR_VALUES[0] } })
     }),
 
     consent: guarded(async (req, res, uid, form) => {
@@ -252,7 +258,7 @@ export function createInteractions(options: InteractionOptions): Interactions {
       const handoff = await federation.takeHandoff(uid, str(form.ref))
       if (!handoff || interaction.prompt.name !== 'login') return page(400, expiredPage())
       if ('error' in handoff) return finish(req, res, { error: handoff.error, error_description: handoff.description })
-      return finish(req, res, { login: { accountId: handoff.accountId, amr: ['fed'] } })
+      return finish(req, res, { login: { accountId: handoff.accountId, amr: ['fed'], acr: ACR_VALUES[1] } })
     }),
 
     async callback(url, sourceIp) {

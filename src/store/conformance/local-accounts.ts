@@ -15,7 +15,7 @@ export function localAccountsCategory(factory: StoreFactory): void {
   it('creates an account and finds it in any case, keeping the spelling given', async () => {
     const created = await accounts().create({ username: 'Admin', passwordHash: 'scrypt$a' })
     assert.deepEqual(created, {
-      username: 'Admin', passwordHash: 'scrypt$a', disabled: false, createdAt: clock.now(), updatedAt: clock.now(), lastLoginAt: null,
+      username: 'Admin', passwordHash: 'scrypt$a', disabled: false, email: null, groups: [], createdAt: clock.now(), updatedAt: clock.now(), lastLoginAt: null,
     })
     for (const spelling of ['Admin', 'admin', 'ADMIN', 'aDmIn']) assert.deepEqual(await accounts().get(spelling), created)
     assert.equal(await accounts().get('admin2'), null)
@@ -45,6 +45,21 @@ export function localAccountsCategory(factory: StoreFactory): void {
     assert.equal(await accounts().setPassword('nobody', 'x'), false)
     assert.equal(await accounts().setDisabled('nobody', true), false)
     assert.equal(await accounts().touchLogin('nobody', clock.now()), false)
+  })
+
+  it('keeps an email and groups given at creation, and replaces them', async () => {
+    const created = await accounts().create({ username: 'Profiled', passwordHash: 'h', email: 'ops@example.com', groups: ['ops', 'kube:admins', 'Ops'] })
+    assert.deepEqual({ email: created.email, groups: created.groups }, { email: 'ops@example.com', groups: ['ops', 'kube:admins', 'Ops'] })
+    assert.deepEqual((await accounts().get('profiled'))?.groups, ['ops', 'kube:admins', 'Ops'])
+    const changedAt = clock.advance(3)
+    assert.equal(await accounts().setProfile('PROFILED', { email: null, groups: ['argocd-admins'] }), true)
+    const after = await accounts().get('profiled')
+    assert.deepEqual({ email: after?.email, groups: after?.groups, updatedAt: after?.updatedAt }, { email: null, groups: ['argocd-admins'], updatedAt: changedAt })
+    assert.equal(await accounts().setProfile('nobody', { email: null, groups: [] }), false)
+    // PostgreSQL cannot store U+0000; SQLite refuses it too, so both accept the same.
+    await assert.rejects(accounts().setProfile('profiled', { email: 'a\u0000b', groups: [] }), (err: unknown) => (err as { code?: string }).code === 'validation_error')
+    // The listing below counts every account.
+    assert.equal(await accounts().delete('profiled'), true)
   })
 
   it('lists accounts by username across pages and deletes them', async () => {
@@ -77,6 +92,16 @@ export function localAccountsCategory(factory: StoreFactory): void {
     assert.equal(await accounts().recordFailedAttempt('mallory', clock.now(), 60), 4)
     assert.equal(await accounts().recordFailedAttempt('mallory', new Date(start.getTime() + 60_000), 60), 1)
     assert.equal(await accounts().recordFailedAttempt('mallory', new Date(start.getTime() + 61_000), 60), 2)
+  })
+
+  it('reads the count of the live window without counting', async () => {
+    const start = clock.advance(100)
+    assert.equal(await accounts().countAttempts('peeked', clock.now(), 60), 0)
+    await accounts().recordFailedAttempt('Peeked', clock.now(), 60)
+    await accounts().recordFailedAttempt('peeked', clock.now(), 60)
+    assert.equal(await accounts().countAttempts('PEEKED', clock.now(), 60), 2)
+    assert.equal(await accounts().countAttempts('peeked', clock.now(), 60), 2, 'reading does not count')
+    assert.equal(await accounts().countAttempts('peeked', new Date(start.getTime() + 60_000), 60), 0, 'the window has ended')
   })
 
   it('resets attempts on demand', async () => {

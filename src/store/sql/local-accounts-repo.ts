@@ -4,10 +4,12 @@
 
 import { validationError } from '../../lib/index.ts'
 import { StoreError, StoreErrorCodes } from '../errors.ts'
-import type { LocalAccountRecord, LocalAccountsRepo } from '../types.ts'
+import type { LocalAccountProfile, LocalAccountRecord, LocalAccountsRepo } from '../types.ts'
 import { pageSizeOf, toPage, type RepoContext } from './context.ts'
 import { prepared } from './executor.ts'
+import { unstorableString } from './json-text.ts'
 import { insertOutboxItems, validateOutboxItems } from './outbox-repo.ts'
+import { parseJsonColumn } from './canonical.ts'
 import { decodeToken, encodeToken } from './tokens.ts'
 
 interface AccountRow {
@@ -18,18 +20,21 @@ interface AccountRow {
   created_at: number | string
   updated_at: number | string
   last_login_at: number | string | null
+  email: string | null
+  groups: string
   [column: string]: unknown
 }
 
-const COLUMNS = 'username_key, username, password_hash, disabled, created_at, updated_at, last_login_at'
+const COLUMNS = 'username_key, username, password_hash, disabled, created_at, updated_at, last_login_at, email, groups'
 
 const CREATE = prepared(
-  `INSERT INTO local_accounts (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $5, NULL)
+  `INSERT INTO local_accounts (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $5, NULL, $6, $7)
    ON CONFLICT (username_key) DO NOTHING RETURNING ${COLUMNS}`,
 )
 const GET = prepared(`SELECT ${COLUMNS} FROM local_accounts WHERE username_key = $1`)
 const LIST = prepared(`SELECT ${COLUMNS} FROM local_accounts WHERE username_key > $1 ORDER BY username_key LIMIT $2`)
 const SET_PASSWORD = prepared('UPDATE local_accounts SET password_hash = $2, updated_at = $3 WHERE username_key = $1')
+const SET_PROFILE = prepared('UPDATE local_accounts SET email = $2, groups = $3, updated_at = $4 WHERE username_key = $1')
 const SET_DISABLED = prepared('UPDATE local_accounts SET disabled = $2, updated_at = $3 WHERE username_key = $1')
 const TOUCH_LOGIN = prepared('UPDATE local_accounts SET last_login_at = $2 WHERE username_key = $1')
 const DELETE = prepared('DELETE FROM local_accounts WHERE username_key = $1')
@@ -43,6 +48,7 @@ const RECORD_FAILURE = prepared(
        THEN local_login_attempts.window_started_at ELSE excluded.window_started_at END
    RETURNING failures`,
 )
+const COUNT_ATTEMPTS = prepared('SELECT failures FROM local_login_attempts WHERE username_key = $1 AND window_started_at > $2')
 const RESET_ATTEMPTS = prepared('DELETE FROM local_login_attempts WHERE username_key = $1')
 const PRUNE_ATTEMPTS = prepared('DELETE FROM local_login_attempts WHERE window_started_at < $1')
 
@@ -55,10 +61,11 @@ export function localAccountsRepo(ctx: RepoContext): LocalAccountsRepo {
   const { db, clock } = ctx
   const now = (): number => clock.now().getTime()
   return {
-    async create({ username, passwordHash, disabled = false }) {
+    async create({ username, passwordHash, disabled = false, email = null, groups = [] }) {
       const key = usernameKey(username)
       if (key === '') throw validationError('username must not be empty')
-      const rows = await db.all<AccountRow>(CREATE, [key, username, passwordHash, disabled, now()])
+      const profile = checkedProfile({ email, groups })
+      const rows = await db.all<AccountRow>(CREATE, [key, username, passwordHash, disabled, now(), profile.email, JSON.stringify(profile.groups)])
       if (rows.length === 0) throw new StoreError(StoreErrorCodes.alreadyExists, `a local account named "${username}" already exists`)
       return toRecord(rows[0])
     },
@@ -77,6 +84,11 @@ export function localAccountsRepo(ctx: RepoContext): LocalAccountsRepo {
 
     async setPassword(username, passwordHash) {
       return (await db.run(SET_PASSWORD, [usernameKey(username), passwordHash, now()])) > 0
+    },
+
+    async setProfile(username, profile) {
+      const checked = checkedProfile(profile)
+      return (await db.run(SET_PROFILE, [usernameKey(username), checked.email, JSON.stringify(checked.groups), now()])) > 0
     },
 
     async setDisabled(username, disabled, outbox = []) {
@@ -104,6 +116,12 @@ export function localAccountsRepo(ctx: RepoContext): LocalAccountsRepo {
       return Number(rows[0].failures)
     },
 
+    async countAttempts(username, at, windowSeconds) {
+      if (!(windowSeconds > 0)) throw validationError('the attempt window must be a positive number of seconds')
+      const rows = await db.all(COUNT_ATTEMPTS, [usernameKey(username), at.getTime() - Math.round(windowSeconds * 1000)])
+      return rows.length === 0 ? 0 : Number(rows[0].failures)
+    },
+
     async resetAttempts(username) {
       await db.run(RESET_ATTEMPTS, [usernameKey(username)])
     },
@@ -112,11 +130,22 @@ export function localAccountsRepo(ctx: RepoContext): LocalAccountsRepo {
   }
 }
 
+/** Both backends must store the same: strings PostgreSQL can hold, groups a list of strings. */
+function checkedProfile(profile: LocalAccountProfile): LocalAccountProfile {
+  const { email, groups } = profile
+  if (email !== null && (typeof email !== 'string' || unstorableString(email) !== undefined)) throw validationError('email must be text')
+  if (!Array.isArray(groups) || groups.some((g) => typeof g !== 'string') || unstorableString(groups) !== undefined) throw validationError('groups must be a list of text')
+  return { email, groups: [...groups] }
+}
+
 function toRecord(row: AccountRow): LocalAccountRecord {
+  const groups = parseJsonColumn(row.groups)
   return {
     username: row.username,
     passwordHash: row.password_hash,
     disabled: Boolean(row.disabled),
+    email: row.email ?? null,
+    groups: Array.isArray(groups) ? groups.filter((g): g is string => typeof g === 'string') : [],
     createdAt: new Date(Number(row.created_at)),
     updatedAt: new Date(Number(row.updated_at)),
     lastLoginAt: row.last_login_at === null ? null : new Date(Number(row.last_login_at)),
