@@ -29,12 +29,11 @@ export function createProvisioning(options: ProvisioningOptions) {
   const clock = options.clock ?? systemClock
   const compiled = compileRules(config)
   const d = config.delivery
-  const slowest = Math.max(0, ...config.targets.map((t) => t.timeoutSeconds)) * 1000
   const policy = {
     maxAttempts: d.maxAttempts, maxAgeMs: d.maxAgeSeconds * 1000, initialBackoffMs: d.initialBackoffSeconds * 1000,
     maxBackoffMs: d.maxBackoffSeconds * 1000, concurrency: d.concurrency, pollIntervalMs: d.pollIntervalMs,
-    // A delivery makes a few calls, each bounded by the target's timeout.
-    leaseMs: Math.max(60_000, slowest * 6),
+    // Renewed while a delivery runs: this is how long a crashed worker's rows wait.
+    leaseMs: 15_000,
   }
   const metrics = provisioningMetrics(store)
   let worker: Worker | undefined

@@ -15,7 +15,7 @@ export interface DeliveryPolicy {
   maxBackoffMs: number
   concurrency: number
   pollIntervalMs: number
-  /** Longer than the slowest delivery can take. */
+  /** How long a claimed row stays leased without a renewal (renewed every third of it while delivering). */
   leaseMs: number
 }
 
@@ -53,6 +53,14 @@ export function startWorker(options: WorkerOptions): Worker {
   let running: Promise<number> | undefined
   let timer: NodeJS.Timeout | undefined
   let again = false
+  // Leases are short and renewed while a delivery runs: a worker killed mid-delivery holds its
+  // rows only until the lease runs out, not for the longest a delivery could take.
+  const inFlight = new Set<number>()
+  const renewer = setInterval(() => {
+    if (inFlight.size === 0) return
+    outbox.renew([...inFlight], owner, policy.leaseMs).catch((err: unknown) => logger.warn({ err }, 'could not renew provisioning leases'))
+  }, Math.max(1000, policy.leaseMs / 3))
+  renewer.unref()
 
   async function attempt(item: OutboxItem): Promise<void> {
     const started = performance.now()
@@ -97,7 +105,8 @@ export function startWorker(options: WorkerOptions): Worker {
         if (batch.length === 0) break
         total += batch.length
         // Rows of one ordering key never share a batch (only each key's head is claimed).
-        await Promise.all(batch.map((item) => attempt(item)))
+        for (const item of batch) inFlight.add(item.id)
+        await Promise.all(batch.map((item) => attempt(item).finally(() => inFlight.delete(item.id))))
       }
     } while (again && !stopped)
     return total
@@ -142,6 +151,7 @@ export function startWorker(options: WorkerOptions): Worker {
       stopped = true
       clearTimeout(timer)
       await running
+      clearInterval(renewer)
     },
   }
 }

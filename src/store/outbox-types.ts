@@ -98,6 +98,8 @@ export interface OutboxRepo {
    * attempts. Replicas never lease one row at the same time.
    */
   claim(input: OutboxClaimInput): Promise<OutboxItem[]>
+  /** Extends the leases `owner` holds on these rows (a delivery still running); returns how many it still held. */
+  renew(ids: readonly number[], owner: string, leaseMs: number): Promise<number>
   /** Records an attempt's outcome; false when the lease was lost (another worker owns it now). */
   finish(id: number, input: OutboxFinish): Promise<boolean>
   get(id: number): Promise<OutboxItem | undefined>

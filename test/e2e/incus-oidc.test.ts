@@ -20,7 +20,7 @@ import { startCompanyIdp, type CompanyIdp } from '../support/sign-in-world.ts'
 
 const KEY = 'the-preshared-key-of-gatehouse-0123456789'
 /** The access-token lifetime the test runs with (the page says 60 s): long enough for a sign-in, short to wait out. */
-const TTL = 8
+const TTL = 20
 const DOC = readFileSync(join(repoRoot, 'docs', 'incus.md'), 'utf8')
 const DOC_PLACEHOLDERS = {
   gatehouse: 'https://id.acme.test', incus: 'https://incus.acme.test:8443', sso: 'https://sso.acme.test',

@@ -52,6 +52,19 @@ export function outboxCategory(factory: StoreFactory): void {
     assert.ok(done?.finishedAt instanceof Date)
   })
 
+  it('renews the lease of a delivery still running, so no other worker takes it up', async () => {
+    await drain()
+    const [id] = await outbox().enqueue([item('renew')])
+    await outbox().claim({ owner: 'slow', leaseMs: 10_000, limit: 10 })
+    clock.advance(8)
+    assert.equal(await outbox().renew([id!], 'slow', 10_000), 1)
+    assert.equal(await outbox().renew([id!], 'other', 10_000), 0, 'only the owner renews')
+    clock.advance(8)
+    assert.deepEqual(await outbox().claim({ owner: 'other', leaseMs: 10_000, limit: 10 }), [], 'still leased after the first lease would have ended')
+    clock.advance(3)
+    assert.deepEqual((await outbox().claim({ owner: 'other', leaseMs: 10_000, limit: 10 })).map((r) => r.id), [id])
+  })
+
   it('delivers one ordering key (target and subject) in order; other keys go on', async () => {
     await drain()
     const [a1, a2, b1, a3] = await outbox().enqueue([item('alice'), item('alice'), item('bob'), item('alice', { target: 'billing', action: 'r.webhook' })])

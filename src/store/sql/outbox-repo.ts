@@ -166,6 +166,13 @@ export function outboxRepo(ctx: RepoContext): OutboxRepo {
       return rows.map(toItem).sort((a, b) => a.id - b.id)
     },
 
+    async renew(ids, owner, leaseMs) {
+      if (ids.length === 0) return 0
+      const until = clock.now().getTime() + leaseMs
+      const marks = ids.map((_, i) => `$${i + 3}`).join(', ')
+      return db.run(adHoc(`UPDATE outbox SET lease_until = $1 WHERE lease_owner = $2 AND state = 'pending' AND id IN (${marks})`), [until, owner, ...ids])
+    },
+
     finish(id, input) {
       return new Promise<boolean>((resolve, reject) => {
         finishing.push({ id, input, resolve, reject })
