@@ -41,7 +41,7 @@ function upstreamForm(state: LoginFormState): string {
 
 /** Ends the sign-in; the application is told the user declined (access_denied). */
 const cancelForm = (uid: string) =>
-  `<form method="post" action="${escapeHtml(action(uid, 'login'))}"><p><button type="submit" class="secondary" name="cancel" value="yes" formnovalidate>Cancel</button></p></form>`
+  `<form method="post" action="${escapeHtml(action(uid, 'login'))}"><p><button type="submit" name="cancel" value="yes" class="secondary" formnovalidate>Cancel</button></p></form>`
 
 export function loginPage(state: LoginFormState): string {
   const upstream = upstreamForm(state)
