@@ -129,3 +129,24 @@ describe('architecture', () => {
     assert.deepEqual(bad, [])
   })
 })
+
+describe('the console (web/)', () => {
+  const web = join(root, 'web', 'src')
+  const webFiles = readdirSync(web, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && /\.tsx?$/.test(e.name)).map((e) => join(e.parentPath, e.name))
+
+  it('talks to the HTTP API only: from src/ it imports types, never code', () => {
+    const bad = webFiles.flatMap((file) => {
+      const text = readFileSync(file, 'utf8')
+      return [...text.matchAll(/^\s*(import|export)\s+(type\s+)?(?:[^'"]*?\sfrom\s+)?['"]([^'"]+)['"]/gm)]
+        .filter((m) => resolve(dirname(file), m[3]!).startsWith(src) && !m[2])
+        .map((m) => `${relative(root, file)} imports ${m[3]}`)
+    })
+    assert.deepEqual(bad, [])
+  })
+
+  it('is never imported by the server', () => {
+    const bad = edges.filter((e) => e.target?.startsWith(join(root, 'web'))).map((e) => `${relative(root, e.file)} imports ${e.spec}`)
+    assert.deepEqual(bad, [])
+  })
+})

@@ -5,7 +5,7 @@
 import type { GatehouseConfig } from '../config/index.ts'
 import { envVarFor } from '../config/index.ts'
 import { TENANCY_PREFIXES, type OidcMount } from '../http/index.ts'
-import { userCodeAttemptCounter, createFederation, createFindAccount, organizationClaims, qualifiedGroups, createInteractions, resolveUpstreams, createLocalAccounts, createOidcProvider, createSigningKeys, createProviderHolder, createSignedInResolver, OIDC_MOUNTS, portalClientMetadata, type NodeHandler, type SignedInResolver, createTrustedIssuers, type TrustedIssuers, startMtlsListener, type MtlsListener, type ProviderHolder, type SigningKeys } from '../identity/index.ts'
+import { userCodeAttemptCounter, createFederation, createFindAccount, organizationClaims, qualifiedGroups, createInteractions, resolveUpstreams, createLocalAccounts, createOidcProvider, createSigningKeys, createProviderHolder, createSignedInResolver, OIDC_MOUNTS, portalClientMetadata, consoleClientMetadata, consoleResourceServer, type NodeHandler, type SignedInResolver, createTrustedIssuers, type TrustedIssuers, startMtlsListener, type MtlsListener, type ProviderHolder, type SigningKeys } from '../identity/index.ts'
 import { localSubject } from '../lib/index.ts'
 import { applyBootstrapFile } from './bootstrap.ts'
 import { clientAddressOf } from './client-address.ts'
@@ -109,13 +109,16 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
     if (metrics) provider.on('grant.success', (ctx: { oidc?: { params?: { grant_type?: unknown } } }) => metrics.tokenIssued(String(ctx.oidc?.params?.grant_type ?? '')))
     return provider
   }
+  const configured = configuredProviderOptions(config)
   const providers = await createProviderHolder({ keys, build: (jwks) => countTokens(createOidcProvider({
-    ...configuredProviderOptions(config),
+    ...configured,
+    // The console's audience is built in, not configured: its tokens are valid for the admin APIs.
+    resourceServers: [...configured.resourceServers ?? [], consoleResourceServer(config.issuer, config.accessTokenTtlSeconds)],
     jwks,
     store: { oidc: core.store.oidc, oidcClients: core.store.oidcClients },
     secretKey: secret.value,
     findAccount,
-    staticClients: [portalClientMetadata(config.issuer)],
+    staticClients: [portalClientMetadata(config.issuer), consoleClientMetadata(config.issuer)],
     countUserCodeAttempt: userCodeAttemptCounter(core.store.localAccounts),
     clientAddress,
     onServerError: (err) => logger.error({ err }, 'OpenID Connect provider error'),

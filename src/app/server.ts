@@ -12,7 +12,8 @@ import { createLogger, type Logger } from './logger.ts'
 import { startMaintenance } from './maintenance.ts'
 import { countingChecks, createProductMetrics } from './metrics.ts'
 import { startProvisioning } from './provisioning.ts'
-import { tenancyMount } from './tenancy-callers.ts'
+import { adminCaller, tenancyMount } from './tenancy-callers.ts'
+import { consoleMount } from './console.ts'
 import { gatehouseVersion } from './version.ts'
 
 export interface RunningServer {
@@ -48,10 +49,11 @@ export async function startServer(config: GatehouseConfig, options: StartServerO
     core.provisioning = startProvisioning(effective, core.store, core.authz, logger)
     identity = await startIdentity(core, logger, metrics)
     const forwardAuth = startForwardAuth(core, identity, logger, metrics)
+    const tenancy = tenancyMount(core, identity, logger)
     http = buildHttpServer({
       config, authz: countingChecks(core.authz, metrics), store: core.store, logger, ready: () => !draining, oidc: identity.mount,
       clients: createClientAdmin(core.config, core.store), forwardAuth: forwardAuth.mount, applications: forwardAuth.applications,
-      audit: core.store.audit, tenancy: tenancyMount(core, identity, logger),
+      audit: core.store.audit, tenancy, adminCaller: adminCaller(tenancy.resolveCaller, core.tenancy), console: consoleMount(config),
       metrics: [metrics.registry, ...(core.provisioning ? [core.provisioning.metricsRegistry] : [])],
       ...(core.provisioning ? { provisioning: core.provisioning.admin } : {}),
     })

@@ -4,10 +4,10 @@
 
 import { createHash, type X509Certificate } from 'node:crypto'
 import { ConfigError, envVarFor, type GatehouseConfig, type TrustedIssuerConfig } from '../config/index.ts'
-import { bearerToken, presharedKeyMatcher, type TenancyMount } from '../http/index.ts'
-import { resolveUpstreams, type SignedInResolver, type TrustedIssuers } from '../identity/index.ts'
+import { bearerToken, presharedKeyMatcher, type AdminCaller, type TenancyMount } from '../http/index.ts'
+import { consoleAudience, resolveUpstreams, type SignedInResolver, type TrustedIssuers } from '../identity/index.ts'
 import { AppError, CommonCodes } from '../lib/index.ts'
-import { SYSTEM_PRINCIPAL, type Principal, type Tenancy } from '../tenancy/index.ts'
+import { builtinRoleId, PLATFORM_ADMINISTRATOR, SYSTEM_PRINCIPAL, type Principal, type Tenancy } from '../tenancy/index.ts'
 import type { Logger } from './logger.ts'
 
 export const TenancyCallerCodes = {
@@ -16,9 +16,11 @@ export const TenancyCallerCodes = {
   certificateBound: 'certificate_bound_token',
   /** A change requested with an opaque access token, which any client holds for userinfo. */
   tokenNotForWrites: 'token_not_for_writes',
+  /** An admin API outside tenancy (clients, audit, …) called by someone who is not a platform administrator. */
+  platformAdministratorRequired: 'platform_administrator_required',
 } as const
 
-type CallerConfig = Pick<GatehouseConfig, 'presharedKeys' | 'apiAudiences' | 'trustedIssuers' | 'upstreams'>
+type CallerConfig = Pick<GatehouseConfig, 'presharedKeys' | 'apiAudiences' | 'trustedIssuers' | 'upstreams' | 'issuer'>
 
 export interface TenancyCallerOptions {
   /**
@@ -86,9 +88,10 @@ export function createCallerResolver(options: TenancyCallerOptions): ResolveCall
   const open = config.presharedKeys.length === 0
   const prefixes = trustedIssuerGroupPrefixes(config.trustedIssuers, config.upstreams)
   for (const t of config.trustedIssuers) if (!prefixes.has(t.issuer)) options.onUngrouped?.(t.issuer)
-  const audiences = config.apiAudiences
+  // The console's audience is always accepted: only the built-in console client gets its tokens.
+  const audiences = [...config.apiAudiences, consoleAudience(config.issuer)]
   const forWrites = `an opaque access token may only read here: for changes, request an access token for one of ${envVarFor('apiAudiences')}`
-    + (audiences.length === 0 ? ' (none is configured)' : ` (${audiences.join(', ')})`) + ' with the resource indicator (resource=<audience>)'
+    + (config.apiAudiences.length === 0 ? ' (none is configured)' : ` (${config.apiAudiences.join(', ')})`) + ' with the resource indicator (resource=<audience>)'
 
   async function fromTrustedIssuer(token: string): Promise<Principal | undefined> {
     const identity = await options.trusted.verify(token)
@@ -142,5 +145,26 @@ export function tenancyMount(core: { config: GatehouseConfig; tenancy: Tenancy }
       config: () => core.config, tenancy: core.tenancy, signedIn: identity.signedIn, trusted: identity.trusted,
       onUngrouped: (issuer) => logger.warn({ issuer }, 'trusted issuer has no `id` and no upstream with the same issuer: its users count in organizations by subject only, not through their groups'),
     }),
+  }
+}
+
+/** The operator, or a subject bound to the built-in platform-administrator role. */
+export function isPlatformAdministrator(tenancy: Pick<Tenancy, 'core'>, principal: Principal): boolean {
+  if (principal.kind === 'system') return true
+  const binding = tenancy.core.state.bindingBySubject.get(principal.subject)
+  return binding?.roleIds.includes(builtinRoleId(PLATFORM_ADMINISTRATOR)) === true
+}
+
+/**
+ * Callers of the admin APIs outside tenancy (clients, forward-auth applications, audit,
+ * provisioning): who the tenancy API would take the caller for, if a platform administrator.
+ * Organization administrators are refused: these APIs span every organization.
+ */
+export function adminCaller(resolve: ResolveCaller, tenancy: Pick<Tenancy, 'core'>): AdminCaller {
+  return async (authorization, request) => {
+    const principal = await resolve(authorization, request)
+    if (!isPlatformAdministrator(tenancy, principal)) {
+      throw new AppError(TenancyCallerCodes.platformAdministratorRequired, 'this admin API is for platform administrators (or the preshared key)', { status: 403 })
+    }
   }
 }

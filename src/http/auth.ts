@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
+import type { X509Certificate } from 'node:crypto'
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import { AppError, CommonCodes } from '../lib/index.ts'
 import { HttpCodes } from './errors.ts'
@@ -44,4 +45,22 @@ export function presharedKeyHook(keys: readonly string[]) {
     const ok = matches(token ?? '')
     done(ok && token !== undefined ? undefined : new AppError(CommonCodes.unauthenticated, 'unauthenticated', { status: 401 }))
   }
+}
+
+/**
+ * Admin APIs a platform administrator's access token may call as well as the preshared key: the
+ * console works with the signed-in administrator's token, never with a key of its own.
+ */
+export const ADMIN_TOKEN_PREFIXES = ['/api/v1/clients', '/api/v1/forward-auth/applications', '/api/v1/audit', '/api/v1/provisioning'] as const
+
+/**
+ * Resolves the caller of an admin API request from its Authorization header (a preshared key or
+ * an access token); throws a 401 AppError when it cannot tell who it is, a 403 when it is not a
+ * platform administrator.
+ */
+export type AdminCaller = (authorization: string | undefined, request: { write: boolean; peerCertificate?: X509Certificate }) => Promise<void>
+
+export function isAdminTokenPath(routeUrl: string | undefined): boolean {
+  if (routeUrl === undefined) return false
+  return ADMIN_TOKEN_PREFIXES.some((p) => routeUrl === p || routeUrl.startsWith(`${p}/`))
 }

@@ -6,6 +6,7 @@ export { FORWARD_AUTH_PREFIX, type ForwardAuthMount } from './routes/forward-aut
 export { toHttpError, type ErrorBody } from './errors.ts'
 export type { AuthzApi, PingableStore, QueryMeta, QueryParams } from './authz-api.ts'
 export type { FastifyInstance as HttpServer } from 'fastify'
-export { bearerToken, presharedKeyMatcher } from './auth.ts'
+export { ADMIN_TOKEN_PREFIXES, bearerToken, presharedKeyMatcher, type AdminCaller } from './auth.ts'
+export { CONSOLE_CONFIG_PATH, type ConsoleMount } from './routes/console.ts'
 export { TENANCY_PREFIXES, type TenancyMount } from './routes/tenancy.ts'
 export { openapiDocument, OPENAPI_PATH } from './openapi.ts'

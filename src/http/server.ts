@@ -4,7 +4,7 @@ import type { GatehouseConfig } from '../config/index.ts'
 import type { ApplicationService } from '../forwardauth/index.ts'
 import type { ClientService } from '../identity/index.ts'
 import { AppError, CommonCodes } from '../lib/index.ts'
-import { presharedKeyHook } from './auth.ts'
+import { isAdminTokenPath, presharedKeyHook, type AdminCaller } from './auth.ts'
 import type { AuthzApi, PingableStore } from './authz-api.ts'
 import { installErrorHandling } from './errors.ts'
 import { installHealth } from './health.ts'
@@ -25,7 +25,8 @@ import { forwardAuthRoutes, type ForwardAuthMount } from './routes/forward-auth.
 import { oidcRoutes, type OidcMount } from './routes/oidc.ts'
 import { queryRoutes } from './routes/queries.ts'
 import { storeRoutes } from './routes/stores.ts'
-import { SELF_AUTHENTICATED, tenancyRoutes, type TenancyMount } from './routes/tenancy.ts'
+import { peerCertificate, SELF_AUTHENTICATED, tenancyRoutes, type TenancyMount } from './routes/tenancy.ts'
+import { consoleRoutes, type ConsoleMount } from './routes/console.ts'
 import { streamedListObjectsRoute } from './routes/streamed-list-objects.ts'
 import { tupleRoutes } from './routes/tuples.ts'
 
@@ -52,6 +53,13 @@ export interface HttpServerOptions {
   provisioning?: ProvisioningAdmin
   /** Registries merged into GET /metrics (provisioning). */
   metrics?: Registry[]
+  /**
+   * Callers of the admin APIs besides the preshared key (ADMIN_TOKEN_PREFIXES): platform
+   * administrators' access tokens, as the console sends them. Absent: the preshared key only.
+   */
+  adminCaller?: AdminCaller
+  /** The admin console's static files under /admin. */
+  console?: ConsoleMount
 }
 
 
@@ -101,13 +109,17 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   // One hook per phase for every request (hooks are the per-request overhead that adds up):
   // onRequest sets the request id and authenticates; onResponse records metrics.
   const authenticate = config.presharedKeys.length > 0 ? presharedKeyHook(config.presharedKeys) : undefined
+  const adminCaller = options.adminCaller
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id)
     // Health, metrics and unknown paths stay open, the tenancy API authenticates its callers
     // itself; everything else is the OpenFGA and admin API behind the preshared key.
     const route = request.routeOptions.config as { public?: boolean; [SELF_AUTHENTICATED]?: boolean }
     if (authenticate === undefined || request.is404 || route.public === true || route[SELF_AUTHENTICATED] === true) done()
-    else authenticate(request, reply, done)
+    else if (adminCaller !== undefined && isAdminTokenPath(request.routeOptions.url)) {
+      adminCaller(request.headers.authorization, { write: request.method !== 'GET' && request.method !== 'HEAD', peerCertificate: peerCertificate(request) })
+        .then(() => done(), done)
+    } else authenticate(request, reply, done)
   })
 
   installErrorHandling(app, bodyLimit)
@@ -136,6 +148,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
     tenancyRoutes(app, options.tenancy, bodyLimit)
     openapiRoute(app)
   }
+  if (options.console) consoleRoutes(app, options.console)
 
   return app
 }

@@ -74,6 +74,8 @@ export function createResourceResolver(options: ResourceResolverOptions): Resour
     getResourceServerInfo(ctx, indicator, client) {
       const rs = byIndicator.get(indicator)
       if (!rs) throw new errors.InvalidTarget()
+      const clientId = (client as ClientLike)?.clientId
+      if (rs.clients !== undefined && !rs.clients.includes(String(clientId))) throw new errors.InvalidTarget(`${indicator} is reserved for a built-in client`)
       const asked = requestedAudience(ctx)
       if (asked !== undefined && named(asked) !== rs) throw new errors.InvalidTarget(`audience ${asked} does not match the resource ${indicator}`)
       return {

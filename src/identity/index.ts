@@ -38,6 +38,7 @@ export {
   type AccessTokenHolder, type SignedInIdentity, type SignedInOptions, type SignedInResolver,
 } from './signed-in.ts'
 export { escapeHtml, page } from './pages.ts'
+export { CONSOLE_CALLBACK_PATH, CONSOLE_CLIENT_ID, CONSOLE_PATH, consoleAudience, consoleClientMetadata, consoleResourceServer } from './console-client.ts'
 export { accessTokenUsername, selectAccessTokenClaims, type AccessTokenClaimName } from './access-token-claims.ts'
 export { DEVICE_CODE_GRANT, DEVICE_ROUTES, userCodeAttemptCounter, USER_CODE_MAX_ATTEMPTS, USER_CODE_WINDOW_SECONDS, type AttemptCounter } from './device-flow.ts'
 export { normalizeAddress, peerAddress, type ClientAddress } from './client-address.ts'

@@ -4,18 +4,17 @@
 
 import type { KoaContextWithOIDC } from 'oidc-provider'
 import { PAGE_HEADERS } from '../lib/index.ts'
+import { PAGE_STYLE } from './page-style.ts'
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
 }
 
-const STYLE = 'body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;line-height:1.5}' +
-  'button{font:inherit;padding:.5rem 1rem;margin-right:.5rem}'
-
 /** `body` is trusted HTML; callers escape what they interpolate. */
 export function page(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
-    `<title>${escapeHtml(title)} · Gatehouse</title><style>${STYLE}</style></head><body><main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`
+    `<title>${escapeHtml(title)} · Gatehouse</title><style>${PAGE_STYLE}</style></head><body><header class="brand">Gatehouse</header>` +
+    `<main><h1>${escapeHtml(title)}</h1>${body}</main></body></html>`
 }
 
 function send(ctx: KoaContextWithOIDC, html: string): void {

@@ -100,6 +100,8 @@ export interface ResourceServerEntry {
   accessTokenTtl?: number
   /** Identity claims its JWT access tokens carry (each with its scope). */
   accessTokenClaims?: readonly AccessTokenClaimName[]
+  /** Only these clients may get its tokens (built-in audiences); absent: any client. */
+  clients?: readonly string[]
 }
 
 export interface OidcProviderOptions {

@@ -286,7 +286,7 @@ for (const backend of BACKENDS) {
         const consent = await submitPassword(b, page)
         assert.equal(consent.status, 200)
         assert.match(consent.html, /Allow access\?/)
-        assert.match(consent.html, /<li>profile<\/li>/)
+        assert.match(consent.html, /<li>Your name and username <code>profile<\/code><\/li>/)
         return consent
       }
       const b1 = browser()

@@ -7,7 +7,7 @@
 import type { X509Certificate } from 'node:crypto'
 import type { TLSSocket } from 'node:tls'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { isAppError } from '../../lib/index.ts'
+import { AppError, CommonCodes, isAppError, subjectOf } from '../../lib/index.ts'
 import { firstOrganizationNotice, isFirstOrganization, type Principal, type RequestContext, type Tenancy } from '../../tenancy/index.ts'
 import { toHttpError } from '../errors.ts'
 import { auditAnswer, parseAuditQuery } from './audit.ts'
@@ -52,9 +52,24 @@ function aclJson(acl: object): string {
   return text
 }
 
+interface SubjectQuery {
+  subject?: string
+  issuer?: string
+}
+
+/** `?subject=ID&issuer=ISSUER` (an issuer URL, or `local`): whose ACL to compute instead of the caller's. */
+function subjectQuery(q: SubjectQuery): { id: string; issuer: string } | undefined {
+  if (q.subject === undefined && q.issuer === undefined) return undefined
+  const bad = (m: string) => new AppError(CommonCodes.validation, m, { status: 400 })
+  if (typeof q.subject !== 'string' || q.subject === '' || q.subject.length > 256) throw bad('subject must be a user id (1 to 256 characters)')
+  const issuer = q.issuer ?? 'local'
+  if (typeof issuer !== 'string' || (issuer !== 'local' && !URL.canParse(issuer))) throw bad('issuer must be an issuer URL, or "local" for local accounts')
+  return { id: q.subject, issuer }
+}
+
 type Req<P extends string = never> = FastifyRequest<{ Params: Record<P, string> }>
 
-function peerCertificate(request: FastifyRequest): X509Certificate | undefined {
+export function peerCertificate(request: FastifyRequest): X509Certificate | undefined {
   const socket = request.raw.socket as Partial<TLSSocket>
   // Plain-HTTP connections have none: a certificate-bound token cannot be proven over them.
   if (typeof socket.getPeerX509Certificate !== 'function') return undefined
@@ -119,7 +134,16 @@ export function tenancyRoutes(app: FastifyInstance, mount: TenancyMount, bodyLim
       await t.organizations.delete(ctx(r), r.params.org)
       return reply.code(204).send()
     })
-    scope.get(`${ORG}/acl`, async (r: Req<'org'>, reply) => reply.type('application/json; charset=utf-8').send(aclJson(t.acl(ctx(r), r.params.org))))
+    scope.get(`${ORG}/acl`, async (r: FastifyRequest<{ Params: { org: string }; Querystring: SubjectQuery }>, reply) => {
+      const c = ctx(r)
+      const subject = subjectQuery(r.query ?? {})
+      if (subject === undefined) return reply.type('application/json; charset=utf-8').send(aclJson(t.acl(c, r.params.org)))
+      // Another user's ACL, for whoever may see the organization's groups (its administrators):
+      // what they could learn from the groups and roles anyway, computed the way the API does.
+      t.core.authorize(c, r.params.org, 'identity:groups', 'read')
+      const actor = await t.principalFor(subjectOf(subject.id, subject.issuer), 'user')
+      return t.acl({ ...c, actor }, r.params.org)
+    })
     scope.get(`${ORG}/audit`, async (r: FastifyRequest<{ Params: { org: string }; Querystring: Parameters<typeof parseAuditQuery>[0] }>) => {
       const c = ctx(r)
       const org = t.core.authorize(c, r.params.org, 'identity:audit', 'read').organization

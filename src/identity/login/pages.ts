@@ -41,7 +41,7 @@ function upstreamForm(state: LoginFormState): string {
 
 /** Ends the sign-in; the application is told the user declined (access_denied). */
 const cancelForm = (uid: string) =>
-  `<form method="post" action="${escapeHtml(action(uid, 'login'))}"><p><button type="submit" name="cancel" value="yes" formnovalidate>Cancel</button></p></form>`
+  `<form method="post" action="${escapeHtml(action(uid, 'login'))}"><p><button type="submit" name="cancel" value="yes" class="secondary" formnovalidate>Cancel</button></p></form>`
 
 export function loginPage(state: LoginFormState): string {
   const upstream = upstreamForm(state)
@@ -64,8 +64,17 @@ export function loginPage(state: LoginFormState): string {
     `<p><button type="submit">Sign in</button></p></form>${cancelForm(state.uid)}`)
 }
 
+/** What each standard scope lets the application see, in words a person can judge. */
+const SCOPE_TEXT: Record<string, string> = {
+  openid: 'Know who you are when you sign in',
+  profile: 'Your name and username',
+  email: 'Your email address',
+  groups: 'The groups you belong to',
+  offline_access: 'Stay connected when you are not using it',
+}
+
 export function consentPage(state: { uid: string; client: string; scopes: string[] }): string {
-  const items = state.scopes.map((s) => `<li>${escapeHtml(s)}</li>`).join('')
+  const items = state.scopes.map((s) => `<li>${escapeHtml(SCOPE_TEXT[s] ?? 'Access to')} <code>${escapeHtml(s)}</code></li>`).join('')
   return page('Allow access?', `<p><strong>${escapeHtml(state.client)}</strong> asks for:</p><ul>${items}</ul>` +
     `<form method="post" action="${escapeHtml(action(state.uid, 'consent'))}">` +
     '<button type="submit" name="decision" value="allow" autofocus>Allow</button>' +

@@ -1,0 +1,56 @@
+// The console's entry: settings, sign-in (or its callback), then the page for the path.
+
+import { render } from 'preact'
+import { useEffect, useState } from 'preact/hooks'
+import { get, whenUnauthenticated } from './api.ts'
+import { completeSignIn, currentTokens, forgetTokens, signIn } from './auth.ts'
+import { Layout } from './layout.tsx'
+import { Routes } from './routes.tsx'
+import { currentPath, navigate } from './router.ts'
+import { isPlatform, type Session } from './session.ts'
+import type { CallerAcl, ConsoleSettings } from './types.ts'
+import { messageOf } from './ui.tsx'
+
+async function start(): Promise<Session | 'redirecting'> {
+  const settings = (await (await fetch('/admin/config.json')).json()) as ConsoleSettings
+  whenUnauthenticated(() => {
+    forgetTokens()
+    void signIn(settings, currentPath() + location.search)
+  })
+  if (currentPath() === '/callback') {
+    const next = await completeSignIn(settings, new URL(location.href))
+    navigate(next === '/callback' ? '/' : next, true)
+  }
+  const tokens = currentTokens()
+  if (tokens === undefined) {
+    await signIn(settings, currentPath() + location.search)
+    return 'redirecting'
+  }
+  const acl = await get<CallerAcl>('/api/v1/acl')
+  return { settings, username: tokens.username, acl, platform: isPlatform(acl) }
+}
+
+function App() {
+  const [session, setSession] = useState<Session | undefined>(undefined)
+  const [error, setError] = useState<unknown>(undefined)
+  useEffect(() => {
+    start().then((s) => s !== 'redirecting' && setSession(s), setError)
+  }, [])
+  if (error !== undefined) {
+    return (
+      <main class="signin-problem" id="main">
+        <h1>Could not sign in to the console</h1>
+        <p role="alert" class="error">{messageOf(error)}</p>
+        <p><a class="button primary" href="/admin/">Try again</a></p>
+      </main>
+    )
+  }
+  if (session === undefined) return <main id="main" class="signin-problem"><p aria-live="polite">Signing in…</p></main>
+  return (
+    <Layout session={session}>
+      <Routes session={session} />
+    </Layout>
+  )
+}
+
+render(<App />, document.getElementById('app')!)

@@ -1,0 +1,33 @@
+// Which page answers which path.
+
+import { ApplicationsPage } from './pages/applications.tsx'
+import { AuditPage } from './pages/audit.tsx'
+import { ClientsPage } from './pages/clients.tsx'
+import { GroupPage } from './pages/group.tsx'
+import { OrganizationPage } from './pages/organization.tsx'
+import { OrganizationsPage } from './pages/organizations.tsx'
+import { OverviewPage } from './pages/overview.tsx'
+import { ProvisioningPage } from './pages/provisioning.tsx'
+import { match, useRoute } from './router.ts'
+import type { Session } from './session.ts'
+import { Link, PageHeader } from './ui.tsx'
+
+export function Routes({ session }: { session: Session }) {
+  const { path, query } = useRoute()
+  let m: Record<string, string> | undefined
+  if (path === '/') return <OverviewPage session={session} />
+  if (path === '/organizations') return <OrganizationsPage session={session} />
+  if ((m = match('/organizations/:org/groups/:group', path))) return <GroupPage org={m.org!} group={m.group!} />
+  if ((m = match('/organizations/:org', path))) return <OrganizationPage org={m.org!} query={query} />
+  if (path === '/clients') return <ClientsPage />
+  if (path === '/applications') return <ApplicationsPage />
+  if (path === '/audit') return <AuditPage query={query} />
+  if (path === '/provisioning') return <ProvisioningPage />
+  return (
+    <>
+      <PageHeader title="Page not found" />
+      <p>There is no console page at <code>{path}</code>.</p>
+      <p><Link href="/">Go to the overview</Link></p>
+    </>
+  )
+}
