@@ -5,10 +5,10 @@ import { freePort, spawnServer, type ServerProcess } from '../../test/support/pr
 
 export { freePort }
 
-/** Spawns a Gatehouse server on `port` with `env` and waits for /healthz. */
-export async function startGatehouseServer(port: number, env: Record<string, string>): Promise<ServerProcess> {
+/** Spawns a Gatehouse server on `port` with `env` (and Node flags `nodeArgs`) and waits for /healthz. */
+export async function startGatehouseServer(port: number, env: Record<string, string>, nodeArgs: string[] = []): Promise<ServerProcess> {
   return spawnServer({
-    args: ['src/main.ts', 'serve'],
+    args: [...nodeArgs, 'src/main.ts', 'serve'],
     url: `http://127.0.0.1:${port}`,
     readyPath: '/healthz',
     env: { GATEHOUSE_HOST: '127.0.0.1', GATEHOUSE_PORT: String(port), GATEHOUSE_LOG_LEVEL: 'warn', ...env },

@@ -12,6 +12,7 @@ export function limitsFromConfig(c: GatehouseConfig): AuthzLimits {
     listObjectsDeadlineMs: c.listObjectsDeadlineMs,
     listUsersMaxResults: c.listUsersMaxResults,
     listUsersDeadlineMs: c.listUsersDeadlineMs,
+    expandMaxLeaves: c.expandMaxLeaves,
     resolveDepthLimit: c.resolveDepthLimit,
     maxTypesPerModel: c.maxTypesPerModel,
     maxModelSizeBytes: c.maxModelSizeBytes,

@@ -12,6 +12,12 @@ export interface AuthzLimits {
   listObjectsDeadlineMs: number
   listUsersMaxResults: number
   listUsersDeadlineMs: number
+  /**
+   * Entries (users of direct leaves, usersets of tuple-to-userset leaves) one Expand answer may
+   * hold; beyond it Expand fails with 400 exceeded_entity_limit. OpenFGA has no such bound: its
+   * answer grows with the tuples.
+   */
+  expandMaxLeaves: number
   /** Nested dispatches (userset and tuple-to-userset hops) before 2002 resolution_too_complex. */
   resolveDepthLimit: number
   maxTypesPerModel: number
@@ -44,6 +50,7 @@ export const DEFAULT_LIMITS: AuthzLimits = {
   listObjectsDeadlineMs: 3000,
   listUsersMaxResults: 1000,
   listUsersDeadlineMs: 3000,
+  expandMaxLeaves: 10_000,
   resolveDepthLimit: 25,
   maxTypesPerModel: 100,
   maxModelSizeBytes: 262144,

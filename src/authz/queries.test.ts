@@ -120,6 +120,20 @@ describe('expand and list queries', () => {
     })
   })
 
+  it('refuses an expansion larger than expandMaxLeaves with exceeded_entity_limit', async () => {
+    const limited = new Authz({ store, limits: { expandMaxLeaves: 2 } })
+    const body = (object: string, extra: Record<string, unknown> = {}) => ({ tuple_key: { object, relation: 'viewer' }, authorization_model_id: modelId, ...extra })
+    await authz.write(storeId, { writes: { tuple_keys: [tk('document:8', 'viewer', 'user:a'), tk('document:8', 'viewer', 'user:b')] } })
+    const fits = await limited.expand(storeId, body('document:8'))
+    assert.deepEqual((fits.tree.root as { union: { nodes: { leaf: { users?: { users: string[] } } }[] } }).union.nodes[0].leaf.users?.users, ['user:a', 'user:b'])
+    // A third user, here as a contextual tuple, takes it over the limit.
+    const third = { contextual_tuples: { tuple_keys: [tk('document:8', 'viewer', 'user:c')] } }
+    await assert.rejects(limited.expand(storeId, body('document:8', third)), (err) =>
+      isAuthzError(err, 'exceeded_entity_limit') && err.status === 400 && err.numericCode === 2053 && /more than 2 users and usersets/.test(err.message))
+    assert.equal((await limited.expand(storeId, body('document:1'))).tree.root.name, 'document:1#viewer')
+    await limited.close()
+  })
+
   it('lists objects, also as a stream', async () => {
     assert.deepEqual(await authz.listObjects(storeId, { type: 'document', relation: 'viewer', user: 'user:anne' }), { objects: ['document:1'] })
     const streamed: string[] = []

@@ -147,6 +147,7 @@ export const configKeys = {
   listObjectsDeadlineMs: limit(3000, 'ListObjects and StreamedListObjects stop and return what they found after this many milliseconds.'),
   listUsersMaxResults: limit(1000, 'ListUsers returns at most this many users.'),
   listUsersDeadlineMs: limit(3000, 'ListUsers stops and returns what it found after this many milliseconds.'),
+  expandMaxLeaves: limit(10_000, 'Most users and usersets one Expand answer may list across its leaves; a larger expansion fails with 400 exceeded_entity_limit (enumerate such a relation with Read, page by page).'),
   resolveDepthLimit: limit(25, 'Deepest chain of relation rewrites a query may follow before failing with authorization_model_resolution_too_complex.'),
   maxTypesPerModel: limit(100, 'Most type definitions in one authorization model.'),
   maxModelSizeBytes: limit(262_144, 'Largest serialized authorization model, in bytes.'),

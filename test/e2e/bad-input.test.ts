@@ -23,6 +23,7 @@ condition office_hours(hour: int) {
 `)
 const KEY = 'bad-input-key-0123456789'
 const BODY_LIMIT = 65536
+const EXPAND_MAX_LEAVES = 3
 const UNKNOWN_ID = '01ARZ3NDEKTSV4RRFFQ69G5FAV'
 const MALFORMED_IDS = ['not-a-store', '01arz3ndektsv4rrffq69g5fav', `${UNKNOWN_ID}X`, 'ILOU3NDEKTSV4RRFFQ69G5FAVX']
 
@@ -31,7 +32,9 @@ const SEED = [tk('doc:1', 'owner', 'user:anne'), tk('doc:2', 'viewer', 'user:bob
 
 for (const backend of BACKENDS) {
   describe(`bad input is refused with OpenFGA's status and code (${backend})`, { skip: await backendSkip(backend) }, () => {
-    const server = serverPerSuite(backend, { GATEHOUSE_PRESHARED_KEYS: KEY, GATEHOUSE_BODY_LIMIT_BYTES: String(BODY_LIMIT) })
+    const server = serverPerSuite(backend, {
+      GATEHOUSE_PRESHARED_KEYS: KEY, GATEHOUSE_BODY_LIMIT_BYTES: String(BODY_LIMIT), GATEHOUSE_EXPAND_MAX_LEAVES: String(EXPAND_MAX_LEAVES),
+    })
     let send: ReturnType<typeof apiClient>
     let storeA: string
     let storeB: string
@@ -221,6 +224,17 @@ for (const backend of BACKENDS) {
       assertError(await batch([{ ...check('x'), contextual_tuples: wrapped }]), 400, 'exceeded_entity_limit', 'batch item with 101 contextual tuples')
       const ok = await send('POST', `/stores/${storeA}/check`, { body: { tuple_key: tk('doc:1', 'viewer', 'user:anne'), contextual_tuples: { tuple_keys: ctx.slice(0, 100) } } })
       assert.equal(ok.status, 200)
+
+      // An expansion over expandMaxLeaves is refused whole (a cut tree would read as complete).
+      const expand = (users: string[]) => send('POST', `/stores/${storeA}/expand`, {
+        body: { tuple_key: { object: 'doc:1', relation: 'viewer' }, contextual_tuples: { tuple_keys: users.map((u) => tk('doc:1', 'viewer', u)) } },
+      })
+      const fits = await expand(['user:a', 'user:b', 'user:c'])
+      assert.equal(fits.status, 200)
+      assert.deepEqual(fits.body.tree.root.union.nodes[0].leaf.users.users, ['user:a', 'user:b', 'user:c'])
+      const over = await expand(['user:a', 'user:b', 'user:c', 'user:d'])
+      assertError(over, 400, 'exceeded_entity_limit', 'expand with 4 users over a limit of 3')
+      assert.match(over.body.message, /more than 3 users and usersets \(expandMaxLeaves\)/)
     })
 
     it('logged no internal error while refusing all of it', async (t) => {

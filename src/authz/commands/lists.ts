@@ -4,7 +4,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import { AuthzError, validationError } from '../errors.ts'
 import { userRef } from '../resolve/check.ts'
-import { expandTree } from '../resolve/expand.ts'
+import { expandTree, type ExpandBudget } from '../resolve/expand.ts'
 import { listObjects as walkObjects, type ListRun } from '../resolve/list-objects.ts'
 import { listUsers as walkUsers } from '../resolve/list-users.ts'
 import { isValidObject, toRecord, typeOf, userObjectRelationProblem } from '../resolve/tuples.ts'
@@ -29,7 +29,15 @@ export async function expand(ctx: EngineContext, storeId: string, body: unknown,
   if (!rel) throw validationError(`relation '${typeOf(object)}#${relation}' not found`)
   validateContextual(model, contextual)
   const ev = await evaluatorFor(ctx, storeId, scope, contextual, undefined)
-  return { tree: { root: expandTree(model, ev.sources, object, relation, rel.rewrite) } }
+  const max = ctx.limits.expandMaxLeaves
+  const budget: ExpandBudget = { left: max, exceeded: false }
+  const root = expandTree(model, ev.sources, object, relation, rel.rewrite, budget)
+  // Unlike the list queries, a cut-short tree cannot be returned: its leaves would read as complete.
+  if (budget.exceeded) {
+    throw new AuthzError('exceeded_entity_limit',
+      `the expansion of '${object}#${relation}' has more than ${max} users and usersets (expandMaxLeaves); read the tuples page by page with Read instead`)
+  }
+  return { tree: { root } }
 }
 
 interface ListObjectsInput {

@@ -26,11 +26,22 @@ export function* listObjects(ev: Evaluator, type: string, relation: string, user
   const model = ev.model
   const reaching = nodesReaching(model, type, relation)
   const graph = relationGraph(model)
-  const visited = new Set<string>()
-  const queue: string[] = []
+  // Visited object#relation pairs, by relation: the object strings are the index's own, so marking
+  // one allocates no key string.
+  const visited = new Map<string, Set<string>>()
+  const firstVisit = (object: string, rel: string): boolean => {
+    let objects = visited.get(rel)
+    if (!objects) { objects = new Set(); visited.set(rel, objects) }
+    if (objects.has(object)) return false
+    objects.add(object)
+    return true
+  }
+  // Pairs (object, relation), or (the index's tuples from one user, relation their objects get):
+  // those are read lazily, in the same order, so a walk stopped at the result limit never copies
+  // the thousands of objects a wide group leads to.
+  const queue: (string | Iterator<TupleRecord>)[] = []
   const enqueue = (object: string, rel: string) => {
-    const k = `${object}#${rel}`
-    if (!visited.has(k)) { visited.add(k); queue.push(object, rel) }
+    if (firstVisit(object, rel)) queue.push(object, rel)
   }
   const passes = (rec: TupleRecord): boolean => {
     if (!isTupleValid(model, rec)) return false
@@ -41,7 +52,7 @@ export function* listObjects(ev: Evaluator, type: string, relation: string, user
   const fromUser = (u: string, relKey: string, next: string) => {
     for (const src of ev.sources) {
       const m = src.byUser(u, relKey)
-      if (m) for (const rec of m.values()) if (passes(rec)) enqueue(rec.object, next)
+      if (m) queue.push(m.values(), next)
     }
   }
 
@@ -54,14 +65,25 @@ export function* listObjects(ev: Evaluator, type: string, relation: string, user
   }
 
   let sliceStart = Date.now()
-  for (let i = 0; i < queue.length; i += 2) {
-    if ((i & 127) === 0) {
+  let steps = 0
+  for (let i = 0; i < queue.length;) {
+    if ((steps++ & 127) === 0) {
       const now = Date.now()
       if (now > deadlineAt) { run.timedOut = true; return }
       if (now - sliceStart >= SLICE_MS) { yield null; sliceStart = Date.now() }
     }
-    const object = queue[i]
-    const rel = queue[i + 1]
+    const head = queue[i]
+    const rel = queue[i + 1] as string
+    let object: string
+    if (typeof head === 'string') {
+      object = head
+      i += 2
+    } else {
+      const next = head.next()
+      if (next.done) { queue[i] = ''; i += 2; continue }
+      if (!passes(next.value) || !firstVisit(next.value.object, rel)) continue
+      object = next.value.object
+    }
     const objectType = typeOf(object)
     if (objectType === type && rel === relation) {
       const r = ev.check(object, relation, user)

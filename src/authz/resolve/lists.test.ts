@@ -78,7 +78,7 @@ describe('list users', () => {
 describe('expand', () => {
   it('returns one level of the userset tree in OpenFGA shape', () => {
     const rel = MODEL.relation('folder', 'viewer')!
-    assert.deepEqual(expandTree(MODEL, [INDEX], 'folder:sub', 'viewer', rel.rewrite), {
+    assert.deepEqual(expandTree(MODEL, [INDEX], 'folder:sub', 'viewer', rel.rewrite, { left: 10, exceeded: false }), {
       name: 'folder:sub#viewer',
       union: {
         nodes: [
@@ -87,6 +87,27 @@ describe('expand', () => {
         ],
       },
     })
+  })
+
+  it('stops at the first leaf entry over its budget', () => {
+    const index = TupleIndex.from(['a', 'b', 'c'].map((u) => ({ object: 'folder:wide', relation: 'viewer', user: `user:${u}` })))
+    const rel = MODEL.relation('folder', 'viewer')!
+    const fits = { left: 3, exceeded: false }
+    expandTree(MODEL, [index], 'folder:wide', 'viewer', rel.rewrite, fits)
+    assert.deepEqual(fits, { left: 0, exceeded: false })
+    const over = { left: 2, exceeded: false }
+    const tree = expandTree(MODEL, [index], 'folder:wide', 'viewer', rel.rewrite, over)
+    assert.equal(over.exceeded, true)
+    assert.deepEqual((tree as { union: { nodes: { leaf: { users: { users: string[] } } }[] } }).union.nodes[0].leaf.users.users, ['user:a', 'user:b'])
+  })
+
+  it('counts a user given both as a stored and a contextual tuple once', () => {
+    const stored = TupleIndex.from([{ object: 'folder:x', relation: 'viewer', user: 'user:a' }])
+    const contextual = TupleIndex.from([{ object: 'folder:x', relation: 'viewer', user: 'user:a' }, { object: 'folder:x', relation: 'viewer', user: 'user:b' }])
+    const budget = { left: 2, exceeded: false }
+    const tree = expandTree(MODEL, [stored, contextual], 'folder:x', 'viewer', MODEL.relation('folder', 'viewer')!.rewrite, budget)
+    assert.equal(budget.exceeded, false)
+    assert.deepEqual((tree as { union: { nodes: { leaf: { users: { users: string[] } } }[] } }).union.nodes[0].leaf.users.users, ['user:a', 'user:b'])
   })
 })
 
