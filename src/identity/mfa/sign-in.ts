@@ -130,7 +130,9 @@ export function createSecondFactorStep(options: SecondFactorStepOptions): Second
         if (!problem) throw err
         if (state.stage === 'verify') return challenge(uid, username, problem.status, problem.message, problem.headers)
         const again = err instanceof AppError && err.code === MfaErrorCodes.invalidFactor && str(form.credential) === '' ? str(form.ref) : undefined
-        return enrol(uid, username, problem.status, problem.status === 401 ? 'That code was not right. Check the time on your device, then try the next code.' : problem.message, again)
+        // A wrong first code is bad input to the enrolment form, not a failed sign-in: 400.
+        const wrongCode = problem.status === 401
+        return enrol(uid, username, wrongCode ? 400 : problem.status, wrongCode ? 'That code was not right. Check the time on your device, then try the next code.' : problem.message, again)
       }
     },
   }
