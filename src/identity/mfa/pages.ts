@@ -29,7 +29,8 @@ const hidden = (fields: Record<string, string>) =>
 function passkeyForm(action: string, mode: 'create' | 'get', options: unknown, fields: Record<string, string>, button: string, extra = ''): string {
   return `<form method="post" action="${escapeHtml(action)}" data-webauthn="${mode}" data-options="${escapeHtml(JSON.stringify(options))}">` +
     `${hidden(fields)}<input type="hidden" name="credential" value="">${extra}` +
-    `<p><button type="button" data-webauthn-start>${escapeHtml(button)}</button></p><p data-webauthn-status role="status"></p></form>`
+    // Enabled by the script once it listens: without it (or before it ran) the button does nothing.
+    `<p><button type="button" data-webauthn-start disabled>${escapeHtml(button)}</button></p><p data-webauthn-status role="status"></p></form>`
 }
 
 export interface ChallengeState {

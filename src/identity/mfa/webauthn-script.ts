@@ -47,6 +47,7 @@ export const WEBAUTHN_SCRIPT = `'use strict';
       if (status) status.textContent = 'This browser cannot use passkeys.';
       return;
     }
+    button.disabled = false;
     button.addEventListener('click', function () {
       var options = JSON.parse(form.getAttribute('data-options'));
       options.challenge = toBuffer(options.challenge);
