@@ -5,7 +5,7 @@
 import type { GatehouseConfig } from '../config/index.ts'
 import { envVarFor } from '../config/index.ts'
 import { TENANCY_PREFIXES, type OidcMount } from '../http/index.ts'
-import { userCodeAttemptCounter, createFederation, createFindAccount, organizationClaims, qualifiedGroups, createInteractions, resolveUpstreams, createLocalAccounts, createOidcProvider, createSigningKeys, createProviderHolder, createSignedInResolver, OIDC_MOUNTS, portalClientMetadata, consoleClientMetadata, consoleResourceServer, type NodeHandler, type SignedInResolver, createTrustedIssuers, type TrustedIssuers, startMtlsListener, type MtlsListener, type ProviderHolder, type SigningKeys } from '../identity/index.ts'
+import { userCodeAttemptCounter, createFederation, createFindAccount, organizationClaims, qualifiedGroups, createInteractions, resolveUpstreams, createLocalAccounts, createOidcProvider, createSigningKeys, createProviderHolder, createSignedInResolver, OIDC_MOUNTS, portalClientMetadata, consoleClientMetadata, consoleResourceServer, type NodeHandler, type SignedInResolver, type ClientAddress, createTrustedIssuers, type TrustedIssuers, startMtlsListener, createMfaService, createSecondFactorStep, createAccountPages, type AccountPages, type MfaService, type MtlsListener, type ProviderHolder, type SigningKeys } from '../identity/index.ts'
 import { localSubject } from '../lib/index.ts'
 import { applyBootstrapFile } from './bootstrap.ts'
 import { clientAddressOf } from './client-address.ts'
@@ -14,7 +14,7 @@ import { bootstrapAdminSubject, ensureAdminBinding } from './local-accounts.ts'
 import type { Logger } from './logger.ts'
 import type { ProductMetrics } from './metrics.ts'
 import { provisioningUser, signInUsername, type SignInProfile } from './provisioning.ts'
-import type { MembershipClaim } from '../tenancy/index.ts'
+import { PLATFORM_ADMINISTRATOR, type MembershipClaim } from '../tenancy/index.ts'
 import { loadMtlsFiles, mtlsBaseUrl } from './mtls.ts'
 import { resolveSecretKey } from './secret-key.ts'
 import { configuredProviderOptions } from './provider-options.ts'
@@ -36,6 +36,10 @@ export interface StartedIdentity {
   signedIn: SignedInResolver
   /** Access tokens of trusted external issuers (forward-auth and the tenancy API share its key sets). */
   trusted: TrustedIssuers
+  /** Second factors of local accounts. */
+  mfa: MfaService
+  /** The account page, where local accounts manage their factors; and the address rule it throttles by. */
+  account: { pages: AccountPages; clientAddress: ClientAddress }
 }
 
 export async function startIdentity(core: Core, logger: Logger, metrics?: ProductMetrics): Promise<StartedIdentity> {
@@ -144,7 +148,26 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
         '',
       ].join('\n')
 
+  const mfa = createMfaService({
+    repo: core.store.localMfa, pending: core.store.oidc, attempts: core.store.localAccounts, secretKey: secret.value, issuer: config.issuer,
+  })
+  /** A platform administrator: the bootstrap admin, or a subject bound to the built-in role. */
+  const platformAdministrator = async (subject: string): Promise<boolean> => {
+    if (subject === bootstrapAdmin) return true
+    if ((await core.store.tenancy.revision()) !== tenancy.core.state.revision) await tenancy.core.reload()
+    const state = tenancy.core.state
+    return (state.bindingBySubject.get(subject)?.roleIds ?? []).some((id) => {
+      const role = state.roles.get(id)
+      return role?.name === PLATFORM_ADMINISTRATOR && role.source === 'builtin'
+    })
+  }
+  const secondFactor = createSecondFactorStep({
+    mfa, issuer: config.issuer, pending: core.store.oidc, accounts: core.store.localAccounts,
+    required: config.mfaRequiredForAdmins ? (account) => platformAdministrator(localSubject(account.username)) : undefined,
+  })
+
   const interactions = createInteractions({
+    secondFactor,
     provider: providers.current,
     localAccounts,
     federation,
@@ -171,5 +194,6 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
     issuers: config.trustedIssuers,
     onError: (err, issuer) => logger.warn({ err, issuer }, 'could not check a token from a trusted issuer'),
   })
-  return { keys, providers, signedIn, trusted, mount: { handler: providers.handler, issuer: config.issuer, routes: OIDC_MOUNTS, interactions }, banner, notice, startMtls }
+  const account = { pages: createAccountPages({ mfa, localAccounts, issuer: config.issuer }), clientAddress }
+  return { keys, providers, signedIn, trusted, mfa, account, mount: { handler: providers.handler, issuer: config.issuer, routes: OIDC_MOUNTS, interactions }, banner, notice, startMtls }
 }

@@ -16,8 +16,14 @@ export interface LocalAccountAdmin {
   /** Disables or enables an account; disabling sends `user.disabled` to the provisioning rules (in the same transaction). */
   setDisabled(username: string, disabled: boolean): Promise<boolean>
   list(): Promise<Array<Pick<LocalAccountRecord, 'username' | 'disabled' | 'email' | 'groups'>>>
+  /** An account's second factors (never a secret or key) and recovery codes left; null for an unknown account. */
+  factors(username: string): Promise<{ username: string; factors: FactorSummary[]; recoveryCodesLeft: number } | null>
+  /** Removes every factor and recovery code (a lost phone or key); null for an unknown account. */
+  resetFactors(username: string): Promise<{ username: string; factors: number; recoveryCodes: number } | null>
   close(): Promise<void>
 }
+
+export interface FactorSummary { id: string; kind: string; label: string; createdAt: string; lastUsedAt: string | null }
 
 export async function openLocalAccountAdmin(config: GatehouseConfig, logger?: Logger): Promise<LocalAccountAdmin> {
   const { store } = await openStore(config, logger)
@@ -59,6 +65,19 @@ export async function openLocalAccountAdmin(config: GatehouseConfig, logger?: Lo
         continuationToken = page.continuationToken
       } while (continuationToken !== '')
       return out
+    },
+    async factors(username) {
+      const account = await store.localAccounts.get(username)
+      if (!account) return null
+      const factors = (await store.localMfa.listFactors(username)).map((f) => ({
+        id: f.id, kind: f.kind, label: f.label, createdAt: f.createdAt.toISOString(), lastUsedAt: f.lastUsedAt?.toISOString() ?? null,
+      }))
+      return { username: account.username, factors, recoveryCodesLeft: await store.localMfa.countRecoveryCodes(username) }
+    },
+    async resetFactors(username) {
+      const account = await store.localAccounts.get(username)
+      if (!account) return null
+      return { username: account.username, ...(await store.localMfa.reset(username)) }
     },
     close: () => store.close(),
   }

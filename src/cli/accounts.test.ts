@@ -81,3 +81,31 @@ describe('gatehouse accounts create', () => {
     assert.equal((await run(['accounts', 'set', 'nobody', '--group', 'x'], env)).code, 2)
   })
 })
+
+describe('gatehouse accounts mfa', () => {
+  it('lists an account\'s factors without secrets, resets them, and refuses unknown accounts and subcommands', async () => {
+    const dataDir = mkdtempSync(join(root, 'data-'))
+    const env = { GATEHOUSE_DATA_DIR: dataDir }
+    assert.equal((await run(['accounts', 'create', 'ops'], env)).code, 0)
+    const store = await openSqliteStore({ path: join(dataDir, 'gatehouse.db') })
+    try {
+      await store.localMfa.addFactor('ops', { id: 'f1', kind: 'totp', label: 'phone', secretCiphertext: 'v1.sealed-secret' }, ['h1', 'h2'])
+      await store.localMfa.addFactor('ops', { id: 'f2', kind: 'webauthn', label: 'key', credentialId: 'cred', publicKey: 'public-key' })
+    } finally {
+      await store.close()
+    }
+    const listed = await run(['accounts', 'mfa', 'list', 'OPS'], env)
+    assert.equal(listed.code, 0, listed.stderr)
+    const out = JSON.parse(listed.stdout) as { username: string; factors: Array<Record<string, unknown>>; recoveryCodesLeft: number }
+    assert.deepEqual({ username: out.username, kinds: out.factors.map((f) => [f.id, f.kind, f.label]), left: out.recoveryCodesLeft },
+      { username: 'ops', kinds: [['f1', 'totp', 'phone'], ['f2', 'webauthn', 'key']], left: 2 })
+    assert.doesNotMatch(listed.stdout, /sealed-secret|public-key|cred"/)
+    const reset = await run(['accounts', 'mfa', 'reset', 'ops'], env)
+    assert.equal(reset.code, 0, reset.stderr)
+    assert.deepEqual(JSON.parse(reset.stdout), { reset: 'ops', factors: 2, recoveryCodes: 2 })
+    assert.deepEqual(JSON.parse((await run(['accounts', 'mfa', 'list', 'ops'], env)).stdout).factors, [])
+    assert.equal((await run(['accounts', 'mfa', 'list', 'nobody'], env)).code, 2)
+    assert.equal((await run(['accounts', 'mfa', 'wipe', 'ops'], env)).code, 2)
+    assert.equal((await run(['accounts', 'mfa', 'reset'], env)).code, 2)
+  })
+})

@@ -12,7 +12,7 @@ const PASSWORD_ENV = 'GATEHOUSE_NEW_PASSWORD'
 /** Flags of `create` and `set` (parsed with the others in index.ts): email and groups relying parties read from tokens. */
 export interface ProfileFlags { email?: string; noEmail?: boolean; groups?: string[]; noGroups?: boolean }
 
-/** `accounts list | create USERNAME [--email E] [--group G …] | set USERNAME [--email E|--no-email] [--group G …|--no-groups] | set-password USERNAME | disable USERNAME | enable USERNAME` */
+/** `accounts list | create USERNAME [--email E] [--group G …] | set USERNAME [--email E|--no-email] [--group G …|--no-groups] | set-password USERNAME | disable USERNAME | enable USERNAME | mfa list|reset USERNAME` */
 export async function accountsCommand(config: GatehouseConfig, args: string[], io: CliIO, flags: ProfileFlags = {}): Promise<number> {
   const [sub, ...rest] = args
   const want = (count: number, names: string) => takeArgs(`accounts ${sub}`, rest, count, names)
@@ -79,8 +79,26 @@ export async function accountsCommand(config: GatehouseConfig, args: string[], i
       }
       break
     }
+    case 'mfa': {
+      // An operator's view of second factors, and the way back in for someone who lost theirs.
+      const [action, username, ...extra] = rest
+      if (action !== 'list' && action !== 'reset') throw new UsageError(action === undefined ? 'accounts mfa: missing subcommand (list, reset)' : `accounts mfa: unknown subcommand "${action}"`)
+      takeArgs(`accounts mfa ${action}`, [username, ...extra].filter((a): a is string => a !== undefined), 1, 'USERNAME')
+      run = async (admin) => {
+        if (action === 'list') {
+          const out = await admin.factors(username!)
+          if (out === null) throw new UsageError(`no local account ${username}`)
+          printJson(io, out)
+          return
+        }
+        const out = await admin.resetFactors(username!)
+        if (out === null) throw new UsageError(`no local account ${username}`)
+        printJson(io, { reset: out.username, factors: out.factors, recoveryCodes: out.recoveryCodes })
+      }
+      break
+    }
     default:
-      throw new UsageError(sub === undefined ? 'accounts: missing subcommand (list, create, set, set-password, disable, enable)' : `accounts: unknown subcommand "${sub}"`)
+      throw new UsageError(sub === undefined ? 'accounts: missing subcommand (list, create, set, set-password, disable, enable, mfa)' : `accounts: unknown subcommand "${sub}"`)
   }
   const admin = await open()
   try {

@@ -40,6 +40,8 @@ Commands:
                            Set a local account's email and groups (--group replaces the list)
   accounts set-password NAME  Set a local account's password (same rule)
   accounts disable NAME    Refuse the account's logins (enable NAME undoes it)
+  accounts mfa list NAME   A local account's second factors and recovery codes left (JSON; never a secret)
+  accounts mfa reset NAME  Remove every second factor and recovery code of the account (a lost phone or key)
   apps list                List forward-auth applications (JSON)
   apps get ID              Show one application
   apps put --file F        Create or replace an application from YAML/JSON F

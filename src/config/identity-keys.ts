@@ -82,6 +82,13 @@ export const identityKeys = {
     description: 'Allow logins with local accounts (bootstrap admin, break-glass). Turn off once upstream identity providers are set up.',
     secret: false,
   } satisfies KeySpec<boolean>,
+  mfaRequiredForAdmins: {
+    kind: 'boolean',
+    schema: z.boolean({ error: 'must be true or false' }),
+    default: false,
+    description: 'Require a second factor (authenticator app or passkey) of local accounts that are platform administrators: one without a factor enrols during sign-in before it finishes.',
+    secret: false,
+  } satisfies KeySpec<boolean>,
   bootstrapAdminUsername: {
     kind: 'string',
     schema: z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters'),

@@ -3,6 +3,7 @@
 export { buildHttpServer, type HttpServerOptions } from './server.ts'
 export type { OidcMount } from './routes/oidc.ts'
 export { FORWARD_AUTH_PREFIX, type ForwardAuthMount } from './routes/forward-auth.ts'
+export type { AccountMount } from './routes/account.ts'
 export { toHttpError, type ErrorBody } from './errors.ts'
 export type { AuthzApi, PingableStore, QueryMeta, QueryParams } from './authz-api.ts'
 export type { FastifyInstance as HttpServer } from 'fastify'

@@ -22,6 +22,7 @@ import type { Registry } from 'prom-client'
 import type { ProvisioningAdmin } from '../provisioning/index.ts'
 import { clientRoutes } from './routes/clients.ts'
 import { forwardAuthRoutes, type ForwardAuthMount } from './routes/forward-auth.ts'
+import { accountRoutes, type AccountMount } from './routes/account.ts'
 import { oidcRoutes, type OidcMount } from './routes/oidc.ts'
 import { queryRoutes } from './routes/queries.ts'
 import { storeRoutes } from './routes/stores.ts'
@@ -43,6 +44,8 @@ export interface HttpServerOptions {
   clients?: ClientService
   /** Forward-auth decision and portal endpoints, when identity is enabled. */
   forwardAuth?: ForwardAuthMount
+  /** The account page (/account): second factors of local accounts. */
+  account?: AccountMount
   /** The forward-auth application admin API. */
   applications?: ApplicationService
   /** The audit log API. */
@@ -141,6 +144,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   if (options.oidc) oidcRoutes(app, options.oidc)
   if (options.clients) clientRoutes(app, options.clients)
   if (options.forwardAuth) forwardAuthRoutes(app, options.forwardAuth)
+  if (options.account) accountRoutes(app, options.account)
   if (options.applications) applicationRoutes(app, options.applications)
   if (options.audit) auditRoutes(app, options.audit)
   if (options.provisioning) provisioningRoutes(app, options.provisioning)

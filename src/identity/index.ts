@@ -44,3 +44,9 @@ export { DEVICE_CODE_GRANT, DEVICE_ROUTES, userCodeAttemptCounter, USER_CODE_MAX
 export { normalizeAddress, peerAddress, type ClientAddress } from './client-address.ts'
 export { createLoginThrottle, type LoginAttempt, type LoginThrottle, type LoginThrottleOptions } from './login-throttle.ts'
 export { createTrustedIssuers, type TrustedIssuerOptions, type TrustedIssuers } from './trusted-issuers.ts'
+export {
+  createMfaService, MfaErrorCodes, type Enrolled, type FactorAmr, type FactorView, type MfaService, type MfaServiceOptions, type TotpEnrolment,
+} from './mfa/service.ts'
+export { createSecondFactorStep, type SecondFactorStep, type SecondFactorStepOptions } from './mfa/sign-in.ts'
+export { WEBAUTHN_SCRIPT, WEBAUTHN_SCRIPT_PATH } from './mfa/webauthn-script.ts'
+export { ACCOUNT_ACTIONS, ACCOUNT_PATH, createAccountPages, type AccountPage, type AccountPages, type AccountPagesOptions } from './mfa/account.ts'

@@ -13,8 +13,20 @@ export const KeyCipherErrorCodes = {
 } as const
 
 const VERSION = 'v1'
-const INFO = Buffer.from('gatehouse signing-key encryption v1')
 const MIN_SECRET_LENGTH = 32
+
+/**
+ * What a cipher protects. Each purpose derives its own keys (HKDF info), so a ciphertext of one
+ * purpose never opens as another's even under the same bound name.
+ */
+export interface CipherPurpose {
+  /** HKDF info label. */
+  info: string
+  /** Named in errors: "stored <what> <id> …". */
+  what: string
+}
+
+export const SIGNING_KEY_PURPOSE: CipherPurpose = { info: 'gatehouse signing-key encryption v1', what: 'signing key' }
 
 export interface KeyCipher {
   encrypt(plaintext: string, boundTo: string): string
@@ -22,11 +34,12 @@ export interface KeyCipher {
 }
 
 /** `secret`: at least 32 characters (e.g. 32 random bytes, base64url). */
-export function createKeyCipher(secret: string): KeyCipher {
+export function createKeyCipher(secret: string, purpose: CipherPurpose = SIGNING_KEY_PURPOSE): KeyCipher {
   if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) {
     throw validationError(`the signing key encryption secret must be at least ${MIN_SECRET_LENGTH} characters`)
   }
   const ikm = Buffer.from(secret, 'utf8')
+  const INFO = Buffer.from(purpose.info, 'utf8')
   const derive = (salt: Buffer) => Buffer.from(hkdfSync('sha256', ikm, salt, INFO, 32))
 
   return {
@@ -42,7 +55,7 @@ export function createKeyCipher(secret: string): KeyCipher {
     decrypt(ciphertext, boundTo) {
       const parts = ciphertext.split('.')
       if (parts.length !== 5 || parts[0] !== VERSION) {
-        throw new AppError(KeyCipherErrorCodes.badCiphertext, `stored signing key ${boundTo} is not in a known encrypted format`, { status: 500 })
+        throw new AppError(KeyCipherErrorCodes.badCiphertext, `stored ${purpose.what} ${boundTo} is not in a known encrypted format`, { status: 500 })
       }
       const [salt, iv, body, tag] = parts.slice(1).map((p) => Buffer.from(p, 'base64url'))
       try {
@@ -53,7 +66,7 @@ export function createKeyCipher(secret: string): KeyCipher {
       } catch (cause) {
         throw new AppError(
           KeyCipherErrorCodes.secretMismatch,
-          `the configured signing key secret does not decrypt stored key ${boundTo}: the secret changed or the row was altered`,
+          `the configured secret key does not decrypt stored ${purpose.what} ${boundTo}: the secret changed or the row was altered`,
           { status: 500, cause },
         )
       }

@@ -180,6 +180,60 @@ export interface LocalAccountsRepo {
   pruneAttempts(before: Date): Promise<number>
 }
 
+// ---- second factors of local accounts ----
+
+export type MfaFactorKind = 'totp' | 'webauthn'
+
+/** A second factor of a local account. TOTP keeps an encrypted secret; a passkey its public key. */
+export interface MfaFactorRecord {
+  id: string
+  kind: MfaFactorKind
+  /** Chosen by the user, for telling factors apart. */
+  label: string
+  /** TOTP: the shared secret, encrypted by the caller (the store never sees it in clear). */
+  secretCiphertext: string | null
+  /** WebAuthn: the credential id and COSE public key, base64url; the signature counter; transports. */
+  credentialId: string | null
+  publicKey: string | null
+  counter: number
+  transports: string[]
+  /** TOTP: the last time step accepted, so a code cannot be used twice. */
+  lastStep: number | null
+  createdAt: Date
+  lastUsedAt: Date | null
+}
+
+export type MfaFactorInput = Pick<MfaFactorRecord, 'id' | 'kind' | 'label'> &
+  Partial<Pick<MfaFactorRecord, 'secretCiphertext' | 'credentialId' | 'publicKey' | 'counter' | 'transports'>>
+
+/**
+ * Factors and recovery-code hashes per local account (case-insensitive usernames, as for the
+ * account). Deleting the account deletes them. Every use is a conditional update, so two
+ * replicas cannot both accept the same code.
+ */
+export interface LocalMfaRepo {
+  /** Oldest first. Empty for an unknown account. */
+  listFactors(username: string): Promise<MfaFactorRecord[]>
+  /**
+   * Adds a factor; with `recoveryCodeHashes`, replaces the account's recovery codes in the same
+   * transaction. Null for an unknown account; already_exists (409) for a known id or credential id.
+   */
+  addFactor(username: string, factor: MfaFactorInput, recoveryCodeHashes?: string[]): Promise<MfaFactorRecord | null>
+  /** Removes one factor; the recovery codes go with the last one. */
+  removeFactor(username: string, id: string): Promise<boolean>
+  /** Accepts a TOTP time step only if it is later than the last one accepted for the factor. */
+  useTotpStep(username: string, id: string, step: number, at: Date): Promise<boolean>
+  /** Records a passkey use: the counter must grow, unless the authenticator keeps none (both 0). */
+  useWebauthn(username: string, id: string, counter: number, at: Date): Promise<boolean>
+  /** Replaces the recovery codes; false for an unknown account. */
+  replaceRecoveryCodes(username: string, hashes: string[]): Promise<boolean>
+  /** Deletes the code with this hash: true exactly once. */
+  consumeRecoveryCode(username: string, hash: string): Promise<boolean>
+  countRecoveryCodes(username: string): Promise<number>
+  /** Removes every factor and recovery code of the account (an operator's reset). */
+  reset(username: string): Promise<{ factors: number; recoveryCodes: number }>
+}
+
 // ---- user records (audit only) ----
 
 export interface UserLogin {

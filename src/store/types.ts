@@ -3,7 +3,7 @@
 
 import type { AuditRepo } from './audit-types.ts'
 import type { ForwardAuthAppsRepo } from './forward-auth-types.ts'
-import type { LocalAccountsRepo, OidcArtifactsRepo, OidcClientsRepo, SigningKeysRepo, UserRecordsRepo } from './identity-types.ts'
+import type { LocalAccountsRepo, LocalMfaRepo, OidcArtifactsRepo, OidcClientsRepo, SigningKeysRepo, UserRecordsRepo } from './identity-types.ts'
 import type { OutboxRepo } from './outbox-types.ts'
 import type { TenancyRepo } from './tenancy-types.ts'
 
@@ -211,6 +211,8 @@ export interface Store {
   readonly signingKeys: SigningKeysRepo
   readonly oidcClients: OidcClientsRepo
   readonly localAccounts: LocalAccountsRepo
+  /** Second factors and recovery codes of local accounts. */
+  readonly localMfa: LocalMfaRepo
   /** Audit only: never consulted for authorization. */
   readonly userRecords: UserRecordsRepo
   /** Applications behind forward-auth; replicas poll revision() to reload. */

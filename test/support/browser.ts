@@ -24,6 +24,9 @@ export interface BrowserOptions {
   localAddress?: string
 }
 
+/** `headers`: sent with the first request only (an Origin a browser adds to a form post). */
+type RequestInit = { method?: string; form?: Record<string, string>; headers?: Record<string, string> }
+
 interface Cookie { origin: string; path: string; name: string; value: string }
 
 export class CookieJar {
@@ -73,9 +76,9 @@ export class Browser {
   }
 
   /** One request with this browser's cookies; redirects are not followed. */
-  async request(url: string | URL, init: { method?: string; form?: Record<string, string> } = {}): Promise<Response> {
+  async request(url: string | URL, init: RequestInit = {}): Promise<Response> {
     const target = new URL(url, this.options.base)
-    const headers: Record<string, string> = { cookie: this.jar.header(target) }
+    const headers: Record<string, string> = { ...init.headers, cookie: this.jar.header(target) }
     const body = init.form ? new URLSearchParams(init.form).toString() : undefined
     if (body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded'
     const routed = this.options.route?.(target) ?? target
@@ -88,9 +91,9 @@ export class Browser {
   }
 
   /** Follows redirects (a POST becomes a GET after one) until a page or the relying party. */
-  async browse(url: string | URL, init: { method?: string; form?: Record<string, string> } = {}): Promise<Page> {
+  async browse(url: string | URL, init: RequestInit = {}): Promise<Page> {
     let target = new URL(url, this.options.base)
-    let next: { method?: string; form?: Record<string, string> } = init
+    let next: RequestInit = init
     for (let hops = 0; hops < (this.options.maxHops ?? 20); hops++) {
       if (this.options.stopAt.includes(target.origin)) return { location: target, status: 0, html: '', headers: new Headers() }
       const res = await this.request(target, next)

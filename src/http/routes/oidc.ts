@@ -4,7 +4,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { InteractionOutcome, Interactions } from '../../identity/index.ts'
+import { WEBAUTHN_SCRIPT, WEBAUTHN_SCRIPT_PATH, type InteractionOutcome, type Interactions } from '../../identity/index.ts'
 import { PAGE_HEADERS } from '../../lib/index.ts'
 
 export interface OidcMount {
@@ -42,6 +42,8 @@ function interactionRoutes(app: FastifyInstance, interactions: Interactions, iss
       sendOutcome(reply, await interactions.show(request.raw, reply.raw, request.params.uid)))
     scope.post('/interaction/:uid/login', { config }, async (request: Req, reply) =>
       sendOutcome(reply, await interactions.login(request.raw, reply.raw, request.params.uid, form(request))))
+    scope.post('/interaction/:uid/mfa', { config }, async (request: Req, reply) =>
+      sendOutcome(reply, await interactions.secondFactor(request.raw, reply.raw, request.params.uid, form(request))))
     scope.post('/interaction/:uid/consent', { config }, async (request: Req, reply) =>
       sendOutcome(reply, await interactions.consent(request.raw, reply.raw, request.params.uid, form(request))))
     scope.post('/interaction/:uid/upstream', { config }, async (request: Req, reply) =>
@@ -52,6 +54,9 @@ function interactionRoutes(app: FastifyInstance, interactions: Interactions, iss
       sendOutcome(reply, await interactions.upstream(request.raw, reply.raw, request.params.uid, (request.query ?? {}) as Record<string, unknown>)))
     scope.get('/interaction/:uid/upstream/finish', { config }, async (request: Req, reply) =>
       sendOutcome(reply, await interactions.upstreamFinish(request.raw, reply.raw, request.params.uid, (request.query ?? {}) as Record<string, unknown>)))
+    // The passkey pages' one script (the pages allow exactly this URL).
+    scope.get(WEBAUTHN_SCRIPT_PATH, { config }, async (_request, reply) =>
+      reply.headers({ 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' }).send(WEBAUTHN_SCRIPT))
     // The public URL the upstream redirected to: built from the issuer, never from Host.
     scope.get('/login/callback', { config }, async (request, reply) =>
       sendOutcome(reply, await interactions.callback(new URL(request.raw.url ?? '/', issuer), request.ip)))

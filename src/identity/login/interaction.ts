@@ -13,6 +13,7 @@ import { LocalAccountErrorCodes, type LocalAccount, type LocalAccounts } from '.
 import { ACR_VALUES, CLIENT_EXTRA_METADATA } from '../provider.ts'
 import { providerForEmail, type OrganizationRoute } from '../upstream/providers.ts'
 import { UPSTREAM_CALLBACK_PATH, type Federation } from '../upstream/federation.ts'
+import type { SecondFactorStep } from '../mfa/sign-in.ts'
 import { consentPage, expiredPage, failurePage, loginPage, noOrganizationPage, upstreamProblemPage, type LoginFormState } from './pages.ts'
 
 export type InteractionOutcome =
@@ -24,6 +25,8 @@ export interface Interactions {
   show(req: IncomingMessage, res: ServerResponse, uid: string): Promise<InteractionOutcome>
   /** POST /interaction/:uid/login with the urlencoded form. */
   login(req: IncomingMessage, res: ServerResponse, uid: string, form: Record<string, unknown>): Promise<InteractionOutcome>
+  /** POST /interaction/:uid/mfa: the second factor of a local account (or its enrolment). */
+  secondFactor(req: IncomingMessage, res: ServerResponse, uid: string, form: Record<string, unknown>): Promise<InteractionOutcome>
   /** POST /interaction/:uid/consent with the urlencoded form (`decision=allow|deny`). */
   consent(req: IncomingMessage, res: ServerResponse, uid: string, form: Record<string, unknown>): Promise<InteractionOutcome>
   /** POST /interaction/:uid/upstream: `email` (routed by domain) or `provider` (an upstream id). */
@@ -59,6 +62,8 @@ export interface InteractionOptions {
   onLocalSignIn?: (account: LocalAccount, context: { sourceIp?: string }) => Promise<{ allowed: boolean }>
   /** The client's address for throttling (trusted proxies resolved); default the TCP peer. */
   clientAddress?: ClientAddress
+  /** Second factors of local accounts (mfa/sign-in.ts); absent: the password alone signs in. */
+  secondFactor?: SecondFactorStep
 }
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>
@@ -144,6 +149,13 @@ export function createInteractions(options: InteractionOptions): Interactions {
   const finish = async (req: IncomingMessage, res: ServerResponse, result: Parameters<Provider['interactionResult']>[2]): Promise<InteractionOutcome> =>
     ({ kind: 'redirect', location: await options.provider().interactionResult(req, res, result) })
 
+  /** The local login, once every factor it needs is passed: `amr` says which. */
+  const complete = async (req: IncomingMessage, res: ServerResponse, account: LocalAccount, sourceIp: string | undefined, amr: string[]): Promise<InteractionOutcome> => {
+    const verdict = await options.onLocalSignIn?.(account, { sourceIp })
+    if (verdict && !verdict.allowed) return page(403, noOrganizationPage())
+    return finish(req, res, { login: { accountId: localSubject(account.username), amr, acr: ACR_VALUES[0] } })
+  }
+
   const upstreams = (options.federation?.providers ?? []).map((p) => ({ id: p.id, name: p.name }))
 
   const loginState = (interaction: Details, uid: string, client: string, extra: Partial<LoginFormState> = {}): LoginFormState => ({
@@ -214,9 +226,20 @@ export function createInteractions(options: InteractionOptions): Interactions {
         options.onLocalSignInFailed?.()
         return page(failure.status, loginPage(loginState(interaction, uid, client.name, { username, error: failure.message })), failure.headers)
       }
-      const verdict = await options.onLocalSignIn?.(account, { sourceIp })
-      if (verdict && !verdict.allowed) return page(403, noOrganizationPage())
-      return finish(req, res, { login: { accountId: localSubject(account.username), amr: ['pwd'], acr: ACR_VALUES[0] } })
+      const second = await options.secondFactor?.afterPassword(uid, account)
+      if (second?.kind === 'page') return second
+      return complete(req, res, account, sourceIp, ['pwd'])
+    }),
+
+    secondFactor: guarded(async (req, res, uid, form) => {
+      const interaction = await details(req, res, uid)
+      if (!interaction || !options.secondFactor) return page(400, expiredPage())
+      if (interaction.prompt.name !== 'login') return { kind: 'redirect', location: `/interaction/${encodeURIComponent(uid)}` }
+      const sourceIp = clientAddress(req)
+      const outcome = await options.secondFactor.answer(uid, form, sourceIp)
+      if (outcome.kind === 'page') return outcome
+      if (outcome.kind === 'expired') return page(400, expiredPage())
+      return complete(req, res, outcome.account, sourceIp, outcome.amr)
     }),
 
     consent: guarded(async (req, res, uid, form) => {

@@ -8,6 +8,7 @@ import { consistencyCategory } from './consistency.ts'
 import { forwardAuthAppsCategory } from './forward-auth-apps.ts'
 import type { StoreFactory } from './harness.ts'
 import { localAccountsCategory } from './local-accounts.ts'
+import { localMfaCategory } from './local-mfa.ts'
 import { migrationsCategory } from './migrations.ts'
 import { modelsCategory } from './models.ts'
 import { multiConnectionCategory } from './multi-connection.ts'
@@ -40,6 +41,7 @@ const categories = {
   signingKeys: signingKeysCategory,
   oidcClients: oidcClientsCategory,
   localAccounts: localAccountsCategory,
+  localMfa: localMfaCategory,
   userRecords: userRecordsCategory,
   forwardAuthApps: forwardAuthAppsCategory,
   audit: auditCategory,

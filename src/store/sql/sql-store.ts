@@ -11,6 +11,7 @@ import { changelogRepo } from './changelog-repo.ts'
 import { forwardAuthAppsRepo } from './forward-auth-apps-repo.ts'
 import { prepared, type SqlDatabase } from './executor.ts'
 import { localAccountsRepo } from './local-accounts-repo.ts'
+import { localMfaRepo } from './local-mfa-repo.ts'
 import { applyMigrations, type Migration } from './migrations.ts'
 import { modelsRepo } from './models-repo.ts'
 import { oidcArtifactsRepo } from './oidc-artifacts-repo.ts'
@@ -54,6 +55,7 @@ export function createSqlStore(parts: SqlStoreParts): Store {
     signingKeys: signingKeysRepo(ctx),
     oidcClients: oidcClientsRepo(ctx),
     localAccounts: localAccountsRepo(ctx),
+    localMfa: localMfaRepo(ctx),
     userRecords: userRecordsRepo(ctx),
     forwardAuthApps: forwardAuthAppsRepo(ctx),
     audit: auditRepo(ctx),
