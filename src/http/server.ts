@@ -119,7 +119,8 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
     // itself; everything else is the OpenFGA and admin API behind the preshared key.
     const route = request.routeOptions.config as { public?: boolean; [SELF_AUTHENTICATED]?: boolean }
     if (authenticate === undefined || request.is404 || route.public === true || route[SELF_AUTHENTICATED] === true) done()
-    else if (adminCaller !== undefined && isAdminTokenPath(request.routeOptions.url)) {
+    else if (adminCaller !== undefined && isAdminTokenPath(request.routeOptions.url) && (request.headers.authorization ?? '') !== '') {
+      // No credential at all answers as everywhere else (bearer_token_missing).
       adminCaller(request.headers.authorization, { write: request.method !== 'GET' && request.method !== 'HEAD', peerCertificate: peerCertificate(request) })
         .then(() => done(), done)
     } else authenticate(request, reply, done)

@@ -55,7 +55,12 @@ describe('the first organization and who may still sign in', () => {
     assert.match(body.notice ?? '', /acme is the first organization, so requireOrganization \(GATEHOUSE_REQUIRE_ORGANIZATION\) now applies/)
     assert.match(body.notice ?? '', /GATEHOUSE_REQUIRE_ORGANIZATION=false/)
     assert.equal(first.headers.get('x-gatehouse-notice'), body.notice)
-    const logged = server.output().split('\n').filter((line) => line.includes('is the first organization'))
+    // The log line may reach the output a moment after the answer.
+    let logged: string[] = []
+    for (let i = 0; i < 50 && logged.length === 0; i++) {
+      logged = server.output().split('\n').filter((line) => line.includes('is the first organization'))
+      if (logged.length === 0) await new Promise((r) => setTimeout(r, 100))
+    }
     assert.equal(logged.length, 1, server.output())
     assert.equal(JSON.parse(logged[0]!).level, 40, 'logged at warn')
 
