@@ -1,7 +1,8 @@
-// `npm run bench -- check [--quick] [--duration S]`: Check throughput and latency of (a) the
+// `npm run bench -- check [--quick] [--duration S] [--profile DIR]`: Check throughput and latency of (a) the
 // in-process engine and (b) HTTP Check at 1 and 64 connections, each next to its baseline from the
 // same run — a naive Map evaluator, and bare node:http. Also cross-checks every answer against
-// the naive evaluator, so a fast wrong engine cannot pass unnoticed.
+// the naive evaluator, so a fast wrong engine cannot pass unnoticed. `--profile DIR` writes the
+// server's CPU profile there.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -15,7 +16,7 @@ import { printTable, summarize, timeEach, type Summary } from './lib/stats.ts'
 
 const { values: opts } = parseArgs({
   args: process.argv.slice(3),
-  options: { quick: { type: 'boolean', default: false }, duration: { type: 'string', default: '10' } },
+  options: { quick: { type: 'boolean', default: false }, duration: { type: 'string', default: '10' }, profile: { type: 'string' } },
 })
 const size: DatasetSize = opts.quick
   ? { ...FULL, users: 1000, groupLevels: [40, 30, 20, 10], organizations: 10, projects: 1000, userGroupMemberships: 4000, checks: 2000 }
@@ -72,7 +73,10 @@ if (mismatches) console.log(`\n!! ${mismatches} answers differ from the naive ev
 
 // (b) HTTP Check against a Gatehouse server process on the same database.
 const port = await freePort()
-const server = await startGatehouseServer(port, { GATEHOUSE_DATABASE_URL: databaseUrl, GATEHOUSE_DATA_DIR: dir })
+const server = await startGatehouseServer(port, {
+  GATEHOUSE_DATABASE_URL: databaseUrl, GATEHOUSE_DATA_DIR: dir,
+  ...(opts.profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${opts.profile}` } : {}),
+})
 const bare = await startBareServer('{"allowed":true,"resolution":""}')
 const bareFastify = await startBareServer('{"allowed":true,"resolution":""}', 'fastify')
 const httpBodies = bodies.map((b) => JSON.stringify(b))
