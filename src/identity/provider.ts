@@ -16,6 +16,7 @@ import { deviceFlowFeature, devicePageHeaders, DEVICE_ROUTES, userCodeThrottle, 
 import { MTLS_AUTH_METHODS, mtlsEndpointAliases, mtlsFeature } from './mtls.ts'
 import { logoutSource, postLogoutSuccessSource, renderError } from './pages.ts'
 import { jwtAccessTokenMiddleware } from './jwt-access-tokens.ts'
+import { nodeSignable, NodeSigningKey } from './node-signing-key.ts'
 import { createCachedSecretVerifier } from './secret-cache.ts'
 
 /** Paths of the provider's endpoints relative to the issuer (set in its `routes` config). */
@@ -185,7 +186,8 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
 
   const configuration: Configuration = {
     adapter: (model: string) => (model === 'RefreshToken' ? offlineRefreshTokens(adapters(model)) : adapters(model)),
-    jwks: options.jwks as Configuration['jwks'],
+    // Signed through node:crypto (node-signing-key.ts); a key it cannot take stays a JWK for jose.
+    jwks: { keys: options.jwks.keys.map((k) => (nodeSignable(k) ? new NodeSigningKey(k) : k)) } as Configuration['jwks'],
     clients: (options.staticClients ?? []) as unknown as Configuration['clients'],
     cookies: {
       keys: deriveCookieKeys(options.secretKey),
@@ -254,6 +256,7 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
       },
       revocation: { enabled: true },
       clientCredentials: { enabled: true },
+      externalSigningSupport: { enabled: true, ack: 'experimental-01' },
       ...(options.mtls ? { mTLS: mtlsFeature({ clientCaConfigured: options.mtls.clientCaConfigured }) } : {}),
       rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
       deviceFlow: deviceFlowFeature(),
