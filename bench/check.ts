@@ -1,8 +1,8 @@
 // `npm run bench -- check [--quick] [--duration S] [--slices N] [--profile DIR]`: Check
-// throughput and latency of (a) the in-process engine and (b) HTTP Check at 1 and 64 connections, each next to its baseline from the
-// same run — a naive Map evaluator, and bare node:http. Also cross-checks every answer against
-// the naive evaluator, so a fast wrong engine cannot pass unnoticed. `--profile DIR` writes the
-// server's CPU profile there.
+// throughput and latency of (a) the in-process engine and (b) HTTP Check at 1 and 64
+// connections, each next to its baseline from the same run — a naive Map evaluator, and bare
+// node:http. Also cross-checks every answer against the naive evaluator, so a fast wrong engine
+// cannot pass unnoticed. `--profile DIR` writes the server's CPU profile there.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
