@@ -1,7 +1,8 @@
-// `npm run bench -- check [--quick] [--duration S]`: Check throughput and latency of (a) the
-// in-process engine and (b) HTTP Check at 1 and 64 connections, each next to its baseline from the
-// same run — a naive Map evaluator, and bare node:http. Also cross-checks every answer against
-// the naive evaluator, so a fast wrong engine cannot pass unnoticed.
+// `npm run bench -- check [--quick] [--duration S] [--slices N] [--profile DIR]`: Check
+// throughput and latency of (a) the in-process engine and (b) HTTP Check at 1 and 64
+// connections, each next to its baseline from the same run — a naive Map evaluator, and bare
+// node:http. Also cross-checks every answer against the naive evaluator, so a fast wrong engine
+// cannot pass unnoticed. `--profile DIR` writes the server's CPU profile there.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,18 +10,20 @@ import { parseArgs } from 'node:util'
 import { openGatehouse, modelFromDsl } from '../src/index.ts'
 import { FULL, generate, MODEL_DSL, type DatasetSize } from './check/dataset.ts'
 import { NaiveEvaluator } from './check/naive.ts'
-import { runLoad } from './lib/http-load.ts'
+import { runInterleaved, runLoad } from './lib/http-load.ts'
 import { freePort, startBareServer, startGatehouseServer } from './lib/servers.ts'
 import { printTable, summarize, timeEach, type Summary } from './lib/stats.ts'
 
 const { values: opts } = parseArgs({
   args: process.argv.slice(3),
-  options: { quick: { type: 'boolean', default: false }, duration: { type: 'string', default: '10' } },
+  options: { quick: { type: 'boolean', default: false }, duration: { type: 'string', default: '10' }, slices: { type: 'string', default: '5' }, profile: { type: 'string' } },
 })
 const size: DatasetSize = opts.quick
   ? { ...FULL, users: 1000, groupLevels: [40, 30, 20, 10], organizations: 10, projects: 1000, userGroupMemberships: 4000, checks: 2000 }
   : FULL
 const duration = Number(opts.duration)
+// Each row is measured in this many turns, interleaved with its baselines (see runInterleaved).
+const slices = Number(opts.slices)
 
 const t0 = Date.now()
 const data = generate(size)
@@ -72,7 +75,10 @@ if (mismatches) console.log(`\n!! ${mismatches} answers differ from the naive ev
 
 // (b) HTTP Check against a Gatehouse server process on the same database.
 const port = await freePort()
-const server = await startGatehouseServer(port, { GATEHOUSE_DATABASE_URL: databaseUrl, GATEHOUSE_DATA_DIR: dir })
+const server = await startGatehouseServer(port, {
+  GATEHOUSE_DATABASE_URL: databaseUrl, GATEHOUSE_DATA_DIR: dir,
+  ...(opts.profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${opts.profile}` } : {}),
+})
 const bare = await startBareServer('{"allowed":true,"resolution":""}')
 const bareFastify = await startBareServer('{"allowed":true,"resolution":""}', 'fastify')
 const httpBodies = bodies.map((b) => JSON.stringify(b))
@@ -82,9 +88,11 @@ const vs: Record<string, string> = {}
 try {
   await runLoad({ label: 'warm-up', url: checkUrl, connections: 16, duration: 3, bodies: httpBodies })
   for (const connections of [1, 64]) {
-    const base = await runLoad({ label: `bare node:http, ${connections} conn`, url: bare.url, connections, duration, bodies: httpBodies })
-    const framework = await runLoad({ label: `empty Fastify route, ${connections} conn`, url: `${bareFastify.url}/check`, connections, duration, bodies: httpBodies })
-    const gate = await runLoad({ label: `Gatehouse check, ${connections} conn`, url: checkUrl, connections, duration, bodies: httpBodies })
+    const [base, framework, gate] = await runInterleaved([
+      { label: `bare node:http, ${connections} conn`, url: bare.url, connections, duration, bodies: httpBodies },
+      { label: `empty Fastify route, ${connections} conn`, url: `${bareFastify.url}/check`, connections, duration, bodies: httpBodies },
+      { label: `Gatehouse check, ${connections} conn`, url: checkUrl, connections, duration, bodies: httpBodies },
+    ], slices)
     if (gate.non2xx || gate.errors) console.log(`!! ${gate.non2xx} non-2xx answers, ${gate.errors} errors`)
     rows.push(base, framework, gate)
     vs[gate.label] = base.label
@@ -96,5 +104,5 @@ try {
   await bareFastify.stop()
   rmSync(dir, { recursive: true, force: true })
 }
-printTable(`HTTP Check (${duration} s per row)`, rows, vs)
+printTable(`HTTP Check (${duration} s per row in ${slices} interleaved turns)`, rows, vs)
 process.exitCode = mismatches ? 1 : 0

@@ -22,7 +22,40 @@ export interface LoadResult extends Summary {
   errors: number
 }
 
+interface RawLoad {
+  latencies: bigint[]
+  elapsedNs: bigint
+  non2xx: number
+  errors: number
+}
+
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
+  const raw = await loadOnce(o)
+  return { ...summarize(o.label, raw.latencies, raw.elapsedNs), non2xx: raw.non2xx, errors: raw.errors }
+}
+
+/**
+ * Runs several loads in turns of `duration / slices` seconds each, round-robin, and summarizes
+ * each over all its turns. On a machine shared with other work the background load drifts over
+ * seconds; interleaving gives a case and its baseline the same share of that drift, so their
+ * ratio stays meaningful where back-to-back runs of `duration` seconds would not.
+ */
+export async function runInterleaved(loads: LoadOptions[], slices: number): Promise<LoadResult[]> {
+  const totals = loads.map((): RawLoad => ({ latencies: [], elapsedNs: 0n, non2xx: 0, errors: 0 }))
+  for (let s = 0; s < slices; s++) {
+    for (let i = 0; i < loads.length; i++) {
+      const raw = await loadOnce({ ...loads[i], duration: loads[i].duration / slices })
+      const t = totals[i]
+      for (const l of raw.latencies) t.latencies.push(l)
+      t.elapsedNs += raw.elapsedNs
+      t.non2xx += raw.non2xx
+      t.errors += raw.errors
+    }
+  }
+  return loads.map((o, i) => ({ ...summarize(o.label, totals[i].latencies, totals[i].elapsedNs), non2xx: totals[i].non2xx, errors: totals[i].errors }))
+}
+
+async function loadOnce(o: LoadOptions): Promise<RawLoad> {
   const url = new URL(o.url)
   const method = o.method ?? (o.bodies ? 'POST' : 'GET')
   const extra = Object.entries({ 'content-type': 'application/json', ...o.headers }).map(([k, v]) => `${k}: ${v}\r\n`).join('')
@@ -65,6 +98,5 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   })
 
   await Promise.all(Array.from({ length: o.connections }, runConnection))
-  const summary = summarize(o.label, latencies, process.hrtime.bigint() - start)
-  return { ...summary, non2xx, errors }
+  return { latencies, elapsedNs: process.hrtime.bigint() - start, non2xx, errors }
 }

@@ -93,8 +93,15 @@ export function startForwardAuth(core: Core, identity: { signedIn: SignedInResol
     },
   })
   // The organization header: from the namespaced claim of identities Gatehouse itself issued.
-  const withOrganizations = (identity: SignedInIdentity | undefined) =>
-    identity && { ...identity, organizations: organizationNames(identity.claims, config.claimNamespace) }
+  // One result per identity object: a cached bearer token hands out the same identity on every
+  // request, and forward-auth keeps its encoded headers per identity object (identity-headers.ts).
+  const withOrgs = new WeakMap<SignedInIdentity, SignedInIdentity & { organizations: string[] }>()
+  const withOrganizations = (identity: SignedInIdentity | undefined) => {
+    if (identity === undefined) return undefined
+    let found = withOrgs.get(identity)
+    if (found === undefined) withOrgs.set(identity, (found = { ...identity, organizations: organizationNames(identity.claims, config.claimNamespace) }))
+    return found
+  }
   const loginStart = `${config.issuer}/api/forward-auth/login`
   const returnPolicy = async () => {
     const current = await registry.current()

@@ -4,6 +4,7 @@
 
 import type { GatehouseConfig } from '../config/index.ts'
 import { envVarFor } from '../config/index.ts'
+import { SESSION_CACHE_MS } from '../forwardauth/index.ts'
 import { TENANCY_PREFIXES, type OidcMount } from '../http/index.ts'
 import { userCodeAttemptCounter, createFederation, createFindAccount, organizationClaims, qualifiedGroups, createInteractions, resolveUpstreams, createLocalAccounts, createOidcProvider, createSigningKeys, createProviderHolder, createSignedInResolver, OIDC_MOUNTS, portalClientMetadata, consoleClientMetadata, consoleResourceServer, type NodeHandler, type SignedInResolver, type ClientAddress, createTrustedIssuers, type TrustedIssuers, startMtlsListener, createMfaService, createSecondFactorStep, createAccountPages, type AccountPages, type MfaService, type MtlsListener, type ProviderHolder, type SigningKeys } from '../identity/index.ts'
 import { localSubject } from '../lib/index.ts'
@@ -189,6 +190,8 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
 
   const signedIn = createSignedInResolver({
     issuer: config.issuer, provider: () => providers.current(), publicJwks: () => keys.publicJwks(), findAccount, repo: core.store.oidc,
+    // A revoked API token stops passing forward-auth within the bound a signed-out session has.
+    bearerRecheckMs: SESSION_CACHE_MS,
   })
   const trusted = createTrustedIssuers({
     issuers: config.trustedIssuers,

@@ -3,14 +3,13 @@
 // passes here, and that pipeline cost more than the decision itself. Same answers, same
 // request ids, same metrics; bad input gets the same JSON error bodies.
 
-import { randomUUID } from 'node:crypto'
-import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FastifyBaseLogger } from 'fastify'
 import {
   deniedPage, headerValue, misconfiguredPage, unknownHostPage, type AuthOutcome, type ForwardAuth, type ProxyContract,
 } from '../forwardauth/index.ts'
 import { pageHeaders } from '../lib/index.ts'
 import { toHttpError } from './errors.ts'
+import { FastRequest, type FastPath, type RecordRequest } from './fast-path.ts'
 
 export interface Answer {
   status: number
@@ -62,38 +61,18 @@ export function answerFor(outcome: AuthOutcome, requestId: string): Answer {
   }
 }
 
-const REQUEST_ID = /^[\w.:-]{1,128}$/
-
-/** A caller's X-Request-Id is kept (if sane) so one id follows a request across services. */
-export function requestIdOf(req: IncomingMessage): string {
-  const given = req.headers['x-request-id']
-  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
-}
-
-export type RecordRequest = (method: string, route: string, status: number, seconds: number) => void
-
-/** A node:http handler for the decision paths; returns false for every other request. */
-export function forwardAuthFastPath(service: ForwardAuth, logger: FastifyBaseLogger, record: RecordRequest, bodyLimit: number) {
-  return (req: IncomingMessage, res: ServerResponse): boolean => {
-    const url = req.url ?? ''
-    const q = url.indexOf('?')
-    const path = q < 0 ? url : url.slice(0, q)
+/** The decision paths answered on the shared fast path (fast-path.ts). */
+export function forwardAuthFastPath(service: ForwardAuth, logger: FastifyBaseLogger, record: RecordRequest, bodyLimit: number): FastPath {
+  return (req, res, path) => {
     const contract = DECISION_PATHS[path]
     if (contract === undefined) return false
-    const started = process.hrtime.bigint()
-    const id = requestIdOf(req)
-    const send = (answer: Answer) => {
-      res.writeHead(answer.status, { 'x-request-id': id, 'content-length': Buffer.byteLength(answer.body), ...answer.headers })
-      res.end(answer.body)
-      record(req.method ?? 'GET', path, answer.status, Number(process.hrtime.bigint() - started) / 1e9)
-    }
+    const request = new FastRequest(req, res, path, record)
     service.authorize(contract, { headers: req.headers, peerAddress: req.socket.remoteAddress ?? '' })
-      .then((outcome) => send(answerFor(outcome, id)))
-      .catch((err: unknown) => {
-        const { status, body, internal } = toHttpError(err, bodyLimit)
-        if (internal) logger.error({ err, reqId: id }, 'request failed')
-        send({ status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(body) })
+      .then((outcome) => {
+        const answer = answerFor(outcome, request.id)
+        request.send(answer.status, answer.headers, answer.body)
       })
+      .catch((err: unknown) => request.fail(err, logger, bodyLimit))
     return true
   }
 }

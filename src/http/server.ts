@@ -1,17 +1,19 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify'
 import type { GatehouseConfig } from '../config/index.ts'
 import type { ApplicationService } from '../forwardauth/index.ts'
 import type { ClientService } from '../identity/index.ts'
 import { AppError, CommonCodes } from '../lib/index.ts'
-import { isAdminTokenPath, presharedKeyHook, type AdminCaller } from './auth.ts'
+import { isAdminTokenPath, presharedKeyCheck, presharedKeyHook, type AdminCaller } from './auth.ts'
 import type { AuthzApi, PingableStore } from './authz-api.ts'
 import { installErrorHandling } from './errors.ts'
 import { installHealth } from './health.ts'
 import { jsonBodyProblem } from './json-body.ts'
 import { createRequestMetrics, installMetrics } from './metrics.ts'
 import { openapiRoute } from './openapi.ts'
-import { forwardAuthFastPath, requestIdOf } from './forward-auth-fast-path.ts'
+import { fastPathServer, requestIdOf, type FastPath } from './fast-path.ts'
+import { forwardAuthFastPath } from './forward-auth-fast-path.ts'
+import { queryFastPath, type JsonBodyParser } from './query-fast-path.ts'
 import { isLevelEnabled, lazyChildLogger } from './request-logger.ts'
 import { assertionRoutes } from './routes/assertions.ts'
 import { modelRoutes } from './routes/models.ts'
@@ -65,25 +67,22 @@ export interface HttpServerOptions {
   console?: ConsoleMount
 }
 
-
-/** A node:http server that offers each request to `fastPath` first, then to Fastify. */
-function fastPathServer(fastPath: (req: IncomingMessage, res: ServerResponse) => boolean, handler: (req: IncomingMessage, res: ServerResponse) => void) {
-  const server = createServer((req, res) => {
-    if (!fastPath(req, res)) handler(req, res)
-  })
-  // Fastify's own default, which it applies only to servers it creates itself.
-  server.keepAliveTimeout = 72_000
-  return server
-}
-
 /** Builds the Fastify app (not listening): health, metrics, and the OpenFGA API. */
 export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   const { config, authz, store, logger } = options
   const bodyLimit = config.bodyLimitBytes
   const metrics = createRequestMetrics()
-  const fastPath = options.forwardAuth && forwardAuthFastPath(options.forwardAuth.service, logger, metrics.record, bodyLimit)
+  // The fast paths need the app's JSON parser and know whether it is closing, both known only
+  // once the app exists; the server Fastify creates in its constructor reads them through these.
+  let parseJson: JsonBodyParser | undefined
+  let closing = false
+  const checkKey = config.presharedKeys.length > 0 ? presharedKeyCheck(config.presharedKeys) : undefined
+  const fastPaths: FastPath[] = [
+    queryFastPath({ authz, authenticate: checkKey, parseJson: (text, done) => parseJson!(text, done), bodyLimit, logger, record: metrics.record }),
+    ...(options.forwardAuth ? [forwardAuthFastPath(options.forwardAuth.service, logger, metrics.record, bodyLimit)] : []),
+  ]
   const app = Fastify({
-    ...(fastPath ? { serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => fastPathServer(fastPath, handler) } : {}),
+    serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => fastPathServer(fastPaths, () => closing, handler),
     loggerInstance: logger,
     // Two info lines per request would dominate the cost of a check; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
@@ -97,21 +96,24 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
       void (reply as unknown as FastifyReply).code(400).send({ code: CommonCodes.validation, message: err.message })
     },
   }) as unknown as FastifyInstance
+  // Fastify stops routing (503) just before preClose; from then on the fast paths step aside.
+  app.addHook('preClose', (done) => { closing = true; done() })
 
   // JSON only: other media types are refused rather than handed to the engine as strings.
   app.removeAllContentTypeParsers()
-  const parseJson = app.getDefaultJsonParser('error', 'error')
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, text, done) => {
-    parseJson(request, text as string, (err, body) => {
+  const defaultJson = app.getDefaultJsonParser('error', 'error')
+  parseJson = (text, done) => {
+    defaultJson(undefined as never, text, (err, body) => {
       const problem = err === null ? jsonBodyProblem(body) : undefined
       if (problem !== undefined) done(new AppError(CommonCodes.validation, problem, { status: 400 }))
       else done(err, body)
     })
-  })
+  }
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => parseJson!(text as string, done))
 
   // One hook per phase for every request (hooks are the per-request overhead that adds up):
   // onRequest sets the request id and authenticates; onResponse records metrics.
-  const authenticate = config.presharedKeys.length > 0 ? presharedKeyHook(config.presharedKeys) : undefined
+  const authenticate = checkKey && presharedKeyHook(config.presharedKeys)
   const adminCaller = options.adminCaller
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id)

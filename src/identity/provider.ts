@@ -21,6 +21,7 @@ import { logoutSource, postLogoutSuccessSource, providerPageHeaders, renderError
 import { jwtAccessTokenMiddleware } from './jwt-access-tokens.ts'
 import { protocolAnswers } from './protocol-answers.ts'
 import { getsRefreshToken, offlineRefreshTokens } from './refresh-tokens.ts'
+import { nodeSignable, NodeSigningKey } from './node-signing-key.ts'
 import { createCachedSecretVerifier } from './secret-cache.ts'
 
 /** Paths of the provider's endpoints relative to the issuer (set in its `routes` config). */
@@ -174,7 +175,8 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
 
   const configuration: Configuration = {
     adapter: (model: string) => (model === 'RefreshToken' ? offlineRefreshTokens(adapters(model)) : adapters(model)),
-    jwks: options.jwks as Configuration['jwks'],
+    // Signed through node:crypto (node-signing-key.ts); a key it cannot take stays a JWK for jose.
+    jwks: { keys: options.jwks.keys.map((k) => (nodeSignable(k) ? new NodeSigningKey(k) : k)) } as Configuration['jwks'],
     clients: (options.staticClients ?? []) as unknown as Configuration['clients'],
     cookies: {
       keys: deriveCookieKeys(options.secretKey),
@@ -266,6 +268,7 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
       clientCredentials: { enabled: true },
       // `claims={"id_token":{"email":null}}` asks for a claim in the ID token (its scope still needed).
       claimsParameter: { enabled: true },
+      externalSigningSupport: { enabled: true, ack: 'experimental-01' },
       ...(options.mtls ? { mTLS: mtlsFeature({ clientCaConfigured: options.mtls.clientCaConfigured }) } : {}),
       rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
       // OIDC Back-Channel Logout 1.0: at sign-out, a logout token (sub, sid) to every client of

@@ -7,6 +7,7 @@ import type { FindAccount, Provider } from 'oidc-provider'
 import type { OidcArtifactsRepo } from '../store/index.ts'
 import { SERVICE_SUBJECT_PREFIX } from './accounts.ts'
 import { CLIENT_EXTRA_METADATA } from './provider.ts'
+import { createBearerCache, type Resolved } from './bearer-cache.ts'
 import { createJwtAccessTokenVerifier, REVOKED_JWT_MODEL } from './jwt-access-tokens.ts'
 
 /** The built-in public client the forward-auth portal signs visitors in with. */
@@ -82,9 +83,20 @@ export interface SignedInOptions {
   publicJwks: () => Promise<{ keys: import('jose').JWK[] }>
   findAccount: FindAccount
   repo: OidcArtifactsRepo
+  /**
+   * How long a resolved bearer token is answered from memory before its revocation and account
+   * are checked again (see bearer-cache.ts). The app passes forward-auth's session bound.
+   */
+  bearerRecheckMs?: number
+  /** Bearer tokens remembered (answers and misses each). */
+  bearerCacheLimit?: number
+  /** Epoch milliseconds; defaults to the system clock. */
+  now?: () => number
 }
 
 const KEY_SET_CACHE_MS = 5_000
+const BEARER_RECHECK_MS = 2_000
+const BEARER_CACHE_LIMIT = 10_000
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined)
 
@@ -101,6 +113,13 @@ function audienceIn(aud: unknown, audiences: readonly string[]): boolean {
   return list.some((a) => typeof a === 'string' && audiences.includes(a))
 }
 
+/** A compact JWS has exactly two dots (counted, not split: bearer tokens run to kilobytes). */
+function threeParts(token: string): boolean {
+  const first = token.indexOf('.')
+  const second = first < 0 ? -1 : token.indexOf('.', first + 1)
+  return second > 0 && token.indexOf('.', second + 1) < 0
+}
+
 function s256(verifier: string): string {
   return createHash('sha256').update(verifier).digest('base64url')
 }
@@ -115,16 +134,31 @@ export function createSignedInResolver(options: SignedInOptions): SignedInResolv
   // Namespaced, so a client called `admin` can never pass for the account `admin`.
   const service = (clientId: string): SignedInIdentity => ({ subject: SERVICE_SUBJECT_PREFIX + clientId, accountType: 'service', groups: [], claims: { client_id: clientId } })
 
+  const now = options.now ?? Date.now
   // The key set is re-read at most every few seconds: bearer requests must not each cost a query.
   let verifier: { kids: string; at: number; verify: ReturnType<typeof createJwtAccessTokenVerifier> } | undefined
   const verifyJwt = async (token: string) => {
-    if (verifier === undefined || Date.now() - verifier.at > KEY_SET_CACHE_MS) {
+    if (verifier === undefined || now() - verifier.at > KEY_SET_CACHE_MS) {
       const jwks = await options.publicJwks()
       const kids = jwks.keys.map((k) => k.kid).join(',')
-      verifier = verifier?.kids === kids ? { ...verifier, at: Date.now() } : { kids, at: Date.now(), verify: createJwtAccessTokenVerifier({ issuer: options.issuer, jwks }) }
+      verifier = verifier?.kids === kids
+        ? { ...verifier, at: now() }
+        : { kids, at: now(), verify: createJwtAccessTokenVerifier({ issuer: options.issuer, jwks, now: () => Math.floor(now() / 1000) }) }
     }
     return verifier.verify(token)
   }
+
+  const NOT_OURS: Resolved<SignedInIdentity> = { value: undefined, expiresAt: Infinity }
+  const resolveBearer = async (token: string, scope: string): Promise<Resolved<SignedInIdentity>> => {
+    const audiences = scope.split(' ')
+    const claims = await verifyJwt(token)
+    if (!claims || claims.cnf !== undefined) return NOT_OURS
+    if (!audienceIn(claims.aud, audiences)) return NOT_OURS
+    if (await options.repo.find(REVOKED_JWT_MODEL, claims.jti)) return NOT_OURS
+    const value = typeof claims.sub === 'string' && claims.sub !== claims.client_id ? await account(claims.sub) : service(claims.client_id)
+    return { value, expiresAt: claims.exp * 1000 }
+  }
+  const bearers = createBearerCache({ limit: options.bearerCacheLimit ?? BEARER_CACHE_LIMIT, recheckMs: options.bearerRecheckMs ?? BEARER_RECHECK_MS, now }, resolveBearer)
 
   return {
     async redeemPortalCode(code, redirectUri, codeVerifier) {
@@ -179,13 +213,9 @@ export function createSignedInResolver(options: SignedInOptions): SignedInResolv
       }
     },
     async bearer(token, audiences) {
-      if (audiences.length === 0 || token.split('.').length !== 3) return undefined
-      const claims = await verifyJwt(token)
-      if (!claims || claims.cnf !== undefined) return undefined
-      const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud]
-      if (!aud.some((a) => typeof a === 'string' && audiences.includes(a))) return undefined
-      if (await options.repo.find(REVOKED_JWT_MODEL, claims.jti)) return undefined
-      return typeof claims.sub === 'string' && claims.sub !== claims.client_id ? account(claims.sub) : service(claims.client_id)
+      if (audiences.length === 0 || !threeParts(token)) return undefined
+      // Audience URLs hold no spaces: the scope string splits back into the list.
+      return bearers.get(token, audiences.join(' '))
     },
   }
 }

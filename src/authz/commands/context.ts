@@ -37,6 +37,8 @@ const MAX_COMPILED_MODELS = 500
 export class ModelCache {
   private readonly store: Store
   private readonly compiled = new Map<string, CompiledModel>()
+  /** The key last moved to the LRU end of `compiled`. */
+  private newest: string | undefined
   private readonly latest = new Map<string, { id: string; at: number }>()
   private readonly staleMaxMs: number
   private readonly onStale: ((storeId: string, ageMs: number) => void) | undefined
@@ -82,8 +84,13 @@ export class ModelCache {
     const key = `${storeId}/${modelId}`
     const hit = this.compiled.get(key)
     if (hit) {
-      this.compiled.delete(key)
-      this.compiled.set(key, hit)
+      // Re-inserting moves the entry to the LRU end; every warm check asks for the same model,
+      // which is already there, and a Map delete + set costs more than the rest of this lookup.
+      if (this.newest !== key) {
+        this.compiled.delete(key)
+        this.compiled.set(key, hit)
+        this.newest = key
+      }
       return hit
     }
     const rec = await this.store.models.get(storeId, modelId).catch((err) => { throw fromStoreError(err) })
@@ -109,7 +116,9 @@ export class ModelCache {
   }
 
   private put(key: string, model: CompiledModel): void {
+    this.compiled.delete(key)
     this.compiled.set(key, model)
+    this.newest = key
     if (this.compiled.size > MAX_COMPILED_MODELS) this.compiled.delete(this.compiled.keys().next().value!)
   }
 }

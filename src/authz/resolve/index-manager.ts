@@ -50,6 +50,8 @@ export class IndexManager {
   private readonly maxTuples: number
   private readonly logger: IndexLogger | undefined
   private readonly entries = new Map<string, Entry>()
+  /** The entry last moved to the LRU end of `entries` (compared by identity with the live one). */
+  private newest: Entry | undefined
   private readonly deleted = new Set<string>()
   private readonly onStoreDeleted: ((storeId: string) => void) | undefined
   private readonly unsubscribe: () => void
@@ -164,9 +166,12 @@ export class IndexManager {
 
   private touch(storeId: string): Entry {
     let e = this.entries.get(storeId)
+    // The entry used last is already at the LRU end: no Map delete + set on every warm query.
+    if (e !== undefined && e === this.newest) return e
     if (e) this.entries.delete(storeId)
     else e = { storeId, again: false, announced: 0 }
     this.entries.set(storeId, e)
+    this.newest = e
     return e
   }
 
