@@ -112,7 +112,7 @@ export const configKeys = {
     description: 'SQLite durability. `full`: every acknowledged write is synced to disk and survives a crash of the process, of the OS, or a power loss. `normal`: a crash of Gatehouse still loses nothing, but an OS crash or power loss can lose the writes of the last moments (up to the last WAL checkpoint), never corrupting the database; writes are faster on slow disks.',
     secret: false,
   }),
-  databaseConnectTimeoutMs: limit(5000, 'PostgreSQL: how long (ms) to wait for a connection (new or from the pool) before answering 503 store_unavailable.'),
+  databaseConnectTimeoutMs: limit(10_000, 'PostgreSQL: how long (ms) to wait for a connection (new or from the pool) before answering 503 store_unavailable.'),
   databaseStatementTimeoutMs: limit(30_000, 'PostgreSQL: longest a statement may run (ms) before it is cancelled and the request answered 503 (statement_timeout; migrations are exempt).'),
   databaseLockTimeoutMs: limit(5000, 'PostgreSQL: longest a statement may wait for a lock (ms) before the request is answered 503 (lock_timeout), and /readyz reports the stall.'),
   databaseIdleInTransactionTimeoutMs: limit(60_000, 'PostgreSQL: a transaction left idle this long (ms) is ended by the server (idle_in_transaction_session_timeout).'),

@@ -37,6 +37,8 @@ export async function startGatehouse(env: Record<string, string | undefined> = {
           GATEHOUSE_PORT: String(port),
           GATEHOUSE_DATA_DIR: dataDir,
           GATEHOUSE_LOG_LEVEL: 'warn',
+          // Test files run side by side on a small machine: a slow connect is load, not an outage.
+          GATEHOUSE_DATABASE_CONNECT_TIMEOUT_MS: '30000',
           // PostgreSQL requires a configured secret key (replicas share it); SQLite generates one.
           ...(env.GATEHOUSE_DATABASE_URL?.startsWith('postgres') ? { GATEHOUSE_SECRET_KEY: TEST_SECRET_KEY } : {}),
           ...env,

@@ -54,7 +54,7 @@ export async function postgresSkipReason(): Promise<string | undefined> {
 }
 
 async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: adminUrl(), connectionTimeoutMillis: 5000 })
+  const client = new pg.Client({ connectionString: adminUrl(), connectionTimeoutMillis: 30_000 })
   client.on('error', () => undefined)
   await client.connect()
   try {

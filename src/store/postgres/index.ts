@@ -28,7 +28,7 @@ export interface PostgresTimeouts {
   idleInTransactionMs: number
 }
 
-export const DEFAULT_POSTGRES_TIMEOUTS: PostgresTimeouts = { connectMs: 5000, statementMs: 30_000, lockMs: 5000, idleInTransactionMs: 60_000 }
+export const DEFAULT_POSTGRES_TIMEOUTS: PostgresTimeouts = { connectMs: 10_000, statementMs: 30_000, lockMs: 5000, idleInTransactionMs: 60_000 }
 
 export interface PostgresStore extends Store {
   /** Resolves once this process receives other processes' change notifications. */
