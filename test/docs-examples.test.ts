@@ -20,7 +20,7 @@ import { repoRoot, startGatehouse, type GatehouseProcess } from './support/gateh
 /** Blocks marked not-run, by file and first line, with the start of the reason given there. */
 const NOT_RUN: Record<string, string> = {
   'README.md: npm install && npm start': 'starts a server on port 8080',
-  'README.md: npm test        # the whole suite: unit, store conformance (SQLite + P': 'the whole test suite',
+  'README.md: npm test            # unit, store conformance (SQLite + PostgreSQL), O': 'the test suites',
   'docs/forward-auth.md: app.use((req, res, next) => {': 'needs Express',
   'docs/identity.md: curl -s -u "orders-worker:$SECRET" -d grant_type=client_credentials \\': 'needs the orders-worker client',
   "docs/identity.md: curl -s -d client_id=incus -d 'scope=openid offline_access email' -d a": 'a person enters the code',
