@@ -73,10 +73,11 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
     // us; one cheap revision read keeps a refusal from resting on stale state.
     if ((await core.store.tenancy.revision()) !== tenancy.core.state.revision) await tenancy.core.reload()
     const provisioning = core.provisioning
-    // A refused sign-in provisions nothing.
     const passes = (member: boolean) => member || !config.requireOrganization || subject === bootstrapAdmin
+    // A refused sign-in (the user is in no organization any more) retires what rules made for
+    // them, as a disabled account does: their upstream groups alone must not keep a project.
     const events = provisioning && ((claim: MembershipClaim, member: boolean) =>
-      passes(member) ? provisioning.userItems('user.signed_in', provisioningUser({ subject, ...profile }, claim, (id) => tenancy.core.state.groups.get(id)?.name)) : [])
+      provisioning.userItems(passes(member) ? 'user.signed_in' : 'user.disabled', provisioningUser({ subject, ...profile }, claim, (id) => tenancy.core.state.groups.get(id)?.name)))
     const { member } = await tenancy.signIn(subject, groups, sourceIp, events)
     const allowed = passes(member)
     metrics?.signIn(profile.upstream ?? 'local', allowed ? 'success' : 'refused')

@@ -312,6 +312,24 @@ describe('Incus signs in through Gatehouse and asks it for authorization (real i
     assert.notEqual(denied.code, 0)
   })
 
+  it('retires a person\'s project when a sign-in is refused because they belong to no organization any more', async () => {
+    idp.groups.alex = []
+    const context = await chromium.newContext({ ignoreHTTPSErrors: true })
+    try {
+      const page = await context.newPage()
+      await page.goto(`${incus.url}/oidc/login`)
+      await signInUpstream(context, 'alex@acme.test')
+      await page.getByRole('heading', { name: 'No organization' }).waitFor()
+    } finally {
+      await context.close()
+    }
+    await settled()
+    const { json } = await api(`/stores/${storeId}/read`, { method: 'POST', body: JSON.stringify({ tuple_key: { user: `user:${people.alex!.username}`, relation: 'operator', object: 'project:' } }) })
+    assert.deepEqual(json.tuples, [])
+    const kept = JSON.parse(await incus.incus('query', `/1.0/projects/${people.alex!.username}`)) as { config: Record<string, string> }
+    assert.ok(kept.config['user.gatehouse.restricted'], 'restricted, kept for a return')
+  })
+
   it('answers every request Incus sent to the OpenFGA API with 2xx', async () => {
     const metrics = await (await fetch(new URL('/metrics', issuer))).text()
     const rows = [...metrics.matchAll(/^http_request_duration_seconds_count\{method="(\w+)",route="(\/stores[^"]*)",status_code="(\d+)"\} (\d+)/gm)]
