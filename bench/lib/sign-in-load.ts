@@ -14,7 +14,7 @@ import { signInUsername } from '../../src/app/provisioning.ts'
 import { generateWebhookSecret } from '../../src/provisioning/webhook.ts'
 import { openSqliteStore } from '../../src/store/sqlite/index.ts'
 import { startGatehouse, type GatehouseProcess } from '../../test/support/gatehouse.ts'
-import { CALLBACK, companyUpstream, federatedSignIn, startCompanyIdp } from '../../test/support/sign-in-world.ts'
+import { CALLBACK, companyUpstream, federatedSignIn, LAB_MODEL, startCompanyIdp } from '../../test/support/sign-in-world.ts'
 import { spaClient } from '../../test/support/upstream.ts'
 import { seeded } from './random.ts'
 import { summarize, type Summary } from './stats.ts'
@@ -44,15 +44,6 @@ export interface SignInBenchResult {
 const ISSUER = 'http://localhost:7461'
 const KEY = 'bench-provisioning-preshared-key-0123456789'
 const LAB_STORE = '01JKBENCH00000000000000000'
-const MODEL = `model
-  schema 1.1
-type user
-type group
-  relations
-    define member: [user]
-type project
-  relations
-    define operator: [user]`
 /** USER_HZ: /proc reports CPU time in these ticks (100 on Linux everywhere that matters). */
 const CLOCK_TICKS = 100
 const USERS = 50
@@ -165,7 +156,7 @@ async function startServer(o: SignInBenchOptions, name: string, env: Record<stri
     await seed.migrate()
     await seed.oidcClients.upsert(spaClient(CALLBACK))
     await seed.stores.create({ id: LAB_STORE, name: 'lab' })
-    await seed.models.write(LAB_STORE, '01JKBENCH00000000000000001', modelFromDsl(MODEL))
+    await seed.models.write(LAB_STORE, '01JKBENCH00000000000000001', modelFromDsl(LAB_MODEL))
   } finally {
     await seed.close()
   }

@@ -18,21 +18,12 @@ import { openSqliteStore } from '../../src/store/sqlite/index.ts'
 import { startGatehouse, type GatehouseProcess } from '../support/gatehouse.ts'
 import { incusSkipReason, startIncus, type TestIncus } from '../support/incus.ts'
 import { runCaptured } from '../support/cli.ts'
-import { CALLBACK, companyUpstream, federatedSignIn, startCompanyIdp, type CompanyIdp } from '../support/sign-in-world.ts'
+import { CALLBACK, companyUpstream, federatedSignIn, LAB_MODEL, startCompanyIdp, type CompanyIdp } from '../support/sign-in-world.ts'
 import { spaClient } from '../support/upstream.ts'
 
 const ISSUER = 'http://localhost:7452'
 const KEY = 'provisioning-e2e-preshared-key-0123456789'
 const LAB_STORE = '01JKAB00000000000000000000'
-const MODEL = `model
-  schema 1.1
-type user
-type group
-  relations
-    define member: [user]
-type project
-  relations
-    define operator: [user]`
 
 /** A webhook receiver that verifies every delivery and fails the first `failures` attempts of each message. */
 async function startReceiver(secret: string, failures: number) {
@@ -163,7 +154,7 @@ describe('provisioning to a real Incus (SQLite)', { skip }, () => {
     const seed = await openSqliteStore({ path: join(dir, 'gatehouse.db') })
     await seed.migrate()
     await seed.stores.create({ id: LAB_STORE, name: 'lab' })
-    await seed.models.write(LAB_STORE, '01JKAB00000000000000000001', modelFromDsl(MODEL))
+    await seed.models.write(LAB_STORE, '01JKAB00000000000000000001', modelFromDsl(LAB_MODEL))
     await seed.oidcClients.upsert(spaClient(CALLBACK))
     await seed.close()
     await start('8GiB')

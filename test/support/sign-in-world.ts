@@ -9,6 +9,17 @@ import { formAction } from './browser.ts'
 import { companyIdpOptions, listenLoopback, serveSignedIn, spaRelyingParty } from './upstream.ts'
 
 export const RP = 'http://rp.example'
+
+/** The relationship model of the store provisioning rules write group memberships and project operators into. */
+export const LAB_MODEL = `model
+  schema 1.1
+type user
+type group
+  relations
+    define member: [user]
+type project
+  relations
+    define operator: [user]`
 export const CALLBACK = `${RP}/callback`
 
 export interface CompanyIdp {
