@@ -102,6 +102,13 @@ export interface WriteTuplesInput {
   onMissing: 'error' | 'ignore'
 }
 
+/** A bulk write: tuples only, no deletes. */
+export interface ImportTuplesInput {
+  writes: TupleKey[]
+  /** As WriteTuplesInput.onDuplicate. */
+  onDuplicate: 'error' | 'ignore'
+}
+
 export interface WriteResult {
   /** Revision after the write (unchanged when everything was a no-op). */
   revision: number
@@ -155,6 +162,12 @@ export interface TuplesRepo {
    * condition_conflict / store_not_found).
    */
   write(storeId: string, input: WriteTuplesInput): Promise<WriteResult>
+  /**
+   * Writes many tuples as one transaction under one new revision, exactly as `write` with these
+   * writes and no deletes would (same errors, same changelog, same no-op rules), by the insert
+   * each database does fastest. Bulk loads call it once per batch of a few thousand tuples.
+   */
+  import(storeId: string, input: ImportTuplesInput): Promise<WriteResult>
   read(storeId: string, filter: TupleFilter, page: PageRequest): Promise<Page<StoredTuple>>
   /** Every live tuple at one revision (used to build the engine's in-memory index). */
   snapshot(storeId: string): Promise<TupleSnapshot>

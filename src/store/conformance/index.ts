@@ -19,6 +19,7 @@ import { onChangeCategory } from './on-change.ts'
 import { outboxCategory } from './outbox.ts'
 import { storesCategory } from './stores.ts'
 import { tenancyCategory } from './tenancy.ts'
+import { tuplesImportCategory } from './tuples-import.ts'
 import { tuplesReadCategory } from './tuples-read.ts'
 import { tuplesWriteCategory } from './tuples-write.ts'
 import { signingKeysCategory } from './signing-keys.ts'
@@ -31,6 +32,7 @@ const categories = {
   stores: storesCategory,
   models: modelsCategory,
   tuplesWrite: tuplesWriteCategory,
+  tuplesImport: tuplesImportCategory,
   tuplesRead: tuplesReadCategory,
   changelog: changelogCategory,
   consistency: consistencyCategory,

@@ -7,7 +7,7 @@ import type { Store, TupleChange, TupleKey } from '../types.ts'
 import { byKey, readAll, rejectsWith, tuple, useFixture, writeTuples, type StoreFactory } from './harness.ts'
 
 /** Everything a failed write must leave untouched. */
-async function state(store: Store, storeId: string): Promise<{ tuples: TupleKey[]; revision: number; changes: TupleChange[] }> {
+export async function state(store: Store, storeId: string): Promise<{ tuples: TupleKey[]; revision: number; changes: TupleChange[] }> {
   return {
     tuples: (await readAll(store, storeId)).sort(byKey),
     revision: await store.changelog.revision(storeId),

@@ -21,6 +21,7 @@ import { signingKeysRepo } from './signing-keys-repo.ts'
 import { storesRepo } from './stores-repo.ts'
 import { tenancyRepo } from './tenancy-repo.ts'
 import { readTuples, snapshotTuples } from './tuples-read.ts'
+import { importTuples } from './tuples-import.ts'
 import { writeTuples } from './tuples-write.ts'
 import { userRecordsRepo } from './user-records-repo.ts'
 import type { RepoContext } from './context.ts'
@@ -46,6 +47,7 @@ export function createSqlStore(parts: SqlStoreParts): Store {
     models: modelsRepo(ctx),
     tuples: {
       write: (storeId, input) => writeTuples(ctx, storeId, input),
+      import: (storeId, input) => importTuples(ctx, storeId, input),
       read: (storeId, filter, page) => readTuples(ctx, storeId, filter, page),
       snapshot: (storeId) => snapshotTuples(ctx, storeId),
     },

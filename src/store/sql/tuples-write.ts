@@ -16,16 +16,24 @@ import { conditionColumns, keyColumns, keyString, toTupleKey, TUPLE_COLUMNS, typ
 const CHUNK = 200
 
 const BUMP = prepared('UPDATE stores SET revision = revision + 1 WHERE id = $1 AND deleted_at IS NULL RETURNING revision')
+// A write-only revision's changes are exactly its inserted rows, in write_ordinal order.
+const CHANGES_FROM_ROWS = prepared(
+  `INSERT INTO changelog (store_id, revision, created_at, ordinal, operation,
+     object_type, object_id, relation, subject, condition_name, condition_context)
+   SELECT store_id, write_revision, created_at, write_ordinal, 'write',
+     object_type, object_id, relation, subject, condition_name, condition_context
+   FROM tuples WHERE store_id = $1 AND write_revision = $2`,
+)
 // Still under the row lock BUMP took: no other writer can have moved the revision since.
 const UNBUMP = prepared('UPDATE stores SET revision = revision - 1 WHERE id = $1')
 
-interface Planned {
+export interface Planned {
   key: TupleKey
   cols: KeyColumns
   id: string
 }
 
-interface Applied {
+export interface Applied {
   cols: KeyColumns
   condition: [string | null, string | null]
   operation: 'write' | 'delete'
@@ -39,11 +47,21 @@ class NothingApplied {
   }
 }
 
-export async function writeTuples(ctx: RepoContext, storeId: string, input: WriteTuplesInput): Promise<WriteResult> {
+/**
+ * How the rows get in: `insert` defaults to multi-row INSERT ... RETURNING; `changesFromRows`
+ * appends the changelog by copying this revision's rows out of the tuples table (one statement,
+ * valid only when the write has no deletes).
+ */
+export interface WriteStrategy {
+  insert?: TupleInserter
+  changesFromRows?: boolean
+}
+
+export async function writeTuples(ctx: RepoContext, storeId: string, input: WriteTuplesInput, strategy: WriteStrategy = {}): Promise<WriteResult> {
   let result: WriteResult
   try {
     result = await ctx.db.write(async (tx) => {
-      const written = await writeTuplesInTx(ctx, tx, storeId, input)
+      const written = await writeTuplesInTx(ctx, tx, storeId, input, strategy)
       // Rolling back is cheaper than committing a transaction that changed nothing.
       if (written.applied.length === 0) throw new NothingApplied(written.revision)
       return written
@@ -63,7 +81,9 @@ export async function writeTuples(ctx: RepoContext, storeId: string, input: Writ
  * can still commit. Throws as tuples.write does; the caller's transaction must then roll back.
  * After a commit with changes applied, the caller must `ctx.changes.emit(storeId, revision)`.
  */
-export async function writeTuplesInTx(ctx: RepoContext, tx: SqlRunner, storeId: string, input: WriteTuplesInput): Promise<WriteResult> {
+export async function writeTuplesInTx(
+  ctx: RepoContext, tx: SqlRunner, storeId: string, input: WriteTuplesInput, strategy: WriteStrategy = {},
+): Promise<WriteResult> {
   // Parse keys before any statement: a malformed object is a validation error, whatever the store.
   const deletes = input.deletes.map(plan)
   const writes = input.writes.map(plan)
@@ -73,18 +93,19 @@ export async function writeTuplesInTx(ctx: RepoContext, tx: SqlRunner, storeId: 
   const revision = Number(bumped[0].revision)
   const applied = [
     ...(await applyDeletes(tx, storeId, deletes, input.onMissing)),
-    ...(await applyWrites(tx, storeId, writes, input.onDuplicate, now, revision)),
+    ...(await applyWrites(tx, storeId, writes, input.onDuplicate, now, revision, strategy.insert)),
   ]
   if (applied.length === 0) {
     await tx.run(UNBUMP, [storeId])
     return { revision: revision - 1, applied: [] }
   }
-  await appendChanges(tx, storeId, revision, applied, now)
+  if (strategy.changesFromRows === true && deletes.length === 0) await tx.run(CHANGES_FROM_ROWS, [storeId, revision])
+  else await appendChanges(tx, storeId, revision, applied, now)
   await ctx.db.announce(tx, storeId, revision)
   return { revision, applied: applied.map((a) => toChange(a, revision, now)) }
 }
 
-function plan(key: TupleKey): Planned {
+export function plan(key: TupleKey): Planned {
   const cols = keyColumns(key)
   return { key, cols, id: keyString(cols) }
 }
@@ -118,14 +139,20 @@ async function applyDeletes(tx: SqlRunner, storeId: string, deletes: Planned[], 
   return applied
 }
 
-async function applyWrites(
-  tx: SqlRunner, storeId: string, writes: Planned[], onDuplicate: 'error' | 'ignore', now: number, revision: number,
-): Promise<Applied[]> {
-  if (writes.length === 0) return []
+/**
+ * Inserts `rows` (unique keys), write_ordinal = position in `rows`, skipping keys already stored,
+ * and returns the ids (keyString) of the rows it inserted.
+ */
+export type TupleInserter = (
+  tx: SqlRunner, storeId: string, rows: Planned[], now: number, revision: number,
+) => Promise<Set<string>>
+
+/** Multi-row INSERT ... RETURNING, CHUNK rows a statement: one statement text for both dialects. */
+const insertReturning: TupleInserter = async (tx, storeId, rows, now, revision) => {
   const inserted = new Set<string>()
   // (revision, position in this write) orders unfiltered reads by write time, as OpenFGA does.
   let ordinal = 0
-  for (const part of chunks(uniqueById(writes), CHUNK)) {
+  for (const part of chunks(rows, CHUNK)) {
     const params: unknown[] = [storeId, now, revision]
     for (const p of part) params.push(ordinal++, ...p.cols, ...conditionColumns(p.key.condition))
     const sql = adHoc(
@@ -137,6 +164,19 @@ async function applyWrites(
     const rows = await tx.all(sql, params)
     for (const row of rows) inserted.add(keyString([row.object_type, row.object_id, row.relation, row.subject]))
   }
+  return inserted
+}
+
+/**
+ * Inserts `writes` and decides, in input order, which were applied: a key inserted by an earlier
+ * entry, or stored before, is a duplicate, refused or (with 'ignore' and the same condition) a no-op.
+ */
+export async function applyWrites(
+  tx: SqlRunner, storeId: string, writes: Planned[], onDuplicate: 'error' | 'ignore', now: number, revision: number,
+  insert: TupleInserter = insertReturning,
+): Promise<Applied[]> {
+  if (writes.length === 0) return []
+  const inserted = await insert(tx, storeId, uniqueById(writes), now, revision)
 
   const applied: Applied[] = []
   const consumed = new Set<string>()
@@ -208,7 +248,7 @@ function toChange(a: Applied, revision: number, now: number): TupleChange {
   return { key, operation: a.operation, timestamp: new Date(now), revision }
 }
 
-function uniqueById(items: Planned[]): Planned[] {
+export function uniqueById(items: Planned[]): Planned[] {
   const seen = new Set<string>()
   return items.filter((p) => (seen.has(p.id) ? false : (seen.add(p.id), true)))
 }
