@@ -6,7 +6,7 @@ import { createLogger, type Logger } from './logger.ts'
 const OPERATIONS = [
   'createStore', 'listStores', 'getStore', 'deleteStore',
   'writeAuthorizationModel', 'readAuthorizationModel', 'readAuthorizationModels',
-  'write', 'read', 'readChanges',
+  'write', 'importTuples', 'read', 'readChanges',
   'check', 'batchCheck', 'expand', 'listObjects', 'streamedListObjects', 'listUsers',
   'writeAssertions', 'readAssertions',
 ] as const

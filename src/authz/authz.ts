@@ -11,6 +11,7 @@ import { isUlidLike } from './commands/parse.ts'
 import type { QueryMeta } from './commands/query.ts'
 import { read, readChanges } from './commands/read.ts'
 import { createStore, deleteStore, getStore, listStores } from './commands/stores.ts'
+import { importTuples, type ImportItem, type ImportOptions } from './commands/import.ts'
 import { write } from './commands/write.ts'
 import { AuthzError, validationError } from './errors.ts'
 import { resolveLimits, type AuthzLimits } from './limits.ts'
@@ -88,6 +89,10 @@ export class Authz {
   readAuthorizationModels(storeId: string, query: QueryParams = {}) { return badStoreId(storeId) ?? readAuthorizationModels(this.ctx, storeId, query) }
 
   write(storeId: string, body: unknown) { return badStoreId(storeId) ?? this.writable(storeId) ?? write(this.ctx, storeId, body) }
+  /** Bulk write of a stream of tuples in batches (see commands/import.ts for what a failure leaves). */
+  importTuples(storeId: string, source: AsyncIterable<ImportItem> | Iterable<ImportItem>, options?: ImportOptions) {
+    return badStoreId(storeId) ?? this.writable(storeId) ?? importTuples(this.ctx, storeId, source, options)
+  }
   read(storeId: string, body: unknown) { return badStoreId(storeId) ?? read(this.ctx, storeId, body) }
   readChanges(storeId: string, query: QueryParams = {}) { return badStoreId(storeId) ?? readChanges(this.ctx, storeId, query) }
 

@@ -2,6 +2,7 @@
 // May import: src/lib, src/store types (types.ts) and its error codes (errors.ts); npm: CEL, the OpenFGA DSL transformer.
 export { Authz, type AuthzOptions, type QueryParams } from './authz.ts'
 export type { AuthzLogger } from './commands/context.ts'
+export { DEFAULT_IMPORT_BATCH, MAX_IMPORT_BATCH, type ImportItem, type ImportOptions, type ImportResult } from './commands/import.ts'
 export type { QueryMeta } from './commands/query.ts'
 export { AuthzError, ERROR_CODES, errorNameOf, httpStatusOf, isAuthzError, type AuthzErrorCode } from './errors.ts'
 export { DEFAULT_LIMITS, type AuthzLimits } from './limits.ts'

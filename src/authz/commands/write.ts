@@ -4,6 +4,8 @@
 import type { TupleKey } from '../../store/types.ts'
 import { AuthzError, fromStoreError, validationError } from '../errors.ts'
 import { toRecord, tupleProblem, tupleText } from '../resolve/tuples.ts'
+import type { AuthzLimits } from '../limits.ts'
+import type { CompiledModel } from '../model/compiled.ts'
 import type { EngineContext } from './context.ts'
 import { bodyOf, field, isObject, modelIdOf, tupleKeyOf, type Obj } from './parse.ts'
 
@@ -31,6 +33,20 @@ function sideOf(o: Obj, name: 'writes' | 'deletes'): Side {
   return { keys, mode }
 }
 
+/** Refuses a tuple the model does not allow (or an oversize condition context), as Write does. */
+export function checkWrite(limits: AuthzLimits, model: CompiledModel, key: TupleKey): void {
+  const rec = toRecord(key)
+  if (rec.userRelation === rec.relation && rec.userObject === rec.object) {
+    throw validationError(`Invalid tuple '${tupleText(key)}'. Reason: cannot write a tuple that is implicit`)
+  }
+  const problem = tupleProblem(model, rec)
+  if (problem) throw validationError(`Invalid tuple '${tupleText(key)}'. Reason: ${problem.reason}`)
+  const size = key.condition?.context ? Buffer.byteLength(JSON.stringify(key.condition.context)) : 0
+  if (size > limits.maxConditionContextBytes) {
+    throw validationError(`Invalid tuple '${tupleText(key)}'. Reason: condition context size limit exceeded: ${size} bytes exceeds ${limits.maxConditionContextBytes} bytes`)
+  }
+}
+
 export async function write(ctx: EngineContext, storeId: string, body: unknown): Promise<Record<string, never>> {
   const o = bodyOf(body)
   const writes = sideOf(o, 'writes')
@@ -41,18 +57,7 @@ export async function write(ctx: EngineContext, storeId: string, body: unknown):
   const modelId = modelIdOf(o)
   if (writes.keys.length > 0) {
     const model = await ctx.models.resolve(storeId, modelId)
-    for (const key of writes.keys) {
-      const rec = toRecord(key)
-      if (rec.userRelation === rec.relation && rec.userObject === rec.object) {
-        throw validationError(`Invalid tuple '${tupleText(key)}'. Reason: cannot write a tuple that is implicit`)
-      }
-      const problem = tupleProblem(model, rec)
-      if (problem) throw validationError(`Invalid tuple '${tupleText(key)}'. Reason: ${problem.reason}`)
-      const size = key.condition?.context ? Buffer.byteLength(JSON.stringify(key.condition.context)) : 0
-      if (size > ctx.limits.maxConditionContextBytes) {
-        throw validationError(`Invalid tuple '${tupleText(key)}'. Reason: condition context size limit exceeded: ${size} bytes exceeds ${ctx.limits.maxConditionContextBytes} bytes`)
-      }
-    }
+    for (const key of writes.keys) checkWrite(ctx.limits, model, key)
   }
   for (const key of deletes.keys) {
     if ((key.user.match(/:/g)?.length ?? 0) > 1 || (key.user.match(/#/g)?.length ?? 0) > 1 || /\s/.test(key.user)) {

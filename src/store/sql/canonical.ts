@@ -1,19 +1,6 @@
-// Canonical JSON: object keys sorted at every depth, so two equal contexts compare equal no matter
-// how the client ordered them or how the database (jsonb) reordered them.
-
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value))
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys)
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {}
-    for (const key of Object.keys(value).sort()) out[key] = sortKeys((value as Record<string, unknown>)[key])
-    return out
-  }
-  return value
-}
+// JSON columns: canonical text on the way in (shared with the engine, which compares conditions
+// the same way), parsed values on the way out.
+export { canonicalJson } from '../../lib/index.ts'
 
 /** JSON columns come back parsed from PostgreSQL (jsonb) and as text from SQLite. */
 export function parseJsonColumn(value: unknown): unknown {

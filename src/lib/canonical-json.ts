@@ -1,0 +1,16 @@
+// Canonical JSON: object keys sorted at every depth, so two equal contexts compare equal no matter
+// how the client ordered them or how the database (jsonb) reordered them.
+
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value))
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys)
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {}
+    for (const key of Object.keys(value).sort()) out[key] = sortKeys((value as Record<string, unknown>)[key])
+    return out
+  }
+  return value
+}
