@@ -18,6 +18,8 @@ export interface AuthzApi {
   readAuthorizationModel(storeId: string, modelId: string): Promise<unknown>
   readAuthorizationModels(storeId: string, query: QueryParams): Promise<unknown>
   write(storeId: string, body: unknown): Promise<unknown>
+  /** Bulk write from a stream of entries; a failure is an AppError whose details say what was committed. */
+  importTuples(storeId: string, source: AsyncIterable<{ tuple?: unknown; error?: string; line?: number }>, options: { onDuplicate?: unknown; authorizationModelId?: unknown; batchSize?: unknown }): Promise<unknown>
   read(storeId: string, body: unknown): Promise<unknown>
   readChanges(storeId: string, query: QueryParams): Promise<unknown>
   check(storeId: string, body: unknown, meta?: QueryMeta): Promise<unknown>

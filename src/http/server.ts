@@ -31,6 +31,7 @@ import { storeRoutes } from './routes/stores.ts'
 import { peerCertificate, SELF_AUTHENTICATED, tenancyRoutes, type TenancyMount } from './routes/tenancy.ts'
 import { consoleRoutes, type ConsoleMount } from './routes/console.ts'
 import { streamedListObjectsRoute } from './routes/streamed-list-objects.ts'
+import { importRoute } from './routes/import.ts'
 import { tupleRoutes } from './routes/tuples.ts'
 
 export interface HttpServerOptions {
@@ -141,6 +142,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   storeRoutes(app, authz)
   modelRoutes(app, authz)
   tupleRoutes(app, authz)
+  importRoute(app, authz, bodyLimit)
   queryRoutes(app, authz)
   streamedListObjectsRoute(app, authz, bodyLimit)
   assertionRoutes(app, authz)
