@@ -15,6 +15,8 @@ export interface FgaOptions {
   out?: string
   condition?: string
   context?: string
+  onDuplicate?: string
+  batchSize?: string
 }
 
 /** Runs `work` with the engine on the configured database, closing it afterwards. */

@@ -99,33 +99,45 @@ describe('gatehouse stores / model / tuples', () => {
     assert.deepEqual(after.json.tuples, [])
   })
 
-  it('imports YAML, JSON and CSV files in batches, counting written, skipped and failed', async () => {
+  it('imports YAML, JSON and CSV files in batches; stops at a bad tuple, which write --file steps over', async () => {
     const many = Array.from({ length: 230 }, (_, i) => ({ user: `user:u${i}`, relation: 'viewer', object: 'document:big' }))
-    const json = await run(['tuples', 'import', '--store', store, file('many.json', JSON.stringify(many))])
+    const json = await run(['tuples', 'import', '--store', store, '--batch-size', '100', file('many.json', JSON.stringify(many))])
     assert.equal(json.code, 0, json.stderr)
-    assert.deepEqual({ ...json.json, failures: undefined }, { written: 230, skipped: 0, failed: 0, failures: undefined })
+    assert.deepEqual(json.json, { imported: 230, skipped: 0, batches: 3 })
 
-    // Again, with one new tuple, one invalid one and a duplicate line: the rest is skipped.
+    // Again, with one new tuple, a duplicate line and an invalid one.
     const yaml = file('again.yaml', [
       ...many.slice(0, 120).map((t) => `- { user: "${t.user}", relation: viewer, object: "document:big" }`),
       '- { user: "user:new", relation: viewer, object: "document:big" }',
       '- { user: "user:new", relation: viewer, object: "document:big" }',
       '- { user: "user:x", relation: owner, object: "document:big" }',
     ].join('\n'))
-    const again = await run(['tuples', 'import', '--store', store, yaml])
+    // import stops at the invalid tuple; its batch (here the whole file) writes nothing.
+    const stopped = await run(['tuples', 'import', '--store', store, yaml])
+    assert.equal(stopped.code, 1)
+    assert.equal(stopped.json.code, 'validation_error')
+    assert.match(stopped.json.message, /^tuple 123: Invalid tuple/)
+    assert.deepEqual({ ...stopped.json, code: 0, message: 0 }, { code: 0, message: 0, index: 122, imported: 0, skipped: 0, batches: 0 })
+    assert.match(stopped.stderr, /0 tuple\(s\) in 0 batch\(es\) were committed/)
+    assert.equal((await run(['tuples', 'import', '--store', store, '--on-duplicate', 'sometimes', yaml])).code, 2)
+    // write --file goes on past it, counting each tuple.
+    const again = await run(['tuples', 'write', '--store', store, '--file', yaml])
     assert.equal(again.code, 1)
     assert.equal(again.json.written, 1)
     assert.equal(again.json.skipped, 121)
     assert.equal(again.json.failed, 1)
     assert.equal(again.json.failures[0].tuple.user, 'user:x')
     assert.match(again.stderr, /1 of 123 tuple\(s\) failed/)
+    const strict = await run(['tuples', 'import', '--store', store, '--on-duplicate', 'error', file('one.jsonl', '{"user":"user:new","relation":"viewer","object":"document:big"}\n')])
+    assert.equal(strict.code, 1)
+    assert.equal(strict.json.code, 'write_failed_due_to_invalid_input')
 
     const csv = file('t.csv', 'user_type,user_id,user_relation,relation,object_type,object_id,condition_name,condition_context\n'
       + 'team,eng,member,viewer,document,csv,,\n'
       + 'user,carol,,viewer,document,csv,in_office,"{""cidr"": ""192.168.0.0/16""}"\n')
     const fromCsv = await run(['tuples', 'import', '--store', store, csv])
     assert.equal(fromCsv.code, 0, fromCsv.stderr)
-    assert.equal(fromCsv.json.written, 2)
+    assert.equal(fromCsv.json.imported, 2)
 
     const asCsv = await run(['tuples', 'read', '--store', store, '--object', 'document:csv', '--format', 'csv'])
     assert.deepEqual(parseTuples(asCsv.stdout, '.csv', 'out').sort((a, b) => a.user.localeCompare(b.user)), [

@@ -24,9 +24,13 @@ Commands:
                            --format json (default), or yaml|csv to import elsewhere
   tuples write --store ID USER RELATION OBJECT  Write one tuple (--condition NAME [--context JSON])
   tuples delete --store ID USER RELATION OBJECT Delete one tuple
-  tuples import --store ID FILE  Write tuples from a YAML, JSON, JSONL or CSV file (the fga CLI's formats)
-                           in transactions of 100; reports written, skipped (already there) and failed,
-                           exit 1 when any failed. tuples write|delete --store ID --file F do the same
+  tuples import --store ID FILE  Bulk-write tuples from a YAML, JSON, JSONL or CSV file (the fga CLI's
+                           formats) in transactions of --batch-size (default 5000), validated as Write;
+                           --on-duplicate ignore (default: already there is skipped) or error. Stops at
+                           the first bad tuple, naming it (exit 1); earlier batches stay written, so
+                           running the file again resumes it
+  tuples write|delete --store ID --file F  Write or delete a file's tuples 100 at a time, going on past
+                           bad ones; reports written, skipped and failed, exit 1 when any failed
   bootstrap                Apply the bootstrap file (clients, upstreams, applications, tenancy) and create the local admin
   clients list             List OIDC clients (JSON)
   clients get ID           Show one client (never its secret)

@@ -65,6 +65,8 @@ async function dispatch(argv: string[], io: CliIO): Promise<number> {
         user: { type: 'string' },
         condition: { type: 'string' },
         context: { type: 'string' },
+        'on-duplicate': { type: 'string' },
+        'batch-size': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'V' },
       },
@@ -196,6 +198,7 @@ function fgaOptions(values: Record<string, unknown>): FgaOptions {
   return {
     store: pick('store'), id: pick('id'), format: pick('format'), object: pick('object'), relation: pick('relation'), user: pick('user'),
     file: pick('file'), out: pick('out'), condition: pick('condition'), context: pick('context'),
+    onDuplicate: pick('on-duplicate'), batchSize: pick('batch-size'),
   }
 }
 

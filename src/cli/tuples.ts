@@ -1,8 +1,11 @@
 // `gatehouse tuples read | write | delete | import`: relationship tuples on the configured database,
-// like `fga tuple …`. Writes go through the engine (validated against the store's latest model).
+// like `fga tuple …`. `import` is the bulk path (the engine's import); `write --file` keeps going
+// past bad tuples and reports each. Writes go through the engine (validated against the store's latest model).
 import { resolve } from 'node:path'
 import { stringify as toYaml } from 'yaml'
+import { MAX_IMPORT_BATCH } from '../authz/index.ts'
 import type { GatehouseConfig } from '../config/index.ts'
+import { isAppError } from '../lib/index.ts'
 import { allPages, jsonObjectOption, requireStore, withEngine, type FgaOptions } from './engine.ts'
 import { Exit, printJson, takeArgs, UsageError, type CliIO } from './io.ts'
 import { toCsv, tupleOf, readTupleFile, type FileTuple } from './tuple-file.ts'
@@ -51,7 +54,7 @@ export async function tuplesCommand(config: GatehouseConfig, args: string[], opt
     }
     case 'import': {
       const [file] = takeArgs(command, rest, 1, 'FILE')
-      return importFile(config, requireStore(command, options), file!, 'write', io)
+      return bulkImport(config, requireStore(command, options), file!, options, io)
     }
     default:
       throw new UsageError(sub === undefined ? 'tuples: missing subcommand (read, write, delete, import)' : `tuples: unknown subcommand "${sub}"`)
@@ -63,6 +66,31 @@ function importable(key: FileTuple): FileTuple {
   const { user, relation, object, condition } = key
   if (!condition) return { user, relation, object }
   return { user, relation, object, condition: { name: condition.name, ...(condition.context && Object.keys(condition.context).length > 0 ? { context: condition.context } : {}) } }
+}
+
+/**
+ * The engine's bulk import: batched transactions, stops at the first bad tuple (earlier batches
+ * stay). Duplicates are skipped unless --on-duplicate error, so running a file again resumes it.
+ */
+async function bulkImport(config: GatehouseConfig, store: string, file: string, options: FgaOptions, io: CliIO): Promise<number> {
+  const onDuplicate = options.onDuplicate ?? 'ignore'
+  if (onDuplicate !== 'ignore' && onDuplicate !== 'error') throw new UsageError('tuples import: --on-duplicate must be ignore or error')
+  const batchSize = options.batchSize === undefined ? undefined : Number(options.batchSize)
+  if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize >= 1 && batchSize <= MAX_IMPORT_BATCH)) {
+    throw new UsageError(`tuples import: --batch-size must be an integer from 1 to ${MAX_IMPORT_BATCH}`)
+  }
+  const tuples = readTupleFile(resolve(io.cwd, file), file)
+  return withEngine(config, async (authz) => {
+    try {
+      printJson(io, await authz.importTuples(store, tuples.map((tuple) => ({ tuple })), { onDuplicate, batchSize }))
+      return Exit.ok
+    } catch (err) {
+      if (!isAppError(err) || err.details === undefined || !('batches' in err.details)) throw err
+      printJson(io, { code: err.code, message: err.message, ...err.details })
+      io.stderr.write(`${file}: ${err.message}\n${String(err.details.imported)} tuple(s) in ${String(err.details.batches)} batch(es) were committed before it\n`)
+      return Exit.failed
+    }
+  })
 }
 
 async function importFile(config: GatehouseConfig, store: string, file: string, mode: 'write' | 'delete', io: CliIO): Promise<number> {

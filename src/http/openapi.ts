@@ -4,6 +4,7 @@
 
 import type { FastifyInstance } from 'fastify'
 import { componentSchemas, itemsOf, ref } from './openapi-schemas.ts'
+import { importPaths, importSchemas } from './openapi-import.ts'
 import { PROVISIONING_PARAMS, provisioningPaths, provisioningSchemas } from './openapi-provisioning.ts'
 
 type Schema = Record<string, unknown>
@@ -150,10 +151,10 @@ export function openapiDocument(): Schema {
     info: {
       title: 'Gatehouse admin API',
       version: '1',
-      description: 'Organizations, groups, projects, service accounts, roles, global bindings and ACLs, and the provisioning outbox. Every tenancy id path parameter also accepts the record\'s name. Errors answer `{ code, message, details? }`.',
+      description: 'Organizations, groups, projects, service accounts, roles, global bindings and ACLs, the provisioning outbox, and the bulk tuple import. Every tenancy id path parameter also accepts the record\'s name. Errors answer `{ code, message, details? }`.',
     },
     security: [{ bearer: [] }],
-    paths: { ...paths(), ...provisioningPaths() },
+    paths: { ...paths(), ...provisioningPaths(), ...importPaths() },
     components: {
       securitySchemes: {
         bearer: {
@@ -163,7 +164,7 @@ export function openapiDocument(): Schema {
       },
       parameters: Object.fromEntries(Object.entries({ ...PARAMS, ...PROVISIONING_PARAMS }).map(([name, description]) => [name, { name, in: 'path', required: true, description, schema: { type: 'string', minLength: 1 } }])),
       responses: Object.fromEntries(Object.entries(ERRORS).map(([code, description]) => [`e${code}`, { description, content: { 'application/json': { schema: ref('error') } } }])),
-      schemas: { ...componentSchemas, ...provisioningSchemas },
+      schemas: { ...componentSchemas, ...provisioningSchemas, ...importSchemas },
     },
   }
 }

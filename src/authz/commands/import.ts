@@ -95,8 +95,13 @@ export async function importTuples(
   // The batch being filled: keys in order, and where each came from (to place a store error).
   let batch: TupleKey[] = []
   let positions = new Map<string, Position & { condition: string }>()
+  // Repeats dropped from the batch; counted as skipped once the batch commits.
+  let repeats = 0
   const flush = async () => {
-    if (batch.length === 0) return
+    if (batch.length === 0) {
+      progress.skipped += repeats
+      return
+    }
     let result
     try {
       result = await ctx.store.tuples.import(storeId, { writes: batch, onDuplicate })
@@ -106,10 +111,11 @@ export async function importTuples(
     }
     await ctx.indexes.applyLocal(storeId, result)
     progress.imported += result.applied.length
-    progress.skipped += batch.length - result.applied.length
+    progress.skipped += batch.length - result.applied.length + repeats
     progress.batches++
     batch = []
     positions = new Map()
+    repeats = 0
   }
 
   try {
@@ -138,7 +144,7 @@ export async function importTuples(
             throw new AuthzError('Aborted', `transactional write failed due to conflict: tuple ${text} exists with a different condition`)
           }
           if (onDuplicate === 'error') throw new AuthzError('write_failed_due_to_invalid_input', `cannot write a tuple which already exists: ${text}`)
-          progress.skipped++
+          repeats++
           continue
         }
         positions.set(text, { ...at, condition })
