@@ -10,7 +10,8 @@ import { parseArgs } from 'node:util'
 import { openGatehouse, modelFromDsl } from '../src/index.ts'
 import { FULL, generate, MODEL_DSL, type DatasetSize } from './check/dataset.ts'
 import { NaiveEvaluator } from './check/naive.ts'
-import { runInterleaved, runLoad } from './lib/http-load.ts'
+import { assertAnswered, reportFigures, type Figure } from './lib/figures.ts'
+import { runInterleaved, runLoad, type LoadResult } from './lib/http-load.ts'
 import { freePort, startBareServer, startGatehouseServer } from './lib/servers.ts'
 import { printTable, summarize, timeEach, type Summary } from './lib/stats.ts'
 
@@ -43,11 +44,9 @@ const gh = await openGatehouse({ databaseUrl })
 const { id: storeId } = await gh.createStore({ name: 'bench' })
 const { authorization_model_id: modelId } = await gh.writeAuthorizationModel(storeId, model)
 const loadStart = Date.now()
-for (let i = 0; i < data.tuples.length; i += 100) {
-  await gh.write(storeId, { writes: { tuple_keys: data.tuples.slice(i, i + 100) }, authorization_model_id: modelId })
-}
+await gh.importTuples(storeId, data.tuples.map((tuple) => ({ tuple })), { authorizationModelId: modelId })
 const loadMs = Date.now() - loadStart
-console.log(`loaded through Write in ${(loadMs / 1000).toFixed(1)} s (${Math.round(data.tuples.length / (loadMs / 1000))} tuples/s, 100 per request)`)
+console.log(`loaded through import in ${(loadMs / 1000).toFixed(1)} s (${Math.round(data.tuples.length / (loadMs / 1000))} tuples/s; npm run bench -- import measures it)`)
 
 const bodies = data.checks.map((c) => ({ tuple_key: { object: c.object, relation: c.relation, user: c.user }, authorization_model_id: modelId }))
 let mismatches = 0
@@ -83,6 +82,8 @@ const bare = await startBareServer('{"allowed":true,"resolution":""}')
 const bareFastify = await startBareServer('{"allowed":true,"resolution":""}', 'fastify')
 const httpBodies = bodies.map((b) => JSON.stringify(b))
 const checkUrl = `${server.url}/stores/${storeId}/check`
+// Every timed HTTP answer is compared with the naive evaluator's.
+const answers = expected.map((allowed) => Buffer.from(`"allowed":${allowed}`))
 const rows: Summary[] = []
 const vs: Record<string, string> = {}
 try {
@@ -91,7 +92,7 @@ try {
     const [base, framework, gate] = await runInterleaved([
       { label: `bare node:http, ${connections} conn`, url: bare.url, connections, duration, bodies: httpBodies },
       { label: `empty Fastify route, ${connections} conn`, url: `${bareFastify.url}/check`, connections, duration, bodies: httpBodies },
-      { label: `Gatehouse check, ${connections} conn`, url: checkUrl, connections, duration, bodies: httpBodies },
+      { label: `Gatehouse check, ${connections} conn`, url: checkUrl, connections, duration, bodies: httpBodies, verify: (i, _head, body) => body.includes(answers[i]!) },
     ], slices)
     if (gate.non2xx || gate.errors) console.log(`!! ${gate.non2xx} non-2xx answers, ${gate.errors} errors`)
     rows.push(base, framework, gate)
@@ -105,4 +106,21 @@ try {
   rmSync(dir, { recursive: true, force: true })
 }
 printTable(`HTTP Check (${duration} s per row in ${slices} interleaved turns)`, rows, vs)
-process.exitCode = mismatches ? 1 : 0
+if (mismatches) throw new Error(`${mismatches} answers differ from the naive evaluator`)
+assertAnswered(rows as LoadResult[])
+const row = (label: string) => rows.find((r) => r.label === label)!
+const figures: Figure[] = [
+  { bench: 'check', name: 'in-process Check, warm', value: inProcess[2]!.rate, unit: '/s', baseline: { name: 'naive Map evaluator', value: inProcess[0]!.rate } },
+]
+for (const connections of [1, 64]) {
+  const gate = row(`Gatehouse check, ${connections} conn`)
+  const bareRow = row(`bare node:http, ${connections} conn`)
+  figures.push({
+    bench: 'check', name: `HTTP Check, ${connections} conn`, value: gate.rate, unit: '/s', baseline: { name: 'bare node:http', value: bareRow.rate },
+    ...(connections === 64 ? { target: { of: 'ratio', atLeast: 0.6 } } : {}),
+  })
+  if (connections === 64) {
+    figures.push({ bench: 'check', name: 'HTTP Check p99, 64 conn', value: gate.p99Us, unit: 'µs', baseline: { name: 'bare node:http p99', value: bareRow.p99Us }, target: { of: 'value', atMost: 5000 } })
+  }
+}
+reportFigures(figures)

@@ -9,7 +9,8 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { createSessionStore } from '../src/forwardauth/index.ts'
 import { openSqliteStore } from '../src/store/sqlite/index.ts'
-import { runInterleaved, runLoad } from './lib/http-load.ts'
+import { assertAnswered, reportFigures, type Figure } from './lib/figures.ts'
+import { runInterleaved, runLoad, type LoadResult } from './lib/http-load.ts'
 import { freePort, startBareServer, startGatehouseServer } from './lib/servers.ts'
 import { printTable, type Summary } from './lib/stats.ts'
 
@@ -96,9 +97,9 @@ try {
     const results = await runInterleaved([
       // Each case against bare node:http reading the very same request (a bearer token is ~600 bytes).
       { label: `bare node:http, cookie request, ${connections} conn`, url: bare.url, connections, duration, headers: cases.cookie },
-      { label: `forward-auth allow (cookie), ${connections} conn`, url, connections, duration, headers: cases.cookie },
+      { label: `forward-auth allow (cookie), ${connections} conn`, url, connections, duration, headers: cases.cookie, verify: (_i, head) => head.toLowerCase().includes('\r\nremote-user: user0\r\n') },
       { label: `bare node:http, bearer request, ${connections} conn`, url: bare.url, connections, duration, headers: cases.bearer },
-      { label: `forward-auth allow (bearer JWT), ${connections} conn`, url, connections, duration, headers: cases.bearer },
+      { label: `forward-auth allow (bearer JWT), ${connections} conn`, url, connections, duration, headers: cases.bearer, verify: (_i, head) => head.toLowerCase().includes('\r\nremote-user: service:bench-robot\r\n') },
     ], slices)
     rows.push(...results)
     for (const i of [1, 3]) {
@@ -113,3 +114,15 @@ try {
   rmSync(dir, { recursive: true, force: true })
 }
 printTable(`forward-auth decision (${APPS} applications, ${SESSIONS} sessions; ${duration} s per row in ${slices} interleaved turns)`, rows, vs)
+assertAnswered(rows as LoadResult[])
+const figures: Figure[] = []
+for (const connections of [64, 1]) {
+  for (const [kind, label] of [['bearer', 'bearer JWT'], ['cookie', 'cookie']] as const) {
+    const r = rows.find((x) => x.label === `forward-auth allow (${label}), ${connections} conn`)!
+    const base = rows.find((x) => x.label === `bare node:http, ${kind} request, ${connections} conn`)!
+    const measured = connections === 64 && kind === 'bearer'
+    figures.push({ bench: 'forward-auth', name: `${label}, ${connections} conn`, value: r.rate, unit: '/s', baseline: { name: 'bare node:http', value: base.rate }, ...(measured ? { target: { of: 'ratio', atLeast: 0.5 } } : {}) })
+    if (measured) figures.push({ bench: 'forward-auth', name: `${label} p99, ${connections} conn`, value: r.p99Us, unit: 'µs', baseline: { name: 'bare node:http p99', value: base.p99Us }, target: { of: 'value', atMost: 5000 } })
+  }
+}
+reportFigures(figures)

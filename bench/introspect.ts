@@ -2,7 +2,8 @@
 // resource server client over HTTP at 1 and 16 keep-alive connections, for ES256 JWT access
 // tokens and for opaque tokens, next to bare node:http answering a fixed introspection body.
 import { parseArgs } from 'node:util'
-import { runLoad } from './lib/http-load.ts'
+import { assertAnswered, reportFigures, type Figure } from './lib/figures.ts'
+import { runLoad, type LoadResult } from './lib/http-load.ts'
 import { fetchToken, FORM, RESOURCE, startOidcBenchServer } from './lib/oidc-server.ts'
 import { startBareServer } from './lib/servers.ts'
 import { printTable, type Summary } from './lib/stats.ts'
@@ -12,6 +13,7 @@ const { values: opts } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, duration: { type: 'string' } },
 })
 const duration = Number(opts.duration ?? (opts.quick ? 3 : 10))
+const ACTIVE = Buffer.from('"active":true')
 
 const oidc = await startOidcBenchServer()
 const bare = await startBareServer('{"active":true,"client_id":"bench-service","token_type":"Bearer"}')
@@ -35,7 +37,7 @@ try {
     const base = await runLoad({ label: `bare node:http, ${connections} conn`, url: bare.url, connections, duration, headers, bodies: bodies.JWT })
     rows.push(base)
     for (const kind of ['JWT', 'opaque']) {
-      const r = await runLoad({ label: `${kind} introspection, ${connections} conn`, url, connections, duration, headers, bodies: bodies[kind] })
+      const r = await runLoad({ label: `${kind} introspection, ${connections} conn`, url, connections, duration, headers, bodies: bodies[kind], verify: (_i, _h, answer) => answer.includes(ACTIVE) })
       if (r.non2xx || r.errors) console.log(`!! ${r.label}: ${r.non2xx} non-2xx answers, ${r.errors} errors`)
       rows.push(r)
       vs[r.label] = base.label
@@ -46,3 +48,13 @@ try {
   await bare.stop()
 }
 printTable(`token introspection (${duration} s per row)`, rows, vs)
+assertAnswered(rows as LoadResult[])
+const figures: Figure[] = []
+for (const connections of [1, 16]) {
+  const base = rows.find((r) => r.label === `bare node:http, ${connections} conn`)!
+  for (const kind of ['JWT', 'opaque']) {
+    const r = rows.find((x) => x.label === `${kind} introspection, ${connections} conn`)!
+    figures.push({ bench: 'introspect', name: `${kind}, ${connections} conn`, value: r.rate, unit: '/s', baseline: { name: 'bare node:http', value: base.rate }, ...(connections === 1 ? { target: { of: 'ratio' as const, atLeast: 0.4 } } : {}) })
+  }
+}
+reportFigures(figures)

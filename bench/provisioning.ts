@@ -15,6 +15,7 @@ import { openSqliteStore } from '../src/store/sqlite/index.ts'
 import { createTestDatabase, postgresUnavailableReason } from '../test/support/postgres.ts'
 import { startDeliveryBench } from './lib/outbox-delivery.ts'
 import { benchSignIns } from './lib/sign-in-load.ts'
+import { rateFigures, reportFigures, type Figure } from './lib/figures.ts'
 import { printTable } from './lib/stats.ts'
 
 const { values: opts } = parseArgs({
@@ -29,9 +30,11 @@ const SIGN_INS = Number(opts['sign-ins'] ?? (opts.quick ? 60 : 200))
 const CONCURRENCY = 4
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-provisioning-'))
 
+const figures: Figure[] = []
 try {
   if (opts.only !== 'sign-in') await deliveryPart()
   if (opts.only !== 'delivery') await signInPart()
+  reportFigures(figures)
 } finally {
   rmSync(dir, { recursive: true, force: true })
 }
@@ -46,6 +49,7 @@ async function deliveryPart(): Promise<void> {
       await sqlite.migrate()
       const a = await bench.rows('SQLite', sqlite).finally(() => sqlite.close())
       printTable(`Outbox delivery to a local webhook receiver, ${EVENTS} events, concurrency ${CONCURRENCY} (SQLite file)`, a.rows, a.vs)
+      figures.push(...rateFigures('provisioning', a.rows, a.vs))
       printCpu(a.cpuPerEvent)
     }
     if (opts.backend === 'sqlite') return
@@ -60,6 +64,7 @@ async function deliveryPart(): Promise<void> {
       await pg.migrate()
       const b = await bench.rows('PostgreSQL', pg).finally(() => pg.close())
       printTable(`Outbox delivery to a local webhook receiver, ${EVENTS} events, concurrency ${CONCURRENCY} (PostgreSQL)`, b.rows, b.vs)
+      figures.push(...rateFigures('provisioning', b.rows, b.vs))
       printCpu(b.cpuPerEvent)
     } finally {
       await db.drop()
@@ -80,6 +85,8 @@ async function signInPart(): Promise<void> {
   printTable(`Federated sign-ins through a Gatehouse server (SQLite), ${SIGN_INS} per server, concurrency ${CONCURRENCY}, interleaved rounds`, result.rows, result.vs)
   console.log(`with rules: ${result.slowerPercent >= 0 ? `${result.slowerPercent.toFixed(1)} % slower` : `${(-result.slowerPercent).toFixed(1)} % faster`} (sign-ins/s); ` +
     `${result.enqueued} outbox rows written, all delivered: webhooks received ${result.webhooks}, tuples in the store ${result.tuples}`)
+  // Target: sign-ins with rules at most 10 % slower than without.
+  figures.push(...rateFigures('provisioning', result.rows, result.vs).map((f) => ({ ...f, target: { of: 'ratio' as const, atLeast: 1 / 1.1 } })))
   const cpu = result.serverCpuMs
   console.log(`server CPU per sign-in (deliveries included): ${cpu.plain.toFixed(1)} ms without rules, ${cpu.rules.toFixed(1)} ms with rules (${((cpu.rules / cpu.plain - 1) * 100).toFixed(0)} % more)`)
 }

@@ -7,7 +7,8 @@
 import { generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto'
 import { derToJose } from '../src/identity/node-signing-key.ts'
 import { parseArgs } from 'node:util'
-import { runLoad } from './lib/http-load.ts'
+import { assertAnswered, reportFigures } from './lib/figures.ts'
+import { runLoad, type LoadResult } from './lib/http-load.ts'
 import { startBareServer } from './lib/servers.ts'
 import { FORM, RESOURCE, SCOPE, startOidcBenchServer, tokenForm } from './lib/oidc-server.ts'
 import { printTable, summarize, type Summary } from './lib/stats.ts'
@@ -58,7 +59,8 @@ try {
   rows.push(base)
   for (const connections of [1, 16]) {
     for (const [kind, body] of [['JWT', tokenForm(RESOURCE)], ['opaque', tokenForm()]] as const) {
-      const r = await runLoad({ label: `${kind} access tokens, ${connections} conn`, url, connections, duration, headers, bodies: [body] })
+      const issued = Buffer.from(kind === 'JWT' ? '"access_token":"eyJ' : '"access_token":"')
+      const r = await runLoad({ label: `${kind} access tokens, ${connections} conn`, url, connections, duration, headers, bodies: [body], verify: (_i, _h, answer) => answer.includes(issued) })
       if (r.non2xx || r.errors) console.log(`!! ${r.label}: ${r.non2xx} non-2xx answers, ${r.errors} errors`)
       rows.push(r)
       vs[r.label] = raw.label
@@ -74,3 +76,11 @@ try {
   await bare.stop()
 }
 printTable(`client_credentials issuance (${duration} s per row; raw signing on one core of this process)`, rows, vs)
+assertAnswered(rows.filter((r): r is LoadResult => 'non2xx' in r))
+const tokenRow = (label: string) => rows.find((r) => r.label === label)!
+const bareRow = tokenRow('bare node:http, 1 conn')
+reportFigures([
+  { bench: 'token', name: 'JWT, 16 conn', value: tokenRow('JWT access tokens, 16 conn').rate, unit: '/s', baseline: { name: 'raw ES256 signing', value: raw!.rate }, target: { of: 'ratio', atLeast: 0.3 } },
+  { bench: 'token', name: 'JWT, 1 conn', value: tokenRow('JWT access tokens, 1 conn').rate, unit: '/s', baseline: { name: 'bare node:http, 1 conn', value: bareRow.rate }, target: { of: 'ratio', atLeast: 0.3 } },
+  { bench: 'token', name: 'opaque, 16 conn', value: tokenRow('opaque access tokens, 16 conn').rate, unit: '/s', baseline: { name: 'raw ES256 signing', value: raw!.rate } },
+])

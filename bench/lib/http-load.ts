@@ -15,11 +15,18 @@ export interface LoadOptions {
   headers?: Record<string, string>
   /** Request bodies, used round-robin; omit for body-less requests. */
   bodies?: string[]
+  /**
+   * Checks one timed answer (after its latency is taken): `request` is the index into `bodies`,
+   * `head` the status line and headers. A false answer counts as `wrong`.
+   */
+  verify?: (request: number, head: string, body: Buffer) => boolean
 }
 
 export interface LoadResult extends Summary {
   non2xx: number
   errors: number
+  /** Answers `verify` refused (0 without verify). */
+  wrong: number
 }
 
 interface RawLoad {
@@ -27,11 +34,12 @@ interface RawLoad {
   elapsedNs: bigint
   non2xx: number
   errors: number
+  wrong: number
 }
 
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const raw = await loadOnce(o)
-  return { ...summarize(o.label, raw.latencies, raw.elapsedNs), non2xx: raw.non2xx, errors: raw.errors }
+  return { ...summarize(o.label, raw.latencies, raw.elapsedNs), non2xx: raw.non2xx, errors: raw.errors, wrong: raw.wrong }
 }
 
 /**
@@ -41,7 +49,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
  * ratio stays meaningful where back-to-back runs of `duration` seconds would not.
  */
 export async function runInterleaved(loads: LoadOptions[], slices: number): Promise<LoadResult[]> {
-  const totals = loads.map((): RawLoad => ({ latencies: [], elapsedNs: 0n, non2xx: 0, errors: 0 }))
+  const totals = loads.map((): RawLoad => ({ latencies: [], elapsedNs: 0n, non2xx: 0, errors: 0, wrong: 0 }))
   for (let s = 0; s < slices; s++) {
     for (let i = 0; i < loads.length; i++) {
       const raw = await loadOnce({ ...loads[i], duration: loads[i].duration / slices })
@@ -50,9 +58,10 @@ export async function runInterleaved(loads: LoadOptions[], slices: number): Prom
       t.elapsedNs += raw.elapsedNs
       t.non2xx += raw.non2xx
       t.errors += raw.errors
+      t.wrong += raw.wrong
     }
   }
-  return loads.map((o, i) => ({ ...summarize(o.label, totals[i].latencies, totals[i].elapsedNs), non2xx: totals[i].non2xx, errors: totals[i].errors }))
+  return loads.map((o, i) => ({ ...summarize(o.label, totals[i].latencies, totals[i].elapsedNs), non2xx: totals[i].non2xx, errors: totals[i].errors, wrong: totals[i].wrong }))
 }
 
 async function loadOnce(o: LoadOptions): Promise<RawLoad> {
@@ -66,6 +75,7 @@ async function loadOnce(o: LoadOptions): Promise<RawLoad> {
   let next = 0
   let non2xx = 0
   let errors = 0
+  let wrong = 0
   const start = process.hrtime.bigint()
   const end = start + BigInt(Math.round(o.duration * 1e9))
 
@@ -74,10 +84,12 @@ async function loadOnce(o: LoadOptions): Promise<RawLoad> {
     socket.setNoDelay(true)
     let buf: Buffer = Buffer.alloc(0)
     let sentAt = 0n
+    let sent = 0
     const send = () => {
       if (process.hrtime.bigint() >= end) { socket.end(); return resolve() }
       sentAt = process.hrtime.bigint()
-      socket.write(requests[next++ % requests.length])
+      sent = next++ % requests.length
+      socket.write(requests[sent])
     }
     socket.on('connect', send)
     socket.on('error', () => { errors++; resolve() })
@@ -91,6 +103,7 @@ async function loadOnce(o: LoadOptions): Promise<RawLoad> {
         if (buf.length < headEnd + 4 + length) return
         latencies.push(process.hrtime.bigint() - sentAt)
         if (head[9] !== '2') non2xx++
+        else if (o.verify && !o.verify(sent, head, buf.subarray(headEnd + 4, headEnd + 4 + length))) wrong++
         buf = buf.subarray(headEnd + 4 + length)
         send()
       }
@@ -98,5 +111,5 @@ async function loadOnce(o: LoadOptions): Promise<RawLoad> {
   })
 
   await Promise.all(Array.from({ length: o.connections }, runConnection))
-  return { latencies, elapsedNs: process.hrtime.bigint() - start, non2xx, errors }
+  return { latencies, elapsedNs: process.hrtime.bigint() - start, non2xx, errors, wrong }
 }
