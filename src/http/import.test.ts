@@ -54,6 +54,8 @@ describe('import body readers', () => {
     assert.match((await first(`[{"a":"${'x'.repeat(200)}"}]`))!, /exceeds the limit of 100 bytes/)
     assert.match((await collect(jsonLinesItems(pieces(`{"a":"${'x'.repeat(200)}"}`, 7), 100))).at(-1)!.error!, /exceeds the limit/)
     assert.match((await collect(jsonLinesItems(pieces('{"a":"\\u0000"}\n', 7), 100)))[0]!.error!, /NUL/)
+    assert.match((await collect(jsonLinesItems(pieces('{"user":"user:\\u0000","relation":"r","object":"d:1"}\n', 7), 100)))[0]!.error!, /NUL/)
+    assert.match((await collect(jsonLinesItems(pieces('{"user":"user:\\ud800","relation":"r","object":"d:1"}\n', 7), 100)))[0]!.error!, /surrogate/)
   })
 })
 
