@@ -21,7 +21,7 @@ const tupleKey: Schema = {
 const PROGRESS: Record<string, Schema> = {
   imported: int('Tuples written and committed.'),
   skipped: int('Duplicates skipped (on_duplicate=ignore).'),
-  batches: int('Transactions committed, one store revision each.'),
+  batches: int('Batches done, each one transaction and one store revision (none when it held nothing new).'),
 }
 
 export const importSchemas: Record<string, Schema> = {

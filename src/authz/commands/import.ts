@@ -36,7 +36,7 @@ export interface ImportResult {
   imported: number
   /** Duplicates skipped under on_duplicate 'ignore'. */
   skipped: number
-  /** Transactions committed. */
+  /** Batches done, each one transaction (and one revision, unless it held nothing new). */
   batches: number
 }
 
