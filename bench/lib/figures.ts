@@ -1,6 +1,6 @@
 // The figures a benchmark reports as data, so `npm run bench` can put every bench's figures in one
 // table. A bench calls reportFigures() once at its end: run alone it prints them; run by
-// bench/run.ts (which sets GATEHOUSE_BENCH_FIGURES) it also writes them there as JSON.
+// bench/run.ts (which sets BENCH_FIGURES_FILE) it also writes them there as JSON.
 import { appendFileSync } from 'node:fs'
 
 /** A floor or a ceiling, on the figure's value or on its ratio to the baseline (value / baseline). */
@@ -22,7 +22,7 @@ export interface Figure {
   target?: Target
 }
 
-export const FIGURES_FILE_ENV = 'GATEHOUSE_BENCH_FIGURES'
+export const FIGURES_FILE_ENV = 'BENCH_FIGURES_FILE'
 
 /** value / baseline, or undefined without a baseline. */
 export function ratioOf(f: Figure): number | undefined {

@@ -38,12 +38,27 @@ function plainTuple(v: unknown): boolean {
 
 const tooLong = (line: number, max: number): StreamItem => ({ error: `an entry exceeds the limit of ${max} bytes`, line })
 
+/** The body's chunks; a read that fails (the client went away mid-upload) ends them with the error. */
+async function* chunksOf(body: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer | string | Error> {
+  try {
+    for await (const chunk of body) yield chunk
+  } catch (err) {
+    yield err instanceof Error ? err : new Error(String(err))
+  }
+}
+
+const unreadable = (err: Error, line: number): StreamItem => ({ error: `the request body could not be read to its end (${err.message})`, line })
+
 /** One tuple key per line; blank lines are skipped; `line` is the 1-based line number. */
 export async function* jsonLinesItems(body: AsyncIterable<Buffer | string>, maxEntryBytes: number): AsyncGenerator<StreamItem> {
   const decoder = new TextDecoder('utf-8', { fatal: false })
   let pending = ''
   let line = 0
-  for await (const chunk of body) {
+  for await (const chunk of chunksOf(body)) {
+    if (chunk instanceof Error) {
+      yield unreadable(chunk, line + 1)
+      return
+    }
     pending += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true })
     let nl: number
     while ((nl = pending.indexOf('\n')) >= 0) {
@@ -77,7 +92,11 @@ export async function* jsonArrayItems(body: AsyncIterable<Buffer | string>, maxE
   let startLine = 1
   const fail = (error: string): StreamItem => ({ error, line })
 
-  for await (const chunk of body) {
+  for await (const chunk of chunksOf(body)) {
+    if (chunk instanceof Error) {
+      yield unreadable(chunk, line)
+      return
+    }
     const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true })
     let from = 0
     for (let i = 0; i < text.length; i++) {

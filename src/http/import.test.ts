@@ -53,6 +53,12 @@ describe('import body readers', () => {
     assert.match((await first(''))!, /body is empty/)
     assert.match((await first(`[{"a":"${'x'.repeat(200)}"}]`))!, /exceeds the limit of 100 bytes/)
     assert.match((await collect(jsonLinesItems(pieces(`{"a":"${'x'.repeat(200)}"}`, 7), 100))).at(-1)!.error!, /exceeds the limit/)
+    async function* broken(text: string): AsyncGenerator<Buffer> {
+      yield Buffer.from(text)
+      throw new Error('aborted')
+    }
+    assert.deepEqual(await collect(jsonLinesItems(broken('{"a":1}\n'), 100)), [{ tuple: { a: 1 }, line: 1 }, { error: 'the request body could not be read to its end (aborted)', line: 2 }])
+    assert.deepEqual(await collect(jsonArrayItems(broken('[{"a":1},'), 100)), [{ tuple: { a: 1 }, line: 1 }, { error: 'the request body could not be read to its end (aborted)', line: 1 }])
     assert.match((await collect(jsonLinesItems(pieces('{"a":"\\u0000"}\n', 7), 100)))[0]!.error!, /NUL/)
     assert.match((await collect(jsonLinesItems(pieces('{"user":"user:\\u0000","relation":"r","object":"d:1"}\n', 7), 100)))[0]!.error!, /NUL/)
     assert.match((await collect(jsonLinesItems(pieces('{"user":"user:\\ud800","relation":"r","object":"d:1"}\n', 7), 100)))[0]!.error!, /surrogate/)
