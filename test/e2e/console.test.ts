@@ -111,6 +111,9 @@ describe('admin console', { skip: chromiumSkipReason() }, () => {
     await page.getByText('Signed in as').waitFor()
     assert.match(await page.getByRole('banner').innerText(), /admin/)
     await page.getByText('Healthy').waitFor()
+    // This very sign-in heads the overview's recent sign-ins.
+    const recent = page.getByRole('table', { name: 'Recent sign-ins' })
+    assert.match(await recent.getByRole('row').nth(1).innerText(), /user\.sign_in\s+local:admin[\s\S]*success/)
     await checkPage(page, 'overview')
 
     await nav(page, 'Organizations')
