@@ -10,6 +10,7 @@ import { Link } from './ui.tsx'
 const SECTIONS: Array<{ href: string; label: string; platform: boolean }> = [
   { href: '/', label: 'Overview', platform: false },
   { href: '/organizations', label: 'Organizations', platform: false },
+  { href: '/roles', label: 'Roles', platform: false },
   { href: '/clients', label: 'Clients', platform: true },
   { href: '/applications', label: 'Applications', platform: true },
   { href: '/audit', label: 'Audit log', platform: true },

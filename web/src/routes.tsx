@@ -2,12 +2,14 @@
 
 import { ApplicationsPage } from './pages/applications.tsx'
 import { AuditPage } from './pages/audit.tsx'
+import { ClientPage } from './pages/client.tsx'
 import { ClientsPage } from './pages/clients.tsx'
 import { GroupPage } from './pages/group.tsx'
 import { OrganizationPage } from './pages/organization.tsx'
 import { OrganizationsPage } from './pages/organizations.tsx'
 import { OverviewPage } from './pages/overview.tsx'
 import { ProvisioningPage } from './pages/provisioning.tsx'
+import { RolesPage } from './pages/roles.tsx'
 import { match, useRoute } from './router.ts'
 import type { Session } from './session.ts'
 import { Link, PageHeader } from './ui.tsx'
@@ -19,7 +21,9 @@ export function Routes({ session }: { session: Session }) {
   if (path === '/organizations') return <OrganizationsPage session={session} />
   if ((m = match('/organizations/:org/groups/:group', path))) return <GroupPage org={m.org!} group={m.group!} />
   if ((m = match('/organizations/:org', path))) return <OrganizationPage org={m.org!} query={query} />
+  if (path === '/roles') return <RolesPage platform={session.platform} />
   if (path === '/clients') return <ClientsPage />
+  if ((m = match('/clients/:id', path))) return <ClientPage id={m.id!} />
   if (path === '/applications') return <ApplicationsPage />
   if (path === '/audit') return <AuditPage query={query} />
   if (path === '/provisioning') return <ProvisioningPage />
