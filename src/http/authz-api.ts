@@ -31,6 +31,7 @@ export interface AuthzApi {
   modelDsl(storeId: string, modelId: string): Promise<unknown>
   validateModelDsl(storeId: string, body: unknown): Promise<unknown>
   changePreview(storeId: string, body: unknown): Promise<unknown>
+  browseTuples(storeId: string, query: QueryParams): Promise<unknown>
 }
 
 /** What /readyz asks. */

@@ -18,6 +18,13 @@ const TAG = 'stores'
 const WHO = 'Needs the preshared key or a platform administrator\'s access token.'
 
 export const storeToolSchemas: Record<string, Schema> = {
+  tuplePage: {
+    type: 'object', required: ['tuples', 'continuation_token'],
+    properties: {
+      tuples: list({ type: 'object', required: ['key', 'timestamp'], properties: { key: tupleKey, timestamp: str('When it was written (RFC 3339).') } }, 'The page, as OpenFGA\'s Read answers it.'),
+      continuation_token: str('For the next page; empty on the last one.'),
+    },
+  },
   modelDsl: { type: 'object', required: ['id', 'dsl'], properties: { id: str('The model id.'), dsl: str('The model in the OpenFGA modeling language.') } },
   modelDslInput: { type: 'object', additionalProperties: false, required: ['dsl'], properties: { dsl: str('Model DSL to check.') } },
   modelDslCheck: {
@@ -89,6 +96,15 @@ export function storeToolPaths(): Record<string, Schema> {
     },
     [`${base}/model-dsl/validate`]: {
       post: op('Check model DSL without saving it: problems with line and column', ref('modelDslCheck'), [400, 403, 404], body('modelDslInput')),
+    },
+    [`${base}/tuples`]: {
+      get: op('Tuples by any mix of object type, object, relation and user, in key order', ref('tuplePage'), [400, 403, 404], {
+        parameters: [
+          ['object_type', 'Objects of this type.'], ['object', '`type:id`, or the id when object_type is given.'], ['relation', 'Relation.'],
+          ['user', '`type:id`, `type:*`, `type:id#relation`, or `type:` for every user of a type.'],
+          ['page_size', 'Page size, 1 to 100 (default 50).'], ['continuation_token', 'From the previous page.'],
+        ].map(([name, description]) => ({ name, in: 'query', required: false, description, schema: { type: 'string' } })),
+      }),
     },
     [`${base}/change-preview`]: {
       post: op('Which answers a model change and tuple writes/deletes would flip (nothing is written)', ref('changePreview'), [400, 403, 404], {
