@@ -171,9 +171,12 @@ describe('admin console: relationship stores', { skip: chromiumSkipReason() }, (
     await candidate.fill(MODEL)
     await page.getByLabel('Tuples to delete').fill('group:eng#member@user:bob')
     await page.getByRole('button', { name: 'Preview the change' }).click()
-    await page.getByRole('heading', { name: '2 answers would change' }).waitFor()
-    assert.match(await page.locator('tbody').innerText(), /user:bob\s+viewer/)
+    // Bob leaves the group: he is no longer its member, nor the plan's editor or viewer.
+    await page.getByRole('heading', { name: '3 answers would change' }).waitFor()
+    const revoked = (await page.locator('tbody tr').allInnerTexts()).map((r) => r.split(/\s+/).slice(0, 3).join(' ')).sort()
+    assert.deepEqual(revoked, ['user:bob editor document:plan', 'user:bob member group:eng', 'user:bob viewer document:plan'])
     await tab('Model')
+    await page.locator('.versions li').first().waitFor()
     assert.equal(await page.locator('.versions li').count(), 1, 'no model was saved')
   })
 

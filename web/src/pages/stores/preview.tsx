@@ -106,7 +106,7 @@ function PreviewResult({ answer }: { answer: PreviewAnswer }) {
   return (
     <section class="card result" aria-labelledby="flips" aria-live="polite">
       <h2 id="flips">{answer.flips.length === 0 ? 'No answer would change' : `${answer.flips.length} ${answer.flips.length === 1 ? 'answer' : 'answers'} would change`}</h2>
-      <dl class="stats">
+      <dl class="stats compact">
         <div class="stat"><dt>Granted</dt><dd>{counts.granted}</dd></div>
         <div class="stat"><dt>Revoked</dt><dd>{counts.revoked}</dd></div>
         <div class="stat"><dt>Unchanged</dt><dd>{counts.unchanged}</dd></div>
@@ -121,10 +121,10 @@ function PreviewResult({ answer }: { answer: PreviewAnswer }) {
           <thead><tr><th scope="col">User</th><th scope="col">Relation</th><th scope="col">Object</th><th scope="col">Change</th></tr></thead>
           <tbody>{answer.flips.map((f) => (
             <tr key={`${f.object}#${f.relation}@${f.user}`}>
-              <td class="wrap"><code>{f.user}</code></td>
+              <td class="nowrap"><code>{f.user}</code></td>
               <td>{f.relation}</td>
-              <td class="wrap"><code>{f.object}</code></td>
-              <td>{f.after ? <span class="badge done">granted</span> : <span class="badge dead">revoked</span>} <span class="muted">{String(f.before)} → {String(f.after)}</span></td>
+              <td class="nowrap"><code>{f.object}</code></td>
+              <td class="nowrap">{f.after ? <span class="badge done">granted</span> : <span class="badge dead">revoked</span>} <span class="muted">{String(f.before)} → {String(f.after)}</span></td>
             </tr>
           ))}</tbody>
         </table></div>

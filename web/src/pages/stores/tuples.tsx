@@ -82,9 +82,9 @@ function Tuples({ storeId }: { storeId: string }) {
                 <thead><tr><th scope="col">Object</th><th scope="col">Relation</th><th scope="col">User</th><th scope="col">Condition</th><th scope="col">Written</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
                 <tbody>{answer.tuples.map(({ key, timestamp }) => (
                   <tr key={tupleText(key)}>
-                    <td class="wrap"><code>{key.object}</code></td>
+                    <td class="nowrap"><code>{key.object}</code></td>
                     <td>{key.relation}</td>
-                    <td class="wrap"><code>{key.user}</code></td>
+                    <td class="nowrap"><code>{key.user}</code></td>
                     <td class="wrap">{key.condition ? <><code>{key.condition.name}</code>{key.condition.context ? ` ${JSON.stringify(key.condition.context)}` : ''}</> : '—'}</td>
                     <td class="nowrap">{when(timestamp)}</td>
                     <td class="actions"><button type="button" class="danger" onClick={() => void remove(key)}>Delete<span class="sr-only"> tuple {tupleText(key)}</span></button></td>
