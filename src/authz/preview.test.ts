@@ -85,6 +85,12 @@ await describeEachBackend('change preview', (open) => {
     const capped = await authz.changePreview(storeId, { dsl: CANDIDATE, limit: 2 })
     assert.equal(capped.checked, 2)
     assert.equal(capped.truncated, true)
+    // The changed tuples' users and objects are asked about first, so a small limit still sees them.
+    const first = await authz.changePreview(storeId, { writes: [tk('document:zzz', 'owner', 'user:zed')], limit: 3 })
+    assert.equal(first.truncated, true)
+    assert.deepEqual(first.flips.map(flipText), [
+      'document:zzz#editor@user:zed false→true', 'document:zzz#owner@user:zed false→true', 'document:zzz#viewer@user:zed false→true',
+    ])
   })
 
   it('refuses a broken model, an unknown store, a tuple the model forbids and oversized requests with stable codes', async () => {

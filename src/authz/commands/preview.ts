@@ -116,6 +116,16 @@ function answer(ev: Evaluator | undefined, object: string, relation: string, use
   return r === ERROR ? undefined : r === TRUE
 }
 
+/** The names picked, or those the changed tuples mention, then the rest of the store's, each part sorted. */
+function ordered(picked: string[] | undefined, writes: TupleKey[], deletes: TupleKey[], index: TupleIndex, name: (k: TupleKey) => string | undefined): string[] {
+  if (picked !== undefined) return picked
+  const first = new Set<string>()
+  for (const k of [...writes, ...deletes]) { const n = name(k); if (n !== undefined) first.add(n) }
+  const rest = new Set<string>()
+  for (const k of index.keys()) { const n = name(k); if (n !== undefined && !first.has(n)) rest.add(n) }
+  return [...[...first].sort(), ...[...rest].sort()]
+}
+
 export async function changePreview(ctx: EngineContext, storeId: string, body: unknown): Promise<PreviewAnswer> {
   const o = bodyOf(body)
   const writes = keys(o, 'writes')
@@ -137,21 +147,19 @@ export async function changePreview(ctx: EngineContext, storeId: string, body: u
   if (index.size > PREVIEW_MAX_TUPLES) {
     throw new AuthzError('exceeded_entity_limit', `the store holds ${index.size} tuples; a change preview copies at most ${PREVIEW_MAX_TUPLES}`)
   }
-  const changed = TupleIndex.from(index.keys())
-  for (const key of deletes) changed.remove(key)
-  for (const key of writes) changed.add(key)
-
-  // The sample: users and objects the tuples mention on either side (usersets and wildcards are
-  // not someone a check asks about), in a stable order so the same request answers the same.
-  const users = new Set<string>(pickedUsers)
-  const objects = new Set<string>(pickedObjects)
-  if (pickedUsers === undefined || pickedObjects === undefined) {
-    for (const k of [...index.keys(), ...writes, ...deletes]) {
-      if (pickedUsers === undefined && !k.user.includes('#') && !k.user.endsWith(':*')) users.add(k.user)
-      if (pickedObjects === undefined) objects.add(k.object)
-    }
+  // Tuple changes need a copy to apply them to; a model change alone reads the same tuples.
+  let changed = index
+  if (writes.length > 0 || deletes.length > 0) {
+    changed = TupleIndex.from(index.keys())
+    for (const key of deletes) changed.remove(key)
+    for (const key of writes) changed.add(key)
   }
-  const userList = [...users].sort()
+
+  // The sample: users and objects the tuples mention (usersets and wildcards are not someone a
+  // check asks about), those of the changed tuples first so a limit cuts the rest, then the
+  // store's in a stable order so the same request answers the same.
+  const users = ordered(pickedUsers, writes, deletes, index, (k) => !k.user.includes('#') && !k.user.endsWith(':*') ? k.user : undefined)
+  const objects = ordered(pickedObjects, writes, deletes, index, (k) => k.object)
   const before = current && new Evaluator(current, [index], context, ctx.limits.resolveDepthLimit)
   const afterEv = new Evaluator(after, [changed], context, ctx.limits.resolveDepthLimit)
 
@@ -163,9 +171,9 @@ export async function changePreview(ctx: EngineContext, storeId: string, body: u
     flips: [],
     current_model_id: current?.id ?? null,
   }
-  outer: for (const object of [...objects].sort()) {
+  outer: for (const object of objects) {
     for (const relation of relationsOf(typeOf(object), [current, after], pickedRelations)) {
-      for (const user of userList) {
+      for (const user of users) {
         if (out.checked === limit) { out.truncated = true; break outer }
         out.checked++
         const was = answer(before, object, relation, user)
