@@ -172,8 +172,9 @@ export async function changePreview(ctx: EngineContext, storeId: string, body: u
     current_model_id: current?.id ?? null,
   }
   outer: for (const object of objects) {
-    for (const relation of relationsOf(typeOf(object), [current, after], pickedRelations)) {
-      for (const user of users) {
+    const relations = relationsOf(typeOf(object), [current, after], pickedRelations)
+    for (const user of users) {
+      for (const relation of relations) {
         if (out.checked === limit) { out.truncated = true; break outer }
         out.checked++
         const was = answer(before, object, relation, user)
