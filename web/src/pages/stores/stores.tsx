@@ -32,11 +32,11 @@ export function StoresPage({ query }: { query: URLSearchParams }) {
           <>
             <div class="table-wrap"><table>
               <caption class="sr-only">Relationship stores</caption>
-              <thead><tr><th scope="col">Store</th><th scope="col">Created</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+              <thead><tr><th scope="col">Store</th><th scope="col" class="wide-only">Created</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
               <tbody>{page.stores.map((s) => (
                 <tr key={s.id}>
                   <td><Link href={storePath(s.id)}>{s.name}</Link><br /><code class="store-id">{s.id}</code></td>
-                  <td class="nowrap">{when(s.created_at)}</td>
+                  <td class="nowrap wide-only">{when(s.created_at)}</td>
                   <td class="actions"><button type="button" class="danger" onClick={() => void remove(s)}>Delete<span class="sr-only"> store {s.name}</span></button></td>
                 </tr>
               ))}</tbody>
