@@ -151,7 +151,7 @@ export function openapiDocument(): Schema {
     info: {
       title: 'Gatehouse admin API',
       version: '1',
-      description: 'Organizations, groups, projects, service accounts, roles, global bindings and ACLs, and the provisioning outbox. Every tenancy id path parameter also accepts the record\'s name. Errors answer `{ code, message, details? }`.',
+      description: 'Organizations, groups, projects, service accounts, roles, global bindings and ACLs, the provisioning outbox, and the relationship store tools (model DSL, tuple listing, change preview; the OpenFGA API itself is under /stores). Every tenancy id path parameter also accepts the record\'s name. Errors answer `{ code, message, details? }`.',
     },
     security: [{ bearer: [] }],
     paths: { ...paths(), ...provisioningPaths(), ...storeToolPaths() },
