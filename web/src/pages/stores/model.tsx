@@ -6,7 +6,8 @@ import { ApiError, get, post } from '../../api.ts'
 import { ErrorNote, Show, useLoad, when } from '../../ui.tsx'
 import { DslEditor } from './dsl-editor.tsx'
 import { StoreFrame } from './frame.tsx'
-import { fga, tools, ulidTime, type DslCheck } from './shared.ts'
+import { navigate } from '../../router.ts'
+import { carryModel, fga, storePath, tools, ulidTime, type DslCheck } from './shared.ts'
 
 export const STARTER_MODEL = `model
   schema 1.1
@@ -96,6 +97,11 @@ function ModelEditor({ storeId }: { storeId: string }) {
           {error !== undefined && <ErrorNote error={error} />}
           {saved && <p role="status" class="ok">{saved}</p>}
           <button type="submit" disabled={busy || !check?.valid}>{busy ? 'Saving…' : 'Save as new version'}</button>
+          {shown && (
+            <button type="button" class="secondary" disabled={!check?.valid} onClick={() => { carryModel(storeId, dsl); navigate(storePath(storeId, 'preview')) }}>
+              Preview this change
+            </button>
+          )}
         </form>
       )}
       <Versions storeId={storeId} round={round} shown={shown} onView={(v) => show(v)} />

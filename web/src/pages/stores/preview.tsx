@@ -7,7 +7,7 @@ import { ErrorNote, Field, lines, text } from '../../ui.tsx'
 import { DslEditor } from './dsl-editor.tsx'
 import { StoreFrame } from './frame.tsx'
 import { loadDsl, STARTER_MODEL } from './model.tsx'
-import { parseTuples, tools, type DslCheck } from './shared.ts'
+import { parseTuples, takeCarriedModel, tools, type DslCheck } from './shared.ts'
 
 interface Flip {
   user: string
@@ -37,9 +37,10 @@ function Preview({ storeId }: { storeId: string }) {
   const [error, setError] = useState<unknown>(undefined)
   const [busy, setBusy] = useState(false)
   useEffect(() => {
+    const carried = takeCarriedModel(storeId)
     loadDsl(storeId).then((m) => {
       setCurrent(m?.dsl ?? '')
-      setDsl(m?.dsl ?? STARTER_MODEL)
+      setDsl(carried ?? m?.dsl ?? STARTER_MODEL)
     }, setError)
   }, [storeId])
   const run = async (e: SubmitEvent) => {

@@ -69,3 +69,17 @@ export function ulidTime(id: string): Date | undefined {
   }
   return new Date(ms)
 }
+
+// A model carried from the editor to the change preview (same tab, read once).
+const CARRIED = 'gatehouse.console.preview-model'
+
+export function carryModel(storeId: string, dsl: string): void {
+  sessionStorage.setItem(CARRIED, JSON.stringify({ storeId, dsl }))
+}
+
+export function takeCarriedModel(storeId: string): string | undefined {
+  const raw = sessionStorage.getItem(CARRIED)
+  sessionStorage.removeItem(CARRIED)
+  const carried = raw === null ? undefined : (JSON.parse(raw) as { storeId: string; dsl: string })
+  return carried?.storeId === storeId ? carried.dsl : undefined
+}
