@@ -60,7 +60,11 @@ export function presharedKeyHook(keys: readonly string[]) {
  * Admin APIs a platform administrator's access token may call as well as the preshared key: the
  * console works with the signed-in administrator's token, never with a key of its own.
  */
-export const ADMIN_TOKEN_PREFIXES = ['/api/v1/clients', '/api/v1/forward-auth/applications', '/api/v1/audit', '/api/v1/provisioning'] as const
+export const ADMIN_TOKEN_PREFIXES = [
+  '/api/v1/clients', '/api/v1/forward-auth/applications', '/api/v1/audit', '/api/v1/provisioning',
+  // The OpenFGA API and the store tools: the console's relationship pages.
+  '/stores', '/api/v1/stores',
+] as const
 
 /**
  * Resolves the caller of an admin API request from its Authorization header (a preshared key or

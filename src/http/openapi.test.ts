@@ -31,7 +31,7 @@ describe('OpenAPI document of the tenancy API', () => {
   after(() => h.close())
 
   it('documents every registered tenancy route with its method', () => {
-    const prefixes = [...TENANCY_PREFIXES, '/api/v1/provisioning']
+    const prefixes = [...TENANCY_PREFIXES, '/api/v1/provisioning', '/api/v1/stores']
     const tenancy = registered.filter((r) => r.method !== 'head' && prefixes.some((p) => r.url === p || r.url.startsWith(`${p}/`)))
     const documented = Object.entries(doc.paths).filter(([path]) => path !== OPENAPI_PATH).flatMap(([, item]) => Object.keys(item))
     assert.equal(tenancy.length, documented.length, 'as many tenancy routes registered as documented')

@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify'
 import { componentSchemas, itemsOf, ref } from './openapi-schemas.ts'
 import { PROVISIONING_PARAMS, provisioningPaths, provisioningSchemas } from './openapi-provisioning.ts'
+import { STORE_TOOL_PARAMS, storeToolPaths, storeToolSchemas } from './openapi-stores.ts'
 
 type Schema = Record<string, unknown>
 
@@ -150,10 +151,10 @@ export function openapiDocument(): Schema {
     info: {
       title: 'Gatehouse admin API',
       version: '1',
-      description: 'Organizations, groups, projects, service accounts, roles, global bindings and ACLs, and the provisioning outbox. Every tenancy id path parameter also accepts the record\'s name. Errors answer `{ code, message, details? }`.',
+      description: 'Organizations, groups, projects, service accounts, roles, global bindings and ACLs, the provisioning outbox, and the relationship store tools (model DSL, tuple listing, change preview; the OpenFGA API itself is under /stores). Every tenancy id path parameter also accepts the record\'s name. Errors answer `{ code, message, details? }`.',
     },
     security: [{ bearer: [] }],
-    paths: { ...paths(), ...provisioningPaths() },
+    paths: { ...paths(), ...provisioningPaths(), ...storeToolPaths() },
     components: {
       securitySchemes: {
         bearer: {
@@ -161,9 +162,9 @@ export function openapiDocument(): Schema {
           description: 'A preshared key (the operator), a Gatehouse access token (opaque, or a JWT for one of `apiAudiences`), or a JWT access token of a trusted issuer. Certificate-bound tokens are refused with certificate_bound_token.',
         },
       },
-      parameters: Object.fromEntries(Object.entries({ ...PARAMS, ...PROVISIONING_PARAMS }).map(([name, description]) => [name, { name, in: 'path', required: true, description, schema: { type: 'string', minLength: 1 } }])),
+      parameters: Object.fromEntries(Object.entries({ ...PARAMS, ...PROVISIONING_PARAMS, ...STORE_TOOL_PARAMS }).map(([name, description]) => [name, { name, in: 'path', required: true, description, schema: { type: 'string', minLength: 1 } }])),
       responses: Object.fromEntries(Object.entries(ERRORS).map(([code, description]) => [`e${code}`, { description, content: { 'application/json': { schema: ref('error') } } }])),
-      schemas: { ...componentSchemas, ...provisioningSchemas },
+      schemas: { ...componentSchemas, ...provisioningSchemas, ...storeToolSchemas },
     },
   }
 }

@@ -15,6 +15,7 @@ const SECTIONS: Array<{ href: string; label: string; platform: boolean }> = [
   { href: '/applications', label: 'Applications', platform: true },
   { href: '/audit', label: 'Audit log', platform: true },
   { href: '/provisioning', label: 'Provisioning', platform: true },
+  { href: '/stores', label: 'Relationship stores', platform: true },
 ]
 
 export function Layout(props: { session: Session; children: ComponentChildren }) {

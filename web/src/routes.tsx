@@ -10,6 +10,7 @@ import { OrganizationsPage } from './pages/organizations.tsx'
 import { OverviewPage } from './pages/overview.tsx'
 import { ProvisioningPage } from './pages/provisioning.tsx'
 import { RolesPage } from './pages/roles.tsx'
+import { storeRoute } from './pages/stores/routes.tsx'
 import { match, useRoute } from './router.ts'
 import type { Session } from './session.ts'
 import { Link, PageHeader } from './ui.tsx'
@@ -27,6 +28,8 @@ export function Routes({ session }: { session: Session }) {
   if (path === '/applications') return <ApplicationsPage />
   if (path === '/audit') return <AuditPage query={query} />
   if (path === '/provisioning') return <ProvisioningPage />
+  const storePage = storeRoute(path, query)
+  if (storePage) return storePage
   return (
     <>
       <PageHeader title="Page not found" />
