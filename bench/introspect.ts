@@ -1,6 +1,7 @@
-// `npm run bench -- introspect [--quick] [--duration S]`: token introspection (RFC 7662) by a
-// resource server client over HTTP at 1 and 16 keep-alive connections, for ES256 JWT access
-// tokens and for opaque tokens, next to bare node:http answering a fixed introspection body.
+// `npm run bench -- introspect [--quick] [--duration S] [--profile DIR]`: token introspection
+// (RFC 7662) by a resource server client over HTTP at 1 and 16 keep-alive connections, for ES256
+// JWT access tokens and for opaque tokens, next to bare node:http answering a fixed introspection
+// body. `--profile DIR` writes the server's CPU profile there.
 import { parseArgs } from 'node:util'
 import { runLoad } from './lib/http-load.ts'
 import { fetchToken, FORM, RESOURCE, startOidcBenchServer } from './lib/oidc-server.ts'
@@ -9,11 +10,11 @@ import { printTable, type Summary } from './lib/stats.ts'
 
 const { values: opts } = parseArgs({
   args: process.argv.slice(3),
-  options: { quick: { type: 'boolean', default: false }, duration: { type: 'string' } },
+  options: { quick: { type: 'boolean', default: false }, duration: { type: 'string' }, profile: { type: 'string' } },
 })
 const duration = Number(opts.duration ?? (opts.quick ? 3 : 10))
 
-const oidc = await startOidcBenchServer()
+const oidc = await startOidcBenchServer(opts.profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${opts.profile}` } : {})
 const bare = await startBareServer('{"active":true,"client_id":"bench-service","token_type":"Bearer"}')
 const url = `${oidc.server.url}/token/introspection`
 const headers = { 'content-type': FORM, authorization: oidc.resourceServer.authorization }

@@ -14,6 +14,9 @@ import { openapiRoute } from './openapi.ts'
 import { fastPathServer, requestIdOf, type FastPath } from './fast-path.ts'
 import { forwardAuthFastPath } from './forward-auth-fast-path.ts'
 import { queryFastPath, type JsonBodyParser } from './query-fast-path.ts'
+import { introspectionFastPath, introspectionHeaders } from './introspection-fast-path.ts'
+import { OIDC_ROUTES } from '../identity/index.ts'
+import { PAGE_HEADERS } from '../lib/index.ts'
 import { isLevelEnabled, lazyChildLogger } from './request-logger.ts'
 import { assertionRoutes } from './routes/assertions.ts'
 import { modelRoutes } from './routes/models.ts'
@@ -81,6 +84,9 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   const fastPaths: FastPath[] = [
     queryFastPath({ authz, authenticate: checkKey, otherCallers: options.adminCaller !== undefined, parseJson: (text, done) => parseJson!(text, done), bodyLimit, logger, record: metrics.record }),
     ...(options.forwardAuth ? [forwardAuthFastPath(options.forwardAuth.service, logger, metrics.record, bodyLimit)] : []),
+    ...(options.oidc?.fastIntrospect
+      ? [introspectionFastPath({ path: OIDC_ROUTES.introspection, introspect: options.oidc.fastIntrospect, record: metrics.record }, introspectionHeaders(PAGE_HEADERS))]
+      : []),
   ]
   const app = Fastify({
     serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => fastPathServer(fastPaths, () => closing, handler),

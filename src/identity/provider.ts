@@ -18,7 +18,8 @@ import { CLIENT_ROUTING_METADATA, clientCors, interactionUrl, validateRoutingMet
 import { deviceFlowFeature, devicePollInterval, DEVICE_ROUTES, userCodeThrottle, type AttemptCounter } from './device-flow.ts'
 import { MTLS_AUTH_METHODS, mtlsEndpointAliases, mtlsFeature } from './mtls.ts'
 import { logoutSource, postLogoutSuccessSource, providerPageHeaders, renderError } from './pages.ts'
-import { jwtAccessTokenMiddleware } from './jwt-access-tokens.ts'
+import { createJwtIntrospection, jwtAccessTokenMiddleware } from './jwt-access-tokens.ts'
+import { createFastIntrospection, type FastIntrospect } from './fast-introspection.ts'
 import { protocolAnswers } from './protocol-answers.ts'
 import { getsRefreshToken, offlineRefreshTokens } from './refresh-tokens.ts'
 import { nodeSignable, NodeSigningKey } from './node-signing-key.ts'
@@ -160,6 +161,13 @@ function clientAdapter(repo: OidcClientsRepo): Adapter {
     destroy: readOnly,
     revokeByGrantId: async () => undefined,
   }
+}
+
+const fastIntrospections = new WeakMap<Provider, FastIntrospect>()
+
+/** JWT introspection answered outside the provider's pipeline (fast-introspection.ts), per instance. */
+export function fastIntrospectionOf(provider: Provider): FastIntrospect | undefined {
+  return fastIntrospections.get(provider)
 }
 
 export function createOidcProvider(options: OidcProviderOptions): Provider {
@@ -306,9 +314,11 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
   provider.use(providerPageHeaders())
   provider.use(devicePollInterval())
   if (options.countUserCodeAttempt) provider.use(userCodeThrottle(options.countUserCodeAttempt, { clientAddress: options.clientAddress }))
-  provider.use(jwtAccessTokenMiddleware({
-    issuer, jwks: options.jwks, repo: options.store.oidc, claimNamespace, mayIntrospectProperty: CLIENT_EXTRA_METADATA.mayIntrospect,
-  }))
+  const jwtOptions = { issuer, jwks: options.jwks, repo: options.store.oidc, claimNamespace, mayIntrospectProperty: CLIENT_EXTRA_METADATA.mayIntrospect }
+  // One verifier (and its cache) for the middleware and the fast path.
+  const jwtIntrospection = createJwtIntrospection(jwtOptions)
+  provider.use(jwtAccessTokenMiddleware(jwtOptions, jwtIntrospection))
+  fastIntrospections.set(provider, createFastIntrospection({ provider, introspect: jwtIntrospection.introspect, secretKnown: verifyClientSecret.known }))
   provider.on('server_error', (_ctx: unknown, err: unknown) => options.onServerError?.(err))
   provider.on('backchannel.error', (_ctx: unknown, err: unknown, client: Client) => options.onBackchannelLogoutError?.(err, client.clientId))
   return provider

@@ -4,7 +4,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { WEBAUTHN_SCRIPT, WEBAUTHN_SCRIPT_PATH, type InteractionOutcome, type Interactions } from '../../identity/index.ts'
+import { WEBAUTHN_SCRIPT, WEBAUTHN_SCRIPT_PATH, type FastIntrospect, type InteractionOutcome, type Interactions } from '../../identity/index.ts'
 import { PAGE_HEADERS } from '../../lib/index.ts'
 
 export interface OidcMount {
@@ -15,6 +15,8 @@ export interface OidcMount {
   routes: ReadonlyArray<readonly ['GET' | 'POST' | 'OPTIONS', string]>
   /** The sign-in pages under /interaction/:uid. */
   interactions?: Interactions
+  /** JWT introspection answered on the node:http fast path (introspection-fast-path.ts). */
+  fastIntrospect?: FastIntrospect
 }
 
 /** Sign-in forms are a few short fields; anything bigger is not a browser submitting them. */

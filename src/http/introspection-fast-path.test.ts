@@ -1,0 +1,182 @@
+// Introspection over a real socket (the node:http fast path) must answer exactly what
+// oidc-provider answers through Fastify's mount (app.inject bypasses the fast path): status, body
+// and every header but the date and the request id. A hook counts the requests Fastify sees,
+// proving which side answered; whatever the fast path declines must reach the provider intact.
+import assert from 'node:assert/strict'
+import { request as httpRequest } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { after, before, describe, it } from 'node:test'
+import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose'
+import { createLogger, openCore, type Core } from '../app/index.ts'
+import { loadConfig } from '../config/index.ts'
+import { CLIENT_EXTRA_METADATA, createOidcProvider, fastIntrospectionOf, GENERATED_SECRET_PARAMS, hashSecret, OIDC_MOUNTS } from '../identity/index.ts'
+import { buildHttpServer, type HttpServer } from './index.ts'
+
+const ISSUER = 'https://id.example.test'
+const API = 'https://api.example.test'
+const NS = 'https://gatehouse.dev/claims'
+const FORM = 'application/x-www-form-urlencoded'
+const PATH = '/token/introspection'
+/** Differ per request by nature, or are the transport's (app.inject has no keep-alive). */
+const UNCOMPARED = new Set(['date', 'x-request-id', 'keep-alive'])
+
+interface Answer { status: number; body: string; headers: Record<string, string> }
+interface Case { name: string; headers: Record<string, string>; body: string; fastPath: boolean }
+
+const secretOf = (id: string) => `${id}-secret-0123456789abcdef`
+const basic = (id: string, secret = secretOf(id)) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`
+const form = (fields: Record<string, string> | [string, string][]) => new URLSearchParams(fields).toString()
+
+function compared(headers: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !UNCOMPARED.has(name)).map(([name, value]) => [name, String(value)]))
+}
+
+/** `pauseMs`: the body is sent in two parts, the second after a pause. */
+function overSocket(port: number, headers: Record<string, string>, body: string, pauseMs?: number): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: PATH, headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (d: Buffer) => chunks.push(d))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), headers: compared(res.headers) }))
+    })
+    req.on('error', reject)
+    if (pauseMs === undefined) return req.end(body)
+    req.flushHeaders()
+    req.write(body.slice(0, 10))
+    setTimeout(() => req.end(body.slice(10)), pauseMs)
+  })
+}
+
+describe('JWT introspection fast path', () => {
+  let app: HttpServer
+  let core: Core
+  let port: number
+  let fastifySaw = 0
+  let privateJwk: JWK
+
+  const inject = async (url: string, headers: Record<string, string>, body: string): Promise<Answer> => {
+    const res = await app.inject({ method: 'POST', url, headers, payload: body })
+    return { status: res.statusCode, body: res.body, headers: compared(res.headers) }
+  }
+  const tokenFor = async (client: string, resource?: string): Promise<string> => {
+    const res = await inject('/token', { authorization: basic(client), 'content-type': FORM },
+      form(resource ? { grant_type: 'client_credentials', resource, scope: 'read' } : { grant_type: 'client_credentials' }))
+    assert.equal(res.status, 200, res.body)
+    return JSON.parse(res.body).access_token as string
+  }
+  const sign = async (claims: Record<string, unknown>, typ = 'at+jwt', jwk = privateJwk) =>
+    new SignJWT(claims).setProtectedHeader({ alg: 'ES256', typ, kid: jwk.kid }).sign(await importJWK(jwk, 'ES256'))
+
+  before(async () => {
+    const { config } = loadConfig({ env: {}, overrides: { databaseUrl: 'sqlite::memory:', logLevel: 'silent' } })
+    const logger = createLogger('silent')
+    core = await openCore(config, logger)
+    const { privateKey } = await generateKeyPair('ES256', { extractable: true })
+    privateJwk = { ...(await exportJWK(privateKey)), kid: 'k1', alg: 'ES256', use: 'sig' }
+    const common = { grant_types: ['client_credentials'], response_types: [], redirect_uris: [], token_endpoint_auth_method: 'client_secret_basic' }
+    const scopes = { 'urn:gatehouse:resource_scopes': ['read'] }
+    const clients: [string, Record<string, unknown>][] = [
+      ['svc', scopes], ['other', scopes], ['rs', { [CLIENT_EXTRA_METADATA.mayIntrospect]: true }],
+      ['post', { ...scopes, token_endpoint_auth_method: 'client_secret_post' }],
+    ]
+    for (const [id, extra] of clients) {
+      await core.store.oidcClients.upsert({
+        clientId: id, metadata: { ...common, ...extra }, source: 'api', secretHash: await hashSecret(secretOf(id), GENERATED_SECRET_PARAMS),
+      })
+    }
+    const provider = createOidcProvider({
+      issuer: ISSUER, jwks: { keys: [privateJwk] }, store: { oidc: core.store.oidc, oidcClients: core.store.oidcClients },
+      secretKey: 'unit-test-secret-key-0123456789abcdef', ttl: { accessToken: 600, idToken: 600, refreshToken: 3600, session: 3600 },
+      claimNamespace: NS, findAccount: async () => undefined, resourceServers: [{ indicator: API, scopes: ['read'] }],
+    })
+    app = buildHttpServer({
+      config, authz: core.authz, store: core.store, logger,
+      oidc: { handler: provider.callback() as never, issuer: ISSUER, routes: OIDC_MOUNTS, fastIntrospect: fastIntrospectionOf(provider) },
+    })
+    app.addHook('onRequest', (_request, _reply, done) => { fastifySaw++; done() })
+    await app.listen({ host: '127.0.0.1', port: 0 })
+    port = (app.server.address() as AddressInfo).port
+  })
+  after(async () => {
+    await app.close()
+    await core.close()
+  })
+
+  it('answers as oidc-provider does, and answers JWT introspection itself', async () => {
+    const jwt = await tokenFor('svc', API)
+    const revoked = await tokenFor('svc', API)
+    assert.equal((await inject('/token/revocation', { authorization: basic('svc'), 'content-type': FORM }, form({ token: revoked }))).status, 200)
+    const opaque = await tokenFor('svc')
+    await tokenFor('other')
+    const now = Math.floor(Date.now() / 1000)
+    const claims = { iss: ISSUER, sub: 'svc', client_id: 'svc', aud: API, jti: 'forged-1', iat: now, exp: now + 600, scope: 'read' }
+    const { privateKey: otherKey } = await generateKeyPair('ES256', { extractable: true })
+    const otherJwk = { ...(await exportJWK(otherKey)), kid: 'k1', alg: 'ES256' }
+    const rs = { authorization: basic('rs'), 'content-type': FORM }
+    const cases: Case[] = [
+      { name: 'first use of a secret goes through scrypt at the provider', headers: rs, body: form({ token: jwt }), fastPath: false },
+      { name: 'the same secret again', headers: rs, body: form({ token: jwt }), fastPath: true },
+      { name: 'own token', headers: { ...rs, authorization: basic('svc') }, body: form({ token: jwt }), fastPath: true },
+      { name: 'with a type hint', headers: rs, body: form({ token: jwt, token_type_hint: 'access_token' }), fastPath: true },
+      { name: 'another client\'s token', headers: { ...rs, authorization: basic('other') }, body: form({ token: jwt }), fastPath: true },
+      { name: 'revoked', headers: rs, body: form({ token: revoked }), fastPath: true },
+      { name: 'expired', headers: rs, body: form({ token: await sign({ ...claims, iat: now - 1200, exp: now - 600 }) }), fastPath: true },
+      { name: 'signed by another key', headers: rs, body: form({ token: await sign(claims, 'at+jwt', otherJwk) }), fastPath: true },
+      { name: 'an ID token', headers: rs, body: form({ token: await sign(claims, 'JWT') }), fastPath: true },
+      { name: 'client_secret_post client over Basic, first use', headers: { ...rs, authorization: basic('post') }, body: form({ token: jwt }), fastPath: false },
+      { name: 'client_secret_post client over Basic', headers: { ...rs, authorization: basic('post') }, body: form({ token: jwt }), fastPath: true },
+      { name: 'percent-encoded Basic credentials', headers: { ...rs, authorization: `Basic ${Buffer.from(`s%76c:${secretOf('svc')}`).toString('base64')}` }, body: form({ token: jwt }), fastPath: true },
+      { name: 'wrong secret', headers: { ...rs, authorization: basic('rs', 'wrong-secret-0123456789') }, body: form({ token: jwt }), fastPath: false },
+      { name: 'unknown client', headers: { ...rs, authorization: basic('nobody') }, body: form({ token: jwt }), fastPath: false },
+      { name: 'malformed Basic', headers: { ...rs, authorization: 'Basic !!!' }, body: form({ token: jwt }), fastPath: false },
+      { name: 'Bearer instead of Basic', headers: { ...rs, authorization: 'Bearer x' }, body: form({ token: jwt }), fastPath: false },
+      { name: 'no client authentication', headers: { 'content-type': FORM }, body: form({ token: jwt }), fastPath: false },
+      { name: 'client_secret_post', headers: { 'content-type': FORM }, body: form({ token: jwt, client_id: 'post', client_secret: secretOf('post') }), fastPath: false },
+      { name: 'two mechanisms', headers: rs, body: form({ token: jwt, client_id: 'rs', client_secret: secretOf('rs') }), fastPath: false },
+      { name: 'client assertion', headers: { 'content-type': FORM }, body: form({ token: jwt, client_assertion: 'a.b.c', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' }), fastPath: false },
+      { name: 'opaque token', headers: rs, body: form({ token: opaque }), fastPath: false },
+      { name: 'no token', headers: rs, body: form({ token_type_hint: 'access_token' }), fastPath: false },
+      { name: 'token twice', headers: rs, body: form([['token', jwt], ['token', jwt]]), fastPath: false },
+      { name: 'unknown parameter', headers: rs, body: form({ token: jwt, extra: '1' }), fastPath: false },
+      { name: 'five-part token', headers: rs, body: form({ token: `${jwt}.x.y` }), fastPath: false },
+      { name: 'CORS request', headers: { ...rs, origin: 'https://app.example.test' }, body: form({ token: jwt }), fastPath: false },
+      { name: 'charset in the type', headers: { ...rs, 'content-type': `${FORM}; charset=utf-8` }, body: form({ token: jwt }), fastPath: false },
+      { name: 'JSON body', headers: { ...rs, 'content-type': 'application/json' }, body: JSON.stringify({ token: jwt }), fastPath: false },
+    ]
+    for (const c of cases) {
+      const before = fastifySaw
+      const fast = await overSocket(port, c.headers, c.body)
+      assert.equal(fastifySaw - before, c.fastPath ? 0 : 1, `${c.name}: answered by ${fastifySaw > before ? 'the provider' : 'the fast path'}`)
+      const slow = await inject(PATH, c.headers, c.body)
+      assert.equal(fast.status, slow.status, c.name)
+      assert.equal(fast.body, slow.body, c.name)
+      assert.deepEqual(fast.headers, slow.headers, c.name)
+    }
+  })
+
+  it('stops answering active as soon as a token is revoked', async () => {
+    const jwt = await tokenFor('svc', API)
+    const headers = { authorization: basic('rs'), 'content-type': FORM }
+    assert.equal(JSON.parse((await overSocket(port, headers, form({ token: jwt }))).body).active, true)
+    await inject('/token/revocation', { authorization: basic('svc'), 'content-type': FORM }, form({ token: jwt }))
+    assert.deepEqual(JSON.parse((await overSocket(port, headers, form({ token: jwt }))).body), { active: false })
+  })
+
+  it('reads a body that arrives in parts, and hands it on intact when declining', async () => {
+    const jwt = await tokenFor('svc', API)
+    const body = form({ token: jwt })
+    for (const [authorization, fastPath] of [[basic('rs'), true], [basic('rs', 'wrong-secret-0123456789'), false]] as const) {
+      const headers = { authorization, 'content-type': FORM }
+      const before = fastifySaw
+      const fast = await overSocket(port, headers, body, 30)
+      assert.equal(fastifySaw - before, fastPath ? 0 : 1)
+      const slow = await inject(PATH, headers, body)
+      assert.deepEqual(fast, slow)
+    }
+  })
+
+  it('counts answers under the route pattern', async () => {
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body
+    assert.match(metrics, /^http_request_duration_seconds_count\{method="POST",route="\/token\/introspection",status_code="200"\} \d+$/m)
+  })
+})
