@@ -1,7 +1,9 @@
 // Introspection over a real socket (the node:http fast path) must answer exactly what
 // oidc-provider answers through Fastify's mount (app.inject bypasses the fast path): status, body
-// and every header but the date and the request id. A hook counts the requests Fastify sees,
-// proving which side answered; whatever the fast path declines must reach the provider intact.
+// and every header but the date and the request id. Counting the requests the provider sees
+// proves which side answered; whatever the fast path declines must reach the provider intact,
+// and token and revocation requests, handed to the provider without Fastify, must be answered
+// as through Fastify's mount.
 import assert from 'node:assert/strict'
 import { request as httpRequest } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -32,9 +34,9 @@ function compared(headers: Record<string, unknown>): Record<string, string> {
 }
 
 /** `pauseMs`: the body is sent in two parts, the second after a pause. */
-function overSocket(port: number, headers: Record<string, string>, body: string, pauseMs?: number): Promise<Answer> {
+function overSocket(port: number, headers: Record<string, string>, body: string, pauseMs?: number, path = PATH): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: PATH, headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
+    const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path, headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (d: Buffer) => chunks.push(d))
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), headers: compared(res.headers) }))
@@ -47,11 +49,12 @@ function overSocket(port: number, headers: Record<string, string>, body: string,
   })
 }
 
-describe('JWT introspection fast path', () => {
+describe('OpenID Connect fast paths: introspection of JWTs, token and revocation', () => {
   let app: HttpServer
   let core: Core
   let port: number
   let fastifySaw = 0
+  let providerSaw = 0
   let privateJwk: JWK
 
   const inject = async (url: string, headers: Record<string, string>, body: string): Promise<Answer> => {
@@ -89,9 +92,10 @@ describe('JWT introspection fast path', () => {
       secretKey: 'unit-test-secret-key-0123456789abcdef', ttl: { accessToken: 600, idToken: 600, refreshToken: 3600, session: 3600 },
       claimNamespace: NS, findAccount: async () => undefined, resourceServers: [{ indicator: API, scopes: ['read'] }],
     })
+    const callback = provider.callback()
     app = buildHttpServer({
       config, authz: core.authz, store: core.store, logger,
-      oidc: { handler: provider.callback() as never, issuer: ISSUER, routes: OIDC_MOUNTS, fastIntrospect: fastIntrospectionOf(provider) },
+      oidc: { handler: (req, res) => { providerSaw++; void callback(req, res) }, issuer: ISSUER, routes: OIDC_MOUNTS, fastIntrospect: fastIntrospectionOf(provider) },
     })
     app.addHook('onRequest', (_request, _reply, done) => { fastifySaw++; done() })
     await app.listen({ host: '127.0.0.1', port: 0 })
@@ -144,9 +148,9 @@ describe('JWT introspection fast path', () => {
       { name: 'JSON body', headers: { ...rs, 'content-type': 'application/json' }, body: JSON.stringify({ token: jwt }), fastPath: false },
     ]
     for (const c of cases) {
-      const before = fastifySaw
+      const before = providerSaw
       const fast = await overSocket(port, c.headers, c.body)
-      assert.equal(fastifySaw - before, c.fastPath ? 0 : 1, `${c.name}: answered by ${fastifySaw > before ? 'the provider' : 'the fast path'}`)
+      assert.equal(providerSaw - before, c.fastPath ? 0 : 1, `${c.name}: answered by ${providerSaw > before ? 'the provider' : 'the fast path'}`)
       const slow = await inject(PATH, c.headers, c.body)
       assert.equal(fast.status, slow.status, c.name)
       assert.equal(fast.body, slow.body, c.name)
@@ -167,16 +171,55 @@ describe('JWT introspection fast path', () => {
     const body = form({ token: jwt })
     for (const [authorization, fastPath] of [[basic('rs'), true], [basic('rs', 'wrong-secret-0123456789'), false]] as const) {
       const headers = { authorization, 'content-type': FORM }
-      const before = fastifySaw
+      const before = providerSaw
       const fast = await overSocket(port, headers, body, 30)
-      assert.equal(fastifySaw - before, fastPath ? 0 : 1)
+      assert.equal(providerSaw - before, fastPath ? 0 : 1)
       const slow = await inject(PATH, headers, body)
       assert.deepEqual(fast, slow)
     }
   })
 
+  it('hands token and revocation requests to the provider without Fastify, with the same answers', async () => {
+    const svc = { authorization: basic('svc'), 'content-type': FORM }
+    const jwt = await tokenFor('svc', API)
+    const cases: { name: string; path: string; headers: Record<string, string>; body: string; tokens?: boolean }[] = [
+      { name: 'JWT', path: '/token', headers: svc, body: form({ grant_type: 'client_credentials', resource: API, scope: 'read' }), tokens: true },
+      { name: 'opaque', path: '/token', headers: svc, body: form({ grant_type: 'client_credentials' }), tokens: true },
+      { name: 'with a charset', path: '/token', headers: { ...svc, 'content-type': `${FORM}; charset=utf-8` }, body: form({ grant_type: 'client_credentials' }), tokens: true },
+      { name: 'wrong secret', path: '/token', headers: { ...svc, authorization: basic('svc', 'wrong-secret-0123456789') }, body: form({ grant_type: 'client_credentials' }) },
+      { name: 'no client authentication', path: '/token', headers: { 'content-type': FORM }, body: form({ grant_type: 'client_credentials' }) },
+      { name: 'grant not allowed', path: '/token', headers: svc, body: form({ grant_type: 'authorization_code', code: 'x', redirect_uri: 'https://app.example.test/cb' }) },
+      { name: 'a scope not granted', path: '/token', headers: svc, body: form({ grant_type: 'client_credentials', resource: API, scope: 'write' }), tokens: true },
+      { name: 'revocation', path: '/token/revocation', headers: svc, body: form({ token: 'not-a-token' }) },
+      { name: 'revocation of a JWT', path: '/token/revocation', headers: svc, body: form({ token: jwt }) },
+    ]
+    for (const c of cases) {
+      const beforeFastify = fastifySaw
+      const beforeProvider = providerSaw
+      const fast = await overSocket(port, c.headers, c.body, undefined, c.path)
+      assert.equal(fastifySaw - beforeFastify, 0, `${c.name}: through Fastify`)
+      assert.equal(providerSaw - beforeProvider, 1, `${c.name}: not answered by the provider`)
+      const slow = await inject(c.path, c.headers, c.body)
+      assert.equal(fast.status, slow.status, c.name)
+      if (c.tokens) {
+        // Each answer carries a new token: the same fields, and a token of the same kind.
+        const [a, b] = [JSON.parse(fast.body), JSON.parse(slow.body)]
+        assert.deepEqual(Object.keys(a), Object.keys(b), c.name)
+        assert.deepEqual({ ...a, access_token: a.access_token.split('.').length }, { ...b, access_token: b.access_token.split('.').length }, c.name)
+        const { 'content-length': _a, ...fastHeaders } = fast.headers
+        const { 'content-length': _b, ...slowHeaders } = slow.headers
+        assert.deepEqual(fastHeaders, slowHeaders, c.name)
+      } else {
+        assert.equal(fast.body, slow.body, c.name)
+        assert.deepEqual(fast.headers, slow.headers, c.name)
+      }
+    }
+  })
+
   it('counts answers under the route pattern', async () => {
     const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body
-    assert.match(metrics, /^http_request_duration_seconds_count\{method="POST",route="\/token\/introspection",status_code="200"\} \d+$/m)
+    for (const [route, status] of [['/token/introspection', 200], ['/token/introspection', 401], ['/token', 200], ['/token', 401], ['/token/revocation', 200]]) {
+      assert.match(metrics, new RegExp(`^http_request_duration_seconds_count\\{method="POST",route="${route.replaceAll('/', '\\/')}",status_code="${status}"\\} \\d+$`, 'm'))
+    }
   })
 })

@@ -1,18 +1,21 @@
 // Token introspection of Gatehouse-signed JWT access tokens on the shared node:http fast path
 // (fast-path.ts), ahead of Fastify and of oidc-provider's Koa pipeline. The identity module
 // decides (src/identity/fast-introspection.ts) and declines everything it cannot answer exactly
-// as the provider would; a declined request goes to Fastify's mount of the provider with its body
-// put back unread, so the provider sees the very request the client sent.
+// as the provider would; a declined request goes to the provider (provider-fast-path.ts) with its
+// body put back unread, so the provider sees the very request the client sent.
 
 import type { IncomingMessage } from 'node:http'
 import type { FastIntrospect } from '../identity/index.ts'
 import { FastRequest, JSON_CONTENT_TYPE, type FastPath, type RecordRequest } from './fast-path.ts'
+import { plainProviderPost, type ProviderHandoff } from './provider-fast-path.ts'
 
 export interface IntrospectionFastPathOptions {
   /** The provider's introspection path (OIDC_ROUTES.introspection). */
   path: string
   introspect: FastIntrospect
   record: RecordRequest
+  /** Where declined requests go: the provider, as Fastify's mount would hand them over. */
+  provider: ProviderHandoff
 }
 
 const FORM = 'application/x-www-form-urlencoded'
@@ -59,23 +62,23 @@ function peekBody(req: IncomingMessage, length: number, done: (body: Buffer | un
 }
 
 export function introspectionFastPath(o: IntrospectionFastPathOptions, headers: Record<string, string>): FastPath {
-  const { path: route, introspect, record } = o
-  return (req, res, path, fastify) => {
-    if (path !== route || req.method !== 'POST' || req.url !== route) return false
+  const { path: route, introspect, record, provider } = o
+  return (req, res, path) => {
+    if (path !== route || !plainProviderPost(req, route)) return false
     const h = req.headers
     const authorization = h.authorization
-    // Anything the provider treats specially: CORS (Origin), attestation-based client
-    // authentication, a chunked or unsized body.
+    // Anything the provider treats specially: a charset, CORS (Origin), attestation-based
+    // client authentication.
     if (h['content-type'] !== FORM || authorization === undefined || h.origin !== undefined ||
-      h['oauth-client-attestation'] !== undefined || h['oauth-client-attestation-pop'] !== undefined || h['transfer-encoding'] !== undefined) return false
+      h['oauth-client-attestation'] !== undefined || h['oauth-client-attestation-pop'] !== undefined) return false
     const length = Number(h['content-length'])
     if (!(length > 0 && length <= PROVIDER_BODY_LIMIT)) return false
     const request = new FastRequest(req, res, route, record)
     peekBody(req, length, (body) => {
-      if (body === undefined) return fastify(req, res)
+      if (body === undefined) return provider(req, res)
       const decline = () => {
         req.unshift(body)
-        fastify(req, res)
+        provider(req, res)
       }
       introspect(authorization, body.toString('utf8')).then((answer) => {
         if (answer === undefined) return decline()

@@ -11,7 +11,8 @@ import { installHealth } from './health.ts'
 import { jsonBodyProblem } from './json-body.ts'
 import { createRequestMetrics, installMetrics } from './metrics.ts'
 import { openapiRoute } from './openapi.ts'
-import { fastPathServer, requestIdOf, type FastPath } from './fast-path.ts'
+import { fastPathServer, requestIdOf, type FastPath, type RecordRequest } from './fast-path.ts'
+import { providerFastPath, providerHandoff } from './provider-fast-path.ts'
 import { forwardAuthFastPath } from './forward-auth-fast-path.ts'
 import { queryFastPath, type JsonBodyParser } from './query-fast-path.ts'
 import { introspectionFastPath, introspectionHeaders } from './introspection-fast-path.ts'
@@ -71,6 +72,14 @@ export interface HttpServerOptions {
   console?: ConsoleMount
 }
 
+/** Introspection of Gatehouse's JWTs answered outright; token, introspection and revocation handed to the provider directly. */
+function oidcFastPaths(mount: OidcMount, record: RecordRequest): FastPath[] {
+  const paths = [providerFastPath(mount, [OIDC_ROUTES.token, OIDC_ROUTES.introspection, OIDC_ROUTES.revocation], record)]
+  if (mount.fastIntrospect === undefined) return paths
+  const provider = providerHandoff(mount, OIDC_ROUTES.introspection, record)
+  return [introspectionFastPath({ path: OIDC_ROUTES.introspection, introspect: mount.fastIntrospect, record, provider }, introspectionHeaders(PAGE_HEADERS)), ...paths]
+}
+
 /** Builds the Fastify app (not listening): health, metrics, and the OpenFGA API. */
 export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   const { config, authz, store, logger } = options
@@ -84,9 +93,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   const fastPaths: FastPath[] = [
     queryFastPath({ authz, authenticate: checkKey, otherCallers: options.adminCaller !== undefined, parseJson: (text, done) => parseJson!(text, done), bodyLimit, logger, record: metrics.record }),
     ...(options.forwardAuth ? [forwardAuthFastPath(options.forwardAuth.service, logger, metrics.record, bodyLimit)] : []),
-    ...(options.oidc?.fastIntrospect
-      ? [introspectionFastPath({ path: OIDC_ROUTES.introspection, introspect: options.oidc.fastIntrospect, record: metrics.record }, introspectionHeaders(PAGE_HEADERS))]
-      : []),
+    ...(options.oidc ? oidcFastPaths(options.oidc, metrics.record) : []),
   ]
   const app = Fastify({
     serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => fastPathServer(fastPaths, () => closing, handler),
