@@ -218,7 +218,7 @@ describe('OpenID Connect fast paths: introspection of JWTs, token and revocation
 
   it('counts answers under the route pattern', async () => {
     const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body
-    for (const [route, status] of [['/token/introspection', 200], ['/token/introspection', 401], ['/token', 200], ['/token', 401], ['/token/revocation', 200]]) {
+    for (const [route, status] of [['/token/introspection', 200], ['/token/introspection', 401], ['/token', 200], ['/token', 401], ['/token/revocation', 200]] as const) {
       assert.match(metrics, new RegExp(`^http_request_duration_seconds_count\\{method="POST",route="${route.replaceAll('/', '\\/')}",status_code="${status}"\\} \\d+$`, 'm'))
     }
   })
