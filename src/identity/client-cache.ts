@@ -14,8 +14,14 @@ export interface ClientCacheOptions {
   now?: () => number
 }
 
+/** A record with its metadata as JSON text: each caller gets its own parsed copy. */
+interface Frozen {
+  record: OidcClientRecord
+  metadata: string
+}
+
 interface Entry {
-  record: Promise<OidcClientRecord | null>
+  record: Promise<Frozen | null>
   expires: number
 }
 
@@ -35,9 +41,9 @@ export function cachedClientsRepo(repo: OidcClientsRepo, options: ClientCacheOpt
   return {
     async get(clientId) {
       const entry = entries.get(clientId)
-      if (entry !== undefined && entry.expires > now()) return copy(await entry.record)
+      if (entry !== undefined && entry.expires > now()) return thaw(await entry.record)
       const started = generation
-      const record = repo.get(clientId)
+      const record = repo.get(clientId).then(freeze)
       if (entry !== undefined) entries.delete(clientId)
       const fresh: Entry = { record, expires: now() + ttlMs }
       entries.set(clientId, fresh)
@@ -47,7 +53,7 @@ export function cachedClientsRepo(repo: OidcClientsRepo, options: ClientCacheOpt
         if (found === null || generation !== started) {
           if (entries.get(clientId) === fresh) entries.delete(clientId)
         }
-        return copy(found)
+        return thaw(found)
       } catch (err) {
         if (entries.get(clientId) === fresh) entries.delete(clientId)
         throw err
@@ -73,7 +79,11 @@ export function cachedClientsRepo(repo: OidcClientsRepo, options: ClientCacheOpt
   }
 }
 
+const freeze = (record: OidcClientRecord | null): Frozen | null => (record === null ? null : { record, metadata: JSON.stringify(record.metadata) })
+
 /** Callers get their own copy: the provider builds its client from the metadata and may change it. */
-function copy(record: OidcClientRecord | null): OidcClientRecord | null {
-  return record === null ? null : structuredClone(record)
+function thaw(frozen: Frozen | null): OidcClientRecord | null {
+  if (frozen === null) return null
+  const { record, metadata } = frozen
+  return { ...record, metadata: JSON.parse(metadata) as OidcClientRecord['metadata'], createdAt: new Date(record.createdAt), updatedAt: new Date(record.updatedAt) }
 }

@@ -26,6 +26,8 @@ export interface FastIntrospectionOptions {
   introspect: (client: IntrospectingClient, token: string) => Promise<Record<string, unknown>>
   /** Whether this secret was verified against this stored hash before (no scrypt). */
   secretKnown: (secret: string, stored: string) => boolean
+  /** Whether this token verified before as a JWT Gatehouse signed (spares decoding its header). */
+  seenJwt?: (token: string) => boolean
 }
 
 // oidc-provider's checks of a Basic header (lib/shared/client_auth.js): base64 alphabet with
@@ -70,7 +72,7 @@ function tokenOf(form: string): string | undefined {
   const params = parseForm(form)
   for (const [key, value] of Object.entries(params)) if (!FORM_KEYS.has(key) || typeof value !== 'string') return undefined
   const token = params.token
-  return typeof token === 'string' && looksLikeJwt(token) ? token : undefined
+  return typeof token === 'string' ? token : undefined
 }
 
 interface ProviderClient extends IntrospectingClient {
@@ -81,11 +83,12 @@ interface ProviderClient extends IntrospectingClient {
 
 export function createFastIntrospection(options: FastIntrospectionOptions): FastIntrospect {
   const { provider, introspect, secretKnown } = options
+  const seenJwt = options.seenJwt ?? (() => false)
   return async (authorization, form) => {
     const credentials = basicCredentials(authorization)
     if (credentials === undefined) return undefined
     const token = tokenOf(form)
-    if (token === undefined) return undefined
+    if (token === undefined || !(seenJwt(token) || looksLikeJwt(token))) return undefined
     const client = (await provider.Client.find(credentials.id)) as unknown as ProviderClient | undefined
     if (client === undefined || !SECRET_METHODS.has(client.clientAuthMethod) || client.clientSecretExpiresAt) return undefined
     if (typeof client.clientSecret !== 'string' || !secretKnown(credentials.secret, client.clientSecret)) return undefined

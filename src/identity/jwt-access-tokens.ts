@@ -71,7 +71,12 @@ export function createJwtAccessTokenVerifier(options: Pick<JwtAccessTokenOptions
   // The exact token string, once its signature checked out against this (fixed) key set, needs
   // no second ECDSA verification; only expiry can change, and it is checked on every hit.
   const verified = new Map<string, AccessTokenClaims>()
-  return async function verify(token: string): Promise<AccessTokenClaims | undefined> {
+  return Object.assign(verify, {
+    /** Whether this exact string verified before: a JWT Gatehouse signed (expired or not). */
+    seen: (token: string) => verified.has(token),
+  })
+
+  async function verify(token: string): Promise<AccessTokenClaims | undefined> {
     const known = verified.get(token)
     if (known !== undefined) {
       verified.delete(token)
@@ -142,6 +147,7 @@ export function createJwtIntrospection(options: JwtAccessTokenOptions) {
   const isRevoked = async (jti: string) => (await options.repo.find(REVOKED_JWT_MODEL, jti)) !== undefined
   return {
     verify,
+    seen: verify.seen,
     async introspect(client: IntrospectingClient, token: string): Promise<Record<string, unknown>> {
       const claims = await verify(token)
       // The same rule as for opaque tokens (provider.ts, allowedPolicy).

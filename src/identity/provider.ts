@@ -318,7 +318,9 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
   // One verifier (and its cache) for the middleware and the fast path.
   const jwtIntrospection = createJwtIntrospection(jwtOptions)
   provider.use(jwtAccessTokenMiddleware(jwtOptions, jwtIntrospection))
-  fastIntrospections.set(provider, createFastIntrospection({ provider, introspect: jwtIntrospection.introspect, secretKnown: verifyClientSecret.known }))
+  fastIntrospections.set(provider, createFastIntrospection({
+    provider, introspect: jwtIntrospection.introspect, secretKnown: verifyClientSecret.known, seenJwt: jwtIntrospection.seen,
+  }))
   provider.on('server_error', (_ctx: unknown, err: unknown) => options.onServerError?.(err))
   provider.on('backchannel.error', (_ctx: unknown, err: unknown, client: Client) => options.onBackchannelLogoutError?.(err, client.clientId))
   return provider
