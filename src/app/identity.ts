@@ -137,7 +137,7 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
   onRebuilt: ({ kids }) => logger.info({ kids }, 'signing keys changed; provider rebuilt'),
   onRefreshError: (err) => logger.warn({ err }, 'could not refresh the signing keys; still using the current ones') })
 
-  // JWT introspection on the node:http fast path, by the instance current when the request arrives.
+  // Introspection on the node:http fast path, by the instance current when the request arrives.
   const fastIntrospect: FastIntrospect = (authorization, form) => fastIntrospectionOf(providers.current())?.(authorization, form) ?? Promise.resolve(undefined)
 
   const banner = [

@@ -49,13 +49,14 @@ function overSocket(port: number, headers: Record<string, string>, body: string,
   })
 }
 
-describe('OpenID Connect fast paths: introspection of JWTs, token and revocation', () => {
+describe('OpenID Connect fast paths: introspection, token and revocation', () => {
   let app: HttpServer
   let core: Core
   let port: number
   let fastifySaw = 0
   let providerSaw = 0
   let privateJwk: JWK
+  let provider: ReturnType<typeof createOidcProvider>
 
   const inject = async (url: string, headers: Record<string, string>, body: string): Promise<Answer> => {
     const res = await app.inject({ method: 'POST', url, headers, payload: body })
@@ -87,7 +88,7 @@ describe('OpenID Connect fast paths: introspection of JWTs, token and revocation
         clientId: id, metadata: { ...common, ...extra }, source: 'api', secretHash: await hashSecret(secretOf(id), GENERATED_SECRET_PARAMS),
       })
     }
-    const provider = createOidcProvider({
+    provider = createOidcProvider({
       issuer: ISSUER, jwks: { keys: [privateJwk] }, store: { oidc: core.store.oidc, oidcClients: core.store.oidcClients },
       secretKey: 'unit-test-secret-key-0123456789abcdef', ttl: { accessToken: 600, idToken: 600, refreshToken: 3600, session: 3600 },
       claimNamespace: NS, findAccount: async () => undefined, resourceServers: [{ indicator: API, scopes: ['read'] }],
@@ -106,12 +107,27 @@ describe('OpenID Connect fast paths: introspection of JWTs, token and revocation
     await core.close()
   })
 
-  it('answers as oidc-provider does, and answers JWT introspection itself', async () => {
+  it('answers as oidc-provider does, and answers introspection of JWTs and access tokens itself', async () => {
     const jwt = await tokenFor('svc', API)
     const revoked = await tokenFor('svc', API)
     assert.equal((await inject('/token/revocation', { authorization: basic('svc'), 'content-type': FORM }, form({ token: revoked }))).status, 200)
     const opaque = await tokenFor('svc')
+    const revokedOpaque = await tokenFor('svc')
+    assert.equal((await inject('/token/revocation', { authorization: basic('svc'), 'content-type': FORM }, form({ token: revokedOpaque }))).status, 200)
     await tokenFor('other')
+    // Access tokens of a signed-in user, made with the provider's own models: one on a live
+    // grant, one whose grant is gone.
+    type Model = new (fields: Record<string, unknown>) => { save(): Promise<string>; addOIDCScope?(scope: string): void; destroy?(): Promise<void> }
+    const models = provider as unknown as Record<'AccessToken' | 'Grant', Model>
+    const svcClient = await provider.Client.find('svc')
+    const userToken = async (live: boolean) => {
+      const grant = new models.Grant({ accountId: 'user-1', clientId: 'svc' })
+      grant.addOIDCScope!('openid')
+      const grantId = await grant.save()
+      const value = await new models.AccessToken({ accountId: 'user-1', client: svcClient, grantId, gty: 'authorization_code', scope: 'openid', sid: 'session-1' }).save()
+      if (!live) await grant.destroy!()
+      return value
+    }
     const now = Math.floor(Date.now() / 1000)
     const claims = { iss: ISSUER, sub: 'svc', client_id: 'svc', aud: API, jti: 'forged-1', iat: now, exp: now + 600, scope: 'read' }
     const { privateKey: otherKey } = await generateKeyPair('ES256', { extractable: true })
@@ -138,7 +154,16 @@ describe('OpenID Connect fast paths: introspection of JWTs, token and revocation
       { name: 'client_secret_post', headers: { 'content-type': FORM }, body: form({ token: jwt, client_id: 'post', client_secret: secretOf('post') }), fastPath: false },
       { name: 'two mechanisms', headers: rs, body: form({ token: jwt, client_id: 'rs', client_secret: secretOf('rs') }), fastPath: false },
       { name: 'client assertion', headers: { 'content-type': FORM }, body: form({ token: jwt, client_assertion: 'a.b.c', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' }), fastPath: false },
-      { name: 'opaque token', headers: rs, body: form({ token: opaque }), fastPath: false },
+      { name: 'opaque token', headers: rs, body: form({ token: opaque }), fastPath: true },
+      { name: 'opaque token, own client', headers: { ...rs, authorization: basic('svc') }, body: form({ token: opaque }), fastPath: true },
+      { name: 'opaque token, another client', headers: { ...rs, authorization: basic('other') }, body: form({ token: opaque }), fastPath: true },
+      { name: 'opaque token, access token hint', headers: rs, body: form({ token: opaque, token_type_hint: 'access_token' }), fastPath: true },
+      { name: 'opaque token, refresh token hint', headers: rs, body: form({ token: opaque, token_type_hint: 'refresh_token' }), fastPath: false },
+      { name: 'opaque token, revoked', headers: rs, body: form({ token: revokedOpaque }), fastPath: false },
+      { name: 'unknown opaque token', headers: rs, body: form({ token: 'no-such-token-0123456789' }), fastPath: false },
+      { name: 'a user\'s access token', headers: rs, body: form({ token: await userToken(true) }), fastPath: true },
+      { name: 'a user\'s access token, grant gone', headers: rs, body: form({ token: await userToken(false) }), fastPath: true },
+      { name: 'a readable JOSE header, two parts', headers: rs, body: form({ token: `${jwt.split('.')[0]}.x` }), fastPath: false },
       { name: 'no token', headers: rs, body: form({ token_type_hint: 'access_token' }), fastPath: false },
       { name: 'token twice', headers: rs, body: form([['token', jwt], ['token', jwt]]), fastPath: false },
       { name: 'unknown parameter', headers: rs, body: form({ token: jwt, extra: '1' }), fastPath: false },
@@ -147,15 +172,24 @@ describe('OpenID Connect fast paths: introspection of JWTs, token and revocation
       { name: 'charset in the type', headers: { ...rs, 'content-type': `${FORM}; charset=utf-8` }, body: form({ token: jwt }), fastPath: false },
       { name: 'JSON body', headers: { ...rs, 'content-type': 'application/json' }, body: JSON.stringify({ token: jwt }), fastPath: false },
     ]
+    const answers = new Map<string, Record<string, unknown>>()
     for (const c of cases) {
       const before = providerSaw
       const fast = await overSocket(port, c.headers, c.body)
+      if (fast.status === 200) answers.set(c.name, JSON.parse(fast.body))
       assert.equal(providerSaw - before, c.fastPath ? 0 : 1, `${c.name}: answered by ${providerSaw > before ? 'the provider' : 'the fast path'}`)
       const slow = await inject(PATH, c.headers, c.body)
       assert.equal(fast.status, slow.status, c.name)
       assert.equal(fast.body, slow.body, c.name)
       assert.deepEqual(fast.headers, slow.headers, c.name)
     }
+    // The cases cover both answers, not only the same ones.
+    assert.equal(answers.get('own token')?.active, true)
+    assert.deepEqual(answers.get('revoked'), { active: false })
+    assert.equal(answers.get('opaque token')?.[NS] !== undefined, true)
+    assert.deepEqual(answers.get('opaque token, another client'), { active: false })
+    assert.equal(answers.get('a user\'s access token')?.sub, 'user-1')
+    assert.deepEqual(answers.get('a user\'s access token, grant gone'), { active: false })
   })
 
   it('stops answering active as soon as a token is revoked', async () => {

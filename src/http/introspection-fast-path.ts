@@ -1,4 +1,4 @@
-// Token introspection of Gatehouse-signed JWT access tokens on the shared node:http fast path
+// Token introspection (Gatehouse-signed JWTs, opaque access tokens) on the shared node:http fast path
 // (fast-path.ts), ahead of Fastify and of oidc-provider's Koa pipeline. The identity module
 // decides (src/identity/fast-introspection.ts) and declines everything it cannot answer exactly
 // as the provider would; a declined request goes to the provider (provider-fast-path.ts) with its

@@ -163,6 +163,11 @@ function clientAdapter(repo: OidcClientsRepo): Adapter {
   }
 }
 
+/** introspection.allowedPolicy: a token's own client, or a client allowed to introspect others'. */
+function mayIntrospect(client: { clientId: string; [key: string]: unknown }, token: { clientId?: unknown }): boolean {
+  return token.clientId === client.clientId || client[CLIENT_EXTRA_METADATA.mayIntrospect] === true
+}
+
 const fastIntrospections = new WeakMap<Provider, FastIntrospect>()
 
 /** JWT introspection answered outside the provider's pipeline (fast-introspection.ts), per instance. */
@@ -270,7 +275,7 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
       introspection: {
         enabled: true,
         // The default lets any confidential client introspect any token.
-        allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId || client[CLIENT_EXTRA_METADATA.mayIntrospect] === true,
+        allowedPolicy: (_ctx, client, token) => mayIntrospect(client, token),
       },
       revocation: { enabled: true },
       clientCredentials: { enabled: true },
@@ -319,7 +324,7 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
   const jwtIntrospection = createJwtIntrospection(jwtOptions)
   provider.use(jwtAccessTokenMiddleware(jwtOptions, jwtIntrospection))
   fastIntrospections.set(provider, createFastIntrospection({
-    provider, introspect: jwtIntrospection.introspect, secretKnown: verifyClientSecret.known, seenJwt: jwtIntrospection.seen,
+    provider, introspect: jwtIntrospection.introspect, secretKnown: verifyClientSecret.known, seenJwt: jwtIntrospection.seen, allowedPolicy: mayIntrospect,
   }))
   provider.on('server_error', (_ctx: unknown, err: unknown) => options.onServerError?.(err))
   provider.on('backchannel.error', (_ctx: unknown, err: unknown, client: Client) => options.onBackchannelLogoutError?.(err, client.clientId))

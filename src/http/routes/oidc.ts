@@ -15,7 +15,7 @@ export interface OidcMount {
   routes: ReadonlyArray<readonly ['GET' | 'POST' | 'OPTIONS', string]>
   /** The sign-in pages under /interaction/:uid. */
   interactions?: Interactions
-  /** JWT introspection answered on the node:http fast path (introspection-fast-path.ts). */
+  /** Introspection answered on the node:http fast path (introspection-fast-path.ts). */
   fastIntrospect?: FastIntrospect
 }
 
