@@ -1,7 +1,7 @@
-// Introspection of access tokens without oidc-provider's Koa pipeline: a
-// resource server introspects on every API call, and the pipeline (body parser, parameter
-// assembly, client authentication, the refusal of structured tokens, the error rendering this
-// module's middleware then turns into an answer) cost ten times the answer itself.
+// Introspection of access tokens without oidc-provider's Koa pipeline: a resource server
+// introspects on every API call, and the pipeline (body parser, parameter assembly, client
+// authentication, the refusal of structured tokens and the error jwt-access-tokens.ts then turns
+// into an answer) cost several times the answer itself (docs/performance.md).
 //
 // It answers only what it can answer exactly as the provider would, and says so by returning
 // undefined for everything else, which the provider then answers itself:
