@@ -1,18 +1,20 @@
-// `npm run bench -- introspect [--quick] [--duration S] [--profile DIR]`: token introspection
-// (RFC 7662) by a resource server client over HTTP at 1 and 16 keep-alive connections, for ES256
-// JWT access tokens and for opaque tokens, next to bare node:http answering a fixed introspection
-// body. `--profile DIR` writes the server's CPU profile there.
+// `npm run bench -- introspect [--quick] [--duration S] [--slices N] [--profile DIR]`: token
+// introspection (RFC 7662) by a resource server client over HTTP at 1 and 16 keep-alive
+// connections, for ES256 JWT access tokens and for opaque tokens, next to bare node:http
+// answering a fixed introspection body, each row in N turns interleaved with its baseline.
+// `--profile DIR` writes the server's CPU profile there.
 import { parseArgs } from 'node:util'
-import { runLoad } from './lib/http-load.ts'
+import { runInterleaved, runLoad } from './lib/http-load.ts'
 import { fetchToken, FORM, RESOURCE, startOidcBenchServer } from './lib/oidc-server.ts'
 import { startBareServer } from './lib/servers.ts'
 import { printTable, type Summary } from './lib/stats.ts'
 
 const { values: opts } = parseArgs({
   args: process.argv.slice(3),
-  options: { quick: { type: 'boolean', default: false }, duration: { type: 'string' }, profile: { type: 'string' } },
+  options: { quick: { type: 'boolean', default: false }, duration: { type: 'string' }, slices: { type: 'string', default: '5' }, profile: { type: 'string' } },
 })
 const duration = Number(opts.duration ?? (opts.quick ? 3 : 10))
+const slices = Number(opts.slices)
 
 const oidc = await startOidcBenchServer(opts.profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${opts.profile}` } : {})
 const bare = await startBareServer('{"active":true,"client_id":"bench-service","token_type":"Bearer"}')
@@ -33,10 +35,12 @@ try {
   }
   await runLoad({ label: 'warm-up', url, connections: 4, duration: Math.min(3, duration), headers, bodies: [...bodies.JWT, ...bodies.opaque] })
   for (const connections of [1, 16]) {
-    const base = await runLoad({ label: `bare node:http, ${connections} conn`, url: bare.url, connections, duration, headers, bodies: bodies.JWT })
+    const [base, ...cases] = await runInterleaved([
+      { label: `bare node:http, ${connections} conn`, url: bare.url, connections, duration, headers, bodies: bodies.JWT },
+      ...['JWT', 'opaque'].map((kind) => ({ label: `${kind} introspection, ${connections} conn`, url, connections, duration, headers, bodies: bodies[kind] })),
+    ], slices)
     rows.push(base)
-    for (const kind of ['JWT', 'opaque']) {
-      const r = await runLoad({ label: `${kind} introspection, ${connections} conn`, url, connections, duration, headers, bodies: bodies[kind] })
+    for (const r of cases) {
       if (r.non2xx || r.errors) console.log(`!! ${r.label}: ${r.non2xx} non-2xx answers, ${r.errors} errors`)
       rows.push(r)
       vs[r.label] = base.label
@@ -46,4 +50,4 @@ try {
   await oidc.stop()
   await bare.stop()
 }
-printTable(`token introspection (${duration} s per row)`, rows, vs)
+printTable(`token introspection (${duration} s per row in ${slices} interleaved turns)`, rows, vs)
