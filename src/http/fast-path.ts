@@ -9,14 +9,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { FastifyBaseLogger } from 'fastify'
 import { toHttpError } from './errors.ts'
 
-export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void
-
-/**
- * Answers the request and returns true, or returns false (untouched) for Fastify to answer. A
- * path that took the request may still hand it to Fastify later through `fastify`, with its body
- * unread.
- */
-export type FastPath = (req: IncomingMessage, res: ServerResponse, path: string, fastify: NodeHandler) => boolean
+/** Answers the request and returns true, or returns false (untouched) for Fastify to answer. */
+export type FastPath = (req: IncomingMessage, res: ServerResponse, path: string) => boolean
 
 export type RecordRequest = (method: string, route: string, status: number, seconds: number) => void
 
@@ -32,13 +26,13 @@ export function requestIdOf(req: IncomingMessage): string {
  * A node:http server that offers each request to the fast paths first, then to Fastify. While
  * the app is closing every request goes to Fastify, which answers 503 as it does for its routes.
  */
-export function fastPathServer(paths: readonly FastPath[], closing: () => boolean, handler: NodeHandler) {
+export function fastPathServer(paths: readonly FastPath[], closing: () => boolean, handler: (req: IncomingMessage, res: ServerResponse) => void) {
   const server = createServer((req, res) => {
     if (!closing()) {
       const url = req.url ?? ''
       const q = url.indexOf('?')
       const path = q < 0 ? url : url.slice(0, q)
-      for (const fast of paths) if (fast(req, res, path, handler)) return
+      for (const fast of paths) if (fast(req, res, path)) return
     }
     handler(req, res)
   })
