@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify'
 import type { GatehouseConfig } from '../config/index.ts'
-import type { ApplicationService } from '../forwardauth/index.ts'
+import type { ApplicationService, Simulator } from '../forwardauth/index.ts'
 import type { ClientService } from '../identity/index.ts'
 import { AppError, CommonCodes } from '../lib/index.ts'
 import { isAdminTokenPath, presharedKeyCheck, presharedKeyHook, type AdminCaller } from './auth.ts'
@@ -50,6 +50,8 @@ export interface HttpServerOptions {
   account?: AccountMount
   /** The forward-auth application admin API. */
   applications?: ApplicationService
+  /** The forward-auth policy simulator (POST …/applications/{id}/simulate). */
+  simulate?: Simulator
   /** The audit log API. */
   audit?: AuditReader
   /** The tenancy admin API (/api/v1/organizations, roles, global bindings, ACL) and its OpenAPI document. */
@@ -148,7 +150,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   if (options.clients) clientRoutes(app, options.clients)
   if (options.forwardAuth) forwardAuthRoutes(app, options.forwardAuth)
   if (options.account) accountRoutes(app, options.account)
-  if (options.applications) applicationRoutes(app, options.applications)
+  if (options.applications) applicationRoutes(app, options.applications, options.simulate)
   if (options.audit) auditRoutes(app, options.audit)
   if (options.provisioning) provisioningRoutes(app, options.provisioning)
   if (options.tenancy) {
