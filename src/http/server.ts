@@ -2,9 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify'
 import type { GatehouseConfig } from '../config/index.ts'
 import type { ApplicationService, Simulator } from '../forwardauth/index.ts'
-import type { ClientService } from '../identity/index.ts'
+import type { ClientService, IdentityDirectory, People } from '../identity/index.ts'
 import { AppError, CommonCodes } from '../lib/index.ts'
-import { isAdminTokenPath, presharedKeyCheck, presharedKeyHook, type AdminCaller } from './auth.ts'
+import { isAdminTokenPath, presharedKeyCheck, presharedKeyHook, rememberAdminActor, type AdminCaller } from './auth.ts'
 import type { AuthzApi, PingableStore } from './authz-api.ts'
 import { installErrorHandling } from './errors.ts'
 import { installHealth } from './health.ts'
@@ -20,6 +20,8 @@ import { modelRoutes } from './routes/models.ts'
 import { applicationRoutes } from './routes/applications.ts'
 import { auditRoutes, type AuditReader } from './routes/audit.ts'
 import { provisioningRoutes } from './routes/provisioning.ts'
+import { peopleRoutes } from './routes/people.ts'
+import { directoryRoutes } from './routes/directory.ts'
 import type { Registry } from 'prom-client'
 import type { ProvisioningAdmin } from '../provisioning/index.ts'
 import { clientRoutes } from './routes/clients.ts'
@@ -52,6 +54,10 @@ export interface HttpServerOptions {
   applications?: ApplicationService
   /** The forward-auth policy simulator (POST …/applications/{id}/simulate). */
   simulate?: Simulator
+  /** Resource servers and upstream providers, read-only (/api/v1/resource-servers, /api/v1/upstreams). */
+  directory?: IdentityDirectory
+  /** The people admin API (/api/v1/accounts, /api/v1/people). */
+  people?: People
   /** The audit log API. */
   audit?: AuditReader
   /** The tenancy admin API (/api/v1/organizations, roles, global bindings, ACL) and its OpenAPI document. */
@@ -126,7 +132,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
     else if (adminCaller !== undefined && isAdminTokenPath(request.routeOptions.url) && (request.headers.authorization ?? '') !== '') {
       // No credential at all answers as everywhere else (bearer_token_missing).
       adminCaller(request.headers.authorization, { write: request.method !== 'GET' && request.method !== 'HEAD', peerCertificate: peerCertificate(request) })
-        .then(() => done(), done)
+        .then((actor) => { rememberAdminActor(request, actor); done() }, done)
     } else authenticate(request, reply, done)
   })
 
@@ -151,6 +157,8 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   if (options.forwardAuth) forwardAuthRoutes(app, options.forwardAuth)
   if (options.account) accountRoutes(app, options.account)
   if (options.applications) applicationRoutes(app, options.applications, options.simulate)
+  if (options.people) peopleRoutes(app, options.people)
+  if (options.directory) directoryRoutes(app, options.directory)
   if (options.audit) auditRoutes(app, options.audit)
   if (options.provisioning) provisioningRoutes(app, options.provisioning)
   if (options.tenancy) {
