@@ -143,11 +143,12 @@ export function createPeople(options: PeopleOptions): People {
   const sessions = async (subject: string): Promise<SessionView[]> => {
     checkSubject(subject)
     const oidc: SessionView[] = (await oidcSessions(subject)).map((row) => {
-      const p = row.payload as { loginTs?: number; iat?: number; authorizations?: Record<string, unknown> }
+      const p = row.payload as { loginTs?: number; authorizations?: Record<string, unknown> }
       return {
+        // The provider keeps no last-use time of a session.
         id: handleOf(row.id), kind: 'oidc',
         createdAt: iso(typeof p.loginTs === 'number' ? p.loginTs * 1000 : null),
-        lastSeenAt: iso(typeof p.iat === 'number' ? p.iat * 1000 : null),
+        lastSeenAt: null,
         expiresAt: iso(row.expiresAt), clients: Object.keys(p.authorizations ?? {}).sort(),
       }
     })

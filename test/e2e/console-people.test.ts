@@ -158,14 +158,14 @@ describe('admin console: people, policies and identity pages', { skip: chromiumS
     await page.getByRole('link', { name: 'acme' }).waitFor()
     assert.match(await page.getByRole('region', { name: 'Organizations' }).innerText(), /staff/)
     const sessions = page.getByRole('region', { name: 'Active sessions' })
-    await sessions.getByRole('cell', { name: 'Forward-auth portal' }).waitFor()
-    await sessions.getByRole('cell', { name: 'Sign-in (OpenID Connect)' }).waitFor()
+    await sessions.getByText('Forward-auth portal').waitFor()
+    await sessions.getByText('Sign-in (OpenID Connect)').waitFor()
     await checkPage(page, 'person')
 
     while ((await sessions.getByRole('button', { name: /^Revoke/ }).count()) > 0) {
       const before = await sessions.getByRole('button', { name: /^Revoke/ }).count()
       await sessions.getByRole('button', { name: /^Revoke/ }).first().click()
-      await page.waitForFunction((n) => document.querySelectorAll('button').length > 0 && [...document.querySelectorAll('button')].filter((b) => b.textContent?.startsWith('Revoke')).length < n, before)
+      await sessions.getByRole('button', { name: /^Revoke/ }).nth(before - 1).waitFor({ state: 'detached' })
     }
     await sessions.getByText('No active sessions.').waitFor()
     // The user's next request to the protected app goes to sign-in; their portal page says so too.

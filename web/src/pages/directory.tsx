@@ -59,7 +59,7 @@ export function UpstreamsPage() {
           </table></div>
         )}
       </Show>
-      <p class="muted">A test sign-in opens in a new tab and signs that browser in as whoever signs in upstream; this tab stays signed in as you.</p>
+      {(upstreams.data?.items.length ?? 0) > 0 && <p class="muted">A test sign-in opens in a new tab and signs that browser in as whoever signs in upstream; this tab stays signed in as you.</p>}
     </>
   )
 }

@@ -145,24 +145,19 @@ export function PersonPage({ subject }: { subject: string }) {
             <section aria-labelledby="sessions-heading">
               <h2 id="sessions-heading">Active sessions</h2>
               {p.sessions.length === 0 ? <Empty>No active sessions.</Empty> : (
-                <div class="table-wrap"><table>
-                  <thead><tr><th scope="col">Kind</th><th scope="col">Signed in</th><th scope="col">Last seen</th><th scope="col">Ends</th><th scope="col">Clients</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
-                  <tbody>{p.sessions.map((s, i) => (
-                    <tr key={s.id}>
-                      <td>{s.kind === 'oidc' ? 'Sign-in (OpenID Connect)' : 'Forward-auth portal'}</td>
-                      <td>{when(s.createdAt)}</td>
-                      <td>{when(s.lastSeenAt)}</td>
-                      <td>{when(s.expiresAt)}</td>
-                      <td class="wrap">{s.clients?.join(', ') || '—'}</td>
-                      <td class="actions">
-                        <button type="button" class="danger" onClick={() => void act(async () => {
-                          await del(`/api/v1/people/${seg(subject)}/sessions/${seg(s.id)}`)
-                          return 'Session ended.'
-                        })}>Revoke<span class="sr-only"> session {i + 1}</span></button>
-                      </td>
-                    </tr>
-                  ))}</tbody>
-                </table></div>
+                <ul class="rows sessions">{p.sessions.map((s, i) => (
+                  <li key={s.id}>
+                    <span>
+                      <strong>{s.kind === 'oidc' ? 'Sign-in (OpenID Connect)' : 'Forward-auth portal'}</strong>
+                      {s.clients && s.clients.length > 0 && <span class="muted"> · {s.clients.join(', ')}</span>}
+                      <br /><small class="muted">Signed in {when(s.createdAt)}{s.lastSeenAt && s.lastSeenAt !== s.createdAt ? ` · last seen ${when(s.lastSeenAt)}` : ''} · ends {when(s.expiresAt)}</small>
+                    </span>
+                    <button type="button" class="danger" onClick={() => void act(async () => {
+                      await del(`/api/v1/people/${seg(subject)}/sessions/${seg(s.id)}`)
+                      return 'Session ended.'
+                    })}>Revoke<span class="sr-only"> session {i + 1}</span></button>
+                  </li>
+                ))}</ul>
               )}
             </section>
           </>
