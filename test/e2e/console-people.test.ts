@@ -15,6 +15,7 @@ import { runCaptured } from '../support/cli.ts'
 import { startGatehouse, type GatehouseProcess } from '../support/gatehouse.ts'
 import { cspViolations, screenshots, seriousViolations } from '../support/page-checks.ts'
 import { freePort } from '../support/process.ts'
+import { companyUpstream, startCompanyIdp, type CompanyIdp } from '../support/sign-in-world.ts'
 
 const ADMIN_PASSWORD = 'people-console-admin-1'
 const OLIVE_PASSWORD = 'olive-org-admin-password'
@@ -26,13 +27,20 @@ describe('admin console: people, policies and identity pages', { skip: chromiumS
   let browser: Browser
   let dir: string
   let issuer: string
+  let idp: CompanyIdp
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gatehouse-console-people-'))
     // localhost, not 127.0.0.1: the forward-auth application's host must be a name under the cookie domain.
     const port = await freePort()
     issuer = `http://localhost:${port}`
-    server = await startGatehouse({ GATEHOUSE_PORT: String(port), GATEHOUSE_ISSUER: issuer, GATEHOUSE_BOOTSTRAP_PASSWORD: ADMIN_PASSWORD, GATEHOUSE_PRESHARED_KEYS: KEY })
+    // An upstream whose every sign-in is pat@acme.test, in the upstream group eng.
+    idp = await startCompanyIdp(`${issuer}/login/callback`)
+    idp.groups.pat = ['eng']
+    server = await startGatehouse({
+      GATEHOUSE_PORT: String(port), GATEHOUSE_ISSUER: issuer, GATEHOUSE_BOOTSTRAP_PASSWORD: ADMIN_PASSWORD, GATEHOUSE_PRESHARED_KEYS: KEY,
+      GATEHOUSE_UPSTREAMS: JSON.stringify([companyUpstream(idp, [])]),
+    })
     for (const [name, password] of [['olive', OLIVE_PASSWORD], ['pat', PAT_PASSWORD]]) {
       // pat's own groups (set by the operator) are what forward-auth policies see.
       const made = await runCaptured(['accounts', 'create', name!, ...(name === 'pat' ? ['--group', 'staff'] : [])], { GATEHOUSE_DATA_DIR: server.dataDir, GATEHOUSE_NEW_PASSWORD: password!, GATEHOUSE_LOG_LEVEL: 'silent' }, dir)
@@ -43,13 +51,14 @@ describe('admin console: people, policies and identity pages', { skip: chromiumS
     assert.equal((await operator('POST', '/api/v1/organizations/acme/groups', {
       name: 'admins', members: [{ id: 'olive', issuer: 'local' }], roleIds: ['administrator'],
     })).status, 201)
-    assert.equal((await operator('POST', '/api/v1/organizations/acme/groups', { name: 'staff', members: [{ id: 'pat', issuer: 'local' }] })).status, 201)
+    assert.equal((await operator('POST', '/api/v1/organizations/acme/groups', { name: 'staff', members: [{ id: 'pat', issuer: 'local' }], upstreamGroups: ['corp:eng'] })).status, 201)
     assert.equal((await operator('POST', '/api/v1/forward-auth/applications', { id: 'dash', hosts: ['localhost'] })).status, 201)
     browser = await launchChromium()
   })
   after(async () => {
     await browser?.close()
     await server?.close()
+    await idp?.close()
     rmSync(dir, { recursive: true, force: true })
   })
 
@@ -192,7 +201,7 @@ describe('admin console: people, policies and identity pages', { skip: chromiumS
     await user.close()
   })
 
-  it('lists resource servers and upstream providers without secrets', async () => {
+  it('lists resource servers and upstream providers without secrets, and tests a sign-in through one', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
     const page = await signIn(context, 'admin', ADMIN_PASSWORD)
     await nav(page, 'Resource servers')
@@ -201,8 +210,24 @@ describe('admin console: people, policies and identity pages', { skip: chromiumS
     await checkPage(page, 'resource-servers')
     await nav(page, 'Upstreams')
     await page.getByRole('heading', { level: 1, name: 'Upstream providers' }).waitFor()
-    await page.getByText('No upstream providers').waitFor()
+    await page.getByRole('cell', { name: /Acme IdP/ }).first().waitFor()
+    assert.equal((await page.content()).includes('upstream-secret'), false, 'the client secret is not in the page')
     await checkPage(page, 'upstreams')
+    const [tab] = await Promise.all([context.waitForEvent('page'), page.getByRole('link', { name: 'Test sign-in through Acme IdP' }).click()])
+    await tab!.getByRole('heading', { level: 1, name: 'Test sign-in' }).waitFor()
+    await tab!.getByText('The sign-in worked.').waitFor()
+    const shown = await tab!.getByRole('status').innerText()
+    assert.match(shown, /Signed in as pat/)
+    assert.match(shown, /Subject\s+ext:/)
+    assert.match(shown, /Organizations\s+acme/)
+    await checkPage(tab!, 'upstream-test-sign-in')
+    // The person who came back is listed, with the organization their upstream group gave them.
+    await page.bringToFront()
+    await nav(page, 'People')
+    await page.getByRole('link', { name: 'pat', exact: true }).first().waitFor()
+    const upstreamRow = page.getByRole('region', { name: 'Signed in through an upstream provider' }).getByRole('link', { name: 'pat' })
+    await upstreamRow.click()
+    await page.getByRole('link', { name: 'acme' }).waitFor()
     await context.close()
   })
 

@@ -78,6 +78,12 @@ export async function completeSignIn(settings: ConsoleSettings, callback: URL): 
   return pending.returnTo
 }
 
+/** The claims of the current ID token (who signed in, how, and their organizations), or {}. */
+export function idTokenClaims(): Record<string, unknown> {
+  const idToken = currentTokens()?.idToken
+  return idToken === undefined ? {} : claimsOf(idToken)
+}
+
 /** The current tokens, unless missing or about to expire. */
 export function currentTokens(): Tokens | undefined {
   const tokens = JSON.parse(sessionStorage.getItem(TOKENS) ?? 'null') as Tokens | null

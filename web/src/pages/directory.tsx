@@ -2,7 +2,7 @@
 // configured; read-only, and never a secret. An upstream can be tried: "Test sign-in" opens a
 // sign-in through it in a new tab, whose console then shows who came back.
 
-import { currentTokens } from '../auth.ts'
+import { currentTokens, idTokenClaims } from '../auth.ts'
 import { get } from '../api.ts'
 import type { ListAnswer, ResourceServerView, UpstreamView } from '../types.ts'
 import { BASE } from '../router.ts'
@@ -65,14 +65,30 @@ export function UpstreamsPage() {
 }
 
 /** The end of a test sign-in: who came back from the upstream provider. */
+/** Organization names in the namespaced claim object (its name is configurable: found by shape). */
+function organizationsIn(claims: Record<string, unknown>): string[] {
+  for (const value of Object.values(claims)) {
+    const orgs = value !== null && typeof value === 'object' ? (value as { organizations?: unknown }).organizations : undefined
+    if (Array.isArray(orgs)) return orgs.map((o) => String((o as { name?: unknown }).name ?? '')).filter((n) => n !== '')
+  }
+  return []
+}
+
 export function UpstreamTestPage({ upstream }: { upstream: string }) {
   const tokens = currentTokens()
+  const claims = idTokenClaims()
+  const organizations = organizationsIn(claims)
   return (
     <>
       <PageHeader title="Test sign-in" subtitle={<>Through <code>{upstream || 'an upstream provider'}</code></>} />
       <div class="card" role="status">
         <p class="ok">The sign-in worked.</p>
         <p>Signed in as <strong>{tokens?.username ?? 'unknown'}</strong>.</p>
+        <dl class="facts">
+          <dt>Subject</dt><dd><code class="wrap">{String(claims.sub ?? '—')}</code></dd>
+          <dt>Organizations</dt><dd>{organizations.join(', ') || 'none'}</dd>
+          <dt>Sign-in method</dt><dd>{Array.isArray(claims.amr) ? claims.amr.join(', ') : '—'}</dd>
+        </dl>
         <p class="muted">Close this tab when done; to see the groups and organizations Gatehouse gave this person, open People in the console.</p>
       </div>
     </>
