@@ -173,7 +173,7 @@ export function adminPaths(auditQuery: Array<[string, string]>, auditPage: Schem
       get: op('A person\'s live sessions', 'sessions', [200, listOf('session')], [400], { params: ['subject'] }),
     },
     [`${person}/sessions/{session}`]: {
-      delete: op('End a session (an OpenID Connect session also loses its grants\' tokens)', 'sessions', [204], [400, 404], { params: ['subject', 'session'] }),
+      delete: op('End a session (an OpenID Connect session also loses its grants\' refresh tokens, opaque access tokens and codes)', 'sessions', [204], [400, 404], { params: ['subject', 'session'] }),
     },
     '/api/v1/resource-servers': {
       get: op('Resource servers (APIs receiving JWT access tokens)', 'identity', [200, listOf('resourceServer')], []),
