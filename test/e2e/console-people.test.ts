@@ -126,7 +126,13 @@ describe('admin console: people, policies and identity pages', { skip: chromiumS
 
     // The JSON view shows the same document.
     await page.getByText('Advanced: the application as JSON').click()
-    assert.match(await page.getByLabel('Application (JSON)').inputValue(), /"pathPrefix": "\/admin"/)
+    const jsonView = page.getByLabel('Application (JSON)')
+    const shown = JSON.parse(await jsonView.inputValue()) as { rules: unknown; policy: Record<string, unknown> }
+    assert.deepEqual(shown.rules, stored.application.rules)
+    // An edit there comes back into the form.
+    await jsonView.fill(JSON.stringify({ ...shown, policy: { ...shown.policy, methods: ['GET', 'HEAD'] } }))
+    await page.getByRole('button', { name: 'Apply JSON to the form' }).click()
+    assert.equal(await page.getByRole('form', { name: 'Edit dash' }).getByLabel('Allowed methods').first().inputValue(), 'GET, HEAD')
 
     const simulator = page.getByRole('form', { name: 'Simulate a request' })
     // No groups given: pat's own (staff) count, as at a real sign-in.

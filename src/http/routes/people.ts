@@ -1,7 +1,7 @@
 // The people admin API (platform administrators or the preshared key): local accounts and the
 // upstream users seen, their organizations and live sessions; ending a session, disabling or
 // enabling a local account, setting or generating its password. The service audits each action.
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { People } from '../../identity/index.ts'
 import { AppError, CommonCodes } from '../../lib/index.ts'
@@ -21,7 +21,7 @@ function parsed<T>(schema: z.ZodType<T>, body: unknown): T {
 }
 
 export function peopleRoutes(app: FastifyInstance, people: People): void {
-  const context = (request: { ip: string }) => ({ actor: adminActorOf(request as never), sourceIp: request.ip })
+  const context = (request: FastifyRequest) => ({ actor: adminActorOf(request), sourceIp: request.ip })
 
   app.get<{ Querystring: ListQuery }>('/api/v1/accounts', async (request) => {
     const page = await people.accounts(pageOf(request.query))

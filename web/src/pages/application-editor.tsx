@@ -36,6 +36,8 @@ export function ApplicationEditor(props: { initial: AppDraft; isNew: boolean; on
   const [busy, setBusy] = useState(false)
   const change = (patch: Partial<AppDraft>) => {
     setSaved(undefined)
+    // The JSON view follows the form again (until it is edited itself).
+    setJson(undefined)
     setDraft((d) => ({ ...d, ...patch }))
   }
   const rules = draft.rules ?? []
@@ -101,7 +103,7 @@ export function ApplicationEditor(props: { initial: AppDraft; isNew: boolean; on
           <button type="button" class="secondary" onClick={props.onCancel}>Close editor</button>
         </p>
       </form>
-      <details class="card advanced" onToggle={(e) => { if ((e.currentTarget as HTMLDetailsElement).open) setJson(JSON.stringify(draft, null, 2)) }}>
+      <details class="card advanced">
         <summary>Advanced: the application as JSON</summary>
         <p class="field">
           <label for="app-json">Application (JSON)</label>
@@ -112,6 +114,7 @@ export function ApplicationEditor(props: { initial: AppDraft; isNew: boolean; on
           try {
             const parsed = JSON.parse(json ?? '') as AppDraft
             setDraft(props.isNew ? parsed : { ...parsed, id: draft.id })
+            setJson(undefined)
             setRevision((r) => r + 1)
             setError(undefined)
           } catch (err) {
