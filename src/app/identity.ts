@@ -20,6 +20,7 @@ import { loadMtlsFiles, mtlsBaseUrl } from './mtls.ts'
 import { resolveSecretKey } from './secret-key.ts'
 import { configuredProviderOptions } from './provider-options.ts'
 import { maxTokenLifetimeSeconds } from './signing-keys.ts'
+import { createSignInAudit } from './sign-in-audit.ts'
 
 export interface StartedIdentity {
   mount: OidcMount
@@ -66,6 +67,7 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
   if (adminBound) logger.info({ username: config.bootstrapAdminUsername }, 'bootstrap admin bound to platform-administrator')
 
   const tenancy = core.tenancy
+  const audit = createSignInAudit(core.store.audit, logger)
   const bootstrapAdmin = bootstrapAdminSubject(config)
   /** Whether a user may go on where membership is required; the bootstrap admin always may. */
   const admitted = async (subject: string) => subject === bootstrapAdmin || (await tenancy.admitted(subject))
@@ -83,6 +85,7 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
     const { member } = await tenancy.signIn(subject, groups, sourceIp, events)
     const allowed = passes(member)
     metrics?.signIn(profile.upstream ?? 'local', allowed ? 'success' : 'refused')
+    await audit.signedIn(subject, allowed, { upstream: profile.upstream ?? 'local', username: profile.username, ...(sourceIp ? { sourceIp } : {}) })
     return { allowed }
   }
 
@@ -97,6 +100,7 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
         onError: (err, providerId) => {
           metrics?.signIn(providerId ?? 'unknown', 'failed')
           logger.warn({ err, upstream: providerId }, 'upstream sign-in failed')
+          void audit.upstreamFailed(providerId ?? 'unknown', err)
         },
         onSignIn: (account, providerId, { sourceIp }) => admit(account.subject, qualifiedGroups(providerId, account.groups), sourceIp, {
           issuer: account.upstream.issuer, username: signInUsername(account.subject, account),
@@ -179,7 +183,10 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
     federation,
     onError: (err) => logger.error({ err }, 'sign-in interaction failed'),
     organizationRoute: (domain) => tenancy.core.state.orgByDomain.get(domain)?.upstreams[0],
-    onLocalSignInFailed: () => metrics?.signIn('local', 'failed'),
+    onLocalSignInFailed: ({ username, code, sourceIp }) => {
+      metrics?.signIn('local', 'failed')
+      void audit.localFailed(username, code, sourceIp)
+    },
     clientAddress,
     onLocalSignIn: (account, { sourceIp }) => admit(localSubject(account.username), [], sourceIp, {
       issuer: config.issuer, username: signInUsername(localSubject(account.username), {}), groups: [],

@@ -63,6 +63,8 @@ export function presharedKeyHook(keys: readonly string[]) {
 export const ADMIN_TOKEN_PREFIXES = [
   '/api/v1/clients', '/api/v1/forward-auth/applications', '/api/v1/audit', '/api/v1/provisioning',
   '/api/v1/accounts', '/api/v1/people', '/api/v1/resource-servers', '/api/v1/upstreams',
+  // The OpenFGA API and the store tools: the console's relationship pages.
+  '/stores', '/api/v1/stores',
 ] as const
 
 /**

@@ -54,7 +54,7 @@ describe('OpenAPI document of the admin APIs', () => {
   it('documents every registered admin route with its method', () => {
     // Every /api/v1 route: a route added without documentation fails here.
     const admin = registered.filter((r) => r.method !== 'head' && r.url !== OPENAPI_PATH && r.url.startsWith('/api/v1/'))
-    for (const prefix of [...TENANCY_PREFIXES, ...ADMIN_TOKEN_PREFIXES]) {
+    for (const prefix of [...TENANCY_PREFIXES, ...ADMIN_TOKEN_PREFIXES].filter((p) => p.startsWith('/api/v1/'))) {
       assert.ok(admin.some((r) => r.url === prefix || r.url.startsWith(`${prefix}/`)), `no route under ${prefix} was registered`)
     }
     const documented = Object.entries(doc.paths).filter(([path]) => path !== OPENAPI_PATH).flatMap(([, item]) => Object.keys(item))

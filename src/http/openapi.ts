@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify'
 import { componentSchemas, itemsOf, ref } from './openapi-schemas.ts'
 import { PROVISIONING_PARAMS, provisioningPaths, provisioningSchemas } from './openapi-provisioning.ts'
 import { ADMIN_PARAMS, adminPaths, adminSchemas } from './openapi-admin.ts'
+import { STORE_TOOL_PARAMS, storeToolPaths, storeToolSchemas } from './openapi-stores.ts'
 
 type Schema = Record<string, unknown>
 
@@ -152,20 +153,20 @@ export function openapiDocument(): Schema {
     info: {
       title: 'Gatehouse admin API',
       version: '1',
-      description: 'Organizations, groups, projects, service accounts, roles, global bindings and ACLs; and the platform admin APIs: OIDC clients, forward-auth applications and their simulator, the audit log, the provisioning outbox, local accounts, people and their sessions, resource servers and upstreams. Every tenancy id path parameter also accepts the record\'s name. Every list answers `{ items, continuation_token? }`. Errors answer `{ code, message, details? }`.',
+      description: 'Organizations, groups, projects, service accounts, roles, global bindings and ACLs; the relationship store tools (model DSL, tuple listing, change preview; the OpenFGA API itself is under /stores); and the platform admin APIs: OIDC clients, forward-auth applications and their simulator, the audit log, the provisioning outbox, local accounts, people and their sessions, resource servers and upstreams. Every tenancy id path parameter also accepts the record\'s name. Every list answers `{ items, continuation_token? }`. Errors answer `{ code, message, details? }`.',
     },
     security: [{ bearer: [] }],
-    paths: { ...paths(), ...provisioningPaths(), ...adminPaths(AUDIT_QUERY, ref('auditPage')) },
+    paths: { ...paths(), ...provisioningPaths(), ...storeToolPaths(), ...adminPaths(AUDIT_QUERY, ref('auditPage')) },
     components: {
       securitySchemes: {
         bearer: {
           type: 'http', scheme: 'bearer',
-          description: 'A preshared key (the operator), a Gatehouse access token (opaque, or a JWT for one of `apiAudiences`), or a JWT access token of a trusted issuer. Certificate-bound tokens are refused with certificate_bound_token. The platform admin APIs (clients, applications, audit, provisioning, accounts, people, resource servers, upstreams) take the preshared key or the access token of a platform administrator, such as the console\'s; anyone else gets 403 platform_administrator_required.',
+          description: 'A preshared key (the operator), a Gatehouse access token (opaque, or a JWT for one of `apiAudiences`), or a JWT access token of a trusted issuer. Certificate-bound tokens are refused with certificate_bound_token. The platform admin APIs (clients, applications, audit, provisioning, accounts, people, resource servers, upstreams, the store tools and the OpenFGA API) take the preshared key or the access token of a platform administrator, such as the console\'s; anyone else gets 403 platform_administrator_required.',
         },
       },
-      parameters: Object.fromEntries(Object.entries({ ...PARAMS, ...PROVISIONING_PARAMS, ...ADMIN_PARAMS }).map(([name, description]) => [name, { name, in: 'path', required: true, description, schema: { type: 'string', minLength: 1 } }])),
+      parameters: Object.fromEntries(Object.entries({ ...PARAMS, ...PROVISIONING_PARAMS, ...STORE_TOOL_PARAMS, ...ADMIN_PARAMS }).map(([name, description]) => [name, { name, in: 'path', required: true, description, schema: { type: 'string', minLength: 1 } }])),
       responses: Object.fromEntries(Object.entries(ERRORS).map(([code, description]) => [`e${code}`, { description, content: { 'application/json': { schema: ref('error') } } }])),
-      schemas: { ...componentSchemas, ...provisioningSchemas, ...adminSchemas },
+      schemas: { ...componentSchemas, ...provisioningSchemas, ...storeToolSchemas, ...adminSchemas },
     },
   }
 }

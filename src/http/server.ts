@@ -30,6 +30,7 @@ import { accountRoutes, type AccountMount } from './routes/account.ts'
 import { oidcRoutes, type OidcMount } from './routes/oidc.ts'
 import { queryRoutes } from './routes/queries.ts'
 import { storeRoutes } from './routes/stores.ts'
+import { storeToolRoutes } from './routes/store-tools.ts'
 import { peerCertificate, SELF_AUTHENTICATED, tenancyRoutes, type TenancyMount } from './routes/tenancy.ts'
 import { consoleRoutes, type ConsoleMount } from './routes/console.ts'
 import { streamedListObjectsRoute } from './routes/streamed-list-objects.ts'
@@ -86,7 +87,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   let closing = false
   const checkKey = config.presharedKeys.length > 0 ? presharedKeyCheck(config.presharedKeys) : undefined
   const fastPaths: FastPath[] = [
-    queryFastPath({ authz, authenticate: checkKey, parseJson: (text, done) => parseJson!(text, done), bodyLimit, logger, record: metrics.record }),
+    queryFastPath({ authz, authenticate: checkKey, otherCallers: options.adminCaller !== undefined, parseJson: (text, done) => parseJson!(text, done), bodyLimit, logger, record: metrics.record }),
     ...(options.forwardAuth ? [forwardAuthFastPath(options.forwardAuth.service, logger, metrics.record, bodyLimit)] : []),
   ]
   const app = Fastify({
@@ -129,7 +130,8 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
     // itself; everything else is the OpenFGA and admin API behind the preshared key.
     const route = request.routeOptions.config as { public?: boolean; [SELF_AUTHENTICATED]?: boolean }
     if (authenticate === undefined || request.is404 || route.public === true || route[SELF_AUTHENTICATED] === true) done()
-    else if (adminCaller !== undefined && isAdminTokenPath(request.routeOptions.url) && (request.headers.authorization ?? '') !== '') {
+    else if (adminCaller !== undefined && isAdminTokenPath(request.routeOptions.url) && (request.headers.authorization ?? '') !== ''
+      && checkKey!(request.headers.authorization) !== undefined) {
       // No credential at all answers as everywhere else (bearer_token_missing).
       adminCaller(request.headers.authorization, { write: request.method !== 'GET' && request.method !== 'HEAD', peerCertificate: peerCertificate(request) })
         .then((actor) => { rememberAdminActor(request, actor); done() }, done)
@@ -152,6 +154,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   queryRoutes(app, authz)
   streamedListObjectsRoute(app, authz, bodyLimit)
   assertionRoutes(app, authz)
+  storeToolRoutes(app, authz)
   if (options.oidc) oidcRoutes(app, options.oidc)
   if (options.clients) clientRoutes(app, options.clients)
   if (options.forwardAuth) forwardAuthRoutes(app, options.forwardAuth)

@@ -2,6 +2,7 @@
 
 import { ApplicationsPage } from './pages/applications.tsx'
 import { AuditPage } from './pages/audit.tsx'
+import { ClientPage } from './pages/client.tsx'
 import { ClientsPage } from './pages/clients.tsx'
 import { GroupPage } from './pages/group.tsx'
 import { OrganizationPage } from './pages/organization.tsx'
@@ -10,11 +11,13 @@ import { OverviewPage } from './pages/overview.tsx'
 import { PeoplePage, PersonPage } from './pages/people.tsx'
 import { ResourceServersPage, UpstreamsPage } from './pages/directory.tsx'
 import { ProvisioningPage } from './pages/provisioning.tsx'
+import { RolesPage } from './pages/roles.tsx'
+import { storeRoute } from './pages/stores/routes.tsx'
 import { match, useRoute } from './router.ts'
 import type { Session } from './session.ts'
 import { Link, PageHeader } from './ui.tsx'
 
-const PLATFORM_PAGES = ['/people', '/resource-servers', '/upstreams', '/clients', '/applications', '/audit', '/provisioning']
+const PLATFORM_PAGES = ['/people', '/resource-servers', '/upstreams', '/clients', '/applications', '/audit', '/provisioning', '/stores']
 
 function PlatformOnly() {
   return (
@@ -38,10 +41,14 @@ export function Routes({ session }: { session: Session }) {
   if ((m = match('/people/:subject', path))) return <PersonPage subject={m.subject!} />
   if (path === '/resource-servers') return <ResourceServersPage />
   if (path === '/upstreams') return <UpstreamsPage />
+  if (path === '/roles') return <RolesPage platform={session.platform} />
   if (path === '/clients') return <ClientsPage />
+  if ((m = match('/clients/:id', path))) return <ClientPage id={m.id!} />
   if (path === '/applications') return <ApplicationsPage />
   if (path === '/audit') return <AuditPage query={query} />
   if (path === '/provisioning') return <ProvisioningPage />
+  const storePage = storeRoute(path, query)
+  if (storePage) return storePage
   return (
     <>
       <PageHeader title="Page not found" />

@@ -58,7 +58,8 @@ export interface InteractionOptions {
    * user a member anywhere?). `allowed: false` ends on the refusal page and the client gets no code.
    */
   /** A local sign-in refused for its credentials (wrong password, unknown, disabled or locked account). */
-  onLocalSignInFailed?: () => void
+  /** A password sign-in failed: what was typed as the name, the error's code, the address. */
+  onLocalSignInFailed?: (failure: { username: string; code: string; sourceIp?: string }) => void
   onLocalSignIn?: (account: LocalAccount, context: { sourceIp?: string }) => Promise<{ allowed: boolean }>
   /** The client's address for throttling (trusted proxies resolved); default the TCP peer. */
   clientAddress?: ClientAddress
@@ -226,7 +227,7 @@ export function createInteractions(options: InteractionOptions): Interactions {
       } catch (err) {
         const failure = err instanceof AppError ? loginFailure(err) : undefined
         if (!failure) throw err
-        options.onLocalSignInFailed?.()
+        options.onLocalSignInFailed?.({ username, code: err instanceof AppError ? err.code : 'unknown', ...(sourceIp ? { sourceIp } : {}) })
         return page(failure.status, loginPage(loginState(interaction, uid, client.name, { username, error: failure.message })), failure.headers)
       }
       const second = await options.secondFactor?.afterPassword(uid, account)

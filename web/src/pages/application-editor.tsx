@@ -61,7 +61,7 @@ export function ApplicationEditor(props: { initial: AppDraft; isNew: boolean; on
   }
 
   return (
-    <div class="editor">
+    <div class="app-editor">
       <form class="card form wide" aria-label={props.isNew ? 'Add an application' : `Edit ${draft.id}`} onSubmit={save} key={k}>
         <h2>{props.isNew ? 'Add an application' : `Edit ${draft.id}`}</h2>
         {props.isNew && (

@@ -84,7 +84,7 @@ export function UpstreamTestPage({ upstream }: { upstream: string }) {
       <div class="card" role="status">
         <p class="ok">The sign-in worked.</p>
         <p>Signed in as <strong>{tokens?.username ?? 'unknown'}</strong>.</p>
-        <dl class="facts">
+        <dl class="signin-facts">
           <dt>Subject</dt><dd><code class="wrap">{String(claims.sub ?? '—')}</code></dd>
           <dt>Organizations</dt><dd>{organizations.join(', ') || 'none'}</dd>
           <dt>Sign-in method</dt><dd>{Array.isArray(claims.amr) ? claims.amr.join(', ') : '—'}</dd>

@@ -74,7 +74,7 @@ export function Simulator(props: { id: string; draft: unknown }) {
       {error !== undefined && <ErrorNote error={error} />}
       <button type="submit" disabled={busy}>{busy ? 'Working…' : 'Simulate'}</button>
       {result && (
-        <div role="status" class={`result ${result.outcome}`}>
+        <div role="status" class={`sim-result ${result.outcome}`}>
           <p><strong>{verdict(result)}</strong> <span class="muted">(HTTP {result.status})</span></p>
           {result.rule !== undefined && <p>Decided by rule <code class="wrap">{result.rule}</code></p>}
           {result.reason && <p>{result.reason}</p>}
