@@ -9,9 +9,42 @@ import { ActionForm, Empty, ErrorNote, Link, PageHeader, Show, text, useLoad, wh
 
 const personHref = (subject: string) => `/people/${encodeURIComponent(subject)}`
 
+/** A list loaded a page at a time: "Show more" asks for the next page with the last token. */
+function usePages<T>(path: string) {
+  const [pages, setPages] = useState<T[][]>([])
+  const [next, setNext] = useState<string | undefined>(undefined)
+  const [error, setError] = useState<unknown>(undefined)
+  const first = useLoad(() => get<ListAnswer<T>>(`${path}?page_size=100`).then((page) => {
+    setPages([page.items])
+    setNext(page.continuation_token)
+    return page
+  }))
+  const more = async () => {
+    try {
+      const page = await get<ListAnswer<T>>(`${path}?page_size=100&continuation_token=${encodeURIComponent(next!)}`)
+      setPages((p) => [...p, page.items])
+      setNext(page.continuation_token)
+    } catch (err) {
+      setError(err)
+    }
+  }
+  return { first, items: pages.flat(), next, more, error }
+}
+
+function More(props: { pages: { next?: string; more: () => Promise<void>; error: unknown }; what: string }) {
+  return (
+    <>
+      {props.pages.error !== undefined && <ErrorNote error={props.pages.error} />}
+      {props.pages.next !== undefined && <p><button type="button" class="secondary" onClick={() => void props.pages.more()}>Show more {props.what}</button></p>}
+    </>
+  )
+}
+
 export function PeoplePage() {
-  const accounts = useLoad(() => get<ListAnswer<LocalAccountView>>('/api/v1/accounts?page_size=100'))
-  const upstream = useLoad(() => get<ListAnswer<UpstreamUserView>>('/api/v1/people?page_size=100'))
+  const accountPages = usePages<LocalAccountView>('/api/v1/accounts')
+  const upstreamPages = usePages<UpstreamUserView>('/api/v1/people')
+  const accounts = { ...accountPages.first, data: accountPages.first.data && { items: accountPages.items } }
+  const upstream = { ...upstreamPages.first, data: upstreamPages.first.data && { items: upstreamPages.items } }
   return (
     <>
       <PageHeader title="People" subtitle="Local accounts, and the people who signed in through an upstream identity provider." />
@@ -33,6 +66,7 @@ export function PeoplePage() {
             </table></div>
           )}
         </Show>
+        <More pages={accountPages} what="accounts" />
         <p class="muted">New local accounts are made with <code>gatehouse accounts create</code>.</p>
       </section>
       <section aria-labelledby="upstream-heading">
@@ -53,6 +87,7 @@ export function PeoplePage() {
             </table></div>
           )}
         </Show>
+        <More pages={upstreamPages} what="people" />
       </section>
     </>
   )
