@@ -6,7 +6,7 @@ import type { GatehouseConfig } from '../config/index.ts'
 import { envVarFor } from '../config/index.ts'
 import { SESSION_CACHE_MS } from '../forwardauth/index.ts'
 import { TENANCY_PREFIXES, type OidcMount } from '../http/index.ts'
-import { userCodeAttemptCounter, createFederation, createFindAccount, organizationClaims, qualifiedGroups, createInteractions, resolveUpstreams, createLocalAccounts, createOidcProvider, createSigningKeys, createProviderHolder, createSignedInResolver, OIDC_MOUNTS, portalClientMetadata, consoleClientMetadata, consoleResourceServer, type NodeHandler, type SignedInResolver, type ClientAddress, createTrustedIssuers, type TrustedIssuers, startMtlsListener, createMfaService, createSecondFactorStep, createAccountPages, fastIntrospectionOf, type FastIntrospect, type AccountPages, type MfaService, type MtlsListener, type ProviderHolder, type SigningKeys } from '../identity/index.ts'
+import { userCodeAttemptCounter, createFederation, createFindAccount, organizationClaims, qualifiedGroups, createInteractions, resolveUpstreams, createLocalAccounts, createOidcProvider, createSigningKeys, createProviderHolder, createSignedInResolver, OIDC_MOUNTS, portalClientMetadata, consoleClientMetadata, consoleResourceServer, type NodeHandler, type SignedInResolver, type ClientAddress, createTrustedIssuers, type TrustedIssuers, startMtlsListener, createMfaService, createSecondFactorStep, createAccountPages, fastIntrospectionOf, type FastIntrospect, type AccountPages, type IdentityDirectory, createIdentityDirectory, type MfaService, type MtlsListener, type ProviderHolder, type SigningKeys } from '../identity/index.ts'
 import { localSubject } from '../lib/index.ts'
 import { applyBootstrapFile } from './bootstrap.ts'
 import { clientAddressOf } from './client-address.ts'
@@ -42,6 +42,8 @@ export interface StartedIdentity {
   mfa: MfaService
   /** The account page, where local accounts manage their factors; and the address rule it throttles by. */
   account: { pages: AccountPages; clientAddress: ClientAddress }
+  /** Resource servers and upstreams as configured (the bootstrap file's included), for the console. */
+  directory: IdentityDirectory
 }
 
 export async function startIdentity(core: Core, logger: Logger, metrics?: ProductMetrics): Promise<StartedIdentity> {
@@ -120,10 +122,12 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
     return provider
   }
   const configured = configuredProviderOptions(config)
+  const consoleApi = consoleResourceServer(config.issuer, config.accessTokenTtlSeconds)
+  const directory = createIdentityDirectory({ issuer: config.issuer, resourceServers: config.resourceServers, builtinResourceServers: [{ indicator: consoleApi.indicator, scopes: [], accessTokenTtlSeconds: consoleApi.accessTokenTtl, accessTokenClaims: ['preferred_username'] }], upstreams: config.upstreams })
   const providers = await createProviderHolder({ keys, build: (jwks) => countTokens(createOidcProvider({
     ...configured,
     // The console's audience is built in, not configured: its tokens are valid for the admin APIs.
-    resourceServers: [...configured.resourceServers ?? [], consoleResourceServer(config.issuer, config.accessTokenTtlSeconds)],
+    resourceServers: [...configured.resourceServers ?? [], consoleApi],
     jwks,
     store: { oidc: core.store.oidc, oidcClients: core.store.oidcClients },
     secretKey: secret.value,
@@ -209,5 +213,5 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
     onError: (err, issuer) => logger.warn({ err, issuer }, 'could not check a token from a trusted issuer'),
   })
   const account = { pages: createAccountPages({ mfa, localAccounts, issuer: config.issuer }), clientAddress }
-  return { keys, providers, signedIn, trusted, mfa, account, mount: { handler: providers.handler, issuer: config.issuer, routes: OIDC_MOUNTS, interactions, fastIntrospect }, banner, notice, startMtls }
+  return { keys, providers, signedIn, trusted, mfa, account, directory, mount: { handler: providers.handler, issuer: config.issuer, routes: OIDC_MOUNTS, interactions, fastIntrospect }, banner, notice, startMtls }
 }

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify'
 import type { GatehouseConfig } from '../config/index.ts'
-import type { ApplicationService } from '../forwardauth/index.ts'
-import type { ClientService } from '../identity/index.ts'
+import type { ApplicationService, Simulator } from '../forwardauth/index.ts'
+import type { ClientService, IdentityDirectory, People } from '../identity/index.ts'
 import { AppError, CommonCodes } from '../lib/index.ts'
-import { isAdminTokenPath, presharedKeyCheck, presharedKeyHook, type AdminCaller } from './auth.ts'
+import { isAdminTokenPath, presharedKeyCheck, presharedKeyHook, rememberAdminActor, type AdminCaller } from './auth.ts'
 import type { AuthzApi, PingableStore } from './authz-api.ts'
 import { installErrorHandling } from './errors.ts'
 import { installHealth } from './health.ts'
@@ -24,6 +24,8 @@ import { modelRoutes } from './routes/models.ts'
 import { applicationRoutes } from './routes/applications.ts'
 import { auditRoutes, type AuditReader } from './routes/audit.ts'
 import { provisioningRoutes } from './routes/provisioning.ts'
+import { peopleRoutes } from './routes/people.ts'
+import { directoryRoutes } from './routes/directory.ts'
 import type { Registry } from 'prom-client'
 import type { ProvisioningAdmin } from '../provisioning/index.ts'
 import { clientRoutes } from './routes/clients.ts'
@@ -55,6 +57,12 @@ export interface HttpServerOptions {
   account?: AccountMount
   /** The forward-auth application admin API. */
   applications?: ApplicationService
+  /** The forward-auth policy simulator (POST …/applications/{id}/simulate). */
+  simulate?: Simulator
+  /** Resource servers and upstream providers, read-only (/api/v1/resource-servers, /api/v1/upstreams). */
+  directory?: IdentityDirectory
+  /** The people admin API (/api/v1/accounts, /api/v1/people). */
+  people?: People
   /** The audit log API. */
   audit?: AuditReader
   /** The tenancy admin API (/api/v1/organizations, roles, global bindings, ACL) and its OpenAPI document. */
@@ -139,7 +147,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
       && checkKey!(request.headers.authorization) !== undefined) {
       // No credential at all answers as everywhere else (bearer_token_missing).
       adminCaller(request.headers.authorization, { write: request.method !== 'GET' && request.method !== 'HEAD', peerCertificate: peerCertificate(request) })
-        .then(() => done(), done)
+        .then((actor) => { rememberAdminActor(request, actor); done() }, done)
     } else authenticate(request, reply, done)
   })
 
@@ -164,7 +172,9 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   if (options.clients) clientRoutes(app, options.clients)
   if (options.forwardAuth) forwardAuthRoutes(app, options.forwardAuth)
   if (options.account) accountRoutes(app, options.account)
-  if (options.applications) applicationRoutes(app, options.applications)
+  if (options.applications) applicationRoutes(app, options.applications, options.simulate)
+  if (options.people) peopleRoutes(app, options.people)
+  if (options.directory) directoryRoutes(app, options.directory)
   if (options.audit) auditRoutes(app, options.audit)
   if (options.provisioning) provisioningRoutes(app, options.provisioning)
   if (options.tenancy) {

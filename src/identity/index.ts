@@ -52,3 +52,5 @@ export {
 export { createSecondFactorStep, type SecondFactorStep, type SecondFactorStepOptions } from './mfa/sign-in.ts'
 export { WEBAUTHN_SCRIPT, WEBAUTHN_SCRIPT_PATH } from './mfa/webauthn-script.ts'
 export { ACCOUNT_ACTIONS, ACCOUNT_PATH, createAccountPages, type AccountPage, type AccountPages, type AccountPagesOptions } from './mfa/account.ts'
+export { createPeople, PeopleErrorCodes, type ActionContext, type LocalAccountView, type People, type PeopleOptions, type PersonView, type SessionSource, type SessionView, type UpstreamUserView } from './people.ts'
+export { createIdentityDirectory, type IdentityDirectory, type ResourceServerView, type UpstreamView } from './directory.ts'

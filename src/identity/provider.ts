@@ -13,6 +13,7 @@ import { withIdTokenClaims } from './id-token-claims.ts'
 import { assertAssertionLifetime } from './client-assertion.ts'
 import type { ClientAddress } from './client-address.ts'
 import { createAccessTokenClaims, type AccessTokenClaimName } from './access-token-claims.ts'
+import { UPSTREAM_PARAM } from './upstream/providers.ts'
 import { AUDIENCE_PARAM, createResourceResolver } from './audiences.ts'
 import { CLIENT_ROUTING_METADATA, clientCors, interactionUrl, validateRoutingMetadata } from './client-extras.ts'
 import { deviceFlowFeature, devicePollInterval, DEVICE_ROUTES, userCodeThrottle, type AttemptCounter } from './device-flow.ts'
@@ -223,8 +224,9 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
     clientBasedCORS: clientCors,
     // Authorization code only: no implicit or hybrid flows (tokens in the front channel).
     responseTypes: ['code'],
-    // Names a resource server by its audience where clients cannot send `resource` (audiences.ts).
-    extraParams: [AUDIENCE_PARAM],
+    // Names a resource server by its audience where clients cannot send `resource` (audiences.ts);
+    // `upstream` goes straight to that upstream provider (the console's test sign-in).
+    extraParams: [AUDIENCE_PARAM, UPSTREAM_PARAM],
     scopes: ['openid', 'offline_access', 'email', 'profile', 'groups'],
     claims: {
       // acr, amr and auth_time (how and when the user signed in) exist only in ID tokens; listed

@@ -11,7 +11,7 @@ import { localSubject } from '../accounts.ts'
 import { peerAddress, type ClientAddress } from '../client-address.ts'
 import { LocalAccountErrorCodes, type LocalAccount, type LocalAccounts } from '../local-accounts.ts'
 import { ACR_VALUES, CLIENT_EXTRA_METADATA } from '../provider.ts'
-import { providerForEmail, type OrganizationRoute } from '../upstream/providers.ts'
+import { providerForEmail, UPSTREAM_PARAM, type OrganizationRoute } from '../upstream/providers.ts'
 import { UPSTREAM_CALLBACK_PATH, type Federation } from '../upstream/federation.ts'
 import type { SecondFactorStep } from '../mfa/sign-in.ts'
 import { consentPage, expiredPage, failurePage, loginPage, noOrganizationPage, upstreamProblemPage, type LoginFormState } from './pages.ts'
@@ -185,6 +185,9 @@ export function createInteractions(options: InteractionOptions): Interactions {
       if (!interaction) return page(400, expiredPage())
       const client = await clientName(interaction.params.client_id)
       if (interaction.prompt.name === 'login') {
+        // An upstream named in the request (the console's test sign-in) needs no page either.
+        const named = str(interaction.params[UPSTREAM_PARAM])
+        if (named !== '' && options.federation?.providers.some((p) => p.id === named)) return beginUpstream(options.federation, interaction, uid, named, undefined)
         // An email login_hint whose domain belongs to an upstream needs no page: straight there.
         const hint = str(interaction.params.login_hint).trim()
         const provider = options.federation && hint.includes('@') ? providerForEmail(options.federation.providers, hint, options.organizationRoute) : undefined
