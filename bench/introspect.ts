@@ -1,21 +1,24 @@
-// `npm run bench -- introspect [--quick] [--duration S]`: token introspection (RFC 7662) by a
-// resource server client over HTTP at 1 and 16 keep-alive connections, for ES256 JWT access
-// tokens and for opaque tokens, next to bare node:http answering a fixed introspection body.
+// `npm run bench -- introspect [--quick] [--duration S] [--slices N] [--profile DIR]`: token
+// introspection (RFC 7662) by a resource server client over HTTP at 1 and 16 keep-alive
+// connections, for ES256 JWT access tokens and for opaque tokens, next to bare node:http
+// answering a fixed introspection body, each row in N turns interleaved with its baseline.
+// `--profile DIR` writes the server's CPU profile there.
 import { parseArgs } from 'node:util'
 import { assertAnswered, reportFigures, type Figure } from './lib/figures.ts'
-import { runLoad, type LoadResult } from './lib/http-load.ts'
+import { runInterleaved, runLoad, type LoadResult } from './lib/http-load.ts'
 import { fetchToken, FORM, RESOURCE, startOidcBenchServer } from './lib/oidc-server.ts'
 import { startBareServer } from './lib/servers.ts'
 import { printTable, type Summary } from './lib/stats.ts'
 
 const { values: opts } = parseArgs({
   args: process.argv.slice(3),
-  options: { quick: { type: 'boolean', default: false }, duration: { type: 'string' } },
+  options: { quick: { type: 'boolean', default: false }, duration: { type: 'string' }, slices: { type: 'string', default: '5' }, profile: { type: 'string' } },
 })
 const duration = Number(opts.duration ?? (opts.quick ? 3 : 10))
+const slices = Number(opts.slices)
 const ACTIVE = Buffer.from('"active":true')
 
-const oidc = await startOidcBenchServer()
+const oidc = await startOidcBenchServer(opts.profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${opts.profile}` } : {})
 const bare = await startBareServer('{"active":true,"client_id":"bench-service","token_type":"Bearer"}')
 const url = `${oidc.server.url}/token/introspection`
 const headers = { 'content-type': FORM, authorization: oidc.resourceServer.authorization }
@@ -34,10 +37,15 @@ try {
   }
   await runLoad({ label: 'warm-up', url, connections: 4, duration: Math.min(3, duration), headers, bodies: [...bodies.JWT, ...bodies.opaque] })
   for (const connections of [1, 16]) {
-    const base = await runLoad({ label: `bare node:http, ${connections} conn`, url: bare.url, connections, duration, headers, bodies: bodies.JWT })
+    const [base, ...cases] = await runInterleaved([
+      { label: `bare node:http, ${connections} conn`, url: bare.url, connections, duration, headers, bodies: bodies.JWT },
+      ...['JWT', 'opaque'].map((kind) => ({
+        label: `${kind} introspection, ${connections} conn`, url, connections, duration, headers, bodies: bodies[kind],
+        verify: (_i: number, _h: string, answer: Buffer) => answer.includes(ACTIVE),
+      })),
+    ], slices)
     rows.push(base)
-    for (const kind of ['JWT', 'opaque']) {
-      const r = await runLoad({ label: `${kind} introspection, ${connections} conn`, url, connections, duration, headers, bodies: bodies[kind], verify: (_i, _h, answer) => answer.includes(ACTIVE) })
+    for (const r of cases) {
       if (r.non2xx || r.errors) console.log(`!! ${r.label}: ${r.non2xx} non-2xx answers, ${r.errors} errors`)
       rows.push(r)
       vs[r.label] = base.label
@@ -47,7 +55,7 @@ try {
   await oidc.stop()
   await bare.stop()
 }
-printTable(`token introspection (${duration} s per row)`, rows, vs)
+printTable(`token introspection (${duration} s per row in ${slices} interleaved turns)`, rows, vs)
 assertAnswered(rows as LoadResult[])
 const figures: Figure[] = []
 for (const connections of [1, 16]) {

@@ -8,6 +8,8 @@ import { existsSync, globSync } from 'node:fs'
 const SLOW = [
   'test/docs-examples.test.ts',
   'test/e2e/console.test.ts',
+  'test/e2e/console-stores.test.ts',
+  'test/e2e/console-people.test.ts',
   'test/e2e/crash.test.ts',
   'test/e2e/forward-auth-proxies.test.ts',
   'test/e2e/forward-auth-quickstart.test.ts',

@@ -3,6 +3,7 @@ import { dirname } from 'node:path'
 import { Authz } from '../authz/index.ts'
 import { describeDatabase, parseDatabaseUrl, type DatabaseTarget, type GatehouseConfig } from '../config/index.ts'
 import type { Store } from '../store/index.ts'
+import { cachedClientsRepo } from '../identity/index.ts'
 import { openPostgresStore } from '../store/postgres/index.ts'
 import { openSqliteStore } from '../store/sqlite/index.ts'
 import { createTenancy, SYSTEM_STORE_ID, type Tenancy, type TenancyOptions } from '../tenancy/index.ts'
@@ -39,7 +40,11 @@ export async function openStore(config: GatehouseConfig, logger?: Logger): Promi
 }
 
 export async function openCore(config: GatehouseConfig, logger: Logger): Promise<Core> {
-  const { store, database } = await openStore(config, logger)
+  const opened = await openStore(config, logger)
+  const database = opened.database
+  // Token and introspection requests read their client each time; the server's writes to
+  // clients go through the same cache, so they take effect at once (client-cache.ts).
+  const store: Store = { ...opened.store, oidcClients: cachedClientsRepo(opened.store.oidcClients) }
   let authz: Authz
   let tenancy: Tenancy
   // The bootstrap file may add upstreams later (core.config is replaced): read them when asked.

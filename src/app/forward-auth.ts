@@ -3,8 +3,8 @@
 
 import { ConfigError, envVarFor, type GatehouseConfig } from '../config/index.ts'
 import {
-  createApplicationService, createForwardAuth, createLiveRegistry, createLoginFlow, createSessionStore, organizationNames, parseCidr, underCookieDomain,
-  type ApplicationService, type RelationshipChecker,
+  createApplicationService, createForwardAuth, createLiveRegistry, createLoginFlow, createSessionStore, createSimulator, organizationNames, parseCidr, underCookieDomain,
+  type ApplicationService, type RelationshipChecker, type SessionStore, type Simulator,
 } from '../forwardauth/index.ts'
 import type { ForwardAuthMount } from '../http/index.ts'
 import { LOCAL_SUBJECT_PREFIX, PORTAL_CALLBACK_PATH, PORTAL_CLIENT_ID, relationshipUser, type SignedInIdentity, type SignedInResolver, type TrustedIssuers } from '../identity/index.ts'
@@ -17,6 +17,9 @@ import { countingDecisions, type ProductMetrics } from './metrics.ts'
 export interface StartedForwardAuth {
   mount: ForwardAuthMount
   applications: ApplicationService
+  /** The policy simulator behind POST /api/v1/forward-auth/applications/{id}/simulate. */
+  simulate: Simulator
+  sessions: SessionStore
 }
 
 /** The cookie domain, defaulting to the issuer's host; the issuer must be under it. */
@@ -120,8 +123,23 @@ export function startForwardAuth(core: Core, identity: { signedIn: SignedInResol
     audit: core.store.audit, onAuditError: (err) => logger.warn({ err }, 'could not record a forward-auth denial'),
   })
   const service = metrics ? countingDecisions(decisions, metrics) : decisions
+  const simulate = createSimulator({
+    application: async (id) => {
+      const { source: _s, version: _v, createdAt: _c, updatedAt: _u, ...spec } = await applications.get(id)
+      return spec
+    },
+    relations: engineRelations(core, logger), cookieDomain,
+    loginUrl: (returnUrl) => `${loginStart}?rd=${encodeURIComponent(returnUrl)}`,
+    identityOf: async (subject) => {
+      const claim = await core.tenancy.claims(subject, 'user')
+      const organizations = claim.organizations.map((o) => o.name)
+      if (!subject.startsWith(LOCAL_SUBJECT_PREFIX)) return { organizations }
+      const account = await core.store.localAccounts.get(subject.slice(LOCAL_SUBJECT_PREFIX.length))
+      return account === null ? { organizations } : { username: account.username, email: account.email ?? undefined, groups: account.groups, organizations }
+    },
+  })
   return {
-    applications,
+    applications, simulate, sessions,
     mount: {
       service, login, sessions, issuer: config.issuer,
       // Unset, the cookie is host-only on the issuer (browsers refuse Domain= with an IP address).

@@ -6,7 +6,7 @@ import type { GatehouseConfig } from '../config/index.ts'
 import { envVarFor } from '../config/index.ts'
 import { SESSION_CACHE_MS } from '../forwardauth/index.ts'
 import { TENANCY_PREFIXES, type OidcMount } from '../http/index.ts'
-import { userCodeAttemptCounter, createFederation, createFindAccount, organizationClaims, qualifiedGroups, createInteractions, resolveUpstreams, createLocalAccounts, createOidcProvider, createSigningKeys, createProviderHolder, createSignedInResolver, OIDC_MOUNTS, portalClientMetadata, consoleClientMetadata, consoleResourceServer, type NodeHandler, type SignedInResolver, type ClientAddress, createTrustedIssuers, type TrustedIssuers, startMtlsListener, createMfaService, createSecondFactorStep, createAccountPages, type AccountPages, type MfaService, type MtlsListener, type ProviderHolder, type SigningKeys } from '../identity/index.ts'
+import { userCodeAttemptCounter, createFederation, createFindAccount, organizationClaims, qualifiedGroups, createInteractions, resolveUpstreams, createLocalAccounts, createOidcProvider, createSigningKeys, createProviderHolder, createSignedInResolver, OIDC_MOUNTS, portalClientMetadata, consoleClientMetadata, consoleResourceServer, type NodeHandler, type SignedInResolver, type ClientAddress, createTrustedIssuers, type TrustedIssuers, startMtlsListener, createMfaService, createSecondFactorStep, createAccountPages, fastIntrospectionOf, type FastIntrospect, type AccountPages, type IdentityDirectory, createIdentityDirectory, type MfaService, type MtlsListener, type ProviderHolder, type SigningKeys } from '../identity/index.ts'
 import { localSubject } from '../lib/index.ts'
 import { applyBootstrapFile } from './bootstrap.ts'
 import { clientAddressOf } from './client-address.ts'
@@ -20,6 +20,7 @@ import { loadMtlsFiles, mtlsBaseUrl } from './mtls.ts'
 import { resolveSecretKey } from './secret-key.ts'
 import { configuredProviderOptions } from './provider-options.ts'
 import { maxTokenLifetimeSeconds } from './signing-keys.ts'
+import { createSignInAudit } from './sign-in-audit.ts'
 
 export interface StartedIdentity {
   mount: OidcMount
@@ -41,6 +42,8 @@ export interface StartedIdentity {
   mfa: MfaService
   /** The account page, where local accounts manage their factors; and the address rule it throttles by. */
   account: { pages: AccountPages; clientAddress: ClientAddress }
+  /** Resource servers and upstreams as configured (the bootstrap file's included), for the console. */
+  directory: IdentityDirectory
 }
 
 export async function startIdentity(core: Core, logger: Logger, metrics?: ProductMetrics): Promise<StartedIdentity> {
@@ -64,6 +67,7 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
   if (adminBound) logger.info({ username: config.bootstrapAdminUsername }, 'bootstrap admin bound to platform-administrator')
 
   const tenancy = core.tenancy
+  const audit = createSignInAudit(core.store.audit, logger)
   const bootstrapAdmin = bootstrapAdminSubject(config)
   /** Whether a user may go on where membership is required; the bootstrap admin always may. */
   const admitted = async (subject: string) => subject === bootstrapAdmin || (await tenancy.admitted(subject))
@@ -81,6 +85,7 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
     const { member } = await tenancy.signIn(subject, groups, sourceIp, events)
     const allowed = passes(member)
     metrics?.signIn(profile.upstream ?? 'local', allowed ? 'success' : 'refused')
+    await audit.signedIn(subject, allowed, { upstream: profile.upstream ?? 'local', username: profile.username, ...(sourceIp ? { sourceIp } : {}) })
     return { allowed }
   }
 
@@ -95,6 +100,7 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
         onError: (err, providerId) => {
           metrics?.signIn(providerId ?? 'unknown', 'failed')
           logger.warn({ err, upstream: providerId }, 'upstream sign-in failed')
+          void audit.upstreamFailed(providerId ?? 'unknown', err)
         },
         onSignIn: (account, providerId, { sourceIp }) => admit(account.subject, qualifiedGroups(providerId, account.groups), sourceIp, {
           issuer: account.upstream.issuer, username: signInUsername(account.subject, account),
@@ -116,10 +122,12 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
     return provider
   }
   const configured = configuredProviderOptions(config)
+  const consoleApi = consoleResourceServer(config.issuer, config.accessTokenTtlSeconds)
+  const directory = createIdentityDirectory({ issuer: config.issuer, resourceServers: config.resourceServers, builtinResourceServers: [{ indicator: consoleApi.indicator, scopes: [], accessTokenTtlSeconds: consoleApi.accessTokenTtl, accessTokenClaims: ['preferred_username'] }], upstreams: config.upstreams })
   const providers = await createProviderHolder({ keys, build: (jwks) => countTokens(createOidcProvider({
     ...configured,
     // The console's audience is built in, not configured: its tokens are valid for the admin APIs.
-    resourceServers: [...configured.resourceServers ?? [], consoleResourceServer(config.issuer, config.accessTokenTtlSeconds)],
+    resourceServers: [...configured.resourceServers ?? [], consoleApi],
     jwks,
     store: { oidc: core.store.oidc, oidcClients: core.store.oidcClients },
     secretKey: secret.value,
@@ -132,6 +140,9 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
   })),
   onRebuilt: ({ kids }) => logger.info({ kids }, 'signing keys changed; provider rebuilt'),
   onRefreshError: (err) => logger.warn({ err }, 'could not refresh the signing keys; still using the current ones') })
+
+  // Introspection on the node:http fast path, by the instance current when the request arrives.
+  const fastIntrospect: FastIntrospect = (authorization, form) => fastIntrospectionOf(providers.current())?.(authorization, form) ?? Promise.resolve(undefined)
 
   const banner = [
     `  issuer:         ${config.issuer}`,
@@ -175,7 +186,10 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
     federation,
     onError: (err) => logger.error({ err }, 'sign-in interaction failed'),
     organizationRoute: (domain) => tenancy.core.state.orgByDomain.get(domain)?.upstreams[0],
-    onLocalSignInFailed: () => metrics?.signIn('local', 'failed'),
+    onLocalSignInFailed: ({ username, code, sourceIp }) => {
+      metrics?.signIn('local', 'failed')
+      void audit.localFailed(username, code, sourceIp)
+    },
     clientAddress,
     onLocalSignIn: (account, { sourceIp }) => admit(localSubject(account.username), [], sourceIp, {
       issuer: config.issuer, username: signInUsername(localSubject(account.username), {}), groups: [],
@@ -199,5 +213,5 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
     onError: (err, issuer) => logger.warn({ err, issuer }, 'could not check a token from a trusted issuer'),
   })
   const account = { pages: createAccountPages({ mfa, localAccounts, issuer: config.issuer }), clientAddress }
-  return { keys, providers, signedIn, trusted, mfa, account, mount: { handler: providers.handler, issuer: config.issuer, routes: OIDC_MOUNTS, interactions }, banner, notice, startMtls }
+  return { keys, providers, signedIn, trusted, mfa, account, directory, mount: { handler: providers.handler, issuer: config.issuer, routes: OIDC_MOUNTS, interactions, fastIntrospect }, banner, notice, startMtls }
 }

@@ -14,6 +14,7 @@ import { countingChecks, createProductMetrics } from './metrics.ts'
 import { startProvisioning } from './provisioning.ts'
 import { adminCaller, tenancyMount } from './tenancy-callers.ts'
 import { consoleMount } from './console.ts'
+import { createPeopleAdmin } from './people.ts'
 import { gatehouseVersion } from './version.ts'
 
 export interface RunningServer {
@@ -52,7 +53,8 @@ export async function startServer(config: GatehouseConfig, options: StartServerO
     const tenancy = tenancyMount(core, identity, logger)
     http = buildHttpServer({
       config, authz: countingChecks(core.authz, metrics), store: core.store, logger, ready: () => !draining, oidc: identity.mount,
-      clients: createClientAdmin(core.config, core.store), forwardAuth: forwardAuth.mount, applications: forwardAuth.applications,
+      clients: createClientAdmin(core.config, core.store), forwardAuth: forwardAuth.mount, applications: forwardAuth.applications, simulate: forwardAuth.simulate,
+      people: createPeopleAdmin(core, config, forwardAuth.sessions, logger), directory: identity.directory,
       account: { ...identity.account, sessions: forwardAuth.mount.sessions, cookieName: forwardAuth.mount.cookie.name, issuer: config.issuer },
       audit: core.store.audit, tenancy, adminCaller: adminCaller(tenancy.resolveCaller, core.tenancy), console: consoleMount(config),
       metrics: [metrics.registry, ...(core.provisioning ? [core.provisioning.metricsRegistry] : [])],

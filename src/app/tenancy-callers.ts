@@ -166,5 +166,6 @@ export function adminCaller(resolve: ResolveCaller, tenancy: Pick<Tenancy, 'core
     if (!isPlatformAdministrator(tenancy, principal)) {
       throw new AppError(TenancyCallerCodes.platformAdministratorRequired, 'this admin API is for platform administrators (or the preshared key)', { status: 403 })
     }
+    return principal.kind === 'system' ? 'api' : principal.subject
   }
 }

@@ -7,9 +7,11 @@ import { batchCheck, check } from './commands/check.ts'
 import { ModelCache, type AuthzLogger, type EngineContext } from './commands/context.ts'
 import { expand, listObjects, listUsers, streamedListObjects } from './commands/lists.ts'
 import { readAuthorizationModel, readAuthorizationModels, writeAuthorizationModel } from './commands/models.ts'
+import { modelDsl, validateModelDsl } from './commands/model-dsl.ts'
 import { isUlidLike } from './commands/parse.ts'
+import { changePreview } from './commands/preview.ts'
 import type { QueryMeta } from './commands/query.ts'
-import { read, readChanges } from './commands/read.ts'
+import { browseTuples, read, readChanges } from './commands/read.ts'
 import { createStore, deleteStore, getStore, listStores } from './commands/stores.ts'
 import { importTuples, type ImportItem, type ImportOptions } from './commands/import.ts'
 import { write } from './commands/write.ts'
@@ -87,6 +89,15 @@ export class Authz {
   writeAuthorizationModel(storeId: string, body: unknown) { return badStoreId(storeId) ?? this.writable(storeId) ?? writeAuthorizationModel(this.ctx, storeId, body) }
   readAuthorizationModel(storeId: string, modelId: string) { return badStoreId(storeId) ?? readAuthorizationModel(this.ctx, storeId, modelId) }
   readAuthorizationModels(storeId: string, query: QueryParams = {}) { return badStoreId(storeId) ?? readAuthorizationModels(this.ctx, storeId, query) }
+
+  /** The model as DSL text (the latest when `modelId` is ''). */
+  modelDsl(storeId: string, modelId: string) { return badStoreId(storeId) ?? modelDsl(this.ctx, storeId, modelId) }
+  /** Parses and type-checks DSL without storing it: problems with line and column, or the JSON model. */
+  validateModelDsl(storeId: string, body: unknown) { return badStoreId(storeId) ?? validateModelDsl(this.ctx, storeId, body) }
+  /** Tuples by any mix of object type, object, relation and user (query-string fields). */
+  browseTuples(storeId: string, query: QueryParams = {}) { return badStoreId(storeId) ?? browseTuples(this.ctx, storeId, query) }
+  /** Which answers a candidate model and tuple changes would flip; writes nothing. */
+  changePreview(storeId: string, body: unknown) { return badStoreId(storeId) ?? changePreview(this.ctx, storeId, body) }
 
   write(storeId: string, body: unknown) { return badStoreId(storeId) ?? this.writable(storeId) ?? write(this.ctx, storeId, body) }
   /** Bulk write of a stream of tuples in batches (see commands/import.ts for what a failure leaves). */

@@ -145,7 +145,7 @@ describe('decide: skip paths and path tricks', () => {
     for (const uri of ['/health', '/metrics', '/static/app.js', '/%73tatic/x.css']) {
       const d = await visit({ identity: null, uri })
       assert.deepEqual(d, {
-        kind: 'skip', status: 200, application: 'grafana',
+        kind: 'skip', status: 200, application: 'grafana', rule: 'skipPaths[0]',
         headers: { 'Remote-User': '', 'Remote-Name': '', 'Remote-Email': '', 'Remote-Groups': '', 'Remote-Organization': '' },
       }, uri)
     }
@@ -191,6 +191,12 @@ describe('decide: policies', () => {
     assert.match((d as { reason: string }).reason, /admins/)
     // /administrator is not under /admin: the default policy applies.
     assert.equal((await visit({ identity: dave, uri: '/administrator' })).kind, 'allow')
+  })
+
+  it('names the rule that allowed a request', async () => {
+    assert.equal((await visit({ uri: '/admin/users' }) as { rule: string }).rule, '/admin')
+    assert.equal((await visit({ identity: carol, uri: '/dashboards' }) as { rule: string }).rule, 'default')
+    assert.equal((await visit({ uri: '/api/dash', method: 'PUT' }) as { rule: string }).rule, '/api DELETE,PUT')
   })
 
   it('applies a rule only to its methods', async () => {
@@ -248,7 +254,7 @@ describe('decide: identity headers', () => {
   it('sends every configured header, groups filtered, names as UTF-8 bytes', async () => {
     const d = await visit({})
     assert.deepEqual(d, {
-      kind: 'allow', status: 200, application: 'grafana',
+      kind: 'allow', status: 200, application: 'grafana', rule: 'default',
       headers: {
         'Remote-User': 'alice',
         'Remote-Name': Buffer.from('Alice Ärger', 'utf8').toString('latin1'),

@@ -31,10 +31,10 @@ export interface DecideDeps {
 }
 
 export type Decision =
-  /** 2xx with every configured identity header. */
-  | { kind: 'allow'; status: 200; application: string; headers: IdentityHeaders }
-  /** 2xx without login (a skip path); every identity header present and empty. */
-  | { kind: 'skip'; status: 200; application: string; headers: IdentityHeaders }
+  /** 2xx with every configured identity header; `rule` names the rule whose policy allowed it. */
+  | { kind: 'allow'; status: 200; application: string; rule: string; headers: IdentityHeaders }
+  /** 2xx without login (a skip path, named in `rule`); every identity header present and empty. */
+  | { kind: 'skip'; status: 200; application: string; rule: string; headers: IdentityHeaders }
   /** Anonymous: a redirect to login, or a 401 (with an absolute Location for nginx browsers). */
   | { kind: 'login'; status: 302 | 303 | 401; application: string; location?: string }
   /** Signed in but not allowed; `rule` names the rule and check that failed. */
@@ -79,8 +79,9 @@ export async function decide(input: DecideInput, deps: DecideDeps): Promise<Deci
   if (!normalised.ok) {
     return { kind: 'deny', status: 403, application: app.id, rule: 'path', check: 'path', reason: normalised.reason }
   }
-  if (app.skipPaths.some((re) => re.test(normalised.path))) {
-    return { kind: 'skip', status: 200, application: app.id, headers: emptyIdentityHeaders(app) }
+  const skip = app.skipPaths.findIndex((re) => re.test(normalised.path))
+  if (skip >= 0) {
+    return { kind: 'skip', status: 200, application: app.id, rule: `skipPaths[${skip}]`, headers: emptyIdentityHeaders(app) }
   }
   if (!identity) return loginDecision(request, app.id, config)
   const { scope, policy } = selectPolicy(app, normalised.path, request.method)
@@ -88,5 +89,5 @@ export async function decide(input: DecideInput, deps: DecideDeps): Promise<Deci
   if (failure) {
     return { kind: 'deny', status: 403, application: app.id, rule: `${scope}: ${failure.check}`, check: failure.check, reason: failure.reason }
   }
-  return { kind: 'allow', status: 200, application: app.id, headers: identityHeaders(app, identity) }
+  return { kind: 'allow', status: 200, application: app.id, rule: scope, headers: identityHeaders(app, identity) }
 }

@@ -91,6 +91,31 @@ describe('portal sessions: ending them', () => {
     assert.equal(await sessions.get(token), undefined)
   })
 
+  it("lists a subject's sessions by id, never by token, and an administrator ends one", async () => {
+    let now = 8_000_000
+    const a = createSessionStore({ repo: store.oidc, idleSeconds: 3600, maxSeconds: 86_400, now: () => now })
+    const b = createSessionStore({ repo: store.oidc, idleSeconds: 3600, maxSeconds: 86_400, now: () => now })
+    const subject = 'local:listed'
+    const first = await a.create({ ...anne, subject })
+    now += 1000
+    const second = await a.create({ ...anne, subject })
+    const listed = await a.listFor(subject)
+    assert.equal(listed.length, 2)
+    for (const s of listed) assert.ok(s.id !== first.token && s.id !== second.token, 'an id is not a usable cookie')
+    assert.deepEqual(await a.listFor('local:nobody'), [])
+    assert.ok(await b.get(first.token), 'replica b has it cached')
+    const id = listed.find((s) => s.createdAt === first.session.createdAt)!.id
+    assert.equal(await a.revoke('local:someone-else', id), false, 'only through its owner')
+    assert.equal(await a.revoke(subject, 'not-an-id'), false)
+    assert.equal(await a.revoke(subject, id), true)
+    assert.equal(await a.get(first.token), undefined, 'refused at once where it was ended')
+    assert.ok(await a.get(second.token), 'the other session lives on')
+    now += SESSION_CACHE_MS
+    assert.equal(await b.get(first.token), undefined, 'and on other replicas once their cache ages out')
+    assert.deepEqual((await a.listFor(subject)).map((s) => s.createdAt), [second.session.createdAt])
+    assert.equal(await a.revoke(subject, id), false, 'ended once')
+  })
+
   it('keeps a session with a short idle time alive while it is used', async () => {
     let now = 7_000_000
     const sessions = createSessionStore({ repo: store.oidc, idleSeconds: 60, maxSeconds: 86_400, now: () => now })

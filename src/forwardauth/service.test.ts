@@ -15,6 +15,8 @@ function setup(tokens: Record<string, Identity>, bearer: Record<string, Identity
     create: async () => { throw new Error('unused') },
     get: async (token) => (tokens[token] ? { identity: tokens[token], createdAt: 0, lastSeenAt: 0, endsAt: Infinity } : undefined),
     destroy: async () => {},
+    listFor: async () => [],
+    revoke: async () => false,
   }
   const registry = compileApplications([{ id: 'wiki', hosts: ['wiki.example.test'], policy: { groups: { anyOf: ['eng'] } } }])
   const service = createForwardAuth({

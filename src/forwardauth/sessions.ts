@@ -32,13 +32,26 @@ export interface SessionStoreOptions {
   stillValid?: (identity: PortalSession['identity']) => Promise<boolean>
 }
 
+/** A session as an administrator sees it: the id is the stored key, never the cookie's token. */
+export interface SessionSummary {
+  id: string
+  createdAt: number
+  lastSeenAt: number
+  endsAt: number
+}
+
 export interface SessionStore {
   create(identity: PortalSession['identity']): Promise<{ token: string; session: PortalSession }>
   get(token: string): Promise<PortalSession | undefined>
   destroy(token: string): Promise<void>
+  /** The live sessions of a subject, newest first. */
+  listFor(subject: string): Promise<SessionSummary[]>
+  /** Ends the session with this id (from listFor) if it is the subject's; false otherwise. */
+  revoke(subject: string, id: string): Promise<boolean>
 }
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/
+const KEY = /^[A-Za-z0-9_-]{43}$/
 
 function keyOf(token: string): string {
   return createHash('sha256').update(token).digest('base64url')
@@ -52,6 +65,7 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
   const touchEveryMs = Math.min(TOUCH_EVERY_MS, idleMs / 4)
 
   const live = (s: PortalSession, at: number) => at < s.endsAt && at - s.lastSeenAt < idleMs
+  const refs = (s: PortalSession) => ({ subject: s.identity.subject })
   /** The row lives until the earlier of the idle and the absolute end. */
   const rowTtl = (s: PortalSession, at: number) => Math.max(1, Math.ceil(Math.min(s.endsAt - at, idleMs) / 1000))
 
@@ -64,12 +78,17 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
     map.set(token, { session: session as never, fetchedAt: at })
   }
 
+  const end = async (key: string) => {
+    await options.repo.upsert(ENDED_MODEL, key, {}, options.maxSeconds)
+    await options.repo.destroy(SESSION_MODEL, key)
+  }
+
   return {
     async create(identity) {
       const at = now()
       const token = randomBytes(32).toString('base64url')
       const session: PortalSession = { identity, createdAt: at, lastSeenAt: at, endsAt: at + options.maxSeconds * 1000 }
-      await options.repo.upsert(SESSION_MODEL, keyOf(token), session as unknown as Record<string, unknown>, rowTtl(session, at))
+      await options.repo.upsert(SESSION_MODEL, keyOf(token), session as unknown as Record<string, unknown>, rowTtl(session, at), refs(session))
       remember(token, session, at)
       return { token, session }
     },
@@ -92,7 +111,7 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
       if (at - session.lastSeenAt >= touchEveryMs) {
         const touched = { ...session, lastSeenAt: at }
         remember(token, touched, at)
-        await options.repo.upsert(SESSION_MODEL, keyOf(token), touched as unknown as Record<string, unknown>, rowTtl(touched, at))
+        await options.repo.upsert(SESSION_MODEL, keyOf(token), touched as unknown as Record<string, unknown>, rowTtl(touched, at), refs(touched))
         return touched
       }
       return session
@@ -102,9 +121,25 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
       if (!TOKEN.test(token)) return
       cache.delete(token)
       misses.delete(token)
-      const key = keyOf(token)
-      await options.repo.upsert(ENDED_MODEL, key, {}, options.maxSeconds)
-      await options.repo.destroy(SESSION_MODEL, key)
+      await end(keyOf(token))
+    },
+
+    async listFor(subject) {
+      const at = now()
+      const rows = await options.repo.listBySubject(SESSION_MODEL, subject)
+      return rows.map((r) => ({ id: r.id, session: r.payload as unknown as PortalSession }))
+        .filter(({ session }) => session.identity?.subject === subject && live(session, at))
+        .map(({ id, session }) => ({ id, createdAt: session.createdAt, lastSeenAt: session.lastSeenAt, endsAt: session.endsAt }))
+    },
+
+    async revoke(subject, id) {
+      if (!KEY.test(id)) return false
+      const row = (await options.repo.find(SESSION_MODEL, id)) as unknown as PortalSession | undefined
+      if (row?.identity?.subject !== subject) return false
+      // This process forgets it now; other replicas within SESSION_CACHE_MS, as after a sign-out.
+      for (const [token, entry] of cache) if (entry.session?.identity.subject === subject && keyOf(token) === id) cache.delete(token)
+      await end(id)
+      return true
     },
   }
 }

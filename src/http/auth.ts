@@ -60,14 +60,28 @@ export function presharedKeyHook(keys: readonly string[]) {
  * Admin APIs a platform administrator's access token may call as well as the preshared key: the
  * console works with the signed-in administrator's token, never with a key of its own.
  */
-export const ADMIN_TOKEN_PREFIXES = ['/api/v1/clients', '/api/v1/forward-auth/applications', '/api/v1/audit', '/api/v1/provisioning'] as const
+export const ADMIN_TOKEN_PREFIXES = [
+  '/api/v1/clients', '/api/v1/forward-auth/applications', '/api/v1/audit', '/api/v1/provisioning',
+  '/api/v1/accounts', '/api/v1/people', '/api/v1/resource-servers', '/api/v1/upstreams',
+  // The OpenFGA API and the store tools: the console's relationship pages.
+  '/stores', '/api/v1/stores',
+] as const
 
 /**
  * Resolves the caller of an admin API request from its Authorization header (a preshared key or
  * an access token); throws a 401 AppError when it cannot tell who it is, a 403 when it is not a
  * platform administrator.
  */
-export type AdminCaller = (authorization: string | undefined, request: { write: boolean; peerCertificate?: X509Certificate }) => Promise<void>
+export type AdminCaller = (authorization: string | undefined, request: { write: boolean; peerCertificate?: X509Certificate }) => Promise<string | void>
+
+/** Who called an admin API, for audit entries: the administrator's subject, or `api` (a preshared key). */
+const actors = new WeakMap<FastifyRequest, string>()
+export function rememberAdminActor(request: FastifyRequest, actor: string | void): void {
+  if (typeof actor === 'string' && actor !== '') actors.set(request, actor)
+}
+export function adminActorOf(request: FastifyRequest): string {
+  return actors.get(request) ?? 'api'
+}
 
 export function isAdminTokenPath(routeUrl: string | undefined): boolean {
   if (routeUrl === undefined) return false

@@ -30,6 +30,10 @@ export interface AuthzApi {
   listUsers(storeId: string, body: unknown, meta?: QueryMeta): Promise<unknown>
   writeAssertions(storeId: string, modelId: string, body: unknown): Promise<unknown>
   readAssertions(storeId: string, modelId: string): Promise<unknown>
+  modelDsl(storeId: string, modelId: string): Promise<unknown>
+  validateModelDsl(storeId: string, body: unknown): Promise<unknown>
+  changePreview(storeId: string, body: unknown): Promise<unknown>
+  browseTuples(storeId: string, query: QueryParams): Promise<unknown>
 }
 
 /** What /readyz asks. */

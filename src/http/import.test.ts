@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test'
 import { createLogger, openCore, type Core } from '../app/index.ts'
 import { modelFromDsl } from '../authz/index.ts'
 import { loadConfig } from '../config/index.ts'
+import { AppError } from '../lib/index.ts'
 import { jsonArrayItems, jsonLinesItems, type StreamItem } from './import-stream.ts'
 import { buildHttpServer, type HttpServer } from './index.ts'
 
@@ -73,7 +74,13 @@ describe('POST /stores/{id}/import', () => {
     const { config } = loadConfig({ env: {}, overrides: { databaseUrl: 'sqlite::memory:', logLevel: 'silent', presharedKeys: [KEY], bodyLimitBytes: 4096 } })
     const logger = createLogger('silent')
     core = await openCore(config, logger)
-    app = buildHttpServer({ config, authz: core.authz, store: core.store, logger })
+    app = buildHttpServer({
+      config, authz: core.authz, store: core.store, logger,
+      adminCaller: async (authorization) => {
+        if (authorization === 'Bearer platform-admin-token') return
+        throw new AppError('platform_administrator_required', 'platform administrators only', { status: 403 })
+      },
+    })
     await app.listen({ port: 0, host: '127.0.0.1' })
     storeId = ((await core.authz.createStore({ name: 'import' })) as { id: string }).id
     await core.authz.writeAuthorizationModel(storeId, modelFromDsl(DSL))
@@ -129,10 +136,15 @@ describe('POST /stores/{id}/import', () => {
     assert.equal(read.tuples.length, 0, 'the failing batch wrote nothing')
   })
 
-  it('authenticates like Write and refuses bad options and bodies with 4xx', async () => {
+  it('authenticates like Write (preshared key or a platform administrator\'s token) and refuses bad options and bodies with 4xx', async () => {
     const payload = JSON.stringify(viewer(1))
     const anonymous = await app.inject({ method: 'POST', url: `/stores/${storeId}/import`, headers: { 'content-type': 'application/x-ndjson' }, payload })
     assert.equal(anonymous.statusCode, 401)
+    // A platform administrator's token, as the console sends it, may import; other tokens may not.
+    const asAdmin = await app.inject({ method: 'POST', url: `/stores/${storeId}/import`, headers: { authorization: 'Bearer platform-admin-token', 'content-type': 'application/x-ndjson' }, payload: JSON.stringify(viewer(1, 'user:by-admin')) })
+    assert.deepEqual(asAdmin.json(), { imported: 1, skipped: 0, batches: 1 })
+    const other = await app.inject({ method: 'POST', url: `/stores/${storeId}/import`, headers: { authorization: 'Bearer someone-else', 'content-type': 'application/x-ndjson' }, payload })
+    assert.equal(other.statusCode, 403)
     const bad = async (query: string, headers: Record<string, string>, body?: string) =>
       (await app.inject({ method: 'POST', url: `/stores/${storeId}/import${query}`, headers: { ...auth, ...headers }, ...(body === undefined ? {} : { payload: body }) }))
     assert.equal((await bad('?batch_size=0', { 'content-type': 'application/x-ndjson' }, payload)).statusCode, 400)

@@ -1,6 +1,6 @@
 // The tuple import route in the OpenAPI document: POST /stores/{store_id}/import, a streamed bulk
-// write next to the OpenFGA API (whose other routes OpenFGA documents itself). Behind the
-// preshared key, like Write.
+// write next to the OpenFGA API (whose other routes OpenFGA documents itself). Authenticated
+// like Write: the preshared key or a platform administrator's token.
 
 type Schema = Record<string, unknown>
 

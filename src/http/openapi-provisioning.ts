@@ -87,7 +87,7 @@ const body = (name: string): Schema => ({ requestBody: { required: false, conten
 const eventParam = { parameters: [{ $ref: '#/components/parameters/event' }] }
 const QUERY: Array<[string, string]> = [
   ['state', 'pending, done or dead.'], ['target', 'Target id.'], ['subject', 'Subject.'], ['type', 'Event type.'], ['event_id', 'One event\'s deliveries.'],
-  ['limit', 'Page size, 1 to 500 (default 100).'], ['continuation_token', 'From the previous page.'],
+  ['page_size', 'Page size, 1 to 500 (default 100).'], ['limit', 'Older name of page_size.'], ['continuation_token', 'From the previous page.'],
 ]
 
 export const PROVISIONING_PARAMS: Record<string, string> = { event: 'The outbox entry id (a positive whole number).' }

@@ -170,9 +170,12 @@ export const componentSchemas: Record<string, Schema> = {
   ...audit,
 }
 
-/** `{ items: [...] }` of a component: every admin list's shape (tenancy lists are not paged, so no continuation_token). */
+/** `{ items, continuation_token? }` of a component: every admin list's shape (tenancy lists answer everything at once, so never a token). */
 export function itemsOf(name: string): Schema {
-  return { type: 'object', required: ['items'], properties: { items: list(ref(name), `The ${name} records.`) } }
+  return {
+    type: 'object', required: ['items'],
+    properties: { items: list(ref(name), `The ${name} records.`), continuation_token: str('For the next page; absent on the last one (tenancy lists have one page).') },
+  }
 }
 
 export { ref }

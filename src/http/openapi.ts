@@ -1,11 +1,13 @@
-// The OpenAPI 3.1 document of the tenancy API, served at GET /api/v1/openapi.json without
-// authentication (it describes the API, it reveals no data). A test holds it to the routes
-// Fastify actually registers.
+// The OpenAPI 3.1 document of the admin APIs (tenancy, and the platform admin APIs beside it),
+// served at GET /api/v1/openapi.json without authentication (it describes the API, it reveals
+// no data). A test holds it to every /api/v1 route Fastify actually registers.
 
 import type { FastifyInstance } from 'fastify'
 import { componentSchemas, itemsOf, ref } from './openapi-schemas.ts'
 import { importPaths, importSchemas } from './openapi-import.ts'
 import { PROVISIONING_PARAMS, provisioningPaths, provisioningSchemas } from './openapi-provisioning.ts'
+import { ADMIN_PARAMS, adminPaths, adminSchemas } from './openapi-admin.ts'
+import { STORE_TOOL_PARAMS, storeToolPaths, storeToolSchemas } from './openapi-stores.ts'
 
 type Schema = Record<string, unknown>
 
@@ -17,7 +19,7 @@ const PARAMS: Record<string, string> = {
   project: 'Project id or name.',
   sa: 'Service account id or name.',
   role: 'Role id or name.',
-  id: 'Global binding id, or the bound subject (`local:<username>`, `ext:…`).',
+  id: 'A global binding\'s id or bound subject (`local:<username>`, `ext:…`); an OIDC client\'s id; a forward-auth application\'s id.',
 }
 
 const AUDIT_QUERY: Array<[string, string]> = [
@@ -27,16 +29,17 @@ const AUDIT_QUERY: Array<[string, string]> = [
   ['outcome', 'success, denied or failure.'],
   ['since', 'RFC 3339 time: entries at or after it.'],
   ['until', 'RFC 3339 time: entries before it.'],
-  ['limit', 'Page size, 1 to 1000 (default 100).'],
+  ['page_size', 'Page size, 1 to 1000 (default 100).'],
+  ['limit', 'Older name of page_size.'],
   ['continuation_token', 'From the previous page.'],
   ['cursor', 'Deprecated name of continuation_token.'],
 ]
 
 const ERRORS: Record<number, string> = {
-  400: 'Invalid input (validation_error, unknown_reference, reserved_name, immutable_name).',
-  401: 'No valid credential (unauthenticated, certificate_bound_token).',
-  403: 'Not allowed (organization_forbidden, permission_denied, builtin_role, protected_role; token_not_for_writes: an opaque access token used for a change).',
-  404: 'No such record here.',
+  400: 'Invalid input (validation_error, invalid_continuation_token, unknown_reference, reserved_name, immutable_name, invalid_subject, forwardauth_invalid_application).',
+  401: 'No valid credential (bearer_token_missing, unauthenticated, certificate_bound_token).',
+  403: 'Not allowed (organization_forbidden, permission_denied, builtin_role, protected_role; token_not_for_writes: an opaque access token used for a change; platform_administrator_required: a platform admin API called by anyone else).',
+  404: 'No such record here (account_not_found, session_not_found, forwardauth_application_not_found, …).',
   409: 'Conflicts with the current state (name_taken, domain_taken, client_taken, role_in_use, bootstrap_managed, tenancy_busy, limit_exceeded).',
 }
 
@@ -151,20 +154,20 @@ export function openapiDocument(): Schema {
     info: {
       title: 'Gatehouse admin API',
       version: '1',
-      description: 'Organizations, groups, projects, service accounts, roles, global bindings and ACLs, the provisioning outbox, and the bulk tuple import. Every tenancy id path parameter also accepts the record\'s name. Errors answer `{ code, message, details? }`.',
+      description: 'Organizations, groups, projects, service accounts, roles, global bindings and ACLs; the relationship store tools (model DSL, tuple listing, change preview, the bulk tuple import; the OpenFGA API itself is under /stores); and the platform admin APIs: OIDC clients, forward-auth applications and their simulator, the audit log, the provisioning outbox, local accounts, people and their sessions, resource servers and upstreams. Every tenancy id path parameter also accepts the record\'s name. Every list answers `{ items, continuation_token? }`. Errors answer `{ code, message, details? }`.',
     },
     security: [{ bearer: [] }],
-    paths: { ...paths(), ...provisioningPaths(), ...importPaths() },
+    paths: { ...paths(), ...provisioningPaths(), ...storeToolPaths(), ...importPaths(), ...adminPaths(AUDIT_QUERY, ref('auditPage')) },
     components: {
       securitySchemes: {
         bearer: {
           type: 'http', scheme: 'bearer',
-          description: 'A preshared key (the operator), a Gatehouse access token (opaque, or a JWT for one of `apiAudiences`), or a JWT access token of a trusted issuer. Certificate-bound tokens are refused with certificate_bound_token.',
+          description: 'A preshared key (the operator), a Gatehouse access token (opaque, or a JWT for one of `apiAudiences`), or a JWT access token of a trusted issuer. Certificate-bound tokens are refused with certificate_bound_token. The platform admin APIs (clients, applications, audit, provisioning, accounts, people, resource servers, upstreams, the store tools and the OpenFGA API) take the preshared key or the access token of a platform administrator, such as the console\'s; anyone else gets 403 platform_administrator_required.',
         },
       },
-      parameters: Object.fromEntries(Object.entries({ ...PARAMS, ...PROVISIONING_PARAMS }).map(([name, description]) => [name, { name, in: 'path', required: true, description, schema: { type: 'string', minLength: 1 } }])),
+      parameters: Object.fromEntries(Object.entries({ ...PARAMS, ...PROVISIONING_PARAMS, ...STORE_TOOL_PARAMS, ...ADMIN_PARAMS }).map(([name, description]) => [name, { name, in: 'path', required: true, description, schema: { type: 'string', minLength: 1 } }])),
       responses: Object.fromEntries(Object.entries(ERRORS).map(([code, description]) => [`e${code}`, { description, content: { 'application/json': { schema: ref('error') } } }])),
-      schemas: { ...componentSchemas, ...provisioningSchemas, ...importSchemas },
+      schemas: { ...componentSchemas, ...provisioningSchemas, ...storeToolSchemas, ...adminSchemas, ...importSchemas },
     },
   }
 }

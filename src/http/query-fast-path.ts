@@ -19,6 +19,8 @@ export interface QueryFastPathOptions {
   authz: Pick<AuthzApi, 'check' | 'batchCheck'>
   /** The preshared-key check; undefined when the API is open. */
   authenticate?: (authorization: string | undefined) => AppError | undefined
+  /** Other bearer tokens may be accepted (a platform administrator's): Fastify's hook judges them. */
+  otherCallers?: boolean
   parseJson: JsonBodyParser
   bodyLimit: number
   logger: FastifyBaseLogger
@@ -82,6 +84,7 @@ export function queryFastPath(o: QueryFastPathOptions): FastPath {
     const name = match[2] as keyof typeof ROUTES
     const request = new FastRequest(req, res, ROUTES[name], record)
     const refused = authenticate?.(req.headers.authorization)
+    if (refused !== undefined && o.otherCallers === true && (req.headers.authorization ?? '') !== '') return false
     if (refused !== undefined) {
       request.fail(refused, logger, bodyLimit)
       return true

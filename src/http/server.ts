@@ -1,25 +1,31 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify'
 import type { GatehouseConfig } from '../config/index.ts'
-import type { ApplicationService } from '../forwardauth/index.ts'
-import type { ClientService } from '../identity/index.ts'
+import type { ApplicationService, Simulator } from '../forwardauth/index.ts'
+import type { ClientService, IdentityDirectory, People } from '../identity/index.ts'
 import { AppError, CommonCodes } from '../lib/index.ts'
-import { isAdminTokenPath, presharedKeyCheck, presharedKeyHook, type AdminCaller } from './auth.ts'
+import { isAdminTokenPath, presharedKeyCheck, presharedKeyHook, rememberAdminActor, type AdminCaller } from './auth.ts'
 import type { AuthzApi, PingableStore } from './authz-api.ts'
 import { installErrorHandling } from './errors.ts'
 import { installHealth } from './health.ts'
 import { jsonBodyProblem } from './json-body.ts'
 import { createRequestMetrics, installMetrics } from './metrics.ts'
 import { openapiRoute } from './openapi.ts'
-import { fastPathServer, requestIdOf, type FastPath } from './fast-path.ts'
+import { fastPathServer, requestIdOf, type FastPath, type RecordRequest } from './fast-path.ts'
+import { providerFastPath, providerHandoff } from './provider-fast-path.ts'
 import { forwardAuthFastPath } from './forward-auth-fast-path.ts'
 import { queryFastPath, type JsonBodyParser } from './query-fast-path.ts'
+import { introspectionFastPath, introspectionHeaders } from './introspection-fast-path.ts'
+import { OIDC_ROUTES } from '../identity/index.ts'
+import { PAGE_HEADERS } from '../lib/index.ts'
 import { isLevelEnabled, lazyChildLogger } from './request-logger.ts'
 import { assertionRoutes } from './routes/assertions.ts'
 import { modelRoutes } from './routes/models.ts'
 import { applicationRoutes } from './routes/applications.ts'
 import { auditRoutes, type AuditReader } from './routes/audit.ts'
 import { provisioningRoutes } from './routes/provisioning.ts'
+import { peopleRoutes } from './routes/people.ts'
+import { directoryRoutes } from './routes/directory.ts'
 import type { Registry } from 'prom-client'
 import type { ProvisioningAdmin } from '../provisioning/index.ts'
 import { clientRoutes } from './routes/clients.ts'
@@ -28,6 +34,7 @@ import { accountRoutes, type AccountMount } from './routes/account.ts'
 import { oidcRoutes, type OidcMount } from './routes/oidc.ts'
 import { queryRoutes } from './routes/queries.ts'
 import { storeRoutes } from './routes/stores.ts'
+import { storeToolRoutes } from './routes/store-tools.ts'
 import { peerCertificate, SELF_AUTHENTICATED, tenancyRoutes, type TenancyMount } from './routes/tenancy.ts'
 import { consoleRoutes, type ConsoleMount } from './routes/console.ts'
 import { streamedListObjectsRoute } from './routes/streamed-list-objects.ts'
@@ -51,6 +58,12 @@ export interface HttpServerOptions {
   account?: AccountMount
   /** The forward-auth application admin API. */
   applications?: ApplicationService
+  /** The forward-auth policy simulator (POST …/applications/{id}/simulate). */
+  simulate?: Simulator
+  /** Resource servers and upstream providers, read-only (/api/v1/resource-servers, /api/v1/upstreams). */
+  directory?: IdentityDirectory
+  /** The people admin API (/api/v1/accounts, /api/v1/people). */
+  people?: People
   /** The audit log API. */
   audit?: AuditReader
   /** The tenancy admin API (/api/v1/organizations, roles, global bindings, ACL) and its OpenAPI document. */
@@ -68,6 +81,14 @@ export interface HttpServerOptions {
   console?: ConsoleMount
 }
 
+/** Introspection of Gatehouse's JWTs answered outright; token, introspection and revocation handed to the provider directly. */
+function oidcFastPaths(mount: OidcMount, record: RecordRequest): FastPath[] {
+  const paths = [providerFastPath(mount, [OIDC_ROUTES.token, OIDC_ROUTES.introspection, OIDC_ROUTES.revocation], record)]
+  if (mount.fastIntrospect === undefined) return paths
+  const provider = providerHandoff(mount, OIDC_ROUTES.introspection, record)
+  return [introspectionFastPath({ path: OIDC_ROUTES.introspection, introspect: mount.fastIntrospect, record, provider }, introspectionHeaders(PAGE_HEADERS)), ...paths]
+}
+
 /** Builds the Fastify app (not listening): health, metrics, and the OpenFGA API. */
 export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   const { config, authz, store, logger } = options
@@ -79,8 +100,9 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   let closing = false
   const checkKey = config.presharedKeys.length > 0 ? presharedKeyCheck(config.presharedKeys) : undefined
   const fastPaths: FastPath[] = [
-    queryFastPath({ authz, authenticate: checkKey, parseJson: (text, done) => parseJson!(text, done), bodyLimit, logger, record: metrics.record }),
+    queryFastPath({ authz, authenticate: checkKey, otherCallers: options.adminCaller !== undefined, parseJson: (text, done) => parseJson!(text, done), bodyLimit, logger, record: metrics.record }),
     ...(options.forwardAuth ? [forwardAuthFastPath(options.forwardAuth.service, logger, metrics.record, bodyLimit)] : []),
+    ...(options.oidc ? oidcFastPaths(options.oidc, metrics.record) : []),
   ]
   const app = Fastify({
     serverFactory: (handler: (req: IncomingMessage, res: ServerResponse) => void) => fastPathServer(fastPaths, () => closing, handler),
@@ -122,10 +144,11 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
     // itself; everything else is the OpenFGA and admin API behind the preshared key.
     const route = request.routeOptions.config as { public?: boolean; [SELF_AUTHENTICATED]?: boolean }
     if (authenticate === undefined || request.is404 || route.public === true || route[SELF_AUTHENTICATED] === true) done()
-    else if (adminCaller !== undefined && isAdminTokenPath(request.routeOptions.url) && (request.headers.authorization ?? '') !== '') {
+    else if (adminCaller !== undefined && isAdminTokenPath(request.routeOptions.url) && (request.headers.authorization ?? '') !== ''
+      && checkKey!(request.headers.authorization) !== undefined) {
       // No credential at all answers as everywhere else (bearer_token_missing).
       adminCaller(request.headers.authorization, { write: request.method !== 'GET' && request.method !== 'HEAD', peerCertificate: peerCertificate(request) })
-        .then(() => done(), done)
+        .then((actor) => { rememberAdminActor(request, actor); done() }, done)
     } else authenticate(request, reply, done)
   })
 
@@ -146,11 +169,14 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   queryRoutes(app, authz)
   streamedListObjectsRoute(app, authz, bodyLimit)
   assertionRoutes(app, authz)
+  storeToolRoutes(app, authz)
   if (options.oidc) oidcRoutes(app, options.oidc)
   if (options.clients) clientRoutes(app, options.clients)
   if (options.forwardAuth) forwardAuthRoutes(app, options.forwardAuth)
   if (options.account) accountRoutes(app, options.account)
-  if (options.applications) applicationRoutes(app, options.applications)
+  if (options.applications) applicationRoutes(app, options.applications, options.simulate)
+  if (options.people) peopleRoutes(app, options.people)
+  if (options.directory) directoryRoutes(app, options.directory)
   if (options.audit) auditRoutes(app, options.audit)
   if (options.provisioning) provisioningRoutes(app, options.provisioning)
   if (options.tenancy) {

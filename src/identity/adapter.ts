@@ -19,6 +19,8 @@ function refsOf(payload: AdapterPayload): OidcArtifactRefs | undefined {
   if (typeof payload.grantId === 'string') refs.grantId = payload.grantId
   if (typeof payload.uid === 'string') refs.uid = payload.uid
   if (typeof payload.userCode === 'string') refs.userCode = payload.userCode
+  // Sessions are listed per person for administrators (and ended by them).
+  if (payload.kind === 'Session' && typeof payload.accountId === 'string') refs.subject = payload.accountId
   return Object.keys(refs).length > 0 ? refs : undefined
 }
 

@@ -1,5 +1,7 @@
 // Identity: the OpenID Connect provider — factory, store adapter, signing keys, secrets, accounts and claims, local accounts, sign-in interactions, the device flow, upstream federation, the mTLS listener for service clients.
 // May import: src/lib, src/config, src/store (types and error codes), src/authz, src/tenancy; never Fastify or SQL drivers.
+export type { FastIntrospect } from './fast-introspection.ts'
+export { cachedClientsRepo, type ClientCacheOptions } from './client-cache.ts'
 export { createAdapterFactory, type AdapterOptions } from './adapter.ts'
 export { createKeyCipher, KeyCipherErrorCodes, type KeyCipher } from './key-cipher.ts'
 export {
@@ -14,7 +16,7 @@ export {
   verifySecret, type ParsedSecretHash, type ScryptParams,
 } from './secrets.ts'
 export {
-  CLIENT_EXTRA_METADATA, createOidcProvider, deriveCookieKeys, OIDC_MOUNTS, OIDC_ROUTES,
+  CLIENT_EXTRA_METADATA, createOidcProvider, deriveCookieKeys, fastIntrospectionOf, OIDC_MOUNTS, OIDC_ROUTES,
   type OidcProviderOptions, type OidcRouteMethod, type OidcTtls, type ResourceServerEntry,
 } from './provider.ts'
 export { createProviderHolder, type NodeHandler, type ProviderHolder, type ProviderHolderOptions } from './provider-holder.ts'
@@ -50,3 +52,5 @@ export {
 export { createSecondFactorStep, type SecondFactorStep, type SecondFactorStepOptions } from './mfa/sign-in.ts'
 export { WEBAUTHN_SCRIPT, WEBAUTHN_SCRIPT_PATH } from './mfa/webauthn-script.ts'
 export { ACCOUNT_ACTIONS, ACCOUNT_PATH, createAccountPages, type AccountPage, type AccountPages, type AccountPagesOptions } from './mfa/account.ts'
+export { createPeople, PeopleErrorCodes, type ActionContext, type LocalAccountView, type People, type PeopleOptions, type PersonView, type SessionSource, type SessionView, type UpstreamUserView } from './people.ts'
+export { createIdentityDirectory, type IdentityDirectory, type ResourceServerView, type UpstreamView } from './directory.ts'

@@ -45,7 +45,7 @@ export function publicJwks(jwks: { keys: JWK[] }): { keys: JWK[] } {
   }
 }
 
-function looksLikeJwt(token: unknown): token is string {
+export function looksLikeJwt(token: unknown): token is string {
   if (typeof token !== 'string' || token.split('.').length !== 3) return false
   try {
     decodeProtectedHeader(token)
@@ -71,7 +71,12 @@ export function createJwtAccessTokenVerifier(options: Pick<JwtAccessTokenOptions
   // The exact token string, once its signature checked out against this (fixed) key set, needs
   // no second ECDSA verification; only expiry can change, and it is checked on every hit.
   const verified = new Map<string, AccessTokenClaims>()
-  return async function verify(token: string): Promise<AccessTokenClaims | undefined> {
+  return Object.assign(verify, {
+    /** Whether this exact string verified before: a JWT Gatehouse signed (expired or not). */
+    seen: (token: string) => verified.has(token),
+  })
+
+  async function verify(token: string): Promise<AccessTokenClaims | undefined> {
     const known = verified.get(token)
     if (known !== undefined) {
       verified.delete(token)
@@ -126,11 +131,37 @@ function introspectionBody(claims: AccessTokenClaims, claimNamespace: string): R
   return body
 }
 
-/** Koa middleware for `provider.use`: introspection and revocation of Gatehouse's JWT access tokens. */
-export function jwtAccessTokenMiddleware(options: JwtAccessTokenOptions): Middleware {
-  const now = options.now ?? (() => Math.floor(Date.now() / 1000))
+/** A client as the introspection rule sees it (oidc-provider's Client). */
+export interface IntrospectingClient {
+  clientId: string
+  [metadata: string]: unknown
+}
+
+/**
+ * The introspection answer for a JWT Gatehouse signed: active with its claims when it verifies,
+ * the caller may see it (its own token, or a client allowed to introspect others') and it is not
+ * revoked; `{ active: false }` otherwise. Shared by the middleware and the node:http fast path.
+ */
+export function createJwtIntrospection(options: JwtAccessTokenOptions) {
   const verify = createJwtAccessTokenVerifier(options)
   const isRevoked = async (jti: string) => (await options.repo.find(REVOKED_JWT_MODEL, jti)) !== undefined
+  return {
+    verify,
+    seen: verify.seen,
+    async introspect(client: IntrospectingClient, token: string): Promise<Record<string, unknown>> {
+      const claims = await verify(token)
+      // The same rule as for opaque tokens (provider.ts, allowedPolicy).
+      const allowed = claims !== undefined &&
+        (claims.client_id === client.clientId || client[options.mayIntrospectProperty] === true) &&
+        !(await isRevoked(claims.jti))
+      return allowed ? introspectionBody(claims, options.claimNamespace) : { active: false }
+    },
+  }
+}
+
+/** Koa middleware for `provider.use`: introspection and revocation of Gatehouse's JWT access tokens. */
+export function jwtAccessTokenMiddleware(options: JwtAccessTokenOptions, jwt = createJwtIntrospection(options)): Middleware {
+  const now = options.now ?? (() => Math.floor(Date.now() / 1000))
 
   return async function jwtAccessTokens(ctx, next) {
     await next()
@@ -144,17 +175,13 @@ export function jwtAccessTokenMiddleware(options: JwtAccessTokenOptions): Middle
     const token = oidc.params?.token
     if (client === undefined || !looksLikeJwt(token)) return
 
-    const claims = await verify(token)
     ctx.status = 200
     if (oidc.route === 'introspection') {
-      // The same rule as for opaque tokens (provider.ts, allowedPolicy).
-      const allowed = claims !== undefined &&
-        (claims.client_id === client.clientId || client[options.mayIntrospectProperty] === true) &&
-        !(await isRevoked(claims.jti))
-      ctx.body = allowed ? introspectionBody(claims, options.claimNamespace) : { active: false }
+      ctx.body = await jwt.introspect(client as unknown as IntrospectingClient, token)
       ctx.type = 'application/json; charset=utf-8'
       return
     }
+    const claims = await jwt.verify(token)
     // RFC 7009: the answer is 200 whether or not anything was revoked; only the token's own
     // client may revoke it.
     if (claims !== undefined && claims.client_id === client.clientId) {

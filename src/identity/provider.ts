@@ -13,12 +13,14 @@ import { withIdTokenClaims } from './id-token-claims.ts'
 import { assertAssertionLifetime } from './client-assertion.ts'
 import type { ClientAddress } from './client-address.ts'
 import { createAccessTokenClaims, type AccessTokenClaimName } from './access-token-claims.ts'
+import { UPSTREAM_PARAM } from './upstream/providers.ts'
 import { AUDIENCE_PARAM, createResourceResolver } from './audiences.ts'
 import { CLIENT_ROUTING_METADATA, clientCors, interactionUrl, validateRoutingMetadata } from './client-extras.ts'
 import { deviceFlowFeature, devicePollInterval, DEVICE_ROUTES, userCodeThrottle, type AttemptCounter } from './device-flow.ts'
 import { MTLS_AUTH_METHODS, mtlsEndpointAliases, mtlsFeature } from './mtls.ts'
 import { logoutSource, postLogoutSuccessSource, providerPageHeaders, renderError } from './pages.ts'
-import { jwtAccessTokenMiddleware } from './jwt-access-tokens.ts'
+import { createJwtIntrospection, jwtAccessTokenMiddleware } from './jwt-access-tokens.ts'
+import { createFastIntrospection, type FastIntrospect } from './fast-introspection.ts'
 import { protocolAnswers } from './protocol-answers.ts'
 import { getsRefreshToken, offlineRefreshTokens } from './refresh-tokens.ts'
 import { nodeSignable, NodeSigningKey } from './node-signing-key.ts'
@@ -162,6 +164,18 @@ function clientAdapter(repo: OidcClientsRepo): Adapter {
   }
 }
 
+/** introspection.allowedPolicy: a token's own client, or a client allowed to introspect others'. */
+function mayIntrospect(client: { clientId: string; [key: string]: unknown }, token: { clientId?: unknown }): boolean {
+  return token.clientId === client.clientId || client[CLIENT_EXTRA_METADATA.mayIntrospect] === true
+}
+
+const fastIntrospections = new WeakMap<Provider, FastIntrospect>()
+
+/** JWT introspection answered outside the provider's pipeline (fast-introspection.ts), per instance. */
+export function fastIntrospectionOf(provider: Provider): FastIntrospect | undefined {
+  return fastIntrospections.get(provider)
+}
+
 export function createOidcProvider(options: OidcProviderOptions): Provider {
   const { issuer, ttl, claimNamespace } = options
   const resources = createResourceResolver({ servers: options.resourceServers ?? [], defaultTtl: ttl.accessToken })
@@ -210,8 +224,9 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
     clientBasedCORS: clientCors,
     // Authorization code only: no implicit or hybrid flows (tokens in the front channel).
     responseTypes: ['code'],
-    // Names a resource server by its audience where clients cannot send `resource` (audiences.ts).
-    extraParams: [AUDIENCE_PARAM],
+    // Names a resource server by its audience where clients cannot send `resource` (audiences.ts);
+    // `upstream` goes straight to that upstream provider (the console's test sign-in).
+    extraParams: [AUDIENCE_PARAM, UPSTREAM_PARAM],
     scopes: ['openid', 'offline_access', 'email', 'profile', 'groups'],
     claims: {
       // acr, amr and auth_time (how and when the user signed in) exist only in ID tokens; listed
@@ -262,7 +277,7 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
       introspection: {
         enabled: true,
         // The default lets any confidential client introspect any token.
-        allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId || client[CLIENT_EXTRA_METADATA.mayIntrospect] === true,
+        allowedPolicy: (_ctx, client, token) => mayIntrospect(client, token),
       },
       revocation: { enabled: true },
       clientCredentials: { enabled: true },
@@ -306,8 +321,12 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
   provider.use(providerPageHeaders())
   provider.use(devicePollInterval())
   if (options.countUserCodeAttempt) provider.use(userCodeThrottle(options.countUserCodeAttempt, { clientAddress: options.clientAddress }))
-  provider.use(jwtAccessTokenMiddleware({
-    issuer, jwks: options.jwks, repo: options.store.oidc, claimNamespace, mayIntrospectProperty: CLIENT_EXTRA_METADATA.mayIntrospect,
+  const jwtOptions = { issuer, jwks: options.jwks, repo: options.store.oidc, claimNamespace, mayIntrospectProperty: CLIENT_EXTRA_METADATA.mayIntrospect }
+  // One verifier (and its cache) for the middleware and the fast path.
+  const jwtIntrospection = createJwtIntrospection(jwtOptions)
+  provider.use(jwtAccessTokenMiddleware(jwtOptions, jwtIntrospection))
+  fastIntrospections.set(provider, createFastIntrospection({
+    provider, introspect: jwtIntrospection.introspect, secretKnown: verifyClientSecret.known, seenJwt: jwtIntrospection.seen, allowedPolicy: mayIntrospect,
   }))
   provider.on('server_error', (_ctx: unknown, err: unknown) => options.onServerError?.(err))
   provider.on('backchannel.error', (_ctx: unknown, err: unknown, client: Client) => options.onBackchannelLogoutError?.(err, client.clientId))

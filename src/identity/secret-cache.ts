@@ -13,7 +13,11 @@ export interface SecretVerifierOptions {
   verify?: (secret: string, stored: string) => Promise<boolean>
 }
 
-export type SecretVerifier = (secret: string, stored: string) => Promise<boolean>
+export interface SecretVerifier {
+  (secret: string, stored: string): Promise<boolean>
+  /** True only when this exact secret was verified against `stored` before: no scrypt, ever. */
+  known(secret: string, stored: string): boolean
+}
 
 export function createCachedSecretVerifier(options: SecretVerifierOptions = {}): SecretVerifier {
   const maxEntries = options.maxEntries ?? 1000
@@ -21,18 +25,22 @@ export function createCachedSecretVerifier(options: SecretVerifierOptions = {}):
   // Map keeps insertion order: re-inserting on use makes the first key the least recently used.
   const verified = new Map<string, Buffer>()
 
-  return async function verifyCached(secret, stored) {
+  function known(secret: string, stored: string, digest = createHash('sha256').update(secret, 'utf8').digest()): boolean {
+    const seen = verified.get(stored)
+    if (seen === undefined || !timingSafeEqual(seen, digest)) return false
+    verified.delete(stored)
+    verified.set(stored, seen)
+    return true
+  }
+
+  async function verifyCached(secret: string, stored: string): Promise<boolean> {
     const digest = createHash('sha256').update(secret, 'utf8').digest()
-    const known = verified.get(stored)
-    if (known !== undefined && timingSafeEqual(known, digest)) {
-      verified.delete(stored)
-      verified.set(stored, known)
-      return true
-    }
+    if (known(secret, stored, digest)) return true
     if (!(await slowVerify(secret, stored))) return false
     verified.delete(stored)
     verified.set(stored, digest)
     if (verified.size > maxEntries) verified.delete(verified.keys().next().value as string)
     return true
   }
+  return Object.assign(verifyCached, { known: (secret: string, stored: string) => known(secret, stored) })
 }

@@ -46,7 +46,9 @@ const text = z.string().min(1).max(512)
 const listQuery = z.object({
   state: z.enum(['pending', 'done', 'dead']).optional(),
   target: text.optional(), subject: text.optional(), type: text.optional(), event_id: text.optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+  /** The admin lists' shared name for the page size (limit is the older one). */
+  page_size: z.coerce.number().int().min(1).max(500).optional(),
   continuation_token: z.string().max(1000).optional(),
 }).strict()
 
@@ -92,7 +94,7 @@ export function provisioningAdmin(deps: ProvisioningAdminDeps) {
     async list(query: unknown) {
       const q = parse(listQuery, query)
       const page = await outbox.list({
-        state: q.state, target: q.target, subject: q.subject, eventType: q.type, eventId: q.event_id, limit: q.limit,
+        state: q.state, target: q.target, subject: q.subject, eventType: q.type, eventId: q.event_id, limit: q.page_size ?? q.limit ?? 100,
         ...(q.continuation_token ? { continuationToken: q.continuation_token } : {}),
       })
       return { items: page.items.map((i) => view(i, false)), continuation_token: page.continuationToken }

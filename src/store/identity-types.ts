@@ -17,6 +17,16 @@ export interface OidcArtifactRefs {
   uid?: string
   /** Device flow user code; unique among live rows of a model. */
   userCode?: string
+  /** Whose sign-in the row is (sessions), so they can be listed per person. */
+  subject?: string
+}
+
+/** A live row found by subject. */
+export interface OidcArtifactRow {
+  id: string
+  payload: OidcArtifactPayload
+  /** Null: never expires. */
+  expiresAt: Date | null
 }
 
 /** A stored payload; `consumed` (epoch seconds) is present once the artefact was consumed. */
@@ -39,6 +49,8 @@ export interface OidcArtifactsRepo {
   /** The most recently written live row with this uid. */
   findByUid(model: string, uid: string): Promise<OidcArtifactPayload | undefined>
   findByUserCode(model: string, userCode: string): Promise<OidcArtifactPayload | undefined>
+  /** Live rows of this model written with `refs.subject`, newest first, at most `limit` (default 100). */
+  listBySubject(model: string, subject: string, limit?: number): Promise<OidcArtifactRow[]>
   /**
    * Marks a live, unconsumed row consumed with one conditional update. True for exactly one
    * caller however many race; false when already consumed, expired or missing.
@@ -261,4 +273,6 @@ export interface UserRecordsRepo {
   /** Upserts by (issuer, subject): email, name and groups become those of this login. */
   recordLogin(login: UserLogin, at: Date): Promise<UserRecord>
   get(issuer: string, subject: string): Promise<UserRecord | null>
+  /** Ordered by issuer, then subject. */
+  list(page: PageRequest): Promise<Page<UserRecord>>
 }

@@ -57,6 +57,32 @@ for (const backend of BACKENDS) {
       assert.equal(entry?.details.path, '/secret')
     })
 
+    it('records sign-ins: a wrong password as a failure, then the sign-in, with the address', async () => {
+      const b = new Browser({ base: ISSUER, stopAt: [], route: (url) => (url.origin === ISSUER ? new URL(url.pathname + url.search, server.current()!.url) : url) })
+      const login = await b.browse(`/api/forward-auth/login?rd=${encodeURIComponent(`${ISSUER}/`)}`)
+      const wrong = await b.browse(formAction(login.html, '/login'), { method: 'POST', form: { username: 'Admin', password: 'not-the-password' } })
+      assert.doesNotMatch(wrong.html, /Signed in as/)
+      const home = await b.browse(formAction(wrong.html, '/login'), { method: 'POST', form: { username: 'admin', password: PASSWORD } })
+      assert.match(home.html, /Signed in as/)
+      // The failure is recorded without holding up the answer: wait for it briefly.
+      let failures = await entries('action=user.sign_in&outcome=failure')
+      for (let i = 0; i < 50 && failures.entries.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 50))
+        failures = await entries('action=user.sign_in&outcome=failure')
+      }
+      const [failure] = failures.entries
+      const [success] = (await entries('action=user.sign_in&outcome=success')).entries
+      assert.equal(success?.outcome, 'success')
+      assert.equal(success?.actor, 'local:admin')
+      assert.equal(success?.details.upstream, 'local')
+      assert.ok(success?.sourceIp)
+      assert.equal(failure?.outcome, 'failure')
+      assert.equal(failure?.actor, 'anonymous')
+      assert.equal(failure?.target, 'user:local:admin')
+      assert.equal(failure?.details.reason, 'invalid_credentials')
+      assert.ok(!JSON.stringify(failure).includes('not-the-password'), 'the typed password is never recorded')
+    })
+
     it('answers 400 with a stable code for bad filters', async (t) => {
       for (const query of ['limit=0', 'limit=5000', 'outcome=maybe', 'since=yesterday', 'cursor=not-a-cursor', 'limit=1&limit=2']) {
         const res = await api(`/api/v1/audit?${query}`)

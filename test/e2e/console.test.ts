@@ -111,6 +111,9 @@ describe('admin console', { skip: chromiumSkipReason() }, () => {
     await page.getByText('Signed in as').waitFor()
     assert.match(await page.getByRole('banner').innerText(), /admin/)
     await page.getByText('Healthy').waitFor()
+    // This very sign-in heads the overview's recent sign-ins.
+    const recent = page.getByRole('table', { name: 'Recent sign-ins' })
+    assert.match(await recent.getByRole('row').nth(1).innerText(), /user\.sign_in\s+local:admin[\s\S]*success/)
     await checkPage(page, 'overview')
 
     await nav(page, 'Organizations')
@@ -205,6 +208,50 @@ describe('admin console', { skip: chromiumSkipReason() }, () => {
     await checkPage(page, 'provisioning')
     await replay.click()
     await page.getByRole('status').filter({ hasText: /queued again/ }).waitFor()
+    await context.close()
+  })
+
+  it('edits a client\'s redirect URIs and grant types, and builds a role from the scope grid', async () => {
+    const context = await browser.newContext()
+    const page = await context.newPage()
+    await signIn(page, 'admin', ADMIN_PASSWORD)
+    const token = await tokenOf(page)
+    const api = (path: string) => fetch(url(path), { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json()) as Promise<any>
+    assert.equal((await fetch(url('/api/v1/clients'), {
+      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'wiki', type: 'confidential', redirectUris: ['https://wiki.example.com/cb'] }),
+    })).status, 201)
+
+    await nav(page, 'Clients')
+    await page.getByRole('link', { name: 'wiki', exact: true }).click()
+    await page.getByRole('heading', { level: 1, name: 'Client wiki' }).waitFor()
+    await page.getByLabel('Redirect URIs', { exact: true }).fill('https://wiki.example.com/cb, https://wiki.example.com/cb2')
+    await page.getByLabel(/^Refresh token/).check()
+    await page.getByRole('button', { name: 'Save changes' }).click()
+    await page.getByText('Saved wiki.').waitFor()
+    await checkPage(page, 'client')
+    const saved = (await api('/api/v1/clients/wiki')).client
+    assert.deepEqual(saved.redirectUris, ['https://wiki.example.com/cb', 'https://wiki.example.com/cb2'])
+    assert.deepEqual(saved.grantTypes.sort(), ['authorization_code', 'refresh_token'])
+    assert.equal(saved.hasSecret, true, 'editing keeps the secret')
+
+    await nav(page, 'Roles')
+    await page.getByRole('heading', { level: 1, name: 'Roles' }).waitFor()
+    await page.getByRole('cell', { name: /^platform-administrator/ }).waitFor()
+    await page.getByLabel('Name', { exact: true }).fill('cluster-operator')
+    await page.getByLabel('Scope', { exact: true }).fill('kubernetes:clusters')
+    await page.getByRole('group', { name: 'Scope 1' }).getByLabel('update').check()
+    await page.getByRole('button', { name: 'Add a scope' }).click()
+    const second = page.getByRole('group', { name: 'Scope 2' })
+    await second.getByLabel('Level').selectOption('project')
+    await second.getByLabel('Scope').fill('incus:instances')
+    await second.getByLabel('create').check()
+    await page.getByRole('button', { name: 'Create role' }).click()
+    await page.getByText('Role cluster-operator created.').waitFor()
+    await page.getByRole('cell', { name: /^cluster-operator/ }).waitFor()
+    await checkPage(page, 'roles')
+    const role = (await api('/api/v1/roles')).items.find((r: { name: string }) => r.name === 'cluster-operator')
+    assert.deepEqual(role.scopes, { organization: { 'kubernetes:clusters': ['read', 'update'] }, project: { 'incus:instances': ['create', 'read'] } })
     await context.close()
   })
 

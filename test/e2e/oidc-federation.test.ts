@@ -132,6 +132,20 @@ for (const backend of BACKENDS) {
       assert.match(other.page.html, /value="someone@unknown.test"/)
     })
 
+    it('goes straight to the upstream named by the upstream parameter, and ignores an unknown one', async () => {
+      const flow = await startLogin(browser(), { upstream: 'corp' })
+      assert.equal(flow.page.location.origin, RP, `${flow.page.status} ${flow.page.html}`)
+      const tokens = await oidc.authorizationCodeGrant(spa, flow.page.location, { pkceCodeVerifier: flow.verifier, expectedState: flow.state, expectedNonce: flow.nonce })
+      const sub = tokens.claims()!.sub
+      assert.match(sub, /^ext:/)
+      const unknown = await startLogin(browser(), { upstream: 'nope' })
+      assert.equal(unknown.page.status, 200)
+      assert.match(unknown.page.html, /Sign in with Example Corp/)
+      // The people admin API lists who signed in upstream, under the subject Gatehouse issued.
+      const people = (await (await fetch(new URL('/api/v1/people', server.current()!.url))).json()) as { items: Array<{ subject: string; issuer: string }> }
+      assert.ok(people.items.some((p) => p.subject === sub && p.issuer === upstream.issuer), JSON.stringify(people))
+    })
+
     it('an upstream access_denied reaches the client as access_denied with its state', async (t) => {
       const b = browser()
       const flow = await startLogin(b)

@@ -158,6 +158,15 @@ for (const backend of BACKENDS) {
       assert.equal(local.done.location.origin, ISSUER)
       assert.equal(local.done.status, 403)
       assert.match(local.done.html, /<h1>No organization<\/h1>/)
+
+      // Both refusals are in the audit log, with the provider they came through and why.
+      const res = await api('/api/v1/audit?action=user.sign_in&outcome=denied')
+      const { entries } = (await res.json()) as { entries: Array<{ actor: string; details: Record<string, unknown> }> }
+      assert.deepEqual(entries.map((e) => [e.actor, e.details.upstream, e.details.reason]), [
+        ['local:carol', 'local', 'no_organization'],
+        [entries[1]!.actor, 'corp', 'no_organization'],
+      ])
+      assert.match(entries[1]!.actor, /^ext:/)
     })
 
     it('still signs the bootstrap admin in: it holds the platform-administrator binding', async (t) => {

@@ -33,7 +33,8 @@ function claimsOf(jwt: string): Record<string, unknown> {
 
 export const callbackUri = (s: ConsoleSettings) => `${s.issuer}/admin/callback`
 
-export async function signIn(settings: ConsoleSettings, returnTo: string): Promise<never> {
+/** `extra`: further authorization parameters (a test sign-in names its `upstream`). */
+export async function signIn(settings: ConsoleSettings, returnTo: string, extra: Record<string, string> = {}): Promise<never> {
   const verifier = random()
   const state = random()
   const challenge = base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))))
@@ -41,7 +42,7 @@ export async function signIn(settings: ConsoleSettings, returnTo: string): Promi
   const url = new URL('/auth', settings.issuer)
   url.search = new URLSearchParams({
     client_id: settings.clientId, redirect_uri: callbackUri(settings), response_type: 'code', scope: 'openid profile',
-    code_challenge: challenge, code_challenge_method: 'S256', state,
+    code_challenge: challenge, code_challenge_method: 'S256', state, ...extra,
   }).toString()
   location.assign(url.toString())
   return new Promise<never>(() => {})
@@ -75,6 +76,12 @@ export async function completeSignIn(settings: ConsoleSettings, callback: URL): 
   }
   sessionStorage.setItem(TOKENS, JSON.stringify(tokens))
   return pending.returnTo
+}
+
+/** The claims of the current ID token (who signed in, how, and their organizations), or {}. */
+export function idTokenClaims(): Record<string, unknown> {
+  const idToken = currentTokens()?.idToken
+  return idToken === undefined ? {} : claimsOf(idToken)
 }
 
 /** The current tokens, unless missing or about to expire. */

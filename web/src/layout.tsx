@@ -10,10 +10,15 @@ import { Link } from './ui.tsx'
 const SECTIONS: Array<{ href: string; label: string; platform: boolean }> = [
   { href: '/', label: 'Overview', platform: false },
   { href: '/organizations', label: 'Organizations', platform: false },
+  { href: '/roles', label: 'Roles', platform: false },
+  { href: '/people', label: 'People', platform: true },
   { href: '/clients', label: 'Clients', platform: true },
   { href: '/applications', label: 'Applications', platform: true },
   { href: '/audit', label: 'Audit log', platform: true },
   { href: '/provisioning', label: 'Provisioning', platform: true },
+  { href: '/stores', label: 'Relationship stores', platform: true },
+  { href: '/resource-servers', label: 'Resource servers', platform: true },
+  { href: '/upstreams', label: 'Upstreams', platform: true },
 ]
 
 export function Layout(props: { session: Session; children: ComponentChildren }) {

@@ -6,12 +6,16 @@ import { get, whenUnauthenticated } from './api.ts'
 import { completeSignIn, currentTokens, forgetTokens, signIn } from './auth.ts'
 import { Layout } from './layout.tsx'
 import { Routes } from './routes.tsx'
+import { UpstreamTestPage } from './pages/directory.tsx'
 import { currentPath, navigate } from './router.ts'
 import { isPlatform, type Session } from './session.ts'
 import type { CallerAcl, ConsoleSettings } from './types.ts'
 import { messageOf } from './ui.tsx'
 
-async function start(): Promise<Session | 'redirecting'> {
+/** A test sign-in through an upstream (opened from the upstreams page in a new tab). */
+interface UpstreamTest { upstreamTest: string }
+
+async function start(): Promise<Session | UpstreamTest | 'redirecting'> {
   const settings = (await (await fetch('/admin/config.json')).json()) as ConsoleSettings
   whenUnauthenticated(() => {
     forgetTokens()
@@ -20,6 +24,17 @@ async function start(): Promise<Session | 'redirecting'> {
   if (currentPath() === '/callback') {
     const next = await completeSignIn(settings, new URL(location.href))
     navigate(next === '/callback' ? '/' : next, true)
+  }
+  if (currentPath() === '/upstream-test') {
+    const query = new URLSearchParams(location.search)
+    const upstream = query.get('upstream') ?? ''
+    // Always a fresh sign-in through the upstream: the result is who comes back from it.
+    if (query.get('signed') === null) {
+      forgetTokens()
+      await signIn(settings, `/upstream-test?upstream=${encodeURIComponent(upstream)}&signed=1`, { upstream, prompt: 'login' })
+      return 'redirecting'
+    }
+    return { upstreamTest: upstream }
   }
   const tokens = currentTokens()
   if (tokens === undefined) {
@@ -31,7 +46,7 @@ async function start(): Promise<Session | 'redirecting'> {
 }
 
 function App() {
-  const [session, setSession] = useState<Session | undefined>(undefined)
+  const [session, setSession] = useState<Session | UpstreamTest | undefined>(undefined)
   const [error, setError] = useState<unknown>(undefined)
   useEffect(() => {
     start().then((s) => s !== 'redirecting' && setSession(s), setError)
@@ -46,6 +61,7 @@ function App() {
     )
   }
   if (session === undefined) return <main id="main" class="signin-problem"><p aria-live="polite">Signing in…</p></main>
+  if ('upstreamTest' in session) return <main id="main"><UpstreamTestPage upstream={session.upstreamTest} /></main>
   return (
     <Layout session={session}>
       <Routes session={session} />

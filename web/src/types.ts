@@ -4,6 +4,9 @@ export type {
 } from '../../src/tenancy/types.ts'
 export type { ClientView } from '../../src/identity/clients/schema.ts'
 export type { EventView } from '../../src/provisioning/admin.ts'
+export type { LocalAccountView, PersonView, SessionView, UpstreamUserView } from '../../src/identity/people.ts'
+export type { ResourceServerView, UpstreamView } from '../../src/identity/directory.ts'
+export type { SimulationResult } from '../../src/forwardauth/simulate.ts'
 
 /** An answer of every admin list. */
 export interface ListAnswer<T> {

@@ -47,6 +47,44 @@ export async function read(ctx: EngineContext, storeId: string, body: unknown) {
   }
 }
 
+/**
+ * Tuples by any combination of object type, object, relation and user (Read insists on an object
+ * or a type with a user, as OpenFGA does; an administrator browsing a store needs every mix).
+ */
+export async function browseTuples(ctx: EngineContext, storeId: string, query: Record<string, unknown> = {}) {
+  const value = (name: string) => queryValue(query[name])?.trim() ?? ''
+  const type = value('object_type')
+  const object = value('object')
+  const relation = value('relation')
+  const user = value('user')
+  const filter: TupleFilter = {}
+  const colon = object.indexOf(':')
+  if (colon > 0) {
+    filter.objectType = object.slice(0, colon)
+    if (object.length > colon + 1) filter.objectId = object.slice(colon + 1)
+  } else if (object !== '') {
+    if (type === '') throw validationError(`invalid 'object' '${object}': give 'type:id', or the type in 'object_type'`)
+    filter.objectId = object
+  }
+  if (type !== '') {
+    if (filter.objectType !== undefined && filter.objectType !== type) throw validationError(`'object' ${object} is not of 'object_type' ${type}`)
+    filter.objectType = type
+  }
+  if (relation !== '') filter.relation = relation
+  if (user !== '') filter.user = user
+  for (const [name, v] of Object.entries(filter)) {
+    if (Buffer.byteLength(v) > 512 || /\s/.test(v)) throw validationError(`invalid '${name}': at most 512 bytes, no spaces`)
+  }
+  const pageSize = pageSizeOf(queryValue(query.page_size), ctx.limits.defaultPageSize, ctx.limits.maxPageSize)
+  const token = continuationTokenOf(queryValue(query.continuation_token))
+  const page = await ctx.store.tuples.read(storeId, filter, { pageSize, continuationToken: token })
+    .catch((err) => { throw fromStoreError(err) })
+  return {
+    tuples: page.items.map((t) => ({ key: tupleKeyJson(t.key), timestamp: timestampJson(t.timestamp) })),
+    continuation_token: page.continuationToken,
+  }
+}
+
 export async function readChanges(ctx: EngineContext, storeId: string, query: Record<string, unknown> = {}) {
   const type = queryValue(query.type) ?? ''
   const pageSize = pageSizeOf(queryValue(query.page_size ?? query.pageSize), ctx.limits.defaultPageSize, ctx.limits.maxPageSize)

@@ -40,6 +40,15 @@ export class TupleIndex {
     return this.count
   }
 
+  /** Every tuple held, as keys (for copies that are changed without touching this index). */
+  *keys(): Generator<TupleKey> {
+    for (const rels of this.objects.values()) {
+      for (const bucket of rels.values()) {
+        for (const r of bucket.users.values()) yield { object: r.object, relation: r.relation, user: r.user, ...(r.condition ? { condition: r.condition } : {}) }
+      }
+    }
+  }
+
   bucket(object: string, relation: string): Bucket | undefined {
     return this.objects.get(object)?.get(relation)
   }

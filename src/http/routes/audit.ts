@@ -17,6 +17,8 @@ interface AuditQuery {
   since?: string
   until?: string
   limit?: string
+  /** The admin lists' shared name for limit. */
+  page_size?: string
   continuation_token?: string
   /** Deprecated name of continuation_token. */
   cursor?: string
@@ -36,8 +38,9 @@ export function parseAuditQuery(q: AuditQuery): AuditFilter {
   for (const [key, value] of Object.entries(q)) {
     if (typeof value !== 'string') throw bad(`${key} may be given once`)
   }
-  const limit = q.limit === undefined || q.limit === '' ? 100 : Number(q.limit)
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw bad('limit must be a whole number between 1 and 1000')
+  const size = q.page_size === undefined || q.page_size === '' ? q.limit : q.page_size
+  const limit = size === undefined || size === '' ? 100 : Number(size)
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw bad('page_size (limit) must be a whole number between 1 and 1000')
   if (q.outcome !== undefined && q.outcome !== '' && !OUTCOMES.has(q.outcome as AuditOutcome)) throw bad('outcome must be success, denied or failure')
   const text = (v: string | undefined) => (v === undefined || v === '' ? undefined : v)
   return {

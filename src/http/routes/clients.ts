@@ -2,28 +2,16 @@
 // rotate answers carry a `secret`; the service never returns one anywhere else.
 import type { FastifyInstance } from 'fastify'
 import type { ClientService } from '../../identity/index.ts'
-import { AppError, CommonCodes } from '../../lib/index.ts'
-import { listAnswer } from './lists.ts'
+import { listAnswer, pageOf, type ListQuery } from './lists.ts'
 import { bodyOf } from './shared.ts'
 
 interface ClientParams {
   id: string
 }
 
-interface ListQuery {
-  page_size?: string
-  continuation_token?: string
-}
-
-function pageSize(text: string | undefined): number | undefined {
-  if (text === undefined || text === '') return undefined
-  if (!/^[0-9]{1,3}$/.test(text)) throw new AppError(CommonCodes.validation, 'page_size must be a whole number between 1 and 100', { status: 400 })
-  return Number(text)
-}
-
 export function clientRoutes(app: FastifyInstance, clients: ClientService): void {
   app.get<{ Querystring: ListQuery }>('/api/v1/clients', async (request) => {
-    const page = await clients.list({ pageSize: pageSize(request.query.page_size), continuationToken: request.query.continuation_token })
+    const page = await clients.list(pageOf(request.query))
     return listAnswer(page.clients, page.continuationToken, { key: 'clients', tokenKey: 'continuationToken' })
   })
 

@@ -1,6 +1,7 @@
 // POST /stores/{store_id}/import: many tuples in one streamed request, JSON Lines or a JSON array,
 // read entry by entry (the body is never held whole, so the normal body limit applies per entry)
-// and written by the engine in batched transactions. Authenticated like Write.
+// and written by the engine in batched transactions. Authenticated like Write (the /stores
+// prefix: the preshared key or a platform administrator's token).
 import type { FastifyInstance } from 'fastify'
 import { AppError, CommonCodes, isAppError } from '../../lib/index.ts'
 import type { AuthzApi } from '../authz-api.ts'

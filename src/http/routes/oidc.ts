@@ -4,7 +4,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { WEBAUTHN_SCRIPT, WEBAUTHN_SCRIPT_PATH, type InteractionOutcome, type Interactions } from '../../identity/index.ts'
+import { WEBAUTHN_SCRIPT, WEBAUTHN_SCRIPT_PATH, type FastIntrospect, type InteractionOutcome, type Interactions } from '../../identity/index.ts'
 import { PAGE_HEADERS } from '../../lib/index.ts'
 
 export interface OidcMount {
@@ -15,6 +15,8 @@ export interface OidcMount {
   routes: ReadonlyArray<readonly ['GET' | 'POST' | 'OPTIONS', string]>
   /** The sign-in pages under /interaction/:uid. */
   interactions?: Interactions
+  /** Introspection answered on the node:http fast path (introspection-fast-path.ts). */
+  fastIntrospect?: FastIntrospect
 }
 
 /** Sign-in forms are a few short fields; anything bigger is not a browser submitting them. */
@@ -63,22 +65,33 @@ function interactionRoutes(app: FastifyInstance, interactions: Interactions, iss
   })
 }
 
-export function oidcRoutes(app: FastifyInstance, mount: OidcMount): void {
+/**
+ * Hands a request to the provider as the mount does: Host and X-Forwarded-Proto pinned from the
+ * issuer (and forwarded-host headers dropped), so only the configured issuer decides URLs.
+ */
+export function providerForwarder(mount: OidcMount): (req: IncomingMessage, res: ServerResponse, requestId: string) => void {
   const issuer = new URL(mount.issuer)
   const proto = issuer.protocol.slice(0, -1)
+  return (req, res, requestId) => {
+    const headers = req.headers
+    headers.host = issuer.host
+    headers['x-forwarded-proto'] = proto
+    delete headers['x-forwarded-host']
+    delete headers.forwarded
+    res.setHeader('x-request-id', requestId)
+    mount.handler(req, res)
+  }
+}
+
+export function oidcRoutes(app: FastifyInstance, mount: OidcMount): void {
+  const toProvider = providerForwarder(mount)
   void app.register(async (scope) => {
     // A no-op parser for every media type leaves the body stream unread for the provider.
     scope.removeAllContentTypeParsers()
     scope.addContentTypeParser('*', (_request, _payload, done) => done(null))
     const forward = (request: FastifyRequest, reply: FastifyReply) => {
       reply.hijack()
-      const headers = request.raw.headers
-      headers.host = issuer.host
-      headers['x-forwarded-proto'] = proto
-      delete headers['x-forwarded-host']
-      delete headers.forwarded
-      reply.raw.setHeader('x-request-id', request.id)
-      mount.handler(request.raw, reply.raw)
+      toProvider(request.raw, reply.raw, request.id)
     }
     for (const [method, url] of mount.routes) {
       scope.route({ method, url, config: { public: true }, handler: forward })

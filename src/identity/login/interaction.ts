@@ -11,7 +11,7 @@ import { localSubject } from '../accounts.ts'
 import { peerAddress, type ClientAddress } from '../client-address.ts'
 import { LocalAccountErrorCodes, type LocalAccount, type LocalAccounts } from '../local-accounts.ts'
 import { ACR_VALUES, CLIENT_EXTRA_METADATA } from '../provider.ts'
-import { providerForEmail, type OrganizationRoute } from '../upstream/providers.ts'
+import { providerForEmail, UPSTREAM_PARAM, type OrganizationRoute } from '../upstream/providers.ts'
 import { UPSTREAM_CALLBACK_PATH, type Federation } from '../upstream/federation.ts'
 import type { SecondFactorStep } from '../mfa/sign-in.ts'
 import { consentPage, expiredPage, failurePage, loginPage, noOrganizationPage, upstreamProblemPage, type LoginFormState } from './pages.ts'
@@ -58,7 +58,8 @@ export interface InteractionOptions {
    * user a member anywhere?). `allowed: false` ends on the refusal page and the client gets no code.
    */
   /** A local sign-in refused for its credentials (wrong password, unknown, disabled or locked account). */
-  onLocalSignInFailed?: () => void
+  /** A password sign-in failed: what was typed as the name, the error's code, the address. */
+  onLocalSignInFailed?: (failure: { username: string; code: string; sourceIp?: string }) => void
   onLocalSignIn?: (account: LocalAccount, context: { sourceIp?: string }) => Promise<{ allowed: boolean }>
   /** The client's address for throttling (trusted proxies resolved); default the TCP peer. */
   clientAddress?: ClientAddress
@@ -184,6 +185,9 @@ export function createInteractions(options: InteractionOptions): Interactions {
       if (!interaction) return page(400, expiredPage())
       const client = await clientName(interaction.params.client_id)
       if (interaction.prompt.name === 'login') {
+        // An upstream named in the request (the console's test sign-in) needs no page either.
+        const named = str(interaction.params[UPSTREAM_PARAM])
+        if (named !== '' && options.federation?.providers.some((p) => p.id === named)) return beginUpstream(options.federation, interaction, uid, named, undefined)
         // An email login_hint whose domain belongs to an upstream needs no page: straight there.
         const hint = str(interaction.params.login_hint).trim()
         const provider = options.federation && hint.includes('@') ? providerForEmail(options.federation.providers, hint, options.organizationRoute) : undefined
@@ -223,7 +227,7 @@ export function createInteractions(options: InteractionOptions): Interactions {
       } catch (err) {
         const failure = err instanceof AppError ? loginFailure(err) : undefined
         if (!failure) throw err
-        options.onLocalSignInFailed?.()
+        options.onLocalSignInFailed?.({ username, code: err instanceof AppError ? err.code : 'unknown', ...(sourceIp ? { sourceIp } : {}) })
         return page(failure.status, loginPage(loginState(interaction, uid, client.name, { username, error: failure.message })), failure.headers)
       }
       const second = await options.secondFactor?.afterPassword(uid, account)

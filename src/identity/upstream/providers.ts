@@ -32,6 +32,9 @@ const DEFAULT_ISSUERS: Record<UpstreamConfig['kind'], string | undefined> = {
 
 const DEFAULT_NAMES: Record<UpstreamConfig['kind'], string> = { google: 'Google', microsoft: 'Microsoft', oidc: '' }
 
+/** Authorization request parameter naming the upstream provider to sign in through, skipping the choice. */
+export const UPSTREAM_PARAM = 'upstream'
+
 export function resolveUpstreams(configs: readonly UpstreamConfig[]): UpstreamProvider[] {
   return configs.map((c) => {
     // openid is what makes the upstream leg OpenID Connect; never let a config drop it.

@@ -130,6 +130,24 @@ export function oidcArtifactsCategory(factory: StoreFactory): void {
     assert.equal(await h.store.oidc.revokeByGrantId('AccessToken', 'g1'), 0)
   })
 
+  it('lists the live rows of one subject and model, newest first', async () => {
+    await h.store.oidc.upsert('Session', 's-old', { accountId: 'local:ann', n: 1 }, 600, { uid: 'u-s-old', subject: 'local:ann' })
+    clock.advance(1)
+    await h.store.oidc.upsert('Session', 's-new', { accountId: 'local:ann', n: 2 }, 60, { uid: 'u-s-new', subject: 'local:ann' })
+    await h.store.oidc.upsert('Session', 's-bob', { accountId: 'local:bob' }, 600, { subject: 'local:bob' })
+    await h.store.oidc.upsert('Grant', 'g-ann', { accountId: 'local:ann' }, 600, { subject: 'local:ann' })
+    const rows = await h.store.oidc.listBySubject('Session', 'local:ann')
+    assert.deepEqual(rows.map((r) => r.id), ['s-new', 's-old'])
+    assert.deepEqual(rows[0]!.payload, { accountId: 'local:ann', n: 2 })
+    assert.ok(rows[0]!.expiresAt instanceof Date && rows[0]!.expiresAt.getTime() > clock.now().getTime())
+    assert.deepEqual((await h.store.oidc.listBySubject('Session', 'local:ann', 1)).map((r) => r.id), ['s-new'])
+    clock.advance(120)
+    assert.deepEqual((await h.store.oidc.listBySubject('Session', 'local:ann')).map((r) => r.id), ['s-old'], 'expired rows are not listed')
+    await h.store.oidc.upsert('Session', 's-old', { accountId: 'local:ann', n: 3 }, 600)
+    assert.deepEqual(await h.store.oidc.listBySubject('Session', 'local:ann'), [], 'an upsert without the subject unlists the row')
+    assert.deepEqual(await h.store.oidc.listBySubject('Session', 'local:nobody'), [])
+  })
+
   it('destroy removes one row and ignores a missing one', async () => {
     await h.store.oidc.upsert('Session', 'sess-d1', { jti: 'sess-d1' }, 600)
     await h.store.oidc.upsert('Session', 'sess-d2', { jti: 'sess-d2' }, 600)

@@ -33,4 +33,17 @@ export function userRecordsCategory(factory: StoreFactory): void {
     assert.equal((await records().get(ISSUER, 'sub-1'))?.loginCount, 2)
     assert.deepEqual((await records().get('https://other.example', 'sub-1'))?.groups, ['x'])
   })
+
+  it('lists records by issuer and subject, a page at a time', async () => {
+    const seen: string[] = []
+    let continuationToken = ''
+    do {
+      const page = await records().list({ pageSize: 1, continuationToken })
+      seen.push(...page.items.map((r) => `${r.issuer} ${r.subject}`))
+      continuationToken = page.continuationToken
+    } while (continuationToken !== '')
+    assert.deepEqual(seen, [`${ISSUER} sub-1`, 'https://other.example sub-1'])
+    assert.equal((await records().list({ pageSize: 10 })).items[0]?.loginCount, 2)
+    await assert.rejects(records().list({ pageSize: 1, continuationToken: 'garbage' }), { code: 'invalid_continuation_token' })
+  })
 }

@@ -18,10 +18,10 @@ interface ArtifactRow {
 const LIVE = '(expires_at IS NULL OR expires_at > $3)'
 
 const UPSERT = prepared(
-  `INSERT INTO oidc_artifacts (model, id, payload, grant_id, uid, user_code, expires_at, updated_at)
-   VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+  `INSERT INTO oidc_artifacts (model, id, payload, grant_id, uid, user_code, expires_at, updated_at, subject)
+   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
    ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id, uid = excluded.uid,
-     user_code = excluded.user_code, expires_at = excluded.expires_at, updated_at = excluded.updated_at`,
+     user_code = excluded.user_code, expires_at = excluded.expires_at, updated_at = excluded.updated_at, subject = excluded.subject`,
 )
 // An expired, unswept row must not keep a user code from being reused.
 const CLEAR_STALE_USER_CODE = prepared(
@@ -35,6 +35,10 @@ const FIND_BY_UID = prepared(
 const FIND_BY_USER_CODE = prepared(
   `SELECT payload, consumed_at FROM oidc_artifacts WHERE model = $1 AND user_code = $2 AND ${LIVE}
    ORDER BY updated_at DESC, seq DESC LIMIT 1`,
+)
+const LIST_BY_SUBJECT = prepared(
+  `SELECT id, payload, consumed_at, expires_at FROM oidc_artifacts WHERE model = $1 AND subject = $2 AND ${LIVE}
+   ORDER BY updated_at DESC, seq DESC LIMIT $4`,
 )
 const CONSUME = prepared(
   `UPDATE oidc_artifacts SET consumed_at = $3 WHERE model = $1 AND id = $2 AND consumed_at IS NULL AND ${LIVE}`,
@@ -59,7 +63,7 @@ export function oidcArtifactsRepo(ctx: RepoContext): OidcArtifactsRepo {
       }
       const at = now()
       const expiresAt = expiresInSeconds === undefined ? null : at + Math.round(expiresInSeconds * 1000)
-      const params = [model, id, JSON.stringify(payload), refs.grantId ?? null, refs.uid ?? null, refs.userCode ?? null, expiresAt, at]
+      const params = [model, id, JSON.stringify(payload), refs.grantId ?? null, refs.uid ?? null, refs.userCode ?? null, expiresAt, at, refs.subject ?? null]
       const userCode = refs.userCode
       if (userCode === undefined) {
         await db.run(UPSERT, params)
@@ -74,6 +78,13 @@ export function oidcArtifactsRepo(ctx: RepoContext): OidcArtifactsRepo {
     find: (model, id) => findOne(FIND, model, id),
     findByUid: (model, uid) => findOne(FIND_BY_UID, model, uid),
     findByUserCode: (model, userCode) => findOne(FIND_BY_USER_CODE, model, userCode),
+
+    async listBySubject(model, subject, limit = 100) {
+      const rows = await db.all<ArtifactRow>(LIST_BY_SUBJECT, [model, subject, now(), Math.max(1, Math.min(1000, Math.floor(limit)))])
+      return rows.map((row) => ({
+        id: String(row.id), payload: toPayload(row), expiresAt: row.expires_at === null ? null : new Date(Number(row.expires_at)),
+      }))
+    },
 
     async consume(model, id) {
       return (await db.run(CONSUME, [model, id, now()])) === 1

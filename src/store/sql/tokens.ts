@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto'
 import { StoreError, StoreErrorCodes } from '../errors.ts'
 
-export type TokenKind = 'stores' | 'models' | 'tuples' | 'changes' | 'oidcClients' | 'localAccounts' | 'audit' | 'outbox' | 'tuplesByWrite'
+export type TokenKind = 'stores' | 'models' | 'tuples' | 'changes' | 'oidcClients' | 'localAccounts' | 'audit' | 'outbox' | 'tuplesByWrite' | 'userRecords'
 
 interface Envelope {
   k: TokenKind

@@ -3,8 +3,9 @@
 
 import type { UserRecord, UserRecordsRepo } from '../types.ts'
 import { parseJsonColumn } from './canonical.ts'
-import type { RepoContext } from './context.ts'
+import { pageSizeOf, toPage, type RepoContext } from './context.ts'
 import { prepared } from './executor.ts'
+import { decodeToken, encodeToken } from './tokens.ts'
 
 interface UserRow {
   issuer: string
@@ -27,6 +28,9 @@ const RECORD = prepared(
    RETURNING ${COLUMNS}`,
 )
 const GET = prepared(`SELECT ${COLUMNS} FROM user_records WHERE issuer = $1 AND subject = $2`)
+const LIST = prepared(
+  `SELECT ${COLUMNS} FROM user_records WHERE issuer > $1 OR (issuer = $1 AND subject > $2) ORDER BY issuer, subject LIMIT $3`,
+)
 
 export function userRecordsRepo(ctx: RepoContext): UserRecordsRepo {
   const { db } = ctx
@@ -41,6 +45,15 @@ export function userRecordsRepo(ctx: RepoContext): UserRecordsRepo {
     async get(issuer, subject) {
       const rows = await db.all<UserRow>(GET, [issuer, subject])
       return rows.length === 0 ? null : toRecord(rows[0])
+    },
+
+    async list(page) {
+      const size = pageSizeOf(page)
+      const [issuer, subject] = page.continuationToken
+        ? (decodeToken('userRecords', '', page.continuationToken, ['string', 'string']) as [string, string])
+        : ['', '']
+      const rows = await db.all<UserRow>(LIST, [issuer, subject, size + 1])
+      return toPage(rows, size, toRecord, (last) => encodeToken('userRecords', '', [last.issuer, last.subject]))
     },
   }
 }

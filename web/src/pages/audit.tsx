@@ -3,7 +3,8 @@
 import { get } from '../api.ts'
 import { navigate } from '../router.ts'
 import type { AuditEntry, ListAnswer } from '../types.ts'
-import { Empty, PageHeader, Show, useLoad, when } from '../ui.tsx'
+import { Empty, PageHeader, Show, useLoad } from '../ui.tsx'
+import { AuditTable } from './audit-table.tsx'
 
 const FILTERS = ['action', 'actor', 'target', 'outcome', 'since', 'until'] as const
 
@@ -45,19 +46,7 @@ export function AuditPage({ query }: { query: URLSearchParams }) {
       <Show loaded={entries}>
         {(page) => page.items.length === 0 ? <Empty>No entries match.</Empty> : (
           <>
-            <div class="table-wrap"><table>
-              <caption class="sr-only">Audit entries</caption>
-              <thead><tr><th scope="col">When</th><th scope="col">Action</th><th scope="col">Actor</th><th scope="col">Target</th><th scope="col">Outcome</th></tr></thead>
-              <tbody>{page.items.map((e) => (
-                <tr key={e.id}>
-                  <td class="nowrap">{when(e.at)}</td>
-                  <td><code>{e.action}</code></td>
-                  <td class="wrap">{e.actor}</td>
-                  <td class="wrap">{e.target}</td>
-                  <td><span class={`badge ${e.outcome}`}>{e.outcome}</span></td>
-                </tr>
-              ))}</tbody>
-            </table></div>
+            <AuditTable entries={page.items} caption="Audit entries" />
             {page.continuation_token && (
               <p><button type="button" onClick={() => {
                 const q = new URLSearchParams(query)

@@ -1,9 +1,10 @@
-// OIDC clients: list, create (the secret is shown once), rotate a secret, delete.
+// OIDC clients: list, create (the secret is shown once), rotate a secret, delete; each links to
+// its settings page.
 
 import { useState } from 'preact/hooks'
 import { del, get, post, seg } from '../api.ts'
 import type { ClientView, ListAnswer } from '../types.ts'
-import { ActionForm, Empty, ErrorNote, Field, PageHeader, Show, lines, text, useLoad } from '../ui.tsx'
+import { ActionForm, Empty, ErrorNote, Field, Link, PageHeader, Show, lines, text, useLoad } from '../ui.tsx'
 
 /** A secret as the API answered it once: shown until the administrator dismisses it. */
 function SecretOnce(props: { clientId: string; secret: string; onDone: () => void }) {
@@ -40,7 +41,7 @@ export function ClientsPage() {
             <thead><tr><th scope="col">Client id</th><th scope="col">Name</th><th scope="col">Type</th><th scope="col">Redirect URIs</th><th scope="col">Source</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
             <tbody>{list.items.map((c) => (
               <tr key={c.id}>
-                <td><code>{c.id}</code></td>
+                <td><Link href={`/clients/${seg(c.id)}`}><code>{c.id}</code></Link></td>
                 <td>{c.name ?? '—'}</td>
                 <td>{c.type}</td>
                 <td class="wrap">{c.redirectUris.join(' ') || '—'}</td>

@@ -2,8 +2,9 @@
 
 import { ApiError, get, seg } from '../api.ts'
 import type { Session } from '../session.ts'
-import type { AclProject, ClientView, Group, ListAnswer, Organization, ProvisioningStats } from '../types.ts'
-import { Link, PageHeader, Show, useLoad, when } from '../ui.tsx'
+import type { AclProject, AuditEntry, ClientView, Group, ListAnswer, Organization, ProvisioningStats } from '../types.ts'
+import { Empty, Link, PageHeader, Show, useLoad, when } from '../ui.tsx'
+import { AuditTable } from './audit-table.tsx'
 
 interface Counts {
   organizations: number
@@ -12,6 +13,8 @@ interface Counts {
   clients?: string
   ready: boolean
   provisioning?: ProvisioningStats
+  signIns?: AuditEntry[]
+  denials?: AuditEntry[]
 }
 
 async function counts(platform: boolean): Promise<Counts> {
@@ -29,6 +32,8 @@ async function counts(platform: boolean): Promise<Counts> {
   }
   if (platform) {
     const clients = await get<ListAnswer<ClientView>>('/api/v1/clients?page_size=100')
+    const recent = (query: string) => get<ListAnswer<AuditEntry>>(`/api/v1/audit?limit=5&${query}`).then((a) => a.items)
+    ;[out.signIns, out.denials] = await Promise.all([recent('action=user.sign_in'), recent('outcome=denied')])
     out.clients = `${clients.items.length}${clients.continuation_token ? '+' : ''}`
     // Provisioning is optional: without rules its API is not there.
     out.provisioning = await get<ProvisioningStats>('/api/v1/provisioning/stats').catch((err: unknown) => {
@@ -64,6 +69,20 @@ export function OverviewPage({ session }: { session: Session }) {
               <Stat label="Projects" value={c.projects} />
               {c.clients !== undefined && <Stat label="OIDC clients" value={c.clients} href="/clients" />}
             </dl>
+            {c.signIns && (
+              <section aria-labelledby="recent-sign-ins">
+                <h2 id="recent-sign-ins">Recent sign-ins</h2>
+                {c.signIns.length === 0 ? <Empty>No sign-ins yet.</Empty> : <AuditTable entries={c.signIns} caption="Recent sign-ins" />}
+                <p><Link href="/audit?action=user.sign_in">All sign-ins</Link></p>
+              </section>
+            )}
+            {c.denials && (
+              <section aria-labelledby="recent-denials">
+                <h2 id="recent-denials">Recent denials</h2>
+                {c.denials.length === 0 ? <Empty>Nothing was refused yet.</Empty> : <AuditTable entries={c.denials} caption="Recent denials" />}
+                <p><Link href="/audit?outcome=denied">All denials</Link></p>
+              </section>
+            )}
             {c.provisioning && (
               <section aria-labelledby="queue">
                 <h2 id="queue">Provisioning queue</h2>

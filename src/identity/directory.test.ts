@@ -1,0 +1,24 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { createIdentityDirectory } from './directory.ts'
+
+describe('identity directory', () => {
+  const directory = createIdentityDirectory({
+    issuer: 'https://id.example.com',
+    resourceServers: [{ indicator: 'https://api.example.com', scopes: ['read'], audience: 'api' }],
+    builtinResourceServers: [{ indicator: 'https://id.example.com/admin/api', scopes: [], accessTokenTtlSeconds: 600, accessTokenClaims: ['preferred_username'] }],
+    upstreams: [{ id: 'corp', kind: 'oidc', issuer: 'https://corp.example', clientId: 'gh', clientSecret: 'top-secret-value', scopes: ['email'], groupsClaim: 'groups', domains: ['corp.example'], tenants: [] }],
+  })
+
+  it('lists upstreams with their redirect URI and never their secret', () => {
+    const [corp] = directory.upstreams()
+    assert.equal(corp?.redirectUri, 'https://id.example.com/login/callback')
+    assert.deepEqual(corp?.scopes, ['openid', 'email'])
+    assert.equal(JSON.stringify(directory.upstreams()).includes('top-secret-value'), false)
+    assert.equal('clientSecret' in corp!, false)
+  })
+
+  it('lists configured resource servers before the built-in one', () => {
+    assert.deepEqual(directory.resourceServers().map((rs) => [rs.audience, rs.builtin]), [['api', false], ['https://id.example.com/admin/api', true]])
+  })
+})

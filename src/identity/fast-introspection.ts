@@ -1,0 +1,190 @@
+// Introspection of access tokens without oidc-provider's Koa pipeline: a resource server
+// introspects on every API call, and the pipeline (body parser, parameter assembly, client
+// authentication, the refusal of structured tokens and the error jwt-access-tokens.ts then turns
+// into an answer) cost several times the answer itself (docs/performance.md).
+//
+// It answers only what it can answer exactly as the provider would, and says so by returning
+// undefined for everything else, which the provider then answers itself:
+// - client_secret_basic only, with a well-formed header, for a client the provider finds whose
+//   registered method takes it, whose secret has no expiry set, and whose secret was already
+//   verified by the provider (secret-cache.ts): a new or wrong secret always goes through the
+//   provider's scrypt check and its error answers, never through here;
+// - a form with `token` (and optionally `token_type_hint`) and nothing else, no repeats;
+// - a JWT (three parts, a readable header): the answer (signature, audience rule, revocation by
+//   jti) is createJwtIntrospection's, the very function the provider's middleware uses;
+// - an opaque access or client-credentials token, looked up with the provider's own models and
+//   answered as its introspection action (lib/actions/introspection.js) builds the answer;
+//   refresh tokens, tokens not found, pairwise subjects and rich authorization details are the
+//   provider's.
+
+import { parse as parseForm } from 'node:querystring'
+import type Provider from 'oidc-provider'
+import { decodeProtectedHeader } from 'jose'
+import { looksLikeJwt, type IntrospectingClient } from './jwt-access-tokens.ts'
+
+/** The JSON body of the answer, or undefined when the provider must answer the request. */
+export type FastIntrospect = (authorization: string, form: string) => Promise<string | undefined>
+
+export interface FastIntrospectionOptions {
+  provider: Provider
+  introspect: (client: IntrospectingClient, token: string) => Promise<Record<string, unknown>>
+  /** Whether this secret was verified against this stored hash before (no scrypt). */
+  secretKnown: (secret: string, stored: string) => boolean
+  /** Whether this token verified before as a JWT Gatehouse signed (spares decoding its header). */
+  seenJwt?: (token: string) => boolean
+  /** The provider's introspection.allowedPolicy. */
+  allowedPolicy: (client: IntrospectingClient, token: { clientId?: unknown }) => boolean
+}
+
+// oidc-provider's checks of a Basic header (lib/shared/client_auth.js): base64 alphabet with
+// correct padding, percent-decoding with `+` as a space, visible ASCII only.
+const BASE64 = /^([A-Za-z0-9+/]*)(={0,2})$/
+const NOT_VSCHAR = /[^\x20-\x7E]/
+const SECRET_METHODS: ReadonlySet<unknown> = new Set(['client_secret_basic', 'client_secret_post'])
+const FORM_KEYS: ReadonlySet<string> = new Set(['token', 'token_type_hint'])
+/** Hints under which the provider looks for an access token first (lib/helpers/token_find.js). */
+const REFRESH_HINTS: ReadonlySet<unknown> = new Set(['refresh_token', 'urn:ietf:params:oauth:token-type:refresh_token'])
+
+function validBase64(input: string): boolean {
+  const match = BASE64.exec(input)
+  if (!match?.[1]) return false
+  const remainder = match[1].length % 4
+  if (!match[2]) return remainder !== 1
+  return (match[1].length + match[2].length) % 4 === 0 && match[2].length === 4 - remainder
+}
+
+function decodePart(part: string): string | undefined {
+  try {
+    const decoded = decodeURIComponent(part.replace(/\+/g, '%20'))
+    return NOT_VSCHAR.test(decoded) ? undefined : decoded
+  } catch {
+    return undefined
+  }
+}
+
+/** Client id and secret of a Basic header, or undefined where the provider would refuse it. */
+export function basicCredentials(authorization: string): { id: string; secret: string } | undefined {
+  const parts = authorization.split(' ')
+  if (parts.length !== 2 || parts[0].toLowerCase() !== 'basic' || !validBase64(parts[1])) return undefined
+  const basic = Buffer.from(parts[1], 'base64').toString('utf8')
+  const i = basic.indexOf(':')
+  if (i === -1) return undefined
+  const id = decodePart(basic.slice(0, i))
+  const secret = decodePart(basic.slice(i + 1))
+  if (!id || !secret) return undefined
+  return { id, secret }
+}
+
+/** Token and hint of a form that holds nothing but `token` and `token_type_hint`, each once. */
+function paramsOf(form: string): { token: string; hint?: string } | undefined {
+  const params = parseForm(form)
+  for (const [key, value] of Object.entries(params)) if (!FORM_KEYS.has(key) || typeof value !== 'string') return undefined
+  const token = params.token
+  return typeof token === 'string' && token !== '' ? { token, hint: params.token_type_hint as string | undefined } : undefined
+}
+
+/** The stored token as the provider's models give it. */
+interface StoredToken {
+  kind: string
+  clientId?: string
+  accountId?: string
+  grantId?: string
+  jti: string
+  exp: number
+  iat: number
+  sid?: string
+  aud?: unknown
+  scope?: string
+  rar?: unknown
+  extra?: Record<string, unknown>
+  jkt?: string
+  'x5t#S256'?: string
+  tokenType: string
+  isValid: boolean
+  isSenderConstrained(): boolean
+}
+
+// A JOSE header decodes to JSON text that starts with `{`, JSON whitespace or a byte-order mark,
+// so its base64url starts with one of these; any other base64url letter cannot decode to one,
+// which spares the exception decodeProtectedHeader throws for every opaque token.
+const HEADER_START = /^[eICD7]|^[^A-Za-z0-9_-]/
+
+/** What oidc-provider's rejectStructuredTokens refuses: anything with a readable JOSE header. */
+function looksLikeJoseHeader(token: string): boolean {
+  if (!HEADER_START.test(token)) return false
+  try {
+    return !!decodeProtectedHeader(token)
+  } catch {
+    return false
+  }
+}
+
+interface ProviderClient extends IntrospectingClient {
+  clientAuthMethod: unknown
+  clientSecret?: unknown
+  clientSecretExpiresAt?: unknown
+}
+
+const DECLINE = Symbol('decline')
+
+export function createFastIntrospection(options: FastIntrospectionOptions): FastIntrospect {
+  const { provider, introspect, secretKnown, allowedPolicy } = options
+  const seenJwt = options.seenJwt ?? (() => false)
+  const models = provider as unknown as Record<'AccessToken' | 'ClientCredentials' | 'Grant', { find(value: string, options?: object): Promise<StoredToken | undefined> }>
+  const findClient = (id: string) => provider.Client.find(id) as unknown as Promise<ProviderClient | undefined>
+
+  /** The provider's renderTokenResponse for an access or client-credentials token, or DECLINE. */
+  async function opaqueAnswer(client: ProviderClient, value: string, hint: string | undefined): Promise<Record<string, unknown> | typeof DECLINE> {
+    if (REFRESH_HINTS.has(hint)) return DECLINE
+    // The provider looks in both at once and takes the access token first; a value is in one only.
+    const token = (await models.AccessToken.find(value)) ?? (await models.ClientCredentials.find(value))
+    if (token === undefined) return DECLINE
+    const body: Record<string, unknown> = { active: false }
+    if (!token.isValid) return body
+    if (token.grantId) {
+      const grant = await models.Grant.find(token.grantId, { ignoreExpiration: true }) as unknown as { isExpired: boolean; clientId?: string; accountId?: string } | undefined
+      if (!grant || grant.isExpired || grant.clientId !== token.clientId || grant.accountId !== token.accountId) return body
+    }
+    if (!allowedPolicy(client, token)) return body
+    if (token.rar) return DECLINE
+    if (token.accountId) {
+      const owner = token.clientId === client.clientId ? client : await findClient(String(token.clientId))
+      if (owner === undefined || (owner as { subjectType?: unknown }).subjectType === 'pairwise') return DECLINE
+      body.sub = token.accountId
+    }
+    Object.assign(body, {
+      ...token.extra,
+      active: true,
+      client_id: token.clientId,
+      exp: token.exp,
+      iat: token.iat,
+      sid: token.sid,
+      iss: provider.issuer,
+      jti: token.jti !== value ? token.jti : undefined,
+      aud: token.aud,
+      authorization_details: undefined,
+      scope: token.scope || undefined,
+      cnf: token.isSenderConstrained() ? {} : undefined,
+      token_type: token.tokenType,
+    })
+    if (token['x5t#S256']) (body.cnf as Record<string, unknown>)['x5t#S256'] = token['x5t#S256']
+    if (token.jkt) (body.cnf as Record<string, unknown>).jkt = token.jkt
+    return body
+  }
+
+  return async (authorization, form) => {
+    const credentials = basicCredentials(authorization)
+    if (credentials === undefined) return undefined
+    const params = paramsOf(form)
+    if (params === undefined) return undefined
+    const client = await findClient(credentials.id)
+    if (client === undefined || !SECRET_METHODS.has(client.clientAuthMethod) || client.clientSecretExpiresAt) return undefined
+    if (typeof client.clientSecret !== 'string' || !secretKnown(credentials.secret, client.clientSecret)) return undefined
+    const { token } = params
+    if (seenJwt(token) || looksLikeJwt(token)) return JSON.stringify(await introspect(client, token))
+    // The provider refuses any string with a readable JWT header as structured, not only three-part ones.
+    if (looksLikeJoseHeader(token)) return undefined
+    const answer = await opaqueAnswer(client, token, params.hint)
+    return answer === DECLINE ? undefined : JSON.stringify(answer)
+  }
+}
