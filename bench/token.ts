@@ -5,12 +5,13 @@
 // per token), and bare node:http answering a token-sized body. `--profile DIR` writes the
 // server's CPU profile there.
 import { generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto'
+import { createRemoteJWKSet, jwtVerify } from 'jose'
 import { derToJose } from '../src/identity/node-signing-key.ts'
 import { parseArgs } from 'node:util'
 import { assertAnswered, reportFigures } from './lib/figures.ts'
 import { runLoad, type LoadResult } from './lib/http-load.ts'
 import { startBareServer } from './lib/servers.ts'
-import { FORM, RESOURCE, SCOPE, startOidcBenchServer, tokenForm } from './lib/oidc-server.ts'
+import { fetchToken, FORM, RESOURCE, SCOPE, startOidcBenchServer, tokenForm } from './lib/oidc-server.ts'
 import { printTable, summarize, type Summary } from './lib/stats.ts'
 
 const { values: opts } = parseArgs({
@@ -18,6 +19,22 @@ const { values: opts } = parseArgs({
   options: { quick: { type: 'boolean', default: false }, duration: { type: 'string' }, profile: { type: 'string' } },
 })
 const duration = Number(opts.duration ?? (opts.quick ? 3 : 10))
+
+/**
+ * The JWTs timed below come from the node:http fast path once the warm-up has verified the
+ * client's secret: one of them must verify with the discovery keys and introspect as active,
+ * as a token from oidc-provider does.
+ */
+async function checkJwt(base: string, oidc: Awaited<ReturnType<typeof startOidcBenchServer>>): Promise<void> {
+  const token = await fetchToken(base, oidc.service, RESOURCE)
+  const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(`${base}/jwks`)), { issuer: base, audience: RESOURCE, typ: 'at+jwt' })
+  if (payload.client_id !== oidc.service.id || payload.scope !== SCOPE) throw new Error(`unexpected token claims: ${JSON.stringify(payload)}`)
+  const res = await fetch(`${base}/token/introspection`, {
+    method: 'POST', headers: { authorization: oidc.resourceServer.authorization, 'content-type': FORM }, body: new URLSearchParams({ token }),
+  })
+  const answer = (await res.json()) as { active?: unknown }
+  if (answer.active !== true) throw new Error(`issued token not active at introspection: ${JSON.stringify(answer)}`)
+}
 
 /** Signs JWTs shaped like Gatehouse's access tokens for `seconds`, one after another. */
 function rawSigning(key: KeyObject, seconds: number): Summary {
@@ -53,6 +70,7 @@ let raw: Summary | undefined
 const bare = await startBareServer(JSON.stringify({ access_token: 'x'.repeat(560), expires_in: 3600, token_type: 'Bearer', scope: SCOPE }))
 try {
   await runLoad({ label: 'warm-up', url, connections: 4, duration: Math.min(3, duration), headers, bodies: [tokenForm(RESOURCE), tokenForm()] })
+  await checkJwt(oidc.server.url, oidc)
   raw = rawSigning(privateKey, duration)
   rows.push(raw)
   const base = await runLoad({ label: 'bare node:http, 1 conn', url: bare.url, connections: 1, duration, headers, bodies: [tokenForm(RESOURCE)] })

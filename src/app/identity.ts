@@ -6,7 +6,7 @@ import type { GatehouseConfig } from '../config/index.ts'
 import { envVarFor } from '../config/index.ts'
 import { SESSION_CACHE_MS } from '../forwardauth/index.ts'
 import { TENANCY_PREFIXES, type OidcMount } from '../http/index.ts'
-import { userCodeAttemptCounter, createFederation, createFindAccount, organizationClaims, qualifiedGroups, createInteractions, resolveUpstreams, createLocalAccounts, createOidcProvider, createSigningKeys, createProviderHolder, createSignedInResolver, OIDC_MOUNTS, portalClientMetadata, consoleClientMetadata, consoleResourceServer, type NodeHandler, type SignedInResolver, type ClientAddress, createTrustedIssuers, type TrustedIssuers, startMtlsListener, createMfaService, createSecondFactorStep, createAccountPages, fastIntrospectionOf, type FastIntrospect, type AccountPages, type IdentityDirectory, createIdentityDirectory, type MfaService, type MtlsListener, type ProviderHolder, type SigningKeys } from '../identity/index.ts'
+import { userCodeAttemptCounter, createFederation, createFindAccount, organizationClaims, qualifiedGroups, createInteractions, resolveUpstreams, createLocalAccounts, createOidcProvider, createSigningKeys, createProviderHolder, createSignedInResolver, OIDC_MOUNTS, portalClientMetadata, consoleClientMetadata, consoleResourceServer, type NodeHandler, type SignedInResolver, type ClientAddress, createTrustedIssuers, type TrustedIssuers, startMtlsListener, createMfaService, createSecondFactorStep, createAccountPages, fastIntrospectionOf, fastTokenOf, type FastIntrospect, type FastToken, type AccountPages, type IdentityDirectory, createIdentityDirectory, type MfaService, type MtlsListener, type ProviderHolder, type SigningKeys } from '../identity/index.ts'
 import { localSubject } from '../lib/index.ts'
 import { applyBootstrapFile } from './bootstrap.ts'
 import { clientAddressOf } from './client-address.ts'
@@ -141,8 +141,10 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
   onRebuilt: ({ kids }) => logger.info({ kids }, 'signing keys changed; provider rebuilt'),
   onRefreshError: (err) => logger.warn({ err }, 'could not refresh the signing keys; still using the current ones') })
 
-  // Introspection on the node:http fast path, by the instance current when the request arrives.
+  // Introspection and client_credentials tokens on the node:http fast path, by the instance
+  // current when the request arrives.
   const fastIntrospect: FastIntrospect = (authorization, form) => fastIntrospectionOf(providers.current())?.(authorization, form) ?? Promise.resolve(undefined)
+  const fastToken: FastToken = (authorization, form) => fastTokenOf(providers.current())?.(authorization, form) ?? Promise.resolve(undefined)
 
   const banner = [
     `  issuer:         ${config.issuer}`,
@@ -213,5 +215,5 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
     onError: (err, issuer) => logger.warn({ err, issuer }, 'could not check a token from a trusted issuer'),
   })
   const account = { pages: createAccountPages({ mfa, localAccounts, issuer: config.issuer }), clientAddress }
-  return { keys, providers, signedIn, trusted, mfa, account, directory, mount: { handler: providers.handler, issuer: config.issuer, routes: OIDC_MOUNTS, interactions, fastIntrospect }, banner, notice, startMtls }
+  return { keys, providers, signedIn, trusted, mfa, account, directory, mount: { handler: providers.handler, issuer: config.issuer, routes: OIDC_MOUNTS, interactions, fastIntrospect, fastToken }, banner, notice, startMtls }
 }

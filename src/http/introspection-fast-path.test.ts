@@ -5,107 +5,41 @@
 // and token and revocation requests, handed to the provider without Fastify, must be answered
 // as through Fastify's mount.
 import assert from 'node:assert/strict'
-import { request as httpRequest } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose'
-import { createLogger, openCore, type Core } from '../app/index.ts'
-import { loadConfig } from '../config/index.ts'
-import { CLIENT_EXTRA_METADATA, createOidcProvider, fastIntrospectionOf, GENERATED_SECRET_PARAMS, hashSecret, OIDC_MOUNTS } from '../identity/index.ts'
-import { buildHttpServer, type HttpServer } from './index.ts'
+import { CLIENT_EXTRA_METADATA } from '../identity/index.ts'
+import { basic, FORM, form, ISSUER, NS, secretOf, startFastPathWorld, type FastPathWorld } from '../../test/support/provider-fast-paths.ts'
 
-const ISSUER = 'https://id.example.test'
 const API = 'https://api.example.test'
-const NS = 'https://gatehouse.dev/claims'
-const FORM = 'application/x-www-form-urlencoded'
 const PATH = '/token/introspection'
-/** Differ per request by nature, or are the transport's (app.inject has no keep-alive). */
-const UNCOMPARED = new Set(['date', 'x-request-id', 'keep-alive'])
 
-interface Answer { status: number; body: string; headers: Record<string, string> }
 interface Case { name: string; headers: Record<string, string>; body: string; fastPath: boolean }
 
-const secretOf = (id: string) => `${id}-secret-0123456789abcdef`
-const basic = (id: string, secret = secretOf(id)) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`
-const form = (fields: Record<string, string> | [string, string][]) => new URLSearchParams(fields).toString()
-
-function compared(headers: Record<string, unknown>): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).filter(([name]) => !UNCOMPARED.has(name)).map(([name, value]) => [name, String(value)]))
-}
-
-/** `pauseMs`: the body is sent in two parts, the second after a pause. */
-function overSocket(port: number, headers: Record<string, string>, body: string, pauseMs?: number, path = PATH): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path, headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (d: Buffer) => chunks.push(d))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), headers: compared(res.headers) }))
-    })
-    req.on('error', reject)
-    if (pauseMs === undefined) return req.end(body)
-    req.flushHeaders()
-    req.write(body.slice(0, 10))
-    setTimeout(() => req.end(body.slice(10)), pauseMs)
-  })
-}
-
 describe('OpenID Connect fast paths: introspection, token and revocation', () => {
-  let app: HttpServer
-  let core: Core
-  let port: number
-  let fastifySaw = 0
-  let providerSaw = 0
-  let privateJwk: JWK
-  let provider: ReturnType<typeof createOidcProvider>
-
-  const inject = async (url: string, headers: Record<string, string>, body: string): Promise<Answer> => {
-    const res = await app.inject({ method: 'POST', url, headers, payload: body })
-    return { status: res.statusCode, body: res.body, headers: compared(res.headers) }
-  }
+  let world: FastPathWorld
+  const inject = (url: string, headers: Record<string, string>, body: string) => world.inject(url, headers, body)
+  const overSocket = (headers: Record<string, string>, body: string, pauseMs?: number, path = PATH) => world.overSocket(path, headers, body, pauseMs)
   const tokenFor = async (client: string, resource?: string): Promise<string> => {
     const res = await inject('/token', { authorization: basic(client), 'content-type': FORM },
       form(resource ? { grant_type: 'client_credentials', resource, scope: 'read' } : { grant_type: 'client_credentials' }))
     assert.equal(res.status, 200, res.body)
     return JSON.parse(res.body).access_token as string
   }
-  const sign = async (claims: Record<string, unknown>, typ = 'at+jwt', jwk = privateJwk) =>
+  const sign = async (claims: Record<string, unknown>, typ = 'at+jwt', jwk = world.privateJwk) =>
     new SignJWT(claims).setProtectedHeader({ alg: 'ES256', typ, kid: jwk.kid }).sign(await importJWK(jwk, 'ES256'))
 
   before(async () => {
-    const { config } = loadConfig({ env: {}, overrides: { databaseUrl: 'sqlite::memory:', logLevel: 'silent' } })
-    const logger = createLogger('silent')
-    core = await openCore(config, logger)
-    const { privateKey } = await generateKeyPair('ES256', { extractable: true })
-    privateJwk = { ...(await exportJWK(privateKey)), kid: 'k1', alg: 'ES256', use: 'sig' }
-    const common = { grant_types: ['client_credentials'], response_types: [], redirect_uris: [], token_endpoint_auth_method: 'client_secret_basic' }
     const scopes = { 'urn:gatehouse:resource_scopes': ['read'] }
-    const clients: [string, Record<string, unknown>][] = [
-      ['svc', scopes], ['other', scopes], ['rs', { [CLIENT_EXTRA_METADATA.mayIntrospect]: true }],
-      ['post', { ...scopes, token_endpoint_auth_method: 'client_secret_post' }],
-    ]
-    for (const [id, extra] of clients) {
-      await core.store.oidcClients.upsert({
-        clientId: id, metadata: { ...common, ...extra }, source: 'api', secretHash: await hashSecret(secretOf(id), GENERATED_SECRET_PARAMS),
-      })
-    }
-    provider = createOidcProvider({
-      issuer: ISSUER, jwks: { keys: [privateJwk] }, store: { oidc: core.store.oidc, oidcClients: core.store.oidcClients },
-      secretKey: 'unit-test-secret-key-0123456789abcdef', ttl: { accessToken: 600, idToken: 600, refreshToken: 3600, session: 3600 },
-      claimNamespace: NS, findAccount: async () => undefined, resourceServers: [{ indicator: API, scopes: ['read'] }],
+    world = await startFastPathWorld({
+      clients: [
+        ['svc', scopes], ['other', scopes], ['rs', { [CLIENT_EXTRA_METADATA.mayIntrospect]: true }],
+        ['post', { ...scopes, token_endpoint_auth_method: 'client_secret_post' }],
+      ],
+      resourceServers: [{ indicator: API, scopes: ['read'] }],
+      fast: { introspection: true },
     })
-    const callback = provider.callback()
-    app = buildHttpServer({
-      config, authz: core.authz, store: core.store, logger,
-      oidc: { handler: (req, res) => { providerSaw++; void callback(req, res) }, issuer: ISSUER, routes: OIDC_MOUNTS, fastIntrospect: fastIntrospectionOf(provider) },
-    })
-    app.addHook('onRequest', (_request, _reply, done) => { fastifySaw++; done() })
-    await app.listen({ host: '127.0.0.1', port: 0 })
-    port = (app.server.address() as AddressInfo).port
   })
-  after(async () => {
-    await app.close()
-    await core.close()
-  })
+  after(() => world.close())
 
   it('answers as oidc-provider does, and answers introspection of JWTs and access tokens itself', async () => {
     const jwt = await tokenFor('svc', API)
@@ -118,8 +52,8 @@ describe('OpenID Connect fast paths: introspection, token and revocation', () =>
     // Access tokens of a signed-in user, made with the provider's own models: one on a live
     // grant, one whose grant is gone.
     type Model = new (fields: Record<string, unknown>) => { save(): Promise<string>; addOIDCScope?(scope: string): void; destroy?(): Promise<void> }
-    const models = provider as unknown as Record<'AccessToken' | 'Grant', Model>
-    const svcClient = await provider.Client.find('svc')
+    const models = world.provider as unknown as Record<'AccessToken' | 'Grant', Model>
+    const svcClient = await world.provider.Client.find('svc')
     const userToken = async (live: boolean) => {
       const grant = new models.Grant({ accountId: 'user-1', clientId: 'svc' })
       grant.addOIDCScope!('openid')
@@ -174,10 +108,10 @@ describe('OpenID Connect fast paths: introspection, token and revocation', () =>
     ]
     const answers = new Map<string, Record<string, unknown>>()
     for (const c of cases) {
-      const before = providerSaw
-      const fast = await overSocket(port, c.headers, c.body)
+      const before = world.seen.provider
+      const fast = await overSocket(c.headers, c.body)
       if (fast.status === 200) answers.set(c.name, JSON.parse(fast.body))
-      assert.equal(providerSaw - before, c.fastPath ? 0 : 1, `${c.name}: answered by ${providerSaw > before ? 'the provider' : 'the fast path'}`)
+      assert.equal(world.seen.provider - before, c.fastPath ? 0 : 1, `${c.name}: answered by ${world.seen.provider > before ? 'the provider' : 'the fast path'}`)
       const slow = await inject(PATH, c.headers, c.body)
       assert.equal(fast.status, slow.status, c.name)
       assert.equal(fast.body, slow.body, c.name)
@@ -195,9 +129,9 @@ describe('OpenID Connect fast paths: introspection, token and revocation', () =>
   it('stops answering active as soon as a token is revoked', async () => {
     const jwt = await tokenFor('svc', API)
     const headers = { authorization: basic('rs'), 'content-type': FORM }
-    assert.equal(JSON.parse((await overSocket(port, headers, form({ token: jwt }))).body).active, true)
+    assert.equal(JSON.parse((await overSocket(headers, form({ token: jwt }))).body).active, true)
     await inject('/token/revocation', { authorization: basic('svc'), 'content-type': FORM }, form({ token: jwt }))
-    assert.deepEqual(JSON.parse((await overSocket(port, headers, form({ token: jwt }))).body), { active: false })
+    assert.deepEqual(JSON.parse((await overSocket(headers, form({ token: jwt }))).body), { active: false })
   })
 
   it('reads a body that arrives in parts, and hands it on intact when declining', async () => {
@@ -205,9 +139,9 @@ describe('OpenID Connect fast paths: introspection, token and revocation', () =>
     const body = form({ token: jwt })
     for (const [authorization, fastPath] of [[basic('rs'), true], [basic('rs', 'wrong-secret-0123456789'), false]] as const) {
       const headers = { authorization, 'content-type': FORM }
-      const before = providerSaw
-      const fast = await overSocket(port, headers, body, 30)
-      assert.equal(providerSaw - before, fastPath ? 0 : 1)
+      const before = world.seen.provider
+      const fast = await overSocket(headers, body, 30)
+      assert.equal(world.seen.provider - before, fastPath ? 0 : 1)
       const slow = await inject(PATH, headers, body)
       assert.deepEqual(fast, slow)
     }
@@ -228,11 +162,11 @@ describe('OpenID Connect fast paths: introspection, token and revocation', () =>
       { name: 'revocation of a JWT', path: '/token/revocation', headers: svc, body: form({ token: jwt }) },
     ]
     for (const c of cases) {
-      const beforeFastify = fastifySaw
-      const beforeProvider = providerSaw
-      const fast = await overSocket(port, c.headers, c.body, undefined, c.path)
-      assert.equal(fastifySaw - beforeFastify, 0, `${c.name}: through Fastify`)
-      assert.equal(providerSaw - beforeProvider, 1, `${c.name}: not answered by the provider`)
+      const beforeFastify = world.seen.fastify
+      const beforeProvider = world.seen.provider
+      const fast = await overSocket(c.headers, c.body, undefined, c.path)
+      assert.equal(world.seen.fastify - beforeFastify, 0, `${c.name}: through Fastify`)
+      assert.equal(world.seen.provider - beforeProvider, 1, `${c.name}: not answered by the provider`)
       const slow = await inject(c.path, c.headers, c.body)
       assert.equal(fast.status, slow.status, c.name)
       if (c.tokens) {
@@ -251,7 +185,7 @@ describe('OpenID Connect fast paths: introspection, token and revocation', () =>
   })
 
   it('counts answers under the route pattern', async () => {
-    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body
+    const metrics = (await world.app.inject({ method: 'GET', url: '/metrics' })).body
     for (const [route, status] of [['/token/introspection', 200], ['/token/introspection', 401], ['/token', 200], ['/token', 401], ['/token/revocation', 200]] as const) {
       assert.match(metrics, new RegExp(`^http_request_duration_seconds_count\\{method="POST",route="${route.replaceAll('/', '\\/')}",status_code="${status}"\\} \\d+$`, 'm'))
     }

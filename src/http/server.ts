@@ -15,7 +15,7 @@ import { fastPathServer, requestIdOf, type FastPath, type RecordRequest } from '
 import { providerFastPath, providerHandoff } from './provider-fast-path.ts'
 import { forwardAuthFastPath } from './forward-auth-fast-path.ts'
 import { queryFastPath, type JsonBodyParser } from './query-fast-path.ts'
-import { introspectionFastPath, introspectionHeaders } from './introspection-fast-path.ts'
+import { providerAnswerHeaders, providerFormFastPath } from './provider-form-fast-path.ts'
 import { OIDC_ROUTES } from '../identity/index.ts'
 import { PAGE_HEADERS } from '../lib/index.ts'
 import { isLevelEnabled, lazyChildLogger } from './request-logger.ts'
@@ -81,12 +81,18 @@ export interface HttpServerOptions {
   console?: ConsoleMount
 }
 
-/** Introspection of Gatehouse's JWTs answered outright; token, introspection and revocation handed to the provider directly. */
+/**
+ * Introspection and client_credentials tokens answered outright where the identity module can;
+ * token, introspection and revocation requests handed to the provider directly otherwise.
+ */
 function oidcFastPaths(mount: OidcMount, record: RecordRequest): FastPath[] {
-  const paths = [providerFastPath(mount, [OIDC_ROUTES.token, OIDC_ROUTES.introspection, OIDC_ROUTES.revocation], record)]
-  if (mount.fastIntrospect === undefined) return paths
-  const provider = providerHandoff(mount, OIDC_ROUTES.introspection, record)
-  return [introspectionFastPath({ path: OIDC_ROUTES.introspection, introspect: mount.fastIntrospect, record, provider }, introspectionHeaders(PAGE_HEADERS)), ...paths]
+  const headers = providerAnswerHeaders(PAGE_HEADERS)
+  const answered: FastPath[] = []
+  for (const [path, answer] of [[OIDC_ROUTES.introspection, mount.fastIntrospect], [OIDC_ROUTES.token, mount.fastToken]] as const) {
+    if (answer === undefined) continue
+    answered.push(providerFormFastPath({ path, answer, record, provider: providerHandoff(mount, path, record) }, headers))
+  }
+  return [...answered, providerFastPath(mount, [OIDC_ROUTES.token, OIDC_ROUTES.introspection, OIDC_ROUTES.revocation], record)]
 }
 
 /** Builds the Fastify app (not listening): health, metrics, and the OpenFGA API. */

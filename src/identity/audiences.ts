@@ -23,6 +23,10 @@ export interface ResourceResolver {
   getResourceServerInfo(ctx: KoaContextWithOIDC, indicator: string, client: unknown): ResourceServer
   /** The configured entry for an indicator. */
   entry(indicator: string): ResourceServerEntry | undefined
+  /** defaultResource for a request that asked for `asked` as its audience (or none). */
+  defaultIndicator(asked: string | undefined, client?: unknown, oneOf?: readonly string[]): string | undefined
+  /** getResourceServerInfo for a request that asked for `asked` as its audience (or none). */
+  resourceServerInfo(asked: string | undefined, indicator: string, client: unknown): ResourceServer
 }
 
 export interface ResourceResolverOptions {
@@ -49,42 +53,47 @@ export function createResourceResolver(options: ResourceResolverOptions): Resour
   /** By audience first (what `aud` will say), then by indicator. */
   const named = (value: string) => byAudience.get(value) ?? byIndicator.get(value)
 
+  function defaultIndicator(asked: string | undefined, client?: unknown, oneOf?: readonly string[]): string | undefined {
+    if (asked !== undefined) {
+      const rs = named(asked)
+      if (!rs) throw new errors.InvalidTarget(`audience ${asked} is not a registered resource server`)
+      // Several resources were granted: the audience picks one of them.
+      if (oneOf !== undefined && !oneOf.includes(rs.indicator)) throw new errors.InvalidTarget(`audience ${asked} was not granted`)
+      return rs.indicator
+    }
+    // Only asked with the resources a grant holds; none of them is chosen without a request.
+    if (oneOf !== undefined) return undefined
+    const fallback = (client as ClientLike)?.[DEFAULT_AUDIENCE_METADATA]
+    if (typeof fallback !== 'string') return undefined
+    const rs = named(fallback)
+    // Opaque tokens would quietly fail at the API; the operator must fix the client or the configuration.
+    if (!rs) throw new errors.InvalidTarget(`the client's default audience ${fallback} is no longer a registered resource server`)
+    return rs.indicator
+  }
+
+  function resourceServerInfo(asked: string | undefined, indicator: string, client: unknown): ResourceServer {
+    const rs = byIndicator.get(indicator)
+    if (!rs) throw new errors.InvalidTarget()
+    const clientId = (client as ClientLike)?.clientId
+    if (rs.clients !== undefined && !rs.clients.includes(String(clientId))) throw new errors.InvalidTarget(`${indicator} is reserved for a built-in client`)
+    if (asked !== undefined && named(asked) !== rs) throw new errors.InvalidTarget(`audience ${asked} does not match the resource ${indicator}`)
+    return {
+      scope: clientResourceScopes(client as ClientLike, rs.scopes),
+      audience: audienceOf(rs),
+      accessTokenTTL: rs.accessTokenTtl ?? options.defaultTtl,
+      accessTokenFormat: 'jwt',
+      jwt: { sign: { alg: 'ES256' } },
+    }
+  }
+
   return {
     entry: (indicator) => byIndicator.get(indicator),
 
     async defaultResource(ctx, client, oneOf) {
-      const asked = requestedAudience(ctx)
-      if (asked !== undefined) {
-        const rs = named(asked)
-        if (!rs) throw new errors.InvalidTarget(`audience ${asked} is not a registered resource server`)
-        // Several resources were granted: the audience picks one of them.
-        if (oneOf !== undefined && !oneOf.includes(rs.indicator)) throw new errors.InvalidTarget(`audience ${asked} was not granted`)
-        return rs.indicator
-      }
-      // Only asked with the resources a grant holds; none of them is chosen without a request.
-      if (oneOf !== undefined) return undefined
-      const fallback = (client as ClientLike)?.[DEFAULT_AUDIENCE_METADATA]
-      if (typeof fallback !== 'string') return undefined
-      const rs = named(fallback)
-      // Opaque tokens would quietly fail at the API; the operator must fix the client or the configuration.
-      if (!rs) throw new errors.InvalidTarget(`the client's default audience ${fallback} is no longer a registered resource server`)
-      return rs.indicator
+      return defaultIndicator(requestedAudience(ctx), client, oneOf)
     },
-
-    getResourceServerInfo(ctx, indicator, client) {
-      const rs = byIndicator.get(indicator)
-      if (!rs) throw new errors.InvalidTarget()
-      const clientId = (client as ClientLike)?.clientId
-      if (rs.clients !== undefined && !rs.clients.includes(String(clientId))) throw new errors.InvalidTarget(`${indicator} is reserved for a built-in client`)
-      const asked = requestedAudience(ctx)
-      if (asked !== undefined && named(asked) !== rs) throw new errors.InvalidTarget(`audience ${asked} does not match the resource ${indicator}`)
-      return {
-        scope: clientResourceScopes(client as ClientLike, rs.scopes),
-        audience: audienceOf(rs),
-        accessTokenTTL: rs.accessTokenTtl ?? options.defaultTtl,
-        accessTokenFormat: 'jwt',
-        jwt: { sign: { alg: 'ES256' } },
-      }
-    },
+    getResourceServerInfo: (ctx, indicator, client) => resourceServerInfo(requestedAudience(ctx), indicator, client),
+    defaultIndicator,
+    resourceServerInfo,
   }
 }

@@ -5,10 +5,8 @@
 //
 // It answers only what it can answer exactly as the provider would, and says so by returning
 // undefined for everything else, which the provider then answers itself:
-// - client_secret_basic only, with a well-formed header, for a client the provider finds whose
-//   registered method takes it, whose secret has no expiry set, and whose secret was already
-//   verified by the provider (secret-cache.ts): a new or wrong secret always goes through the
-//   provider's scrypt check and its error answers, never through here;
+// - client_secret_basic with a secret the provider already verified (fast-client-auth.ts): a new
+//   or wrong secret always goes through the provider's scrypt check and its error answers;
 // - a form with `token` (and optionally `token_type_hint`) and nothing else, no repeats;
 // - a JWT (three parts, a readable header): the answer (signature, audience rule, revocation by
 //   jti) is createJwtIntrospection's, the very function the provider's middleware uses;
@@ -21,6 +19,7 @@ import { parse as parseForm } from 'node:querystring'
 import type Provider from 'oidc-provider'
 import { decodeProtectedHeader } from 'jose'
 import { looksLikeJwt, type IntrospectingClient } from './jwt-access-tokens.ts'
+import { createKnownClientAuth, type ProviderClient, type SecretKnown } from './fast-client-auth.ts'
 
 /** The JSON body of the answer, or undefined when the provider must answer the request. */
 export type FastIntrospect = (authorization: string, form: string) => Promise<string | undefined>
@@ -28,52 +27,16 @@ export type FastIntrospect = (authorization: string, form: string) => Promise<st
 export interface FastIntrospectionOptions {
   provider: Provider
   introspect: (client: IntrospectingClient, token: string) => Promise<Record<string, unknown>>
-  /** Whether this secret was verified against this stored hash before (no scrypt). */
-  secretKnown: (secret: string, stored: string) => boolean
+  secretKnown: SecretKnown
   /** Whether this token verified before as a JWT Gatehouse signed (spares decoding its header). */
   seenJwt?: (token: string) => boolean
   /** The provider's introspection.allowedPolicy. */
   allowedPolicy: (client: IntrospectingClient, token: { clientId?: unknown }) => boolean
 }
 
-// oidc-provider's checks of a Basic header (lib/shared/client_auth.js): base64 alphabet with
-// correct padding, percent-decoding with `+` as a space, visible ASCII only.
-const BASE64 = /^([A-Za-z0-9+/]*)(={0,2})$/
-const NOT_VSCHAR = /[^\x20-\x7E]/
-const SECRET_METHODS: ReadonlySet<unknown> = new Set(['client_secret_basic', 'client_secret_post'])
 const FORM_KEYS: ReadonlySet<string> = new Set(['token', 'token_type_hint'])
 /** Hints under which the provider looks for an access token first (lib/helpers/token_find.js). */
 const REFRESH_HINTS: ReadonlySet<unknown> = new Set(['refresh_token', 'urn:ietf:params:oauth:token-type:refresh_token'])
-
-function validBase64(input: string): boolean {
-  const match = BASE64.exec(input)
-  if (!match?.[1]) return false
-  const remainder = match[1].length % 4
-  if (!match[2]) return remainder !== 1
-  return (match[1].length + match[2].length) % 4 === 0 && match[2].length === 4 - remainder
-}
-
-function decodePart(part: string): string | undefined {
-  try {
-    const decoded = decodeURIComponent(part.replace(/\+/g, '%20'))
-    return NOT_VSCHAR.test(decoded) ? undefined : decoded
-  } catch {
-    return undefined
-  }
-}
-
-/** Client id and secret of a Basic header, or undefined where the provider would refuse it. */
-export function basicCredentials(authorization: string): { id: string; secret: string } | undefined {
-  const parts = authorization.split(' ')
-  if (parts.length !== 2 || parts[0].toLowerCase() !== 'basic' || !validBase64(parts[1])) return undefined
-  const basic = Buffer.from(parts[1], 'base64').toString('utf8')
-  const i = basic.indexOf(':')
-  if (i === -1) return undefined
-  const id = decodePart(basic.slice(0, i))
-  const secret = decodePart(basic.slice(i + 1))
-  if (!id || !secret) return undefined
-  return { id, secret }
-}
 
 /** Token and hint of a form that holds nothing but `token` and `token_type_hint`, each once. */
 function paramsOf(form: string): { token: string; hint?: string } | undefined {
@@ -119,19 +82,13 @@ function looksLikeJoseHeader(token: string): boolean {
   }
 }
 
-interface ProviderClient extends IntrospectingClient {
-  clientAuthMethod: unknown
-  clientSecret?: unknown
-  clientSecretExpiresAt?: unknown
-}
-
 const DECLINE = Symbol('decline')
 
 export function createFastIntrospection(options: FastIntrospectionOptions): FastIntrospect {
   const { provider, introspect, secretKnown, allowedPolicy } = options
   const seenJwt = options.seenJwt ?? (() => false)
   const models = provider as unknown as Record<'AccessToken' | 'ClientCredentials' | 'Grant', { find(value: string, options?: object): Promise<StoredToken | undefined> }>
-  const findClient = (id: string) => provider.Client.find(id) as unknown as Promise<ProviderClient | undefined>
+  const { findClient, authenticate } = createKnownClientAuth(provider, secretKnown)
 
   /** The provider's renderTokenResponse for an access or client-credentials token, or DECLINE. */
   async function opaqueAnswer(client: ProviderClient, value: string, hint: string | undefined): Promise<Record<string, unknown> | typeof DECLINE> {
@@ -173,13 +130,10 @@ export function createFastIntrospection(options: FastIntrospectionOptions): Fast
   }
 
   return async (authorization, form) => {
-    const credentials = basicCredentials(authorization)
-    if (credentials === undefined) return undefined
     const params = paramsOf(form)
     if (params === undefined) return undefined
-    const client = await findClient(credentials.id)
-    if (client === undefined || !SECRET_METHODS.has(client.clientAuthMethod) || client.clientSecretExpiresAt) return undefined
-    if (typeof client.clientSecret !== 'string' || !secretKnown(credentials.secret, client.clientSecret)) return undefined
+    const client = await authenticate(authorization)
+    if (client === undefined) return undefined
     const { token } = params
     if (seenJwt(token) || looksLikeJwt(token)) return JSON.stringify(await introspect(client, token))
     // The provider refuses any string with a readable JWT header as structured, not only three-part ones.

@@ -1,6 +1,7 @@
 // Identity: the OpenID Connect provider — factory, store adapter, signing keys, secrets, accounts and claims, local accounts, sign-in interactions, the device flow, upstream federation, the mTLS listener for service clients.
 // May import: src/lib, src/config, src/store (types and error codes), src/authz, src/tenancy; never Fastify or SQL drivers.
 export type { FastIntrospect } from './fast-introspection.ts'
+export type { FastToken } from './fast-token.ts'
 export { cachedClientsRepo, type ClientCacheOptions } from './client-cache.ts'
 export { createAdapterFactory, type AdapterOptions } from './adapter.ts'
 export { createKeyCipher, KeyCipherErrorCodes, type KeyCipher } from './key-cipher.ts'
@@ -16,7 +17,7 @@ export {
   verifySecret, type ParsedSecretHash, type ScryptParams,
 } from './secrets.ts'
 export {
-  CLIENT_EXTRA_METADATA, createOidcProvider, deriveCookieKeys, fastIntrospectionOf, OIDC_MOUNTS, OIDC_ROUTES,
+  CLIENT_EXTRA_METADATA, createOidcProvider, deriveCookieKeys, fastIntrospectionOf, fastTokenOf, OIDC_MOUNTS, OIDC_ROUTES,
   type OidcProviderOptions, type OidcRouteMethod, type OidcTtls, type ResourceServerEntry,
 } from './provider.ts'
 export { createProviderHolder, type NodeHandler, type ProviderHolder, type ProviderHolderOptions } from './provider-holder.ts'

@@ -28,6 +28,15 @@ const words = (scope: unknown): string[] => (typeof scope === 'string' ? scope.s
 const sameScope = (a: string[], b: string[]) => a.length === b.length && a.every((s) => b.includes(s))
 
 /**
+ * The `scope` a token answer must report when the provider left it out (RFC 6749 §5.1): the
+ * granted scope whenever it differs from the requested one, also when nothing of it was granted
+ * (oidc-provider leaves an empty scope out, which reads as "all of it"). Undefined: none to add.
+ */
+export function unreportedScope(granted: string, requested: readonly string[]): string | undefined {
+  return sameScope(words(granted), [...requested]) ? undefined : granted
+}
+
+/**
  * The scope the request asked for: the `scope` parameter where the grant takes one, else what the
  * code, device code or refresh token carries (RFC 6749 §5.1 compares with the request). The
  * parsed body, not the params: oidc-provider drops scopes it does not grant from those.
@@ -74,10 +83,10 @@ export function protocolAnswers(options: { issuer: string }): Middleware {
       body.error = 'unauthorized_client'
     }
     if (route === 'token' && ctx.status === 200 && typeof body?.access_token === 'string') {
-      // Reported whenever it differs from the request, also when nothing of it was granted
-      // (oidc-provider leaves an empty scope out, which reads as "all of it").
-      const granted = typeof body.scope === 'string' ? body.scope : grantedScope(ctx)
-      if (body.scope === undefined && !sameScope(words(granted), requestedScope(ctx))) body.scope = granted
+      if (body.scope === undefined) {
+        const scope = unreportedScope(grantedScope(ctx), requestedScope(ctx))
+        if (scope !== undefined) body.scope = scope
+      }
     }
     if (route === 'revocation' && ctx.status === 200 && (ctx.body === '' || ctx.body === undefined)) {
       // RFC 7009 §2.2 leaves the body to the server; oidc-client-ts refuses text/plain.

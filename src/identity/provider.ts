@@ -21,6 +21,7 @@ import { MTLS_AUTH_METHODS, mtlsEndpointAliases, mtlsFeature } from './mtls.ts'
 import { logoutSource, postLogoutSuccessSource, providerPageHeaders, renderError } from './pages.ts'
 import { createJwtIntrospection, jwtAccessTokenMiddleware } from './jwt-access-tokens.ts'
 import { createFastIntrospection, type FastIntrospect } from './fast-introspection.ts'
+import { createFastToken, type FastToken } from './fast-token.ts'
 import { protocolAnswers } from './protocol-answers.ts'
 import { getsRefreshToken, offlineRefreshTokens } from './refresh-tokens.ts'
 import { nodeSignable, NodeSigningKey } from './node-signing-key.ts'
@@ -176,6 +177,13 @@ export function fastIntrospectionOf(provider: Provider): FastIntrospect | undefi
   return fastIntrospections.get(provider)
 }
 
+const fastTokens = new WeakMap<Provider, FastToken>()
+
+/** client_credentials tokens answered outside the provider's pipeline (fast-token.ts), per instance. */
+export function fastTokenOf(provider: Provider): FastToken | undefined {
+  return fastTokens.get(provider)
+}
+
 export function createOidcProvider(options: OidcProviderOptions): Provider {
   const { issuer, ttl, claimNamespace } = options
   const resources = createResourceResolver({ servers: options.resourceServers ?? [], defaultTtl: ttl.accessToken })
@@ -305,6 +313,9 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
     fetch: (url, init) => globalThis.fetch(url, { ...init, dispatcher: undefined } as RequestInit),
   }
 
+  // The provider's static scopes (helpers/configuration.js: `scopes` plus the scopes of `claims`),
+  // taken before it reads the configuration.
+  const staticScopes = new Set([...configuration.scopes ?? [], ...Object.keys(configuration.claims ?? {})])
   const provider = new Provider(issuer, configuration)
   // Koa must trust X-Forwarded-Proto for the Secure cookie flag; the HTTP mount pins that header
   // (and Host) from the issuer, so a client cannot steer it.
@@ -327,6 +338,11 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
   provider.use(jwtAccessTokenMiddleware(jwtOptions, jwtIntrospection))
   fastIntrospections.set(provider, createFastIntrospection({
     provider, introspect: jwtIntrospection.introspect, secretKnown: verifyClientSecret.known, seenJwt: jwtIntrospection.seen, allowedPolicy: mayIntrospect,
+  }))
+  fastTokens.set(provider, createFastToken({
+    provider, secretKnown: verifyClientSecret.known, staticScopes,
+    defaultIndicator: (asked, client) => resources.defaultIndicator(asked, client),
+    resourceServerInfo: (asked, indicator, client) => resources.resourceServerInfo(asked, indicator, client),
   }))
   provider.on('server_error', (_ctx: unknown, err: unknown) => options.onServerError?.(err))
   provider.on('backchannel.error', (_ctx: unknown, err: unknown, client: Client) => options.onBackchannelLogoutError?.(err, client.clientId))

@@ -52,9 +52,13 @@ for (const backend of BACKENDS) {
     })
 
     it('lets a token for the forward-auth audience through as the service, never as an account', async (t) => {
-      const res = await ask(`Bearer ${await token({ resource: APPS, scope: 'apps' })}`)
-      assert.equal(res.status, 200)
-      assert.equal(res.headers.get('remote-user'), 'service:robot')
+      // The first token for a new secret comes from oidc-provider (it verifies the secret), later
+      // ones from the token fast path: both must pass alike.
+      for (let i = 0; i < 2; i++) {
+        const res = await ask(`Bearer ${await token({ resource: APPS, scope: 'apps' })}`)
+        assert.equal(res.status, 200)
+        assert.equal(res.headers.get('remote-user'), 'service:robot')
+      }
     })
 
     it('asks for sign-in instead when the token is for another API, opaque, or not Gatehouse\'s', async (t) => {

@@ -173,6 +173,8 @@ for (const backend of BACKENDS) {
 
     it('lets a service client act as its service account: reading with an opaque token or a JWT for the API, changing with the JWT only', async (t) => {
       const opaque = await robotToken()
+      // Issued on the token fast path (the first request verified the secret): it must act as
+      // the provider's own token does.
       const jwt = await robotToken({ resource: API, scope: 'tenancy' })
       assert.equal(jwt.split('.').length, 3)
       for (const token of [opaque, jwt]) {

@@ -4,7 +4,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { WEBAUTHN_SCRIPT, WEBAUTHN_SCRIPT_PATH, type FastIntrospect, type InteractionOutcome, type Interactions } from '../../identity/index.ts'
+import { WEBAUTHN_SCRIPT, WEBAUTHN_SCRIPT_PATH, type FastIntrospect, type FastToken, type InteractionOutcome, type Interactions } from '../../identity/index.ts'
 import { PAGE_HEADERS } from '../../lib/index.ts'
 
 export interface OidcMount {
@@ -15,8 +15,10 @@ export interface OidcMount {
   routes: ReadonlyArray<readonly ['GET' | 'POST' | 'OPTIONS', string]>
   /** The sign-in pages under /interaction/:uid. */
   interactions?: Interactions
-  /** Introspection answered on the node:http fast path (introspection-fast-path.ts). */
+  /** Introspection answered on the node:http fast path (provider-form-fast-path.ts). */
   fastIntrospect?: FastIntrospect
+  /** client_credentials tokens answered on the node:http fast path (provider-form-fast-path.ts). */
+  fastToken?: FastToken
 }
 
 /** Sign-in forms are a few short fields; anything bigger is not a browser submitting them. */

@@ -1,0 +1,134 @@
+// client_credentials tokens without oidc-provider's Koa pipeline: a service asking for a JWT
+// access token paid ~600 µs of server CPU per token, mostly the pipeline around the few steps
+// that make the token (docs/performance.md). This answers the plain request itself, with the
+// provider's own models and Gatehouse's own resource and claim rules, and returns undefined for
+// everything else, which the provider then answers (errors included):
+// - client_secret_basic with a secret the provider already verified (fast-client-auth.ts);
+// - a form of grant_type=client_credentials and at most scope, resource and audience, each once
+//   and not empty; no DPoP (the HTTP layer declines requests with a DPoP header);
+// - a client registered for the grant, not bound to mTLS or DPoP tokens;
+// - a resource server resolved (from `resource`, `audience` or the client's default audience)
+//   that issues JWTs: an opaque token is a store write the provider makes;
+// - requested OpenID scopes the client may have (validateClientScope), the token scope narrowed
+//   to the resource server's scopes as the grant handler does (client_credentials.js);
+// - any refusal of the resource rules (audiences.ts) or an unexpected failure: the provider's.
+// The token itself is the provider's ClientCredentials model, saved (signed) by the provider's
+// JWT format with its extraTokenClaims, customizer and TTL; the answer is built as
+// buildTokenResponse and protocolAnswers build it, and `grant.success` is emitted as the
+// provider's token endpoint emits it.
+
+import { parse as parseForm } from 'node:querystring'
+import type Provider from 'oidc-provider'
+import type { ResourceServer } from 'oidc-provider'
+import { createKnownClientAuth, type SecretKnown } from './fast-client-auth.ts'
+import { AUDIENCE_PARAM } from './audiences.ts'
+import { unreportedScope } from './protocol-answers.ts'
+
+/** The JSON body of the answer, or undefined when the provider must answer the request. */
+export type FastToken = (authorization: string, form: string) => Promise<string | undefined>
+
+export interface FastTokenOptions {
+  provider: Provider
+  secretKnown: SecretKnown
+  /** features.resourceIndicators.defaultResource for a request asking for this audience (or none). */
+  defaultIndicator: (asked: string | undefined, client: unknown) => string | undefined
+  /** features.resourceIndicators.getResourceServerInfo for a request asking for this audience (or none). */
+  resourceServerInfo: (asked: string | undefined, indicator: string, client: unknown) => ResourceServer
+  /** The provider's static scopes (its `scopes` and the scopes of its `claims`). */
+  staticScopes: ReadonlySet<string>
+}
+
+const GRANT_TYPE = 'client_credentials'
+const FORM_KEYS: ReadonlySet<string> = new Set(['grant_type', 'scope', 'resource', AUDIENCE_PARAM])
+/** oidc-provider's scope syntax (lib/helpers/is_valid_scope.js). */
+const SCOPE_SYNTAX = /^[\x21\x23-\x5B\x5D-\x7E]+(?: [\x21\x23-\x5B\x5D-\x7E]+)*$/
+
+interface Form { scope?: string; resource?: string; audience?: string }
+
+/** The parameters of a form holding grant_type=client_credentials and nothing the provider treats otherwise. */
+function formOf(body: string): Form | undefined {
+  const params = parseForm(body)
+  for (const [key, value] of Object.entries(params)) if (!FORM_KEYS.has(key) || typeof value !== 'string' || value === '') return undefined
+  if (params.grant_type !== GRANT_TYPE) return undefined
+  const { scope, resource, audience } = params as Record<string, string | undefined>
+  if (scope !== undefined && !SCOPE_SYNTAX.test(scope)) return undefined
+  return { scope, resource, audience }
+}
+
+/** A resource indicator the provider takes: an absolute URI without a fragment (check_resource.js). */
+function validIndicator(identifier: string): boolean {
+  const href = URL.parse(identifier)?.href
+  return href !== undefined && !href.includes('#')
+}
+
+interface TokenModel {
+  scope?: string
+  resourceServer?: ResourceServer
+  expiration: number
+  tokenType: string
+  save(): Promise<string>
+}
+
+interface GrantClient {
+  clientId: string
+  scope?: string
+  grantTypeAllowed(type: string): boolean
+  dpopBoundAccessTokens?: unknown
+  tlsClientCertificateBoundAccessTokens?: unknown
+}
+
+export function createFastToken(options: FastTokenOptions): FastToken {
+  const { provider, defaultIndicator, resourceServerInfo, staticScopes } = options
+  const { authenticate } = createKnownClientAuth(provider, options.secretKnown)
+  const models = provider as unknown as {
+    ClientCredentials: new (fields: { client: unknown; scope?: string }) => TokenModel
+    ResourceServer: new (identifier: string, info: ResourceServer) => ResourceServer
+  }
+
+  async function issue(form: Form, client: GrantClient): Promise<string | undefined> {
+    if (!client.grantTypeAllowed(GRANT_TYPE) || client.dpopBoundAccessTokens || client.tlsClientCertificateBoundAccessTokens) return undefined
+    // resolveRequestedResources: `resource`, else the default (the audience asked for, or the client's).
+    const indicator = form.resource ?? defaultIndicator(form.audience, client)
+    if (indicator === undefined || !validIndicator(indicator)) return undefined
+    const info = resourceServerInfo(form.audience, indicator, client)
+    if (info.accessTokenFormat !== 'jwt' || typeof info.scope !== 'string') return undefined
+    // validateClientScope: an OpenID scope the client is not registered for is the provider's refusal.
+    const scopes = new Set(form.scope?.split(' '))
+    if (client.scope) {
+      const allowed = new Set(client.scope.split(' '))
+      for (const scope of scopes) if (staticScopes.has(scope) && !allowed.has(scope)) return undefined
+    }
+    const token = new models.ClientCredentials({ client, scope: [...scopes].join(' ') || undefined })
+    const resourceServer = new models.ResourceServer(indicator, info)
+    token.resourceServer = resourceServer
+    const served = new Set(resourceServer.scope.split(' '))
+    token.scope = [...scopes].filter((scope) => served.has(scope)).join(' ') || undefined
+    const value = await token.save()
+    // buildTokenResponse's members in its order, then protocolAnswers' scope.
+    const body: Record<string, unknown> = { access_token: value, expires_in: token.expiration }
+    if (token.scope) body.scope = token.scope
+    body.token_type = token.tokenType
+    if (body.scope === undefined) {
+      const reported = unreportedScope(token.scope ?? '', form.scope?.split(' ').filter(Boolean) ?? [])
+      if (reported !== undefined) body.scope = reported
+    }
+    // Listeners (metrics) read what the provider's token endpoint gives them: its context.
+    provider.emit('grant.success', {
+      oidc: { route: 'token', provider, client, params: { grant_type: GRANT_TYPE, ...form }, entities: { Client: client, ClientCredentials: token } },
+    })
+    return JSON.stringify(body)
+  }
+
+  return async (authorization, body) => {
+    const form = formOf(body)
+    if (form === undefined) return undefined
+    const client = await authenticate(authorization)
+    if (client === undefined) return undefined
+    try {
+      return await issue(form, client as unknown as GrantClient)
+    } catch {
+      // A refusal (invalid_target and the like): the provider answers it, with its own wording.
+      return undefined
+    }
+  }
+}
