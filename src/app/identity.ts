@@ -40,7 +40,7 @@ export interface StartedIdentity {
   /** Second factors of local accounts. */
   mfa: MfaService
   /** The account page, where local accounts manage their factors; and the address rule it throttles by. */
-  account: { pages: AccountPages; clientAddress: ClientAddress }
+  account: { pages: AccountPages; clientAddress: ClientAddress; linkedAccount: (subject: string) => Promise<{ provider: string; issuer: string; sub: string } | undefined> }
 }
 
 export async function startIdentity(core: Core, logger: Logger, metrics?: ProductMetrics): Promise<StartedIdentity> {
@@ -175,6 +175,11 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
     federation,
     onError: (err) => logger.error({ err }, 'sign-in interaction failed'),
     organizationRoute: (domain) => tenancy.core.state.orgByDomain.get(domain)?.upstreams[0],
+    organizationOf: (domain) => tenancy.core.state.orgByDomain.get(domain)?.name,
+    resourceScope: (indicator, scope) => {
+      const rs = config.resourceServers.find((r) => r.indicator === indicator)
+      return { api: rs?.name ?? indicator, description: rs?.scopeDescriptions?.[scope] }
+    },
     onLocalSignInFailed: () => metrics?.signIn('local', 'failed'),
     clientAddress,
     onLocalSignIn: (account, { sourceIp }) => admit(localSubject(account.username), [], sourceIp, {
@@ -198,6 +203,9 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
     issuers: config.trustedIssuers,
     onError: (err, issuer) => logger.warn({ err, issuer }, 'could not check a token from a trusted issuer'),
   })
-  const account = { pages: createAccountPages({ mfa, localAccounts, issuer: config.issuer }), clientAddress }
+  const account = {
+    pages: createAccountPages({ mfa, localAccounts, issuer: config.issuer }), clientAddress,
+    linkedAccount: async (subject: string) => (await federation?.account(subject))?.upstream,
+  }
   return { keys, providers, signedIn, trusted, mfa, account, mount: { handler: providers.handler, issuer: config.issuer, routes: OIDC_MOUNTS, interactions }, banner, notice, startMtls }
 }

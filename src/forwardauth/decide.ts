@@ -38,7 +38,7 @@ export type Decision =
   /** Anonymous: a redirect to login, or a 401 (with an absolute Location for nginx browsers). */
   | { kind: 'login'; status: 302 | 303 | 401; application: string; location?: string }
   /** Signed in but not allowed; `rule` names the rule and check that failed. */
-  | { kind: 'deny'; status: 403; application: string; rule: string; check: PolicyCheck | 'path'; reason: string }
+  | { kind: 'deny'; status: 403; application: string; rule: string; check: PolicyCheck | 'path'; reason: string; switchUrl?: string }
   /** Gatehouse cannot serve this host as configured (a redirect would loop). */
   | { kind: 'misconfigured'; status: 400; application: string; reason: string }
   /**
@@ -70,6 +70,27 @@ function loginDecision(request: ForwardedRequest, application: string, config: D
   return { kind: 'login', status: safe ? 302 : 303, application, location }
 }
 
+/**
+ * Where a browser that was refused can sign in as someone else and come back here: the sign-in
+ * with the same (allow-listed) return URL, asking for a fresh login. Undefined when the return
+ * URL is not allowed or the visitor is not a browser.
+ */
+function switchUserUrl(request: ForwardedRequest, config: DecideConfig): string | undefined {
+  if (!request.acceptsHtml || request.xhr) return undefined
+  const authority = request.port === '' ? request.host : `${request.host}:${request.port}`
+  const back = checkReturnUrl(`${request.proto}://${authority}${request.path}${request.query}`, {
+    isApplicationHost: config.applications.isApplicationHost, cookieDomain: config.cookieDomain,
+  })
+  if (!back.ok) return undefined
+  try {
+    const url = new URL(config.loginUrl(back.url))
+    url.searchParams.set('switch', '1')
+    return url.href
+  } catch {
+    return undefined
+  }
+}
+
 export async function decide(input: DecideInput, deps: DecideDeps): Promise<Decision> {
   const { request, identity, config } = input
   const app = config.applications.find(request.host)
@@ -86,7 +107,11 @@ export async function decide(input: DecideInput, deps: DecideDeps): Promise<Deci
   const { scope, policy } = selectPolicy(app, normalised.path, request.method)
   const failure = await evaluatePolicy(policy, { method: request.method, clientIp: request.clientIp, now: config.now, identity }, deps.relations)
   if (failure) {
-    return { kind: 'deny', status: 403, application: app.id, rule: `${scope}: ${failure.check}`, check: failure.check, reason: failure.reason }
+    const switchUrl = switchUserUrl(request, config)
+    return {
+      kind: 'deny', status: 403, application: app.id, rule: `${scope}: ${failure.check}`, check: failure.check, reason: failure.reason,
+      ...(switchUrl === undefined ? {} : { switchUrl }),
+    }
   }
   return { kind: 'allow', status: 200, application: app.id, headers: identityHeaders(app, identity) }
 }

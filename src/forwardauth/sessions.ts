@@ -11,6 +11,8 @@ import type { ForwardIdentity } from './identity-headers.ts'
 export const SESSION_MODEL = 'ForwardAuthSession'
 /** Kept after sign-out: a replica's idle-clock write racing the sign-out cannot bring it back. */
 export const ENDED_MODEL = 'ForwardAuthSessionEnded'
+/** Per subject: the keys of its sessions, so the account page can list them and end them all. */
+export const SESSION_INDEX_MODEL = 'ForwardAuthSessionIndex'
 export const SESSION_CACHE_MS = 2_000
 const TOUCH_EVERY_MS = 60_000
 const CACHE_LIMIT = 10_000
@@ -21,6 +23,19 @@ export interface PortalSession {
   lastSeenAt: number
   /** The absolute end, however active. */
   endsAt: number
+  /** The portal client's ID token: the id_token_hint of this session's sign-out. */
+  idToken?: string
+  /** The browser it was started in, as its User-Agent header named it (for the account page). */
+  userAgent?: string
+}
+
+/** A live session of a subject, as its owner sees it on the account page. */
+export interface SessionView {
+  createdAt: number
+  lastSeenAt: number
+  userAgent?: string
+  /** The session of the cookie the list was asked with. */
+  current: boolean
 }
 
 export interface SessionStoreOptions {
@@ -33,9 +48,13 @@ export interface SessionStoreOptions {
 }
 
 export interface SessionStore {
-  create(identity: PortalSession['identity']): Promise<{ token: string; session: PortalSession }>
+  create(identity: PortalSession['identity'], extra?: Pick<PortalSession, 'idToken' | 'userAgent'>): Promise<{ token: string; session: PortalSession }>
   get(token: string): Promise<PortalSession | undefined>
   destroy(token: string): Promise<void>
+  /** The subject's live sessions, newest first; `currentToken` marks the caller's own. */
+  list(subject: string, currentToken?: string): Promise<SessionView[]>
+  /** Ends every session of the subject (sign out everywhere); returns how many. */
+  destroyAll(subject: string): Promise<number>
 }
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/
@@ -43,6 +62,10 @@ const TOKEN = /^[A-Za-z0-9_-]{43}$/
 function keyOf(token: string): string {
   return createHash('sha256').update(token).digest('base64url')
 }
+
+const indexKey = (subject: string) => createHash('sha256').update(`subject:${subject}`).digest('base64url')
+/** Keeps an account page readable and a row small; older sessions still end at their own time. */
+const INDEX_LIMIT = 50
 
 export function createSessionStore(options: SessionStoreOptions): SessionStore {
   const now = options.now ?? Date.now
@@ -65,12 +88,16 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
   }
 
   return {
-    async create(identity) {
+    async create(identity, extra = {}) {
       const at = now()
       const token = randomBytes(32).toString('base64url')
-      const session: PortalSession = { identity, createdAt: at, lastSeenAt: at, endsAt: at + options.maxSeconds * 1000 }
+      const session: PortalSession = { identity, createdAt: at, lastSeenAt: at, endsAt: at + options.maxSeconds * 1000, ...extra }
       await options.repo.upsert(SESSION_MODEL, keyOf(token), session as unknown as Record<string, unknown>, rowTtl(session, at))
       remember(token, session, at)
+      // Read-modify-write: two sign-ins of one subject at the same instant may keep only one in
+      // the list; that session still works and ends at its own time.
+      const keys = await indexed(identity.subject)
+      await options.repo.upsert(SESSION_INDEX_MODEL, indexKey(identity.subject), { keys: [keyOf(token), ...keys].slice(0, INDEX_LIMIT) }, options.maxSeconds)
       return { token, session }
     },
 
@@ -102,9 +129,50 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
       if (!TOKEN.test(token)) return
       cache.delete(token)
       misses.delete(token)
-      const key = keyOf(token)
-      await options.repo.upsert(ENDED_MODEL, key, {}, options.maxSeconds)
-      await options.repo.destroy(SESSION_MODEL, key)
+      await end(keyOf(token))
     },
+
+    async list(subject, currentToken) {
+      const at = now()
+      const current = currentToken === undefined ? undefined : keyOf(currentToken)
+      const views: SessionView[] = []
+      for (const key of await indexed(subject)) {
+        const session = await liveSession(key, at)
+        if (session === undefined || session.identity.subject !== subject) continue
+        views.push({ createdAt: session.createdAt, lastSeenAt: session.lastSeenAt, userAgent: session.userAgent, current: key === current })
+      }
+      return views
+    },
+
+    async destroyAll(subject) {
+      const keys = await indexed(subject)
+      // Cached copies (this process) go at once; other replicas' within SESSION_CACHE_MS.
+      cache.clear()
+      let ended = 0
+      for (const key of keys) {
+        const session = await options.repo.find(SESSION_MODEL, key) as unknown as PortalSession | undefined
+        if (session === undefined || session.identity.subject !== subject) continue
+        await end(key)
+        ended++
+      }
+      await options.repo.destroy(SESSION_INDEX_MODEL, indexKey(subject))
+      return ended
+    },
+  }
+
+  async function indexed(subject: string): Promise<string[]> {
+    const row = await options.repo.find(SESSION_INDEX_MODEL, indexKey(subject)) as { keys?: unknown } | undefined
+    return Array.isArray(row?.keys) ? row.keys.filter((k): k is string => typeof k === 'string') : []
+  }
+
+  async function liveSession(key: string, at: number): Promise<PortalSession | undefined> {
+    const [row, ended] = await Promise.all([options.repo.find(SESSION_MODEL, key), options.repo.find(ENDED_MODEL, key)])
+    const session = ended ? undefined : row as unknown as PortalSession | undefined
+    return session !== undefined && at < session.endsAt && at - session.lastSeenAt < idleMs ? session : undefined
+  }
+
+  async function end(key: string): Promise<void> {
+    await options.repo.upsert(ENDED_MODEL, key, {}, options.maxSeconds)
+    await options.repo.destroy(SESSION_MODEL, key)
   }
 }

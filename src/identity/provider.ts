@@ -17,6 +17,7 @@ import { AUDIENCE_PARAM, createResourceResolver } from './audiences.ts'
 import { CLIENT_ROUTING_METADATA, clientCors, interactionUrl, validateRoutingMetadata } from './client-extras.ts'
 import { deviceFlowFeature, devicePollInterval, DEVICE_ROUTES, userCodeThrottle, type AttemptCounter } from './device-flow.ts'
 import { MTLS_AUTH_METHODS, mtlsEndpointAliases, mtlsFeature } from './mtls.ts'
+import { ORGANIZATION_PARAM } from './branding.ts'
 import { logoutSource, postLogoutSuccessSource, providerPageHeaders, renderError } from './pages.ts'
 import { jwtAccessTokenMiddleware } from './jwt-access-tokens.ts'
 import { protocolAnswers } from './protocol-answers.ts'
@@ -211,7 +212,7 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
     // Authorization code only: no implicit or hybrid flows (tokens in the front channel).
     responseTypes: ['code'],
     // Names a resource server by its audience where clients cannot send `resource` (audiences.ts).
-    extraParams: [AUDIENCE_PARAM],
+    extraParams: [AUDIENCE_PARAM, ORGANIZATION_PARAM],
     scopes: ['openid', 'offline_access', 'email', 'profile', 'groups'],
     claims: {
       // acr, amr and auth_time (how and when the user signed in) exist only in ID tokens; listed
