@@ -33,7 +33,11 @@ export function setBranding(branding: Branding): void {
 /** The product's brand, or an organization's over it. */
 export function brandFor(organization?: string): Brand {
   const own = organization === undefined ? undefined : current.organizations[organization]
-  return own === undefined ? current.product : { ...current.product, ...stripUndefined(own) }
+  if (own === undefined) return current.product
+  // Another name under the product's logo would misname one of them: a renamed brand without
+  // a logo of its own gets the monogram of its name.
+  const base = own.name !== undefined && own.logoUrl === undefined ? { ...current.product, logoUrl: undefined } : current.product
+  return { ...base, ...stripUndefined(own) }
 }
 
 /** Whether an organization has a brand of its own. */

@@ -26,12 +26,16 @@ export interface PageOptions {
 
 const monogram = (name: string) => `<span class="mark" aria-hidden="true">${escapeHtml((name.trim()[0] ?? '?').toUpperCase())}</span>`
 
-/** Only https and same-server paths reach an <img>; anything else falls back to the monogram. */
+/**
+ * Only web URLs and same-server paths reach an <img> (never data: or javascript:); the
+ * pages' policy (img-src 'self' https:) then loads https ones and this server's own.
+ */
 export function safeImageUrl(url: string | undefined): string | undefined {
   if (url === undefined || url === '') return undefined
   if (url.startsWith('/') && !url.startsWith('//')) return url
   try {
-    return new URL(url).protocol === 'https:' ? url : undefined
+    const protocol = new URL(url).protocol
+    return protocol === 'https:' || protocol === 'http:' ? url : undefined
   } catch {
     return undefined
   }
@@ -121,9 +125,18 @@ function hintNamesSessionClient(ctx: KoaContextWithOIDC): boolean {
   return Object.hasOwn(session.authorizations ?? {}, aud)
 }
 
+/**
+ * A full sign-out (logout=yes) reaches the success page without the client's id; this short-lived
+ * cookie names the client that asked, so that page can link back to its home. It names only a
+ * client id, which grants nothing.
+ */
+const LOGOUT_CLIENT_COOKIE = 'gatehouse_logout_client'
+const SUCCESS_PATH = '/session/end/success'
+
 export function logoutSource(ctx: KoaContextWithOIDC, form: string): void {
   const client = ctx.oidc.client
   const from = client ? (client.clientName || client.clientId) : undefined
+  if (client) ctx.cookies.set(LOGOUT_CLIENT_COOKIE, client.clientId, { path: SUCCESS_PATH, maxAge: 600_000, httpOnly: true, sameSite: 'lax', signed: false, overwrite: true })
   const button = '<div class="stack"><button type="submit" form="op.logoutForm" name="logout" value="yes" autofocus>Sign out</button></div>'
   if (hintNamesSessionClient(ctx)) {
     const csp = ctx.response.get('content-security-policy')
@@ -139,8 +152,10 @@ export function logoutSource(ctx: KoaContextWithOIDC, form: string): void {
     '<p class="muted">To stay signed in, close this page.</p>'))
 }
 
-export function postLogoutSuccessSource(ctx: KoaContextWithOIDC): void {
-  const client = ctx.oidc.client
+export async function postLogoutSuccessSource(ctx: KoaContextWithOIDC): Promise<void> {
+  const named = ctx.cookies.get(LOGOUT_CLIENT_COOKIE, { signed: false })
+  if (named !== undefined) ctx.cookies.set(LOGOUT_CLIENT_COOKIE, null, { path: SUCCESS_PATH, signed: false, overwrite: true })
+  const client = ctx.oidc.client ?? (named === undefined ? undefined : await ctx.oidc.provider.Client.find(named).catch(() => undefined))
   const home = client === undefined ? undefined : safeHttpUrl((client as unknown as { clientUri?: string }).clientUri)
   const back = home === undefined
     ? linkButton('/', `Go to the ${brandFor().name} home page`, true)
