@@ -9,7 +9,7 @@ export function deniedPage(input: { application: string; user?: string; reason?:
   const why = input.reason ? `<p class="muted">Denied by: <code>${escapeHtml(input.reason)}</code></p>` : ''
   const next = input.switchUrl === undefined
     ? ''
-    : `<div class="stack">${linkButton(input.switchUrl, 'Sign in as someone else', true)}${linkButton(new URL('/', input.switchUrl).href, `Go to the ${brandFor().name} home page`)}</div>`
+    : `<div class="stack">${linkButton(input.switchUrl, 'Sign in as someone else', true)}${linkButton(new URL('/', input.switchUrl).href, 'Go to the home page')}</div>`
   return page('Access denied', `${who}<p>You do not have access to <strong>${escapeHtml(input.application)}</strong>. ` +
     'If you need it, ask its administrator and quote the reference below.</p>' + why + next + referenceLine(input.requestId),
   { app: { name: input.application } })
@@ -17,16 +17,16 @@ export function deniedPage(input: { application: string; user?: string; reason?:
 
 export function unknownHostPage(host: string): string {
   return page('Unknown application', `<p>${escapeHtml(brandFor().name)} does not protect <strong>${escapeHtml(host)}</strong>. ` +
-    'The application is not registered; ask its administrator.</p>')
+    'The application is not registered; ask its administrator.</p>', { problem: true })
 }
 
 export function misconfiguredPage(reason: string): string {
   return page('Application set up incorrectly', `<p>${escapeHtml(brandFor().name)} cannot sign you in to this application: ${escapeHtml(reason)}.</p>` +
-    '<p>Ask its administrator to check the forward-auth settings.</p>')
+    '<p>Ask its administrator to check the forward-auth settings.</p>', { problem: true })
 }
 
 export function signInProblemPage(message: string, reference?: string): string {
-  return page('Sign-in problem', `<p>${escapeHtml(message)}</p><div class="stack">${linkButton('/', 'Go to the home page')}</div>${referenceLine(reference)}`)
+  return page('Sign-in problem', `<p>${escapeHtml(message)}</p><div class="stack">${linkButton('/', 'Go to the home page')}</div>${referenceLine(reference)}`, { problem: true })
 }
 
 export function logoutPage(action: string, user?: string): string {
@@ -36,7 +36,7 @@ export function logoutPage(action: string, user?: string): string {
 }
 
 export function loggedOutPage(): string {
-  return signedOutPage(linkButton('/', `Go to the ${brandFor().name} home page`, true))
+  return signedOutPage(linkButton('/', 'Go to the home page', true))
 }
 
 export function homePage(input: { user?: string; email?: string; groups?: readonly string[]; signInUrl: string; signOutUrl: string; accountUrl: string; issuer: string }): string {

@@ -69,7 +69,7 @@ export function deviceFlowFeature(): NonNullable<Configuration['features']>['dev
       send(ctx, confirmDevicePage({ form, client: clientName(client), userCode, logoUrl: client?.logoUri }))
     },
     successSource(ctx) {
-      send(ctx, deviceSuccessPage(clientName(ctx.oidc.client), ctx.oidc.client?.logoUri))
+      send(ctx, deviceSuccessPage(clientName(ctx.oidc.client)))
     },
   }
 }

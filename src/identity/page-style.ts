@@ -46,17 +46,21 @@ export const PAGE_STYLE = DESIGN_TOKENS + BASE_STYLE +
   '.mark{display:inline-flex;align-items:center;justify-content:center;width:2rem;height:2rem;border-radius:8px;background:var(--accent);' +
   'color:var(--on-accent);font-weight:800;font-size:1rem;line-height:1;flex:none}' +
   'main{width:100%;max-width:27rem;padding:2rem 2rem 1.5rem;background:var(--surface);border:1px solid var(--border);border-radius:14px;box-shadow:var(--shadow)}' +
-  'main.wide{max-width:44rem}' +
+  'main.wide{max-width:44rem}.wide h2{margin-top:1.5rem;padding-top:1.25rem;border-top:1px solid var(--border)}' +
+  '.wide .stack{align-items:flex-start}.wide .stack>button,.wide .stack>.button{width:auto}' +
   '.head{text-align:center;margin-bottom:1.5rem}.head h1{margin:0 0 .35rem}.head p{margin:0;color:var(--muted)}' +
   '.app{display:flex;justify-content:center;margin-bottom:1rem}' +
   '.app img{width:3.5rem;height:3.5rem;object-fit:contain;border-radius:12px;border:1px solid var(--border);background:var(--surface);padding:.35rem}' +
   '.app .mark{width:3.5rem;height:3.5rem;border-radius:12px;font-size:1.5rem}' +
+  '.app .mark.done{border-radius:50%;background:color-mix(in srgb,var(--ok) 14%,var(--surface));color:var(--ok);font-size:1.625rem}' +
+  '.app .mark.problem{border-radius:50%;background:color-mix(in srgb,var(--danger) 14%,var(--surface));color:var(--danger);font-size:1.75rem}' +
   'h2{font-size:1rem;margin:1.75rem 0 .5rem}main>h2:first-of-type{margin-top:.5rem}' +
   'label{font-size:.9375rem}input,select,textarea{border-color:var(--field-border);padding:.625rem .75rem;min-height:2.75rem;margin-top:.125rem}' +
   'input:focus,select:focus,textarea:focus{border-color:var(--accent);outline:3px solid color-mix(in srgb,var(--accent) 35%,transparent);outline-offset:0}' +
   'input[aria-invalid=true]{border-color:var(--danger)}' +
   '.field{margin:0 0 1rem}' +
   'button,.button{min-height:2.75rem;padding:.5rem 1rem;margin:0;border-radius:var(--radius);line-height:1.25;transition:background-color .12s,border-color .12s}' +
+  '.button{display:inline-flex;align-items:center;justify-content:center;text-align:center}' +
   '.stack{display:flex;flex-direction:column;gap:.625rem;margin:0 0 1rem}.stack>button,.stack>.button{width:100%;text-align:center}' +
   '.row{display:flex;flex-wrap:wrap;gap:.625rem;margin:1rem 0}.row>*{flex:1 1 8rem;text-align:center}' +
   'button.secondary,.button.secondary,.provider{background:var(--surface);color:var(--text);border-color:var(--field-border)}' +

@@ -22,6 +22,10 @@ export interface PageOptions {
   lede?: string
   /** A wider card, for tables (the account page). */
   wide?: boolean
+  /** A page that reports a problem: a warning mark heads the card (unless an application's does). */
+  problem?: boolean
+  /** A page that confirms something finished (signed out, device connected): a check mark heads it. */
+  done?: boolean
 }
 
 const monogram = (name: string) => `<span class="mark" aria-hidden="true">${escapeHtml((name.trim()[0] ?? '?').toUpperCase())}</span>`
@@ -49,6 +53,9 @@ function brandLine(brand: Brand): string {
     : `<header class="top"><img src="${escapeHtml(logo)}" alt="${escapeHtml(brand.name)}"></header>`
 }
 
+const PROBLEM_MARK = '<div class="app"><span class="mark problem" aria-hidden="true">!</span></div>'
+const DONE_MARK = '<div class="app"><span class="mark done" aria-hidden="true">✓</span></div>'
+
 function appMark(app: NonNullable<PageOptions['app']>): string {
   const logo = safeImageUrl(app.logoUrl)
   return `<div class="app">${logo === undefined ? monogram(app.name) : `<img src="${escapeHtml(logo)}" alt="">`}</div>`
@@ -61,13 +68,14 @@ export function page(title: string, body: string, options: PageOptions = {}): st
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">` +
     `<meta name="color-scheme" content="light dark"><title>${escapeHtml(title)} · ${escapeHtml(brand.name)}</title>` +
     `<style>${PAGE_STYLE}${accentStyle(brand.accent)}</style></head><body>${brandLine(brand)}` +
-    `<main${options.wide ? ' class="wide"' : ''}><div class="head">${options.app ? appMark(options.app) : ''}<h1>${escapeHtml(title)}</h1>${lede}</div>${body}</main>` +
+    `<main${options.wide ? ' class="wide"' : ''}><div class="head">${options.app ? appMark(options.app) : options.problem ? PROBLEM_MARK : options.done ? DONE_MARK : ''}<h1>${escapeHtml(title)}</h1>${lede}</div>${body}</main>` +
     `</body></html>`
 }
 
-/** The line error pages end with: what to quote when asking for help. */
-export const referenceLine = (reference: string | undefined): string =>
-  reference === undefined || reference === '' ? '' : `<p class="ref">Reference: <code>${escapeHtml(reference)}</code></p>`
+/** The lines error pages end with: what to quote when asking for help, and details for administrators. */
+export const referenceLine = (reference: string | undefined, detail?: string): string =>
+  (reference === undefined || reference === '' ? '' : `<p class="ref">Reference: <code>${escapeHtml(reference)}</code>` +
+    `${detail === undefined ? '' : `<br>For the administrator: ${escapeHtml(detail)}`}</p>`)
 
 /** A link styled as a button. */
 export const linkButton = (href: string, label: string, primary = false): string =>
@@ -102,9 +110,9 @@ export function renderError(ctx: KoaContextWithOIDC, out: { error?: unknown; err
   // Descriptions of client errors help whoever runs the application; server_error ones may carry internals.
   const detail = code !== 'server_error' && typeof out.error_description === 'string' ? out.error_description : undefined
   send(ctx, page(known.title, `<p>${escapeHtml(known.message)}</p>` +
-    (detail === undefined ? '' : `<p class="muted">Details for the application's administrator: ${escapeHtml(detail)} (<code>${escapeHtml(code)}</code>)</p>`) +
     '<p>Go back to the application and start again. If it keeps happening, tell its administrator and quote the reference below.</p>' +
-    `<div class="stack">${linkButton('/', 'Go to the home page')}</div>${referenceLine(requestIdOf(ctx))}`))
+    `<div class="stack">${linkButton('/', 'Go to the home page')}</div>` +
+    referenceLine(requestIdOf(ctx), detail === undefined ? undefined : `${detail} (${code})`), { problem: true }))
 }
 
 /** The sign-out that needs no confirmation submits itself; its script is pinned by hash. */
@@ -158,7 +166,7 @@ export async function postLogoutSuccessSource(ctx: KoaContextWithOIDC): Promise<
   const client = ctx.oidc.client ?? (named === undefined ? undefined : await ctx.oidc.provider.Client.find(named).catch(() => undefined))
   const home = client === undefined ? undefined : safeHttpUrl((client as unknown as { clientUri?: string }).clientUri)
   const back = home === undefined
-    ? linkButton('/', `Go to the ${brandFor().name} home page`, true)
+    ? linkButton('/', 'Go to the home page', true)
     : linkButton(home, `Back to ${client!.clientName || client!.clientId}`, true)
   send(ctx, signedOutPage(back))
 }
@@ -166,7 +174,7 @@ export async function postLogoutSuccessSource(ctx: KoaContextWithOIDC): Promise<
 /** The page every sign-out ends on, with one way back. */
 export function signedOutPage(back: string): string {
   return page('You are signed out', '<p>You have signed out of every application you signed in to here. On a shared computer, close the browser too.</p>' +
-    `<div class="stack">${back}</div>`)
+    `<div class="stack">${back}</div>`, { done: true })
 }
 
 const safeHttpUrl = (url: string | undefined): string | undefined => {

@@ -35,11 +35,11 @@ export function confirmDevicePage(state: { form: string; client: string; userCod
     '<button type="submit" form="op.deviceConfirmForm" autofocus>Continue</button></div>', { app: { name: state.client, logoUrl: state.logoUrl } })
 }
 
-export function deviceSuccessPage(client: string, logoUrl?: string): string {
+export function deviceSuccessPage(client: string): string {
   return page('Device connected', `<p><strong>${escapeHtml(client)}</strong> is signed in.</p><p>You can close this window and go back to your device.</p>`,
-    { app: { name: client, logoUrl } })
+    { done: true })
 }
 
 export function tooManyCodesPage(): string {
-  return page('Too many attempts', '<p>Too many codes were entered from your network. Wait a few minutes, then try again.</p>')
+  return page('Too many attempts', '<p>Too many codes were entered from your network. Wait a few minutes, then try again.</p>', { problem: true })
 }

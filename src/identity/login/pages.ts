@@ -119,7 +119,7 @@ const startAgain = (home: string | undefined, label = 'Go back to the applicatio
   `<p>${escapeHtml(label)}</p><div class="stack">${home === undefined ? linkButton('/', 'Go to the home page') : linkButton(home, 'Back to the application', true)}</div>`
 
 export function expiredPage(reference?: string, home?: string): string {
-  return page('Sign-in expired', '<p>This sign-in has expired or was already completed.</p>' + startAgain(home) + referenceLine(reference))
+  return page('Sign-in expired', '<p>This sign-in has expired or was already completed.</p>' + startAgain(home) + referenceLine(reference), { problem: true })
 }
 
 /**
@@ -130,16 +130,16 @@ export function upstreamProblemPage(title: string, message: string, reference?: 
   const next = retry === undefined
     ? startAgain(undefined)
     : `<p>Try again, or choose another way to sign in.</p><div class="stack">${linkButton(retry, 'Choose another way to sign in', true)}</div>`
-  return page(title, `<p>${escapeHtml(message)}</p>${next}${referenceLine(reference)}`)
+  return page(title, `<p>${escapeHtml(message)}</p>${next}${referenceLine(reference)}`, { problem: true })
 }
 
 /** A right password (or upstream sign-in) from someone who belongs to no organization here. */
 export function noOrganizationPage(reference?: string): string {
   return page(NO_ORGANIZATION.title, `<p>${escapeHtml(NO_ORGANIZATION.message)}</p>` +
-    '<p>Ask an administrator to add you to an organization, then sign in again.</p>' + referenceLine(reference))
+    '<p>Ask an administrator to add you to an organization, then sign in again.</p>' + referenceLine(reference), { problem: true })
 }
 
 export function failurePage(reference?: string): string {
   return page('Something went wrong', '<p>Something went wrong on our side, and the sign-in could not go on.</p>' +
-    startAgain(undefined, 'Go back to the application and try again. If it keeps happening, tell its administrator and quote the reference below.') + referenceLine(reference))
+    startAgain(undefined, 'Go back to the application and try again. If it keeps happening, tell its administrator and quote the reference below.') + referenceLine(reference), { problem: true })
 }
