@@ -78,7 +78,7 @@ describe('passkeys for local accounts with a virtual authenticator in Chromium (
     ])
     const headers = added.headers()
     assert.equal(headers['content-security-policy'],
-      `default-src 'none'; script-src ${ISSUER}/static/mfa-webauthn.js; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'`)
+      `default-src 'none'; script-src ${ISSUER}/static/mfa-webauthn.js; style-src 'unsafe-inline'; img-src 'self' https:; base-uri 'none'; frame-ancestors 'none'`)
     assert.deepEqual([headers['x-frame-options'], headers['x-content-type-options'], headers['cache-control'], headers['referrer-policy']],
       ['DENY', 'nosniff', 'no-store', 'same-origin'])
     await page.locator('#passkey-label').fill('Laptop')
