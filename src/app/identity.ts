@@ -6,7 +6,7 @@ import type { GatehouseConfig } from '../config/index.ts'
 import { envVarFor } from '../config/index.ts'
 import { SESSION_CACHE_MS } from '../forwardauth/index.ts'
 import { TENANCY_PREFIXES, type OidcMount } from '../http/index.ts'
-import { userCodeAttemptCounter, createFederation, createFindAccount, organizationClaims, qualifiedGroups, createInteractions, resolveUpstreams, createLocalAccounts, createOidcProvider, createSigningKeys, createProviderHolder, createSignedInResolver, OIDC_MOUNTS, portalClientMetadata, consoleClientMetadata, consoleResourceServer, type NodeHandler, type SignedInResolver, type ClientAddress, createTrustedIssuers, type TrustedIssuers, startMtlsListener, createMfaService, createSecondFactorStep, createAccountPages, type AccountPages, type MfaService, type MtlsListener, type ProviderHolder, type SigningKeys } from '../identity/index.ts'
+import { userCodeAttemptCounter, createFederation, createFindAccount, organizationClaims, qualifiedGroups, createInteractions, resolveUpstreams, createLocalAccounts, createOidcProvider, createSigningKeys, createProviderHolder, createSignedInResolver, OIDC_MOUNTS, portalClientMetadata, consoleClientMetadata, consoleResourceServer, type NodeHandler, type SignedInResolver, type ClientAddress, createTrustedIssuers, type TrustedIssuers, startMtlsListener, createMfaService, createSecondFactorStep, createAccountPages, createSignedOutEverywhere, type AccountPages, type MfaService, type MtlsListener, type ProviderHolder, type SigningKeys } from '../identity/index.ts'
 import { localSubject } from '../lib/index.ts'
 import { applyBootstrapFile } from './bootstrap.ts'
 import { clientAddressOf } from './client-address.ts'
@@ -40,7 +40,12 @@ export interface StartedIdentity {
   /** Second factors of local accounts. */
   mfa: MfaService
   /** The account page, where local accounts manage their factors; and the address rule it throttles by. */
-  account: { pages: AccountPages; clientAddress: ClientAddress; linkedAccount: (subject: string) => Promise<{ provider: string; issuer: string; sub: string } | undefined> }
+  account: {
+    pages: AccountPages
+    clientAddress: ClientAddress
+    linkedAccount: (subject: string) => Promise<{ provider: string; issuer: string; sub: string } | undefined>
+    endBrowserSessions: (subject: string) => Promise<void>
+  }
 }
 
 export async function startIdentity(core: Core, logger: Logger, metrics?: ProductMetrics): Promise<StartedIdentity> {
@@ -103,6 +108,7 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
         }),
       })
 
+  const signedOutEverywhere = createSignedOutEverywhere(core.store.oidc, { ttlSeconds: config.sessionTtlSeconds })
   const findAccount = createFindAccount({
     localAccounts: core.store.localAccounts,
     claimNamespace: config.claimNamespace,
@@ -124,6 +130,7 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
     store: { oidc: core.store.oidc, oidcClients: core.store.oidcClients },
     secretKey: secret.value,
     findAccount,
+    browserSessionEnded: (subject, authTime) => signedOutEverywhere.ended(subject, authTime),
     staticClients: [portalClientMetadata(config.issuer), consoleClientMetadata(config.issuer)],
     countUserCodeAttempt: userCodeAttemptCounter(core.store.localAccounts),
     clientAddress,
@@ -206,6 +213,7 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
   const account = {
     pages: createAccountPages({ mfa, localAccounts, issuer: config.issuer }), clientAddress,
     linkedAccount: async (subject: string) => (await federation?.account(subject))?.upstream,
+    endBrowserSessions: (subject: string) => signedOutEverywhere.mark(subject),
   }
   return { keys, providers, signedIn, trusted, mfa, account, mount: { handler: providers.handler, issuer: config.issuer, routes: OIDC_MOUNTS, interactions }, banner, notice, startMtls }
 }

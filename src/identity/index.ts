@@ -38,6 +38,7 @@ export {
   type AccessTokenHolder, type SignedInIdentity, type SignedInOptions, type SignedInResolver,
 } from './signed-in.ts'
 export { escapeHtml, linkButton, page, referenceLine, safeImageUrl, signedOutPage, type PageOptions } from './pages.ts'
+export { createSignedOutEverywhere, SIGNED_OUT_MODEL, type SignedOutEverywhere } from './signed-out-everywhere.ts'
 export { describeBrowser, overviewHtml, SIGN_OUT_EVERYWHERE_PATH, type AccountOverview } from './account-overview.ts'
 export { ACCENT_COLOUR, brandFor, DEFAULT_BRAND, ORGANIZATION_PARAM, setBranding, type Brand, type Branding } from './branding.ts'
 export { CONSOLE_CALLBACK_PATH, CONSOLE_CLIENT_ID, CONSOLE_PATH, consoleAudience, consoleClientMetadata, consoleResourceServer } from './console-client.ts'

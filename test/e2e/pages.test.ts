@@ -258,6 +258,35 @@ describe('the pages people see', { skip: chromiumSkipReason() }, () => {
     }
   })
 
+  it('"Sign out everywhere" on the account page ends the sessions of every browser', async () => {
+    const signIn = async (page: Page) => {
+      await page.goto(`${issuer}/account`)
+      await page.getByLabel('Username').fill('admin')
+      await page.getByLabel('Password').fill(PASSWORD)
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click()
+      await heading(page, 'Your account')
+    }
+    const first = await visitor('light')
+    const second = await visitor('dark')
+    try {
+      await signIn(first.page)
+      await signIn(second.page)
+      await first.page.reload()
+      const rows = first.page.getByRole('table').filter({ hasText: 'Browser' }).getByRole('row')
+      assert.equal(await rows.count(), 3, 'a header and two sessions')
+      assert.equal(await rows.filter({ hasText: '(this browser)' }).count(), 1)
+      await first.page.getByRole('button', { name: 'Sign out everywhere' }).click()
+      await heading(first.page, 'You are signed out')
+      // The other browser's session is over too, at the portal and at the provider: it must sign in again.
+      await second.page.goto(`${issuer}/account`)
+      await heading(second.page, /^Sign in to /)
+      assert.deepEqual([...first.csp, ...second.csp], [])
+    } finally {
+      await first.context.close()
+      await second.context.close()
+    }
+  })
+
   it('signs in by keyboard alone', async () => {
     const { context, page } = await visitor('light')
     try {

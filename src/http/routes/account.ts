@@ -25,6 +25,8 @@ export interface AccountMount {
   claimNamespace: string
   /** The upstream account a federated subject signed in with. */
   linkedAccount?: (subject: string) => Promise<AccountOverview['upstream']>
+  /** Ends the subject's sessions at the provider in every browser (they sign in again). */
+  endBrowserSessions?: (subject: string) => Promise<void>
   /** The client's address (trusted proxies resolved), for throttling the password. */
   clientAddress: (req: IncomingMessage) => string | undefined
 }
@@ -97,6 +99,7 @@ export function accountRoutes(app: FastifyInstance, mount: AccountMount): void {
       if (request.headers.origin !== origin) return problem(reply, 403, 'Changes to your account must be made on the Gatehouse account page.')
       const current = await signedIn(request)
       if (current === undefined) return problem(reply, 401, 'Your session has ended. Sign in again, then retry.')
+      await mount.endBrowserSessions?.(current.session.identity.subject)
       await mount.sessions.destroyAll(current.session.identity.subject)
       const secure = mount.issuer.startsWith('https:')
       reply.header('set-cookie', [`${mount.cookieName}=`, 'Path=/', ...(mount.cookieDomain ? [`Domain=${mount.cookieDomain}`] : []), 'Max-Age=0', 'HttpOnly', 'SameSite=Lax', ...(secure ? ['Secure'] : [])].join('; '))
