@@ -47,6 +47,14 @@ export type Decision =
    */
   | { kind: 'unknown_host'; status: 403; host: string; reason: string }
 
+/** The URL the visitor asked for, checked as a place to come back to after a sign-in. */
+function returnUrlOf(request: ForwardedRequest, config: DecideConfig): ReturnType<typeof checkReturnUrl> {
+  const authority = request.port === '' ? request.host : `${request.host}:${request.port}`
+  return checkReturnUrl(`${request.proto}://${authority}${request.path}${request.query}`, {
+    isApplicationHost: config.applications.isApplicationHost, cookieDomain: config.cookieDomain,
+  })
+}
+
 function loginDecision(request: ForwardedRequest, application: string, config: DecideConfig): Decision {
   if (!underCookieDomain(request.host, config.cookieDomain)) {
     return {
@@ -56,10 +64,7 @@ function loginDecision(request: ForwardedRequest, application: string, config: D
   }
   const browser = request.acceptsHtml && !request.xhr
   if (!browser) return { kind: 'login', status: 401, application }
-  const authority = request.port === '' ? request.host : `${request.host}:${request.port}`
-  const back = checkReturnUrl(`${request.proto}://${authority}${request.path}${request.query}`, {
-    isApplicationHost: config.applications.isApplicationHost, cookieDomain: config.cookieDomain,
-  })
+  const back = returnUrlOf(request, config)
   if (!back.ok) return { kind: 'misconfigured', status: 400, application, reason: `cannot return to this URL: ${back.reason}` }
   const location = config.loginUrl(back.url)
   if (!/^https?:\/\//i.test(location)) {
@@ -77,10 +82,7 @@ function loginDecision(request: ForwardedRequest, application: string, config: D
  */
 function switchUserUrl(request: ForwardedRequest, config: DecideConfig): string | undefined {
   if (!request.acceptsHtml || request.xhr) return undefined
-  const authority = request.port === '' ? request.host : `${request.host}:${request.port}`
-  const back = checkReturnUrl(`${request.proto}://${authority}${request.path}${request.query}`, {
-    isApplicationHost: config.applications.isApplicationHost, cookieDomain: config.cookieDomain,
-  })
+  const back = returnUrlOf(request, config)
   if (!back.ok) return undefined
   try {
     const url = new URL(config.loginUrl(back.url))

@@ -12,7 +12,7 @@ import {
   ACCOUNT_ACTIONS, ACCOUNT_PATH, LOCAL_SUBJECT_PREFIX, SIGN_OUT_EVERYWHERE_PATH, type AccountOverview, type AccountPage, type AccountPages,
 } from '../../identity/index.ts'
 import { PAGE_HEADERS } from '../../lib/index.ts'
-import { endSessionUrl, FORWARD_AUTH_PREFIX } from './forward-auth.ts'
+import { cookie, endSessionUrl, FORWARD_AUTH_PREFIX } from './forward-auth.ts'
 
 export interface AccountMount {
   pages: AccountPages
@@ -101,8 +101,7 @@ export function accountRoutes(app: FastifyInstance, mount: AccountMount): void {
       if (current === undefined) return problem(reply, 401, 'Your session has ended. Sign in again, then retry.')
       await mount.endBrowserSessions?.(current.session.identity.subject)
       await mount.sessions.destroyAll(current.session.identity.subject)
-      const secure = mount.issuer.startsWith('https:')
-      reply.header('set-cookie', [`${mount.cookieName}=`, 'Path=/', ...(mount.cookieDomain ? [`Domain=${mount.cookieDomain}`] : []), 'Max-Age=0', 'HttpOnly', 'SameSite=Lax', ...(secure ? ['Secure'] : [])].join('; '))
+      reply.header('set-cookie', cookie(mount.cookieName, '', { domain: mount.cookieDomain, path: '/', secure: mount.issuer.startsWith('https:'), maxAge: 0 }))
       return reply.header('cache-control', 'no-store').redirect(endSessionUrl(mount.issuer, current.session.idToken), 303)
     })
   })

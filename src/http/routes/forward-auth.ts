@@ -23,7 +23,7 @@ export { FORWARD_AUTH_PREFIX }
 /** Every method: nginx's subrequest keeps the visitor's method; Caddy and Traefik send GET. */
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
 
-function cookie(name: string, value: string, attrs: { domain?: string; path: string; secure: boolean; maxAge: number }): string {
+export function cookie(name: string, value: string, attrs: { domain?: string; path: string; secure: boolean; maxAge: number }): string {
   return [
     `${name}=${value}`, `Path=${attrs.path}`, ...(attrs.domain ? [`Domain=${attrs.domain}`] : []),
     `Max-Age=${attrs.maxAge}`, 'HttpOnly', 'SameSite=Lax', ...(attrs.secure ? ['Secure'] : []),

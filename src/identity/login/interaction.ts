@@ -10,13 +10,13 @@ import { AppError } from '../../lib/index.ts'
 import { localSubject } from '../accounts.ts'
 import { peerAddress, type ClientAddress } from '../client-address.ts'
 import { LocalAccountErrorCodes, type LocalAccount, type LocalAccounts } from '../local-accounts.ts'
-import { ACR_VALUES, CLIENT_EXTRA_METADATA } from '../provider.ts'
+import { ACR_VALUES } from '../provider.ts'
 import { providerForEmail, type OrganizationRoute } from '../upstream/providers.ts'
 import { UPSTREAM_CALLBACK_PATH, type Federation } from '../upstream/federation.ts'
 import type { SecondFactorStep } from '../mfa/sign-in.ts'
-import { brandFor, hasOrganizationBrand, ORGANIZATION_PARAM, type Brand } from '../branding.ts'
-import { emailDomain } from '../upstream/providers.ts'
-import { consentPage, expiredPage, failurePage, loginPage, noOrganizationPage, upstreamProblemPage, type AppInfo, type LoginFormState, type ScopeRequest } from './pages.ts'
+import type { Brand } from '../branding.ts'
+import { consentPage, expiredPage, failurePage, loginPage, noOrganizationPage, upstreamProblemPage, type AppInfo, type LoginFormState } from './pages.ts'
+import { clientInfo, organizationBrand, scopeRequests, type ResourceScopeText } from './page-context.ts'
 
 
 export type InteractionOutcome =
@@ -70,7 +70,7 @@ export interface InteractionOptions {
   /** The organization that claims an email domain, for its brand on the sign-in. */
   organizationOf?: (domain: string) => string | undefined
   /** An API's name and the registered description of one of its scopes, for the consent page. */
-  resourceScope?: (indicator: string, scope: string) => { api: string; description?: string }
+  resourceScope?: ResourceScopeText
 }
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>
@@ -133,33 +133,8 @@ export function createInteractions(options: InteractionOptions): Interactions {
       }
     }
 
-  async function clientName(clientId: unknown): Promise<AppInfo & { firstParty: boolean }> {
-    const client = typeof clientId === 'string' ? await options.provider().Client.find(clientId) : undefined
-    return {
-      name: str(client?.clientName) || str(clientId),
-      logoUrl: str(client?.logoUri) || undefined,
-      homeUrl: str((client as { clientUri?: unknown } | undefined)?.clientUri) || undefined,
-      firstParty: client?.[CLIENT_EXTRA_METADATA.firstParty] === true,
-    }
-  }
-
-  /**
-   * The organization's brand when the sign-in names it (the `organization` parameter) or the
-   * email given belongs to its domain; else the product's.
-   */
-  const brandOf = (interaction: Details, email = ''): Brand | undefined => {
-    const named = str(interaction.params[ORGANIZATION_PARAM])
-    if (named !== '' && hasOrganizationBrand(named)) return brandFor(named)
-    const domain = emailDomain(email || str(interaction.params.login_hint))
-    const routed = domain === undefined ? undefined : options.organizationOf?.(domain)
-    return routed !== undefined && hasOrganizationBrand(routed) ? brandFor(routed) : undefined
-  }
-
-  const scopeRequests = (missing: { missingOIDCScope?: string[]; missingResourceScopes?: Record<string, string[]> }): ScopeRequest[] => [
-    ...(missing.missingOIDCScope ?? []).map((scope) => ({ scope })),
-    ...Object.entries(missing.missingResourceScopes ?? {}).flatMap(([indicator, scopes]) =>
-      scopes.map((scope) => ({ scope, ...(options.resourceScope?.(indicator, scope) ?? { api: indicator }) }))),
-  ]
+  const clientName = (clientId: unknown) => clientInfo(options.provider(), clientId)
+  const brandOf = (interaction: Details, email = ''): Brand | undefined => organizationBrand(interaction.params, email, options.organizationOf)
 
   /** Grants what the authorization request asked for and is still missing. */
   async function grantRequested(interaction: Details): Promise<string> {
@@ -228,7 +203,7 @@ export function createInteractions(options: InteractionOptions): Interactions {
       if (interaction.prompt.name === 'consent') {
         if (client.firstParty) return finish(req, res, { consent: { grantId: await grantRequested(interaction) } })
         // An API's scopes are asked for too: consent to them is what lets the client act there.
-        const scopes = scopeRequests(interaction.prompt.details as Parameters<typeof scopeRequests>[0])
+        const scopes = scopeRequests(interaction.prompt.details as Parameters<typeof scopeRequests>[0], options.resourceScope)
         return page(200, consentPage({ uid, client, scopes, brand: brandOf(interaction) }))
       }
       return finish(req, res, { error: 'access_denied', error_description: 'unsupported interaction' })
