@@ -124,6 +124,8 @@ describe('the pages people see', { skip: chromiumSkipReason() }, () => {
         await page.getByRole('button', { name: 'Sign in', exact: true }).click()
         await page.getByRole('alert').filter({ hasText: 'Wrong username or password' }).waitFor()
         assert.equal(await page.getByLabel('Password').getAttribute('aria-invalid'), 'true')
+        // The focus is back where the next thing to type is.
+        assert.equal(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } } }).document.activeElement.id), 'password')
         await check(page, `signin-password-error-${scheme}`)
 
         await page.getByLabel('Password').fill(PASSWORD)

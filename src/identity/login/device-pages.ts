@@ -24,7 +24,7 @@ export function userCodePage(state: { action: string; xsrf: string; code?: strin
     `<input type="hidden" name="xsrf" value="${escapeHtml(state.xsrf)}">` +
     `<div class="field"><label for="user_code">Code shown on your device</label><input id="user_code" name="user_code" type="text" required autocomplete="off" ` +
     `autocapitalize="characters" spellcheck="false" maxlength="32" class="code-input" placeholder="XXXX-XXXX" value="${escapeHtml(state.code ?? '')}"${described} autofocus></div>` +
-    '<div class="stack"><button type="submit">Continue</button></div></form>', { lede: 'Enter the code your device shows to sign it in.' })
+    '<div class="stack"><button type="submit">Continue</button></div></form>', { lede: 'Sign in a TV, a command line or another device.' })
 }
 
 /** `form` is oidc-provider's hidden form (xsrf, code, confirm); both buttons submit it. */

@@ -43,7 +43,7 @@ const invalid = (id: string, message: string | undefined) =>
   message === undefined ? '' : ` aria-describedby="${id}" aria-invalid="true"`
 
 /** Email first (routed to the provider of its domain), then one button per provider. */
-function upstreamForm(state: LoginFormState): string {
+function upstreamForm(state: LoginFormState, focus: boolean): string {
   const upstreams = state.upstreams ?? []
   if (upstreams.length === 0) return ''
   const buttons = upstreams.map((u) =>
@@ -51,7 +51,7 @@ function upstreamForm(state: LoginFormState): string {
     `<span class="mark" aria-hidden="true">${escapeHtml((u.name.trim()[0] ?? '?').toUpperCase())}</span>Sign in with ${escapeHtml(u.name)}</button>`).join('')
   return `<form method="post" action="${escapeHtml(action(state.uid, 'upstream'))}">${alert('email-error', state.upstreamError)}` +
     `<div class="field"><label for="email">Work email</label><input id="email" name="email" type="email" autocomplete="email" autocapitalize="none" ` +
-    `spellcheck="false" value="${escapeHtml(state.email ?? '')}"${invalid('email-error', state.upstreamError)} autofocus></div>` +
+    `spellcheck="false" value="${escapeHtml(state.email ?? '')}"${invalid('email-error', state.upstreamError)}${focus ? ' autofocus' : ''}></div>` +
     '<div class="stack"><button type="submit">Continue</button></div>' +
     `<p class="divider">or</p><div class="stack">${buttons}</div></form>`
 }
@@ -62,14 +62,16 @@ const cancelForm = (uid: string, client: AppInfo) =>
   `<button type="submit" name="cancel" value="yes" class="secondary link" formnovalidate>Cancel and go back to ${escapeHtml(client.name)}</button></form>`
 
 export function loginPage(state: LoginFormState): string {
-  const upstream = upstreamForm(state)
+  // The focus goes where the next thing to type is: the field of the error, else the first field.
+  const localError = state.error !== undefined && state.localLogin !== false
+  const upstream = upstreamForm(state, !localError)
   const options = { app: state.client, brand: state.brand, lede: upstream === '' ? 'Sign in with your account to continue.' : 'Sign in with your work account to continue.' }
   const title = `Sign in to ${state.client.name}`
   if (state.localLogin === false) {
     return page(title, `${alert('login-error', state.error)}${upstream}${cancelForm(state.uid, state.client)}`, options)
   }
-  const focusUser = upstream === '' && state.username === '' ? ' autofocus' : ''
-  const focusPassword = upstream === '' && state.username !== '' ? ' autofocus' : ''
+  const focusUser = (upstream === '' || localError) && state.username === '' ? ' autofocus' : ''
+  const focusPassword = (upstream === '' || localError) && state.username !== '' ? ' autofocus' : ''
   // Beside the providers, the local account is the lesser path: a secondary button.
   const local = upstream === '' ? '' : '<p class="divider">or use a local account</p>'
   return page(title, `${upstream}${local}${alert('login-error', state.error)}` +
