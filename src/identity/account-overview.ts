@@ -47,13 +47,13 @@ export function overviewHtml(o: AccountOverview): string {
       `${row('Issuer', `<code>${escapeHtml(o.upstream.issuer)}</code>`)}${row('Subject', `<code>${escapeHtml(o.upstream.sub)}</code>`)}</dl>`
   const orgs = o.organizations.length === 0
     ? '<p>You are not a member of any organization.</p>'
-    : `<div class="table"><table><thead><tr><th scope="col">Organization</th><th scope="col">Your groups</th></tr></thead><tbody>` +
+    : `<div class="table"><table aria-label="Organizations"><thead><tr><th scope="col">Organization</th><th scope="col">Your groups</th></tr></thead><tbody>` +
       o.organizations.map((org) => `<tr><td>${escapeHtml(org.name)}</td><td>${chips(`Groups in ${org.name}`, org.groups)}</td></tr>`).join('') +
       '</tbody></table></div>'
   const groups = o.groups.length === 0 ? '' : `<p>Other groups:</p>${chips('Other groups', o.groups)}`
   const sessions = o.sessions.length === 0
     ? '<p>No active sessions.</p>'
-    : '<div class="table"><table><thead><tr><th scope="col">Browser</th><th scope="col">Signed in</th><th scope="col">Last active</th></tr></thead><tbody>' +
+    : '<div class="table"><table aria-label="Active sessions"><thead><tr><th scope="col">Browser</th><th scope="col">Signed in</th><th scope="col">Last active</th></tr></thead><tbody>' +
       o.sessions.map((s) => `<tr><td>${escapeHtml(describeBrowser(s.userAgent))}${s.current ? ' <strong>(this browser)</strong>' : ''}</td>` +
         `<td>${when(s.createdAt)}</td><td>${when(s.lastSeenAt)}</td></tr>`).join('') + '</tbody></table></div>'
   return profile + linked + `<h2>Organizations</h2>${orgs}${groups}` +

@@ -90,7 +90,7 @@ describe('passkeys for local accounts with a virtual authenticator in Chromium (
     assert.equal(credentials[0]!.rpId, 'localhost')
     assert.equal(credentials[0]!.isResidentCredential, true)
     await page.getByRole('link', { name: 'Back to your account' }).click()
-    assert.match(await page.locator('table').innerText(), /Laptop\s+Passkey/)
+    assert.match(await page.getByRole('table', { name: 'Second factors' }).innerText(), /Laptop\s+Passkey/)
     assert.deepEqual(blocked, [])
   })
 

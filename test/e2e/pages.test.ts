@@ -274,7 +274,7 @@ describe('the pages people see', { skip: chromiumSkipReason() }, () => {
       await signIn(first.page)
       await signIn(second.page)
       await first.page.reload()
-      const rows = first.page.getByRole('table').filter({ hasText: 'Browser' }).getByRole('row')
+      const rows = first.page.getByRole('table', { name: 'Active sessions' }).getByRole('row')
       assert.equal(await rows.count(), 3, 'a header and two sessions')
       assert.equal(await rows.filter({ hasText: '(this browser)' }).count(), 1)
       await first.page.getByRole('button', { name: 'Sign out everywhere' }).click()

@@ -54,7 +54,7 @@ function accountHtml(username: string, overview: AccountOverview, factors: Facto
   const told = notice === undefined ? '' : `<p role="status">${escapeHtml(notice)}</p>`
   const list = factors.length === 0
     ? '<p>No second factor: your password alone signs you in.</p>'
-    : '<div class="table"><table><thead><tr><th scope="col">Name</th><th scope="col">Kind</th><th scope="col">Added</th><th scope="col">Last used</th><th scope="col">Remove</th></tr></thead>' +
+    : '<div class="table"><table aria-label="Second factors"><thead><tr><th scope="col">Name</th><th scope="col">Kind</th><th scope="col">Added</th><th scope="col">Last used</th><th scope="col">Remove</th></tr></thead>' +
       `<tbody>${factors.map(factorRow).join('')}</tbody></table></div>`
   const codes = factors.length === 0
     ? ''
