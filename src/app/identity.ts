@@ -212,7 +212,11 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
   })
   const account = {
     pages: createAccountPages({ mfa, localAccounts, issuer: config.issuer }), clientAddress,
-    linkedAccount: async (subject: string) => (await federation?.account(subject))?.upstream,
+    // The provider by the name its sign-in button shows.
+    linkedAccount: async (subject: string) => {
+      const upstream = (await federation?.account(subject))?.upstream
+      return upstream && { ...upstream, provider: federation?.providers.find((p) => p.id === upstream.provider)?.name ?? upstream.provider }
+    },
     endBrowserSessions: (subject: string) => signedOutEverywhere.mark(subject),
   }
   return { keys, providers, signedIn, trusted, mfa, account, mount: { handler: providers.handler, issuer: config.issuer, routes: OIDC_MOUNTS, interactions }, banner, notice, startMtls }

@@ -289,6 +289,27 @@ describe('the pages people see', { skip: chromiumSkipReason() }, () => {
     }
   })
 
+  it('email first: a federated user is routed to the provider of the domain, and the account page names the linked account', async () => {
+    for (const scheme of SCHEMES) {
+      const { context, page, csp } = await visitor(scheme)
+      try {
+        await page.goto(`${issuer}/account`)
+        await page.getByLabel('Work email').fill('anne@example.test')
+        await page.getByRole('button', { name: 'Continue' }).click()
+        await heading(page, 'Your account')
+        const account = await page.locator('main').innerText()
+        for (const words of ['Linked identity provider', 'Example Corp', upstream.issuer, 'anne@example.test', 'eng', 'ops']) {
+          assert.ok(account.includes(words), `account page shows ${words}: ${account}`)
+        }
+        assert.match(account, /sign in through your organization's identity provider/)
+        await check(page, `account-federated-${scheme}`)
+        assert.deepEqual(csp, [])
+      } finally {
+        await context.close()
+      }
+    }
+  })
+
   it('signs in by keyboard alone', async () => {
     const { context, page } = await visitor('light')
     try {
