@@ -106,7 +106,11 @@ const ERROR_TEXT: Record<string, { title: string; message: string }> = {
 
 export function renderError(ctx: KoaContextWithOIDC, out: { error?: unknown; error_description?: unknown }): void {
   const code = typeof out.error === 'string' ? out.error : 'server_error'
-  const known = ERROR_TEXT[code] ?? { title: 'Sign-in problem', message: 'The sign-in could not be completed.' }
+  // A sign-out the application started wrongly (a bad id_token_hint or return address) is not a sign-in problem.
+  const signOut = ctx.path.startsWith('/session/end')
+  const known = signOut && code !== 'server_error'
+    ? { title: 'Sign-out problem', message: 'The application asked to sign you out in a way this server could not accept. You are still signed in.' }
+    : ERROR_TEXT[code] ?? { title: 'Sign-in problem', message: 'The sign-in could not be completed.' }
   // Descriptions of client errors help whoever runs the application; server_error ones may carry internals.
   const detail = code !== 'server_error' && typeof out.error_description === 'string' ? out.error_description : undefined
   send(ctx, page(known.title, `<p>${escapeHtml(known.message)}</p>` +
