@@ -176,6 +176,10 @@ function proxySuite(kind: ProxyKind, worldOf: () => World): void {
     assert.doesNotMatch(text, /Denied by/)
     assert.equal((await response.allHeaders())['x-gatehouse-deny-reason'], undefined)
     assert.equal(appHits(world), before)
+    // "Sign in as someone else" starts a fresh sign-in that comes back to the refused page.
+    const switchUser = new URL((await bob.page.getByRole('link', { name: 'Sign in as someone else' }).getAttribute('href'))!)
+    assert.equal(switchUser.searchParams.get('rd'), target)
+    assert.equal(switchUser.searchParams.get('switch'), '1')
 
     const again = await bob.page.goto(appUrl('/'))
     assert.equal(again?.status(), 403)
