@@ -16,6 +16,7 @@ const SLOW = [
   'test/e2e/fresh-clone.test.ts',
   'test/e2e/incus-oidc.test.ts',
   'test/e2e/oidc-passkey.test.ts',
+  'test/e2e/pages.test.ts',
   'test/e2e/package.test.ts',
   'test/e2e/provisioning-incus.test.ts',
 ]

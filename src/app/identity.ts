@@ -6,7 +6,7 @@ import type { GatehouseConfig } from '../config/index.ts'
 import { envVarFor } from '../config/index.ts'
 import { SESSION_CACHE_MS } from '../forwardauth/index.ts'
 import { TENANCY_PREFIXES, type OidcMount } from '../http/index.ts'
-import { userCodeAttemptCounter, createFederation, createFindAccount, organizationClaims, qualifiedGroups, createInteractions, resolveUpstreams, createLocalAccounts, createOidcProvider, createSigningKeys, createProviderHolder, createSignedInResolver, OIDC_MOUNTS, portalClientMetadata, consoleClientMetadata, consoleResourceServer, type NodeHandler, type SignedInResolver, type ClientAddress, createTrustedIssuers, type TrustedIssuers, startMtlsListener, createMfaService, createSecondFactorStep, createAccountPages, fastIntrospectionOf, fastTokenOf, type FastIntrospect, type FastToken, type AccountPages, type IdentityDirectory, createIdentityDirectory, type MfaService, type MtlsListener, type ProviderHolder, type SigningKeys } from '../identity/index.ts'
+import { userCodeAttemptCounter, createFederation, createFindAccount, organizationClaims, qualifiedGroups, createInteractions, resolveUpstreams, createLocalAccounts, createOidcProvider, createSigningKeys, createProviderHolder, createSignedInResolver, OIDC_MOUNTS, portalClientMetadata, consoleClientMetadata, consoleResourceServer, type NodeHandler, type SignedInResolver, type ClientAddress, createTrustedIssuers, type TrustedIssuers, startMtlsListener, createMfaService, createSecondFactorStep, createAccountPages, fastIntrospectionOf, fastTokenOf, type FastIntrospect, type FastToken, type AccountPages, type IdentityDirectory, createIdentityDirectory, type MfaService, type MtlsListener, type ProviderHolder, type SigningKeys, createSignedOutEverywhere } from '../identity/index.ts'
 import { localSubject } from '../lib/index.ts'
 import { applyBootstrapFile } from './bootstrap.ts'
 import { clientAddressOf } from './client-address.ts'
@@ -41,7 +41,12 @@ export interface StartedIdentity {
   /** Second factors of local accounts. */
   mfa: MfaService
   /** The account page, where local accounts manage their factors; and the address rule it throttles by. */
-  account: { pages: AccountPages; clientAddress: ClientAddress }
+  account: {
+    pages: AccountPages
+    clientAddress: ClientAddress
+    linkedAccount: (subject: string) => Promise<{ provider: string; issuer: string; sub: string } | undefined>
+    endBrowserSessions: (subject: string) => Promise<void>
+  }
   /** Resource servers and upstreams as configured (the bootstrap file's included), for the console. */
   directory: IdentityDirectory
 }
@@ -109,6 +114,7 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
         }),
       })
 
+  const signedOutEverywhere = createSignedOutEverywhere(core.store.oidc, { ttlSeconds: config.sessionTtlSeconds })
   const findAccount = createFindAccount({
     localAccounts: core.store.localAccounts,
     claimNamespace: config.claimNamespace,
@@ -132,6 +138,7 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
     store: { oidc: core.store.oidc, oidcClients: core.store.oidcClients },
     secretKey: secret.value,
     findAccount,
+    browserSessionEnded: (subject, authTime) => signedOutEverywhere.ended(subject, authTime),
     staticClients: [portalClientMetadata(config.issuer), consoleClientMetadata(config.issuer)],
     countUserCodeAttempt: userCodeAttemptCounter(core.store.localAccounts),
     clientAddress,
@@ -188,6 +195,11 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
     federation,
     onError: (err) => logger.error({ err }, 'sign-in interaction failed'),
     organizationRoute: (domain) => tenancy.core.state.orgByDomain.get(domain)?.upstreams[0],
+    organizationOf: (domain) => tenancy.core.state.orgByDomain.get(domain)?.name,
+    resourceScope: (indicator, scope) => {
+      const rs = config.resourceServers.find((r) => r.indicator === indicator)
+      return { api: rs?.name ?? indicator, description: rs?.scopeDescriptions?.[scope] }
+    },
     onLocalSignInFailed: ({ username, code, sourceIp }) => {
       metrics?.signIn('local', 'failed')
       void audit.localFailed(username, code, sourceIp)
@@ -214,6 +226,14 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
     issuers: config.trustedIssuers,
     onError: (err, issuer) => logger.warn({ err, issuer }, 'could not check a token from a trusted issuer'),
   })
-  const account = { pages: createAccountPages({ mfa, localAccounts, issuer: config.issuer }), clientAddress }
+  const account = {
+    pages: createAccountPages({ mfa, localAccounts, issuer: config.issuer }), clientAddress,
+    // The provider by the name its sign-in button shows.
+    linkedAccount: async (subject: string) => {
+      const upstream = (await federation?.account(subject))?.upstream
+      return upstream && { ...upstream, provider: federation?.providers.find((p) => p.id === upstream.provider)?.name ?? upstream.provider }
+    },
+    endBrowserSessions: (subject: string) => signedOutEverywhere.mark(subject),
+  }
   return { keys, providers, signedIn, trusted, mfa, account, directory, mount: { handler: providers.handler, issuer: config.issuer, routes: OIDC_MOUNTS, interactions, fastIntrospect, fastToken }, banner, notice, startMtls }
 }

@@ -4,6 +4,7 @@ import { buildHttpServer, type HttpServer } from '../http/index.ts'
 import type { MtlsListener } from '../identity/index.ts'
 import { AppError } from '../lib/index.ts'
 import { effectiveConfig } from './bootstrap.ts'
+import { applyBranding } from './branding.ts'
 import { createClientAdmin } from './clients.ts'
 import { openCore } from './core.ts'
 import { startForwardAuth } from './forward-auth.ts'
@@ -43,6 +44,7 @@ export async function startServer(config: GatehouseConfig, options: StartServerO
   metrics.indexedTuples = () => core.authz.indexedTuples
   metrics.staleAnswers = () => core.authz.staleAnswers
   try {
+    const logos = applyBranding(config)
     // Provisioning first: applying the bootstrap file's tenancy creates projects, and their
     // events are written only when provisioning is there to take them. Its rules may come from
     // that file, read here without applying it.
@@ -55,8 +57,11 @@ export async function startServer(config: GatehouseConfig, options: StartServerO
       config, authz: countingChecks(core.authz, metrics), store: core.store, logger, ready: () => !draining, oidc: identity.mount,
       clients: createClientAdmin(core.config, core.store), forwardAuth: forwardAuth.mount, applications: forwardAuth.applications, simulate: forwardAuth.simulate,
       people: createPeopleAdmin(core, config, forwardAuth.sessions, logger), directory: identity.directory,
-      account: { ...identity.account, sessions: forwardAuth.mount.sessions, cookieName: forwardAuth.mount.cookie.name, issuer: config.issuer },
-      audit: core.store.audit, tenancy, adminCaller: adminCaller(tenancy.resolveCaller, core.tenancy), console: consoleMount(config),
+      account: {
+        ...identity.account, sessions: forwardAuth.mount.sessions, cookieName: forwardAuth.mount.cookie.name, cookieDomain: forwardAuth.mount.cookie.domain,
+        issuer: config.issuer, claimNamespace: config.claimNamespace,
+      },
+      branding: { logos }, audit: core.store.audit, tenancy, adminCaller: adminCaller(tenancy.resolveCaller, core.tenancy), console: consoleMount(config),
       metrics: [metrics.registry, ...(core.provisioning ? [core.provisioning.metricsRegistry] : [])],
       ...(core.provisioning ? { provisioning: core.provisioning.admin } : {}),
     })

@@ -12,6 +12,8 @@ export function maxTokenLifetimeSeconds(config: GatehouseConfig): number {
   return Math.max(
     config.accessTokenTtlSeconds, config.idTokenTtlSeconds, config.refreshTokenTtlSeconds,
     ...config.resourceServers.map((rs) => rs.accessTokenTtlSeconds ?? 0),
+    // A forward-auth session keeps its ID token as the id_token_hint of its sign-out.
+    config.forwardAuthMaxSeconds,
   )
 }
 

@@ -110,6 +110,20 @@ describe('config loading', () => {
     assert.deepEqual(loadConfig({ configFile: yamlFile('csv.yaml', 'presharedKeys: "a,b"\n'), env: {} }).config.presharedKeys, ['a', 'b'])
   })
 
+  it('checks the branding keys: a colour as #rgb or #rrggbb, a logo as an https URL or an image file path', () => {
+    const ok = loadConfig({ env: {
+      GATEHOUSE_BRAND_NAME: 'Northwind', GATEHOUSE_BRAND_ACCENT_COLOR: '#6d28d9', GATEHOUSE_BRAND_LOGO: 'https://cdn.example/logo.svg',
+      GATEHOUSE_BRAND_ORGANIZATIONS: JSON.stringify({ acme: { logo: '/etc/gatehouse/acme.png', accentColor: '#0f7' } }),
+    } }).config
+    assert.equal(ok.brandAccentColor, '#6d28d9')
+    assert.deepEqual(ok.brandOrganizations, { acme: { logo: '/etc/gatehouse/acme.png', accentColor: '#0f7' } })
+    assert.throws(() => loadConfig({ env: { GATEHOUSE_BRAND_ACCENT_COLOR: 'purple' } }), /brandAccentColor.*#rgb or #rrggbb/)
+    assert.throws(() => loadConfig({ env: { GATEHOUSE_BRAND_LOGO: 'http://cdn.example/logo.svg' } }), /brandLogo.*https/)
+    assert.throws(() => loadConfig({ env: { GATEHOUSE_BRAND_LOGO: 'javascript:alert(1)' } }), /brandLogo.*https/)
+    assert.throws(() => loadConfig({ env: { GATEHOUSE_BRAND_LOGO: '/etc/gatehouse/logo.exe' } }), /brandLogo.*\.svg/)
+    assert.throws(() => loadConfig({ env: { GATEHOUSE_BRAND_ORGANIZATIONS: JSON.stringify({ acme: { accentColor: 'blue' } }) } }), /brandOrganizations.*acme/)
+  })
+
   it('treats an empty environment variable as unset', () => {
     assert.equal(loadConfig({ env: { GATEHOUSE_PORT: '', GATEHOUSE_HOST: '  ' } }).config.port, 8080)
   })

@@ -201,6 +201,10 @@ export const resourceServerSchema = z.object({
   accessTokenTtlSeconds: z.number().int('accessTokenTtlSeconds must be a whole number').min(1).max(86_400, 'accessTokenTtlSeconds must be at most one day').optional(),
   /** Identity claims its JWT access tokens carry (each only with its scope); none by default. */
   accessTokenClaims: z.array(z.enum(ACCESS_TOKEN_CLAIM_NAMES, { error: `accessTokenClaims entries are ${ACCESS_TOKEN_CLAIM_NAMES.join(', ')}` })).optional(),
+  /** The API's name on the consent page ("Billing API"); default its indicator. */
+  name: z.string().min(1, 'name must not be empty').max(100, 'name must be at most 100 characters').optional(),
+  /** What each scope lets an application do, in words the consent page shows ("Read your invoices"). */
+  scopeDescriptions: z.record(z.string(), z.string().min(1).max(200, 'scope descriptions must be at most 200 characters')).optional(),
 }).strict()
 
 export type ResourceServerConfig = z.output<typeof resourceServerSchema>
@@ -222,7 +226,7 @@ export const upstreamKeys = {
       }
     }) as z.ZodType<ResourceServerConfig[]>,
     default: [],
-    description: 'Resource servers (APIs) that receive ES256 JWT access tokens (a YAML list, or JSON in the env var): `{ indicator, scopes, audience?, accessTokenTtlSeconds?, accessTokenClaims? }`. A request with `resource=<indicator>` or `audience=<audience>` (or from a client whose `defaultAudience` names it) gets a JWT whose `aud` is `audience` (default: the indicator), verifiable against `/jwks`; an unknown one gets `invalid_target`. Otherwise access tokens stay opaque. `accessTokenClaims` lists identity claims the JWT carries: `preferred_username` (with scope openid), `email` (email), `name` (profile), `groups` (groups).',
+    description: 'Resource servers (APIs) that receive ES256 JWT access tokens (a YAML list, or JSON in the env var): `{ indicator, scopes, audience?, accessTokenTtlSeconds?, accessTokenClaims?, name?, scopeDescriptions? }` (`name` and `scopeDescriptions`, a map of scope to text, are what the consent page shows). A request with `resource=<indicator>` or `audience=<audience>` (or from a client whose `defaultAudience` names it) gets a JWT whose `aud` is `audience` (default: the indicator), verifiable against `/jwks`; an unknown one gets `invalid_target`. Otherwise access tokens stay opaque. `accessTokenClaims` lists identity claims the JWT carries: `preferred_username` (with scope openid), `email` (email), `name` (profile), `groups` (groups).',
     secret: false,
   } satisfies KeySpec<ResourceServerConfig[]>,
   upstreams: {

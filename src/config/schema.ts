@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { forwardAuthKeys } from './forward-auth-keys.ts'
 import { provisioningKeys } from './provisioning-keys.ts'
 import { tenancyKeys } from './tenancy-keys.ts'
+import { brandingKeys } from './branding-keys.ts'
 import { trustedIssuerKeys } from './trusted-issuers.ts'
 import { identityKeys, upstreamKeys } from './identity-keys.ts'
 
@@ -175,6 +176,7 @@ export const configKeys = {
   ...trustedIssuerKeys,
   ...tenancyKeys,
   ...provisioningKeys,
+  ...brandingKeys,
 } as const
 
 export type ConfigKeys = typeof configKeys

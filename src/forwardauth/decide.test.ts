@@ -181,6 +181,8 @@ describe('decide: policies', () => {
     assert.deepEqual(d, {
       kind: 'deny', status: 403, application: 'grafana', rule: 'default: groups.any_of', check: 'groups.any_of',
       reason: 'requires membership in one of: staff, contractors',
+      // "Sign in as someone else": a fresh sign-in that comes back to the same, allow-listed URL.
+      switchUrl: `https://auth.example.com/login?rd=${encodeURIComponent('https://grafana.example.com/dashboards?orgId=1')}&switch=1`,
     })
   })
 

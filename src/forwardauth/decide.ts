@@ -38,7 +38,7 @@ export type Decision =
   /** Anonymous: a redirect to login, or a 401 (with an absolute Location for nginx browsers). */
   | { kind: 'login'; status: 302 | 303 | 401; application: string; location?: string }
   /** Signed in but not allowed; `rule` names the rule and check that failed. */
-  | { kind: 'deny'; status: 403; application: string; rule: string; check: PolicyCheck | 'path'; reason: string }
+  | { kind: 'deny'; status: 403; application: string; rule: string; check: PolicyCheck | 'path'; reason: string; switchUrl?: string }
   /** Gatehouse cannot serve this host as configured (a redirect would loop). */
   | { kind: 'misconfigured'; status: 400; application: string; reason: string }
   /**
@@ -46,6 +46,14 @@ export type Decision =
    * 2xx, 401 and 403 (a 404 becomes a 500 there), and to the visitor the request is refused.
    */
   | { kind: 'unknown_host'; status: 403; host: string; reason: string }
+
+/** The URL the visitor asked for, checked as a place to come back to after a sign-in. */
+function returnUrlOf(request: ForwardedRequest, config: DecideConfig): ReturnType<typeof checkReturnUrl> {
+  const authority = request.port === '' ? request.host : `${request.host}:${request.port}`
+  return checkReturnUrl(`${request.proto}://${authority}${request.path}${request.query}`, {
+    isApplicationHost: config.applications.isApplicationHost, cookieDomain: config.cookieDomain,
+  })
+}
 
 function loginDecision(request: ForwardedRequest, application: string, config: DecideConfig): Decision {
   if (!underCookieDomain(request.host, config.cookieDomain)) {
@@ -56,10 +64,7 @@ function loginDecision(request: ForwardedRequest, application: string, config: D
   }
   const browser = request.acceptsHtml && !request.xhr
   if (!browser) return { kind: 'login', status: 401, application }
-  const authority = request.port === '' ? request.host : `${request.host}:${request.port}`
-  const back = checkReturnUrl(`${request.proto}://${authority}${request.path}${request.query}`, {
-    isApplicationHost: config.applications.isApplicationHost, cookieDomain: config.cookieDomain,
-  })
+  const back = returnUrlOf(request, config)
   if (!back.ok) return { kind: 'misconfigured', status: 400, application, reason: `cannot return to this URL: ${back.reason}` }
   const location = config.loginUrl(back.url)
   if (!/^https?:\/\//i.test(location)) {
@@ -68,6 +73,24 @@ function loginDecision(request: ForwardedRequest, application: string, config: D
   if (request.contract === 'nginx') return { kind: 'login', status: 401, application, location }
   const safe = request.method === 'GET' || request.method === 'HEAD'
   return { kind: 'login', status: safe ? 302 : 303, application, location }
+}
+
+/**
+ * Where a browser that was refused can sign in as someone else and come back here: the sign-in
+ * with the same (allow-listed) return URL, asking for a fresh login. Undefined when the return
+ * URL is not allowed or the visitor is not a browser.
+ */
+function switchUserUrl(request: ForwardedRequest, config: DecideConfig): string | undefined {
+  if (!request.acceptsHtml || request.xhr) return undefined
+  const back = returnUrlOf(request, config)
+  if (!back.ok) return undefined
+  try {
+    const url = new URL(config.loginUrl(back.url))
+    url.searchParams.set('switch', '1')
+    return url.href
+  } catch {
+    return undefined
+  }
 }
 
 export async function decide(input: DecideInput, deps: DecideDeps): Promise<Decision> {
@@ -87,7 +110,11 @@ export async function decide(input: DecideInput, deps: DecideDeps): Promise<Deci
   const { scope, policy } = selectPolicy(app, normalised.path, request.method)
   const failure = await evaluatePolicy(policy, { method: request.method, clientIp: request.clientIp, now: config.now, identity }, deps.relations)
   if (failure) {
-    return { kind: 'deny', status: 403, application: app.id, rule: `${scope}: ${failure.check}`, check: failure.check, reason: failure.reason }
+    const switchUrl = switchUserUrl(request, config)
+    return {
+      kind: 'deny', status: 403, application: app.id, rule: `${scope}: ${failure.check}`, check: failure.check, reason: failure.reason,
+      ...(switchUrl === undefined ? {} : { switchUrl }),
+    }
   }
   return { kind: 'allow', status: 200, application: app.id, rule: scope, headers: identityHeaders(app, identity) }
 }

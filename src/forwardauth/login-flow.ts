@@ -18,7 +18,8 @@ export interface LoginFlowOptions {
   callbackPath: string
   repo: OidcArtifactsRepo
   sessions: SessionStore
-  redeem(code: string, redirectUri: string, codeVerifier: string): Promise<PortalSession['identity'] | undefined>
+  /** The identity, and the portal's ID token for the sign-out (kept with the session, not with the identity). */
+  redeem(code: string, redirectUri: string, codeVerifier: string): Promise<(PortalSession['identity'] & { idToken?: string }) | undefined>
   returnPolicy(): Promise<ReturnUrlPolicy>
 }
 
@@ -37,8 +38,9 @@ export interface LoginFinish {
 }
 
 export interface LoginFlow {
-  start(returnUrl: string): Promise<LoginStart>
-  finish(query: Record<string, unknown>, stateCookie: string | undefined): Promise<LoginFinish>
+  /** `fresh`: ask for a new sign-in even when one is open (switching to another user). */
+  start(returnUrl: string, options?: { fresh?: boolean }): Promise<LoginStart>
+  finish(query: Record<string, unknown>, stateCookie: string | undefined, context?: { userAgent?: string }): Promise<LoginFinish>
 }
 
 const badState = (message: string) => new AppError(ForwardAuthErrorCodes.badState, message, { status: 400 })
@@ -53,7 +55,7 @@ export function createLoginFlow(options: LoginFlowOptions): LoginFlow {
   }
 
   return {
-    async start(returnUrl) {
+    async start(returnUrl, startOptions = {}) {
       const back = await checkedReturn(returnUrl)
       const state = randomBytes(24).toString('base64url')
       const verifier = randomBytes(32).toString('base64url')
@@ -67,11 +69,12 @@ export function createLoginFlow(options: LoginFlowOptions): LoginFlow {
         state,
         code_challenge: createHash('sha256').update(verifier).digest('base64url'),
         code_challenge_method: 'S256',
+        ...(startOptions.fresh ? { prompt: 'login' } : {}),
       }).toString()
       return { location: auth.href, state }
     },
 
-    async finish(query, stateCookie) {
+    async finish(query, stateCookie, context = {}) {
       const state = typeof query.state === 'string' ? query.state : ''
       if (state === '' || stateCookie === undefined || state !== stateCookie) {
         throw badState('this sign-in was not started in this browser, or it was already used: go back to the application and try again')
@@ -83,11 +86,13 @@ export function createLoginFlow(options: LoginFlowOptions): LoginFlow {
         throw new AppError(ForwardAuthErrorCodes.badCode, query.error === 'access_denied' ? 'sign-in was cancelled' : `sign-in failed: ${query.error}`, { status: 400, details: { error: query.error } })
       }
       const code = typeof query.code === 'string' ? query.code : ''
-      const identity = code === '' ? undefined : await options.redeem(code, redirectUri, record.verifier)
-      if (!identity) throw new AppError(ForwardAuthErrorCodes.badCode, 'the sign-in code was not accepted: go back to the application and try again', { status: 400 })
+      const redeemed = code === '' ? undefined : await options.redeem(code, redirectUri, record.verifier)
+      if (!redeemed) throw new AppError(ForwardAuthErrorCodes.badCode, 'the sign-in code was not accepted: go back to the application and try again', { status: 400 })
       // The registry may have changed while the visitor signed in.
       const location = await checkedReturn(record.returnUrl)
-      const { token, session } = await options.sessions.create(identity)
+      const { idToken, ...identity } = redeemed
+      const userAgent = context.userAgent?.slice(0, 300)
+      const { token, session } = await options.sessions.create(identity, { ...(idToken ? { idToken } : {}), ...(userAgent ? { userAgent } : {}) })
       return { location, sessionToken: token, session }
     },
   }

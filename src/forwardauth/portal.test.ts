@@ -27,6 +27,22 @@ describe('portal sessions', () => {
     assert.equal(await sessions.get('not a token'), undefined)
   })
 
+  it('lists a subject\'s live sessions, marks the caller\'s own, and signs out everywhere', async () => {
+    const sessions = createSessionStore({ repo: store.oidc, idleSeconds: 600, maxSeconds: 3600 })
+    const carol = { ...anne, subject: 'ext:carol', username: 'carol' }
+    const laptop = await sessions.create(carol, { userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0' })
+    const phone = await sessions.create(carol, { userAgent: 'Mozilla/5.0 (iPhone) Safari/605.1' })
+    const other = await sessions.create({ ...anne, subject: 'ext:dan' })
+    const listed = await sessions.list('ext:carol', phone.token)
+    assert.deepEqual(listed.map((s) => [s.userAgent?.includes('iPhone'), s.current]), [[true, true], [false, false]])
+    await sessions.destroy(laptop.token)
+    assert.equal((await sessions.list('ext:carol')).length, 1, 'an ended session is not listed')
+    assert.equal(await sessions.destroyAll('ext:carol'), 1)
+    assert.equal(await sessions.get(phone.token), undefined)
+    assert.deepEqual(await sessions.list('ext:carol'), [])
+    assert.ok(await sessions.get(other.token), 'another subject keeps its session')
+  })
+
   it('ends after the idle time without requests, and keeps going while used', async () => {
     let now = 1_000_000
     const sessions = createSessionStore({ repo: store.oidc, idleSeconds: 300, maxSeconds: 86_400, now: () => now })

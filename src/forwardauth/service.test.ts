@@ -13,6 +13,8 @@ function setup(tokens: Record<string, Identity>, bearer: Record<string, Identity
   const audited: Parameters<AuditSink['append']>[0][] = []
   const sessions: SessionStore = {
     create: async () => { throw new Error('unused') },
+    list: async () => [],
+    destroyAll: async () => 0,
     get: async (token) => (tokens[token] ? { identity: tokens[token], createdAt: 0, lastSeenAt: 0, endsAt: Infinity } : undefined),
     destroy: async () => {},
     listFor: async () => [],

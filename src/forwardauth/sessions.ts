@@ -21,6 +21,19 @@ export interface PortalSession {
   lastSeenAt: number
   /** The absolute end, however active. */
   endsAt: number
+  /** The portal client's ID token: the id_token_hint of this session's sign-out. */
+  idToken?: string
+  /** The browser it was started in, as its User-Agent header named it (for the account page). */
+  userAgent?: string
+}
+
+/** A live session of a subject, as its owner sees it on the account page. */
+export interface SessionView {
+  createdAt: number
+  lastSeenAt: number
+  userAgent?: string
+  /** The session of the cookie the list was asked with. */
+  current: boolean
 }
 
 export interface SessionStoreOptions {
@@ -41,13 +54,17 @@ export interface SessionSummary {
 }
 
 export interface SessionStore {
-  create(identity: PortalSession['identity']): Promise<{ token: string; session: PortalSession }>
+  create(identity: PortalSession['identity'], extra?: Pick<PortalSession, 'idToken' | 'userAgent'>): Promise<{ token: string; session: PortalSession }>
   get(token: string): Promise<PortalSession | undefined>
   destroy(token: string): Promise<void>
-  /** The live sessions of a subject, newest first. */
+  /** The live sessions of a subject, newest first (administrators). */
   listFor(subject: string): Promise<SessionSummary[]>
   /** Ends the session with this id (from listFor) if it is the subject's; false otherwise. */
   revoke(subject: string, id: string): Promise<boolean>
+  /** The subject's live sessions, newest first; `currentToken` marks the caller's own (the account page). */
+  list(subject: string, currentToken?: string): Promise<SessionView[]>
+  /** Ends every session of the subject (sign out everywhere); returns how many. */
+  destroyAll(subject: string): Promise<number>
 }
 
 const TOKEN = /^[A-Za-z0-9_-]{43}$/
@@ -56,6 +73,9 @@ const KEY = /^[A-Za-z0-9_-]{43}$/
 function keyOf(token: string): string {
   return createHash('sha256').update(token).digest('base64url')
 }
+
+/** Keeps a session list readable; older sessions still end at their own time. */
+const LIST_LIMIT = 100
 
 export function createSessionStore(options: SessionStoreOptions): SessionStore {
   const now = options.now ?? Date.now
@@ -84,10 +104,10 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
   }
 
   return {
-    async create(identity) {
+    async create(identity, extra = {}) {
       const at = now()
       const token = randomBytes(32).toString('base64url')
-      const session: PortalSession = { identity, createdAt: at, lastSeenAt: at, endsAt: at + options.maxSeconds * 1000 }
+      const session: PortalSession = { identity, createdAt: at, lastSeenAt: at, endsAt: at + options.maxSeconds * 1000, ...extra }
       await options.repo.upsert(SESSION_MODEL, keyOf(token), session as unknown as Record<string, unknown>, rowTtl(session, at), refs(session))
       remember(token, session, at)
       return { token, session }
@@ -125,11 +145,7 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
     },
 
     async listFor(subject) {
-      const at = now()
-      const rows = await options.repo.listBySubject(SESSION_MODEL, subject)
-      return rows.map((r) => ({ id: r.id, session: r.payload as unknown as PortalSession }))
-        .filter(({ session }) => session.identity?.subject === subject && live(session, at))
-        .map(({ id, session }) => ({ id, createdAt: session.createdAt, lastSeenAt: session.lastSeenAt, endsAt: session.endsAt }))
+      return (await liveOf(subject)).map(({ id, session }) => ({ id, createdAt: session.createdAt, lastSeenAt: session.lastSeenAt, endsAt: session.endsAt }))
     },
 
     async revoke(subject, id) {
@@ -141,5 +157,28 @@ export function createSessionStore(options: SessionStoreOptions): SessionStore {
       await end(id)
       return true
     },
+
+    async list(subject, currentToken) {
+      const current = currentToken === undefined ? undefined : keyOf(currentToken)
+      return (await liveOf(subject)).map(({ id, session }) => ({
+        createdAt: session.createdAt, lastSeenAt: session.lastSeenAt, userAgent: session.userAgent, current: id === current,
+      }))
+    },
+
+    async destroyAll(subject) {
+      const sessions = await liveOf(subject)
+      // Cached copies (this process) go at once; other replicas' within SESSION_CACHE_MS.
+      for (const [token, entry] of cache) if (entry.session?.identity.subject === subject) cache.delete(token)
+      for (const { id } of sessions) await end(id)
+      return sessions.length
+    },
+  }
+
+  /** The subject's live sessions with their stored keys, newest first. */
+  async function liveOf(subject: string): Promise<Array<{ id: string; session: PortalSession }>> {
+    const at = now()
+    const rows = await options.repo.listBySubject(SESSION_MODEL, subject, LIST_LIMIT)
+    return rows.map((r) => ({ id: r.id, session: r.payload as unknown as PortalSession }))
+      .filter(({ session }) => session.identity?.subject === subject && live(session, at))
   }
 }

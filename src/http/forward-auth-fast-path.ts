@@ -52,7 +52,7 @@ export function answerFor(outcome: AuthOutcome, requestId: string): Answer {
         return { status: 403, headers: { ...noStore, ...debug, 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify({ code: 'forwardauth_denied', message: 'access denied' }) }
       }
       const user = outcome.identity?.username ?? outcome.identity?.email ?? outcome.identity?.subject
-      return page(403, deniedPage({ application: decision.application, user, reason: outcome.debugReason, requestId: outcome.reference ?? requestId }), debug)
+      return page(403, deniedPage({ application: decision.application, user, reason: outcome.debugReason, requestId: outcome.reference ?? requestId, switchUrl: decision.switchUrl }), debug)
     }
     case 'misconfigured':
       return page(400, misconfiguredPage(decision.reason))

@@ -31,6 +31,7 @@ import type { ProvisioningAdmin } from '../provisioning/index.ts'
 import { clientRoutes } from './routes/clients.ts'
 import { forwardAuthRoutes, type ForwardAuthMount } from './routes/forward-auth.ts'
 import { accountRoutes, type AccountMount } from './routes/account.ts'
+import { brandingRoutes, type BrandingMount } from './routes/branding.ts'
 import { oidcRoutes, type OidcMount } from './routes/oidc.ts'
 import { queryRoutes } from './routes/queries.ts'
 import { storeRoutes } from './routes/stores.ts'
@@ -54,8 +55,10 @@ export interface HttpServerOptions {
   clients?: ClientService
   /** Forward-auth decision and portal endpoints, when identity is enabled. */
   forwardAuth?: ForwardAuthMount
-  /** The account page (/account): second factors of local accounts. */
+  /** The account page (/account): profile, organizations, sessions, second factors. */
   account?: AccountMount
+  /** The brand's logo files. */
+  branding?: BrandingMount
   /** The forward-auth application admin API. */
   applications?: ApplicationService
   /** The forward-auth policy simulator (POST …/applications/{id}/simulate). */
@@ -180,6 +183,7 @@ export function buildHttpServer(options: HttpServerOptions): FastifyInstance {
   if (options.clients) clientRoutes(app, options.clients)
   if (options.forwardAuth) forwardAuthRoutes(app, options.forwardAuth)
   if (options.account) accountRoutes(app, options.account)
+  if (options.branding) brandingRoutes(app, options.branding)
   if (options.applications) applicationRoutes(app, options.applications, options.simulate)
   if (options.people) peopleRoutes(app, options.people)
   if (options.directory) directoryRoutes(app, options.directory)

@@ -66,7 +66,7 @@ export function deviceFlowFeature(): NonNullable<Configuration['features']>['dev
       send(ctx, userCodePage({ action: ctx.oidc.urlFor('code_verification'), xsrf: xsrfOf(form), code: typeof code === 'string' ? code : undefined, problem }))
     },
     userCodeConfirmSource(ctx, form, client, _deviceInfo, userCode) {
-      send(ctx, confirmDevicePage({ form, client: clientName(client), userCode }))
+      send(ctx, confirmDevicePage({ form, client: clientName(client), userCode, logoUrl: client?.logoUri }))
     },
     successSource(ctx) {
       send(ctx, deviceSuccessPage(clientName(ctx.oidc.client)))

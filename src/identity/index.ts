@@ -40,7 +40,10 @@ export {
   createSignedInResolver, PORTAL_CALLBACK_PATH, PORTAL_CLIENT_ID, PORTAL_LOGGED_OUT_PATH, portalClientMetadata,
   type AccessTokenHolder, type SignedInIdentity, type SignedInOptions, type SignedInResolver,
 } from './signed-in.ts'
-export { escapeHtml, page } from './pages.ts'
+export { escapeHtml, linkButton, page, referenceLine, safeImageUrl, signedOutPage, type PageOptions } from './pages.ts'
+export { createSignedOutEverywhere, SIGNED_OUT_MODEL, type SignedOutEverywhere } from './signed-out-everywhere.ts'
+export { describeBrowser, overviewHtml, SIGN_OUT_EVERYWHERE_PATH, type AccountOverview } from './account-overview.ts'
+export { ACCENT_COLOUR, brandFor, DEFAULT_BRAND, ORGANIZATION_PARAM, setBranding, type Brand, type Branding } from './branding.ts'
 export { CONSOLE_CALLBACK_PATH, CONSOLE_CLIENT_ID, CONSOLE_PATH, consoleAudience, consoleClientMetadata, consoleResourceServer } from './console-client.ts'
 export { accessTokenUsername, selectAccessTokenClaims, type AccessTokenClaimName } from './access-token-claims.ts'
 export { DEVICE_CODE_GRANT, DEVICE_ROUTES, userCodeAttemptCounter, USER_CODE_MAX_ATTEMPTS, USER_CODE_WINDOW_SECONDS, type AttemptCounter } from './device-flow.ts'

@@ -5,7 +5,7 @@
 // never sees Fastify.
 
 import { hkdfSync } from 'node:crypto'
-import Provider, { type Adapter, type AdapterPayload, type Client, type Configuration, type FindAccount, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provider'
+import Provider, { interactionPolicy, type Adapter, type AdapterPayload, type Client, type Configuration, type FindAccount, type KoaContextWithOIDC, type ResourceServer } from 'oidc-provider'
 import type { JWK } from 'jose'
 import type { OidcArtifactsRepo, OidcClientsRepo } from '../store/index.ts'
 import { createAdapterFactory } from './adapter.ts'
@@ -18,6 +18,7 @@ import { AUDIENCE_PARAM, createResourceResolver } from './audiences.ts'
 import { CLIENT_ROUTING_METADATA, clientCors, interactionUrl, validateRoutingMetadata } from './client-extras.ts'
 import { deviceFlowFeature, devicePollInterval, DEVICE_ROUTES, userCodeThrottle, type AttemptCounter } from './device-flow.ts'
 import { MTLS_AUTH_METHODS, mtlsEndpointAliases, mtlsFeature } from './mtls.ts'
+import { ORGANIZATION_PARAM } from './branding.ts'
 import { logoutSource, postLogoutSuccessSource, providerPageHeaders, renderError } from './pages.ts'
 import { createJwtIntrospection, jwtAccessTokenMiddleware } from './jwt-access-tokens.ts'
 import { createFastIntrospection, type FastIntrospect } from './fast-introspection.ts'
@@ -111,6 +112,8 @@ export interface ResourceServerEntry {
 export interface OidcProviderOptions {
   /** From configuration only: never derived from a request. */
   issuer: string
+  /** Whether the browser session that signed `subject` in at `authTime` (seconds) was ended by "sign out everywhere". */
+  browserSessionEnded?: (subject: string, authTime: number) => Promise<boolean>
   /** Private JWKs, ES256 first (see SigningKeys.jwks). */
   jwks: { keys: JWK[] }
   store: { oidc: OidcArtifactsRepo; oidcClients: OidcClientsRepo }
@@ -234,7 +237,7 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
     responseTypes: ['code'],
     // Names a resource server by its audience where clients cannot send `resource` (audiences.ts);
     // `upstream` goes straight to that upstream provider (the console's test sign-in).
-    extraParams: [AUDIENCE_PARAM, UPSTREAM_PARAM],
+    extraParams: [AUDIENCE_PARAM, UPSTREAM_PARAM, ORGANIZATION_PARAM],
     scopes: ['openid', 'offline_access', 'email', 'profile', 'groups'],
     claims: {
       // acr, amr and auth_time (how and when the user signed in) exist only in ID tokens; listed
@@ -279,7 +282,7 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
       AuthorizationCode: ttl.authorizationCode ?? 60,
       Interaction: ttl.interaction ?? 600,
     },
-    interactions: { url: interactionUrl(issuer) },
+    interactions: { url: interactionUrl(issuer), policy: loginPolicy(options.browserSessionEnded) },
     features: {
       devInteractions: { enabled: false },
       introspection: {
@@ -347,4 +350,20 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
   provider.on('server_error', (_ctx: unknown, err: unknown) => options.onServerError?.(err))
   provider.on('backchannel.error', (_ctx: unknown, err: unknown, client: Client) => options.onBackchannelLogoutError?.(err, client.clientId))
   return provider
+}
+
+/**
+ * oidc-provider's prompts, with one more reason to ask for a sign-in: the account signed out
+ * everywhere after this browser session began (signed-out-everywhere.ts).
+ */
+function loginPolicy(ended: OidcProviderOptions['browserSessionEnded']) {
+  const policy = interactionPolicy.base()
+  if (ended === undefined) return policy
+  policy.get('login')!.checks.add(new interactionPolicy.Check('signed_out_everywhere', 'End-User signed out of every session', async (ctx) => {
+    const session = ctx.oidc.session
+    const authTime = session?.authTime()
+    if (session?.accountId === undefined || authTime === undefined) return interactionPolicy.Check.NO_NEED_TO_PROMPT
+    return (await ended(session.accountId, authTime)) ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT
+  }))
+  return policy
 }

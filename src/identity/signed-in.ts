@@ -42,7 +42,7 @@ export interface SignedInIdentity {
 
 export interface SignedInResolver {
   /** Redeems a code issued to the portal client (exactly once); undefined when it is not valid. */
-  redeemPortalCode(code: string, redirectUri: string, codeVerifier: string): Promise<SignedInIdentity | undefined>
+  redeemPortalCode(code: string, redirectUri: string, codeVerifier: string): Promise<(SignedInIdentity & { idToken?: string }) | undefined>
   /**
    * Resolves a JWT access token Gatehouse issued for one of `audiences` (resource servers set up
    * for forward-auth); undefined for anything else. Tokens for other audiences would let any
@@ -124,6 +124,23 @@ function s256(verifier: string): string {
   return createHash('sha256').update(verifier).digest('base64url')
 }
 
+/**
+ * An ID token of the portal client for `sub`, kept with the portal session as the id_token_hint
+ * of its sign-out: it names the session's own client, so the sign-out needs no second
+ * confirmation. Undefined when it cannot be made (the session still works; sign-out then asks once).
+ */
+async function portalIdToken(provider: Provider, sub: string): Promise<string | undefined> {
+  try {
+    const client = await provider.Client.find(PORTAL_CLIENT_ID)
+    if (!client) return undefined
+    const token = new provider.IdToken({ sub }, { client })
+    ;(token as unknown as { scope: string }).scope = 'openid'
+    return await token.issue({ use: 'idtoken' })
+  } catch {
+    return undefined
+  }
+}
+
 export function createSignedInResolver(options: SignedInOptions): SignedInResolver {
   const account = async (subject: string): Promise<SignedInIdentity | undefined> => {
     // oidc-provider's own finder takes a context it does not need here.
@@ -173,7 +190,8 @@ export function createSignedInResolver(options: SignedInOptions): SignedInResolv
       } catch {
         return undefined
       }
-      return account(found.accountId)
+      const identity = await account(found.accountId)
+      return identity === undefined ? undefined : { ...identity, idToken: await portalIdToken(provider, found.accountId) }
     },
     async accessToken(token, audiences) {
       let clientId: string

@@ -5,11 +5,12 @@
 /**
  * `script-src` is present but empty: no script runs unless its hash is added. oidc-provider adds
  * the hash of the auto-submit script it writes (form_post, a device `verification_uri_complete`
- * link) to the directive it finds. Styles are the pages' own inline block. No `form-action`:
+ * link) to the directive it finds. Styles are the pages' own inline block. Images: the brand's
+ * and applications' logos, from this server or over https. No `form-action`:
  * Chromium applies it to every redirect after a form post, and a sign-in ends at a relying party
  * on any origin; every form posts to its own page's origin.
  */
-export const PAGE_CSP = "default-src 'none'; script-src; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'"
+export const PAGE_CSP = "default-src 'none'; script-src; style-src 'unsafe-inline'; img-src 'self' https:; base-uri 'none'; frame-ancestors 'none'"
 
 export interface PageHeaderOptions {
   /**

@@ -100,6 +100,32 @@ describe('headers of every HTML page', () => {
     assertPageHeaders('signed out', done.headers)
   })
 
+  it('the sign-out of a session\'s own application: its auto-submit script pinned by hash', async () => {
+    const { browser: b, tokens } = await passwordSignIn(web, base, { password: PASSWORD, params: { scope: 'openid' } })
+    const page = await b.browse(`/session/end?id_token_hint=${encodeURIComponent(tokens.id_token!)}`)
+    assert.equal(page.status, 200)
+    assert.match(page.html, /Signing you out/)
+    assertScriptsHashed('one-step sign-out', page, assertPageHeaders('one-step sign-out', page.headers))
+  })
+
+  it('the account page and the forward-auth sign-in problem page', async () => {
+    const b = browser()
+    const account = await b.browse(`/api/forward-auth/login?rd=${encodeURIComponent(`${base}/account`)}`)
+    const signedIn = await b.browse(formAction(account.html, '/login'), { method: 'POST', form: { username: 'admin', password: PASSWORD } })
+    assert.equal(signedIn.location.pathname, '/account', signedIn.html.slice(0, 300))
+    assert.match(signedIn.html, /Active sessions/)
+    // Its forms are checked by Origin (same-origin referrer); its one script is the passkey one, by URL.
+    const csp = signedIn.headers.get('content-security-policy') ?? ''
+    assert.match(csp, new RegExp(`script-src ${base}/static/mfa-webauthn\\.js;`))
+    assert.match(csp, /frame-ancestors 'none'/)
+    assert.equal(signedIn.headers.get('x-frame-options'), 'DENY')
+    assert.equal(signedIn.headers.get('cache-control'), 'no-store')
+    assert.equal(signedIn.headers.get('referrer-policy'), 'same-origin')
+    const problem = await fetch(`${base}/api/forward-auth/login?rd=${encodeURIComponent('https://evil.example/')}`)
+    assert.equal(problem.status, 400)
+    assertPageHeaders('forward-auth sign-in problem', problem.headers)
+  })
+
   it('the device pages: code entry, the verification_uri_complete auto-submit, confirmation', async () => {
     const device = await oidc.initiateDeviceAuthorization(web, { scope: 'openid' })
     const b = browser()

@@ -103,7 +103,7 @@ for (const backend of BACKENDS) {
       assert.match(page.html, /<label for="password">/)
       assert.match(page.html, /autocomplete="current-password"/)
       assert.match(page.html, /id="username"[^>]*value="someone"/)
-      assert.match(page.html, /<strong>spa<\/strong>/)
+      assert.match(page.html, /<h1>Sign in to spa<\/h1>/)
     })
 
     it('a public client gets tokens whose id_token and userinfo carry the account', async (t) => {
@@ -165,7 +165,7 @@ for (const backend of BACKENDS) {
     it('Cancel on the login page sends access_denied with the state back to the client', async (t) => {
       const b = browser()
       const flow = await startLogin(spa, b)
-      assert.match(flow.page.html, /<button type="submit" name="cancel"[^>]*>Cancel<\/button>/)
+      assert.match(flow.page.html, /<button type="submit" name="cancel"[^>]*>Cancel and go back to spa<\/button>/)
       const cancelled = await b.browse(formAction(flow.page.html, '/login'), { method: 'POST', form: { cancel: 'yes' } })
       assert.equal(cancelled.location.origin, RP, `${cancelled.status} ${cancelled.html}`)
       assert.equal(cancelled.location.searchParams.get('state'), flow.state)
@@ -286,7 +286,7 @@ for (const backend of BACKENDS) {
         const consent = await submitPassword(b, page)
         assert.equal(consent.status, 200)
         assert.match(consent.html, /Allow access\?/)
-        assert.match(consent.html, /<li>Your name and username <code>profile<\/code><\/li>/)
+        assert.match(consent.html, /<li><strong>Your name and username<\/strong><small>[^<]*<code>profile<\/code><\/small><\/li>/)
         return consent
       }
       const b1 = browser()

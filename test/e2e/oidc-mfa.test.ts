@@ -25,7 +25,7 @@ function assertPageHeaders(page: Page, referrer = 'no-referrer'): void {
   for (const [name, value] of Object.entries(SHARED_HEADERS)) assert.equal(page.headers.get(name), value, name)
   assert.equal(page.headers.get('referrer-policy'), referrer)
   assert.equal(page.headers.get('content-security-policy'),
-    `default-src 'none'; script-src ${ISSUER}/static/mfa-webauthn.js; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'`)
+    `default-src 'none'; script-src ${ISSUER}/static/mfa-webauthn.js; style-src 'unsafe-inline'; img-src 'self' https:; base-uri 'none'; frame-ancestors 'none'`)
 }
 
 const decode = (html: string) => html.replaceAll('&amp;', '&').replaceAll('&quot;', '"').replaceAll('&#39;', "'")

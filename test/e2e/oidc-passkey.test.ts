@@ -78,7 +78,7 @@ describe('passkeys for local accounts with a virtual authenticator in Chromium (
     ])
     const headers = added.headers()
     assert.equal(headers['content-security-policy'],
-      `default-src 'none'; script-src ${ISSUER}/static/mfa-webauthn.js; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'`)
+      `default-src 'none'; script-src ${ISSUER}/static/mfa-webauthn.js; style-src 'unsafe-inline'; img-src 'self' https:; base-uri 'none'; frame-ancestors 'none'`)
     assert.deepEqual([headers['x-frame-options'], headers['x-content-type-options'], headers['cache-control'], headers['referrer-policy']],
       ['DENY', 'nosniff', 'no-store', 'same-origin'])
     await page.locator('#passkey-label').fill('Laptop')
@@ -90,7 +90,7 @@ describe('passkeys for local accounts with a virtual authenticator in Chromium (
     assert.equal(credentials[0]!.rpId, 'localhost')
     assert.equal(credentials[0]!.isResidentCredential, true)
     await page.getByRole('link', { name: 'Back to your account' }).click()
-    assert.match(await page.locator('table').innerText(), /Laptop\s+Passkey/)
+    assert.match(await page.getByRole('table', { name: 'Second factors' }).innerText(), /Laptop\s+Passkey/)
     assert.deepEqual(blocked, [])
   })
 

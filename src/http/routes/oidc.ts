@@ -39,6 +39,11 @@ function interactionRoutes(app: FastifyInstance, interactions: Interactions, iss
     scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_BODY_LIMIT }, (_request, body, done) => {
       done(null, Object.fromEntries(new URLSearchParams(body as string)))
     })
+    // The sign-in pages quote the request id as the reference of a problem; they read it from the answer.
+    scope.addHook('onRequest', (request, reply, done) => {
+      reply.raw.setHeader('x-request-id', request.id)
+      done()
+    })
     type Req = FastifyRequest<{ Params: { uid: string } }>
     const form = (request: Req) => (request.body ?? {}) as Record<string, unknown>
     const config = { public: true }
@@ -63,7 +68,7 @@ function interactionRoutes(app: FastifyInstance, interactions: Interactions, iss
       reply.headers({ 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' }).send(WEBAUTHN_SCRIPT))
     // The public URL the upstream redirected to: built from the issuer, never from Host.
     scope.get('/login/callback', { config }, async (request, reply) =>
-      sendOutcome(reply, await interactions.callback(new URL(request.raw.url ?? '/', issuer), request.ip)))
+      sendOutcome(reply, await interactions.callback(new URL(request.raw.url ?? '/', issuer), request.ip, request.id)))
   })
 }
 

@@ -65,6 +65,10 @@ export const clientInputSchema = z.object({
   firstParty: z.boolean().optional(),
   mayIntrospect: z.boolean().optional(),
   loginUri: z.string().max(2048).optional(),
+  /** The application's logo, shown on its sign-in, consent and device pages. */
+  logoUri: z.string().max(2048).optional(),
+  /** The application's home page: where "back to the application" links on Gatehouse's pages go. */
+  clientUri: z.string().max(2048).optional(),
   /** Audience (or indicator) of the resource server this client's access tokens are for when a request names none. */
   defaultAudience: z.string().min(1).max(2048).optional(),
   /** For relying parties that cannot verify ES256 ID tokens. */
@@ -93,7 +97,7 @@ export const clientInputSchema = z.object({
     if (problem) issue(['corsOrigins', i], `CORS origin ${problem}`)
     else if (new URL(origin).origin !== origin) issue(['corsOrigins', i], 'CORS origin must be an origin (scheme://host[:port]) without path')
   })
-  for (const key of ['loginUri', 'jwksUri', 'backchannelLogoutUri'] as const) {
+  for (const key of ['loginUri', 'jwksUri', 'backchannelLogoutUri', 'logoUri', 'clientUri'] as const) {
     const value = c[key]
     const problem = value === undefined ? undefined : webUrlProblem(value)
     if (problem) issue([key], `${key} ${problem}`)
@@ -155,6 +159,8 @@ export function toMetadata(spec: ClientSpec): JsonObject {
   if (spec.firstParty !== undefined) m[X.firstParty] = spec.firstParty
   if (spec.mayIntrospect !== undefined) m[X.mayIntrospect] = spec.mayIntrospect
   if (spec.loginUri !== undefined) m[X.loginUri] = spec.loginUri
+  if (spec.logoUri !== undefined) m.logo_uri = spec.logoUri
+  if (spec.clientUri !== undefined) m.client_uri = spec.clientUri
   if (spec.defaultAudience !== undefined) m[X.defaultAudience] = spec.defaultAudience
   if (spec.idTokenSigningAlg !== undefined) m.id_token_signed_response_alg = spec.idTokenSigningAlg
   if (spec.idTokenClaims !== undefined) m[X.idTokenClaims] = [...new Set(spec.idTokenClaims)]
@@ -188,6 +194,8 @@ export function fromMetadata(id: string, m: JsonObject): ClientSpec {
   if (typeof m[X.firstParty] === 'boolean') spec.firstParty = m[X.firstParty] as boolean
   if (typeof m[X.mayIntrospect] === 'boolean') spec.mayIntrospect = m[X.mayIntrospect] as boolean
   if (typeof m[X.loginUri] === 'string') spec.loginUri = m[X.loginUri] as string
+  if (typeof m.logo_uri === 'string') spec.logoUri = m.logo_uri
+  if (typeof m.client_uri === 'string') spec.clientUri = m.client_uri
   if (typeof m[X.defaultAudience] === 'string') spec.defaultAudience = m[X.defaultAudience] as string
   if (m.id_token_signed_response_alg === 'ES256' || m.id_token_signed_response_alg === 'RS256') spec.idTokenSigningAlg = m.id_token_signed_response_alg
   if (typeof m.backchannel_logout_uri === 'string') spec.backchannelLogoutUri = m.backchannel_logout_uri

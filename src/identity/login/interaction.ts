@@ -10,11 +10,14 @@ import { AppError } from '../../lib/index.ts'
 import { localSubject } from '../accounts.ts'
 import { peerAddress, type ClientAddress } from '../client-address.ts'
 import { LocalAccountErrorCodes, type LocalAccount, type LocalAccounts } from '../local-accounts.ts'
-import { ACR_VALUES, CLIENT_EXTRA_METADATA } from '../provider.ts'
+import { ACR_VALUES } from '../provider.ts'
 import { providerForEmail, UPSTREAM_PARAM, type OrganizationRoute } from '../upstream/providers.ts'
 import { UPSTREAM_CALLBACK_PATH, type Federation } from '../upstream/federation.ts'
 import type { SecondFactorStep } from '../mfa/sign-in.ts'
-import { consentPage, expiredPage, failurePage, loginPage, noOrganizationPage, upstreamProblemPage, type LoginFormState } from './pages.ts'
+import type { Brand } from '../branding.ts'
+import { consentPage, expiredPage, failurePage, loginPage, noOrganizationPage, upstreamProblemPage, type AppInfo, type LoginFormState } from './pages.ts'
+import { clientInfo, organizationBrand, scopeRequests, type ResourceScopeText } from './page-context.ts'
+
 
 export type InteractionOutcome =
   | { kind: 'page'; status: number; html: string; headers?: Record<string, string> }
@@ -37,7 +40,7 @@ export interface Interactions {
    * GET /login/callback: the upstream's redirect. The interaction cookie is scoped to
    * /interaction/<uid> and is not sent here, so the state record names the interaction.
    */
-  callback(url: URL, sourceIp?: string): Promise<InteractionOutcome>
+  callback(url: URL, sourceIp?: string, reference?: string): Promise<InteractionOutcome>
 }
 
 /** The fixed redirect URI to register at upstream providers (relative to the issuer). */
@@ -65,6 +68,10 @@ export interface InteractionOptions {
   clientAddress?: ClientAddress
   /** Second factors of local accounts (mfa/sign-in.ts); absent: the password alone signs in. */
   secondFactor?: SecondFactorStep
+  /** The organization that claims an email domain, for its brand on the sign-in. */
+  organizationOf?: (domain: string) => string | undefined
+  /** An API's name and the registered description of one of its scopes, for the consent page. */
+  resourceScope?: ResourceScopeText
 }
 
 type Details = Awaited<ReturnType<Provider['interactionDetails']>>
@@ -72,6 +79,12 @@ type Details = Awaited<ReturnType<Provider['interactionDetails']>>
 const page = (status: number, html: string, headers?: Record<string, string>): InteractionOutcome => ({ kind: 'page', status, html, headers })
 
 const str = (value: unknown): string => (typeof value === 'string' ? value : '')
+
+/** The request id the HTTP layer put on the answer: the reference a problem page shows. */
+const reference = (res: ServerResponse): string | undefined => {
+  const id = res.getHeader('x-request-id')
+  return typeof id === 'string' ? id : undefined
+}
 
 /** What the user can act on for each refusal of the local accounts. */
 function loginFailure(err: AppError): { status: number; message: string; headers?: Record<string, string> } | undefined {
@@ -115,19 +128,14 @@ export function createInteractions(options: InteractionOptions): Interactions {
       try {
         return await fn(req, res, uid, form)
       } catch (err) {
-        if (err instanceof errors.SessionNotFound) return page(400, expiredPage())
+        if (err instanceof errors.SessionNotFound) return page(400, expiredPage(reference(res)))
         options.onError?.(err)
-        return page(500, failurePage())
+        return page(500, failurePage(reference(res)))
       }
     }
 
-  async function clientName(clientId: unknown): Promise<{ name: string; firstParty: boolean }> {
-    const client = typeof clientId === 'string' ? await options.provider().Client.find(clientId) : undefined
-    return {
-      name: str(client?.clientName) || str(clientId),
-      firstParty: client?.[CLIENT_EXTRA_METADATA.firstParty] === true,
-    }
-  }
+  const clientName = (clientId: unknown) => clientInfo(options.provider(), clientId)
+  const brandOf = (interaction: Details, email = ''): Brand | undefined => organizationBrand(interaction.params, email, options.organizationOf)
 
   /** Grants what the authorization request asked for and is still missing. */
   async function grantRequested(interaction: Details): Promise<string> {
@@ -153,19 +161,20 @@ export function createInteractions(options: InteractionOptions): Interactions {
   /** The local login, once every factor it needs is passed: `amr` says which. */
   const complete = async (req: IncomingMessage, res: ServerResponse, account: LocalAccount, sourceIp: string | undefined, amr: string[]): Promise<InteractionOutcome> => {
     const verdict = await options.onLocalSignIn?.(account, { sourceIp })
-    if (verdict && !verdict.allowed) return page(403, noOrganizationPage())
+    if (verdict && !verdict.allowed) return page(403, noOrganizationPage(reference(res)))
     return finish(req, res, { login: { accountId: localSubject(account.username), amr, acr: ACR_VALUES[0] } })
   }
 
   const upstreams = (options.federation?.providers ?? []).map((p) => ({ id: p.id, name: p.name }))
 
-  const loginState = (interaction: Details, uid: string, client: string, extra: Partial<LoginFormState> = {}): LoginFormState => ({
+  const loginState = (interaction: Details, uid: string, client: AppInfo, extra: Partial<LoginFormState> = {}): LoginFormState => ({
     uid,
     client,
     username: str(interaction.params.login_hint),
     email: str(interaction.params.login_hint).includes('@') ? str(interaction.params.login_hint) : '',
     upstreams,
     localLogin: localAccounts.enabled,
+    brand: brandOf(interaction, extra.email),
     ...extra,
   })
 
@@ -178,11 +187,12 @@ export function createInteractions(options: InteractionOptions): Interactions {
   }
 
   const notFound = () => page(404, upstreamProblemPage('Not available', 'Sign-in through another identity provider is not set up on this server.'))
+  const expired = (res: ServerResponse, home?: string) => page(400, expiredPage(reference(res), home))
 
   return {
     show: guarded(async (req, res, uid) => {
       const interaction = await details(req, res, uid)
-      if (!interaction) return page(400, expiredPage())
+      if (!interaction) return expired(res)
       const client = await clientName(interaction.params.client_id)
       if (interaction.prompt.name === 'login') {
         // An upstream named in the request (the console's test sign-in) needs no page either.
@@ -192,21 +202,20 @@ export function createInteractions(options: InteractionOptions): Interactions {
         const hint = str(interaction.params.login_hint).trim()
         const provider = options.federation && hint.includes('@') ? providerForEmail(options.federation.providers, hint, options.organizationRoute) : undefined
         if (provider && options.federation) return beginUpstream(options.federation, interaction, uid, provider.id, hint)
-        return page(200, loginPage(loginState(interaction, uid, client.name)))
+        return page(200, loginPage(loginState(interaction, uid, client)))
       }
       if (interaction.prompt.name === 'consent') {
         if (client.firstParty) return finish(req, res, { consent: { grantId: await grantRequested(interaction) } })
-        const details = interaction.prompt.details as { missingOIDCScope?: string[]; missingResourceScopes?: Record<string, string[]> }
         // An API's scopes are asked for too: consent to them is what lets the client act there.
-        const scopes = [...details.missingOIDCScope ?? [], ...Object.values(details.missingResourceScopes ?? {}).flat()]
-        return page(200, consentPage({ uid, client: client.name, scopes }))
+        const scopes = scopeRequests(interaction.prompt.details as Parameters<typeof scopeRequests>[0], options.resourceScope)
+        return page(200, consentPage({ uid, client, scopes, brand: brandOf(interaction) }))
       }
       return finish(req, res, { error: 'access_denied', error_description: 'unsupported interaction' })
     }),
 
     login: guarded(async (req, res, uid, form) => {
       const interaction = await details(req, res, uid)
-      if (!interaction) return page(400, expiredPage())
+      if (!interaction) return expired(res)
       // The Cancel button: the client gets access_denied at its redirect URI, with its state.
       if (form.cancel !== undefined) return finish(req, res, { error: 'access_denied', error_description: 'the user cancelled the sign-in' })
       if (interaction.prompt.name !== 'login') return { kind: 'redirect', location: `/interaction/${encodeURIComponent(uid)}` }
@@ -215,10 +224,10 @@ export function createInteractions(options: InteractionOptions): Interactions {
       const client = await clientName(interaction.params.client_id)
       if (!localAccounts.enabled) {
         const failure = loginFailure(new AppError(LocalAccountErrorCodes.localLoginDisabled, 'local accounts are disabled on this server', { status: 403 }))!
-        return page(failure.status, loginPage(loginState(interaction, uid, client.name, { error: failure.message })))
+        return page(failure.status, loginPage(loginState(interaction, uid, client, { error: failure.message })))
       }
       if (username === '' || password === '') {
-        return page(400, loginPage(loginState(interaction, uid, client.name, { username, error: 'Enter your username and password.' })))
+        return page(400, loginPage(loginState(interaction, uid, client, { username, error: 'Enter your username and password.' })))
       }
       let account: LocalAccount
       const sourceIp = clientAddress(req)
@@ -228,7 +237,7 @@ export function createInteractions(options: InteractionOptions): Interactions {
         const failure = err instanceof AppError ? loginFailure(err) : undefined
         if (!failure) throw err
         options.onLocalSignInFailed?.({ username, code: err instanceof AppError ? err.code : 'unknown', ...(sourceIp ? { sourceIp } : {}) })
-        return page(failure.status, loginPage(loginState(interaction, uid, client.name, { username, error: failure.message })), failure.headers)
+        return page(failure.status, loginPage(loginState(interaction, uid, client, { username, error: failure.message })), failure.headers)
       }
       const second = await options.secondFactor?.afterPassword(uid, account)
       if (second?.kind === 'page') return second
@@ -237,18 +246,18 @@ export function createInteractions(options: InteractionOptions): Interactions {
 
     secondFactor: guarded(async (req, res, uid, form) => {
       const interaction = await details(req, res, uid)
-      if (!interaction || !options.secondFactor) return page(400, expiredPage())
+      if (!interaction || !options.secondFactor) return expired(res)
       if (interaction.prompt.name !== 'login') return { kind: 'redirect', location: `/interaction/${encodeURIComponent(uid)}` }
       const sourceIp = clientAddress(req)
       const outcome = await options.secondFactor.answer(uid, form, sourceIp)
       if (outcome.kind === 'page') return outcome
-      if (outcome.kind === 'expired') return page(400, expiredPage())
+      if (outcome.kind === 'expired') return expired(res)
       return complete(req, res, outcome.account, sourceIp, outcome.amr)
     }),
 
     consent: guarded(async (req, res, uid, form) => {
       const interaction = await details(req, res, uid)
-      if (!interaction) return page(400, expiredPage())
+      if (!interaction) return expired(res)
       if (interaction.prompt.name !== 'consent') return { kind: 'redirect', location: `/interaction/${encodeURIComponent(uid)}` }
       if (form.decision !== 'allow') {
         return finish(req, res, { error: 'access_denied', error_description: 'the user declined' })
@@ -260,7 +269,7 @@ export function createInteractions(options: InteractionOptions): Interactions {
       const federation = options.federation
       if (!federation) return notFound()
       const interaction = await details(req, res, uid)
-      if (!interaction) return page(400, expiredPage())
+      if (!interaction) return expired(res)
       if (interaction.prompt.name !== 'login') return { kind: 'redirect', location: `/interaction/${encodeURIComponent(uid)}` }
       const email = str(form.email).trim()
       const chosen = str(form.provider)
@@ -272,7 +281,7 @@ export function createInteractions(options: InteractionOptions): Interactions {
         const upstreamError = chosen !== ''
           ? 'That identity provider is not available. Choose another one.'
           : email === '' ? 'Enter your email address, or choose an identity provider.' : 'No identity provider is set up for this email domain. Choose one below.'
-        return page(400, loginPage(loginState(interaction, uid, client.name, { email, upstreamError })))
+        return page(400, loginPage(loginState(interaction, uid, client, { email, upstreamError })))
       }
       return beginUpstream(federation, interaction, uid, provider.id, email.includes('@') ? email : undefined)
     }),
@@ -281,23 +290,23 @@ export function createInteractions(options: InteractionOptions): Interactions {
       const federation = options.federation
       if (!federation) return notFound()
       const interaction = await details(req, res, uid)
-      if (!interaction) return page(400, expiredPage())
+      if (!interaction) return expired(res)
       const handoff = await federation.takeHandoff(uid, str(form.ref))
-      if (!handoff || interaction.prompt.name !== 'login') return page(400, expiredPage())
+      if (!handoff || interaction.prompt.name !== 'login') return expired(res)
       if ('error' in handoff) return finish(req, res, { error: handoff.error, error_description: handoff.description })
       return finish(req, res, { login: { accountId: handoff.accountId, amr: ['fed'], acr: ACR_VALUES[1] } })
     }),
 
-    async callback(url, sourceIp) {
+    async callback(url, sourceIp, reference) {
       const federation = options.federation
       if (!federation) return notFound()
       try {
         const result = await federation.complete(url, sourceIp)
-        if (!result.ok) return page(result.status, upstreamProblemPage(result.title, result.message))
+        if (!result.ok) return page(result.status, upstreamProblemPage(result.title, result.message, reference, result.uid === undefined ? undefined : `/interaction/${encodeURIComponent(result.uid)}`))
         return { kind: 'redirect', location: `/interaction/${encodeURIComponent(result.uid)}/upstream/finish?ref=${encodeURIComponent(result.ref)}` }
       } catch (err) {
         options.onError?.(err)
-        return page(500, failurePage())
+        return page(500, failurePage(reference))
       }
     },
   }

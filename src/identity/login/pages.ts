@@ -1,14 +1,24 @@
-// The sign-in pages Gatehouse renders itself: the local login form, consent for clients that
-// are not first-party, and the "start again" page. Self-contained HTML, labelled fields, errors
-// announced to screen readers; nothing from the server's internals is ever shown.
+// The sign-in pages Gatehouse renders itself: the sign-in page (email first, routed to the
+// identity provider of its domain; one button per provider; the local account form), consent
+// for clients that are not first-party, and the pages that end a sign-in that cannot go on.
+// Labelled fields, errors announced to screen readers and tied to their field; nothing from the
+// server's internals is ever shown, and every problem page offers a next step and a reference.
 
-import { escapeHtml, page } from '../pages.ts'
+import type { Brand } from '../branding.ts'
+import { escapeHtml, linkButton, page, referenceLine } from '../pages.ts'
 import { NO_ORGANIZATION } from '../upstream/federation.ts'
+
+/** The application a sign-in is for. */
+export interface AppInfo {
+  name: string
+  logoUrl?: string
+  /** Its home page, for "back to the application" links. */
+  homeUrl?: string
+}
 
 export interface LoginFormState {
   uid: string
-  /** The client's display name. */
-  client: string
+  client: AppInfo
   /** Prefilled (login_hint or the previous attempt); never the password. */
   username: string
   error?: string
@@ -20,81 +30,118 @@ export interface LoginFormState {
   upstreamError?: string
   /** false: no password form (local login turned off). */
   localLogin?: boolean
+  /** The organization's brand when the sign-in is for one (its `organization` parameter). */
+  brand?: Brand
 }
 
 const action = (uid: string, step: string) => `/interaction/${encodeURIComponent(uid)}/${step}`
 
-/** Email routing to the provider of its domain, and one button per provider. */
-function upstreamForm(state: LoginFormState): string {
+const alert = (id: string, message: string | undefined) =>
+  message === undefined ? '' : `<p id="${id}" role="alert">${escapeHtml(message)}</p>`
+
+const invalid = (id: string, message: string | undefined) =>
+  message === undefined ? '' : ` aria-describedby="${id}" aria-invalid="true"`
+
+/** Email first (routed to the provider of its domain), then one button per provider. */
+function upstreamForm(state: LoginFormState, focus: boolean): string {
   const upstreams = state.upstreams ?? []
   if (upstreams.length === 0) return ''
-  const error = state.upstreamError === undefined
-    ? ''
-    : `<p id="email-error" role="alert"><strong>${escapeHtml(state.upstreamError)}</strong></p>`
-  const described = state.upstreamError === undefined ? '' : ' aria-describedby="email-error" aria-invalid="true"'
-  const buttons = upstreams.map((u) => `<button type="submit" name="provider" value="${escapeHtml(u.id)}" formnovalidate>Sign in with ${escapeHtml(u.name)}</button>`).join('')
-  return `${error}<form method="post" action="${escapeHtml(action(state.uid, 'upstream'))}">` +
-    `<p><label for="email">Work email</label><br><input id="email" name="email" type="email" autocomplete="email" autocapitalize="none" ` +
-    `spellcheck="false" value="${escapeHtml(state.email ?? '')}"${described} autofocus></p>` +
-    `<p><button type="submit">Continue</button></p><p>Or choose your identity provider:</p><p>${buttons}</p></form>`
+  const buttons = upstreams.map((u) =>
+    `<button type="submit" class="secondary provider" name="provider" value="${escapeHtml(u.id)}" formnovalidate>` +
+    `<span class="mark" aria-hidden="true">${escapeHtml((u.name.trim()[0] ?? '?').toUpperCase())}</span>Sign in with ${escapeHtml(u.name)}</button>`).join('')
+  return `<form method="post" action="${escapeHtml(action(state.uid, 'upstream'))}">${alert('email-error', state.upstreamError)}` +
+    `<div class="field"><label for="email">Work email</label><input id="email" name="email" type="email" autocomplete="email" autocapitalize="none" ` +
+    `spellcheck="false" value="${escapeHtml(state.email ?? '')}"${invalid('email-error', state.upstreamError)}${focus ? ' autofocus' : ''}></div>` +
+    '<div class="stack"><button type="submit">Continue</button></div>' +
+    `<p class="divider">or</p><div class="stack">${buttons}</div></form>`
 }
 
 /** Ends the sign-in; the application is told the user declined (access_denied). */
-const cancelForm = (uid: string) =>
-  `<form method="post" action="${escapeHtml(action(uid, 'login'))}"><p><button type="submit" name="cancel" value="yes" class="secondary" formnovalidate>Cancel</button></p></form>`
+const cancelForm = (uid: string, client: AppInfo) =>
+  `<form method="post" action="${escapeHtml(action(uid, 'login'))}" class="foot">` +
+  `<button type="submit" name="cancel" value="yes" class="secondary link" formnovalidate>Cancel and go back to ${escapeHtml(client.name)}</button></form>`
 
 export function loginPage(state: LoginFormState): string {
-  const upstream = upstreamForm(state)
-  const error = state.error === undefined
-    ? ''
-    : `<p id="login-error" role="alert"><strong>${escapeHtml(state.error)}</strong></p>`
+  // The focus goes where the next thing to type is: the field of the error, else the first field.
+  const localError = state.error !== undefined && state.localLogin !== false
+  const upstream = upstreamForm(state, !localError)
+  const options = { app: state.client, brand: state.brand, lede: upstream === '' ? 'Sign in with your account to continue.' : 'Sign in with your work account to continue.' }
+  const title = `Sign in to ${state.client.name}`
   if (state.localLogin === false) {
-    return page('Sign in', `<p>to continue to <strong>${escapeHtml(state.client)}</strong></p>${error}${upstream}${cancelForm(state.uid)}`)
+    return page(title, `${alert('login-error', state.error)}${upstream}${cancelForm(state.uid, state.client)}`, options)
   }
-  const described = state.error === undefined ? '' : ' aria-describedby="login-error" aria-invalid="true"'
-  const focusUser = upstream === '' && state.username === '' ? ' autofocus' : ''
-  const focusPassword = upstream === '' && state.username !== '' ? ' autofocus' : ''
-  const localHeading = upstream === '' ? '' : '<h2>Local account</h2>'
-  return page('Sign in', `<p>to continue to <strong>${escapeHtml(state.client)}</strong></p>${upstream}${localHeading}${error}` +
+  const focusUser = (upstream === '' || localError) && state.username === '' ? ' autofocus' : ''
+  const focusPassword = (upstream === '' || localError) && state.username !== '' ? ' autofocus' : ''
+  // Beside the providers, the local account is the lesser path: a secondary button.
+  const local = upstream === '' ? '' : '<p class="divider">or use a local account</p>'
+  return page(title, `${upstream}${local}${alert('login-error', state.error)}` +
     `<form method="post" action="${escapeHtml(action(state.uid, 'login'))}" autocomplete="on">` +
-    `<p><label for="username">Username</label><br><input id="username" name="username" type="text" required autocapitalize="none" ` +
-    `autocomplete="username" spellcheck="false" value="${escapeHtml(state.username)}"${described}${focusUser}></p>` +
-    `<p><label for="password">Password</label><br><input id="password" name="password" type="password" required ` +
-    `autocomplete="current-password"${described}${focusPassword}></p>` +
-    `<p><button type="submit">Sign in</button></p></form>${cancelForm(state.uid)}`)
+    `<div class="field"><label for="username">Username</label><input id="username" name="username" type="text" required autocapitalize="none" ` +
+    `autocomplete="username" spellcheck="false" value="${escapeHtml(state.username)}"${invalid('login-error', state.error)}${focusUser}></div>` +
+    `<div class="field"><label for="password">Password</label><input id="password" name="password" type="password" required ` +
+    `autocomplete="current-password"${invalid('login-error', state.error)}${focusPassword}></div>` +
+    `<div class="stack"><button type="submit"${upstream === '' ? '' : ' class="secondary"'}>Sign in</button></div></form>${cancelForm(state.uid, state.client)}`, options)
 }
 
 /** What each standard scope lets the application see, in words a person can judge. */
-const SCOPE_TEXT: Record<string, string> = {
-  openid: 'Know who you are when you sign in',
-  profile: 'Your name and username',
-  email: 'Your email address',
-  groups: 'The groups you belong to',
-  offline_access: 'Stay connected when you are not using it',
+const SCOPE_TEXT: Record<string, { title: string; detail: string }> = {
+  openid: { title: 'Who you are', detail: 'A stable identifier for your account, and when and how you signed in' },
+  profile: { title: 'Your name and username', detail: 'As your account or your organization\'s identity provider has them' },
+  email: { title: 'Your email address', detail: 'And whether it has been verified' },
+  groups: { title: 'The groups you belong to', detail: 'Including your organizations\' groups' },
+  offline_access: { title: 'Stay connected', detail: 'Keep access while you are not using it, until you sign out of it or it is revoked' },
 }
 
-export function consentPage(state: { uid: string; client: string; scopes: string[] }): string {
-  const items = state.scopes.map((s) => `<li>${escapeHtml(SCOPE_TEXT[s] ?? 'Access to')} <code>${escapeHtml(s)}</code></li>`).join('')
-  return page('Allow access?', `<p><strong>${escapeHtml(state.client)}</strong> asks for:</p><ul>${items}</ul>` +
-    `<form method="post" action="${escapeHtml(action(state.uid, 'consent'))}">` +
-    '<button type="submit" name="decision" value="allow" autofocus>Allow</button>' +
-    '<button type="submit" name="decision" value="deny">Deny</button></form>')
+/** One requested scope: a standard one, or an API's with its registered description. */
+export interface ScopeRequest {
+  scope: string
+  /** The API that defines it (resource scopes). */
+  api?: string
+  description?: string
 }
 
-export function expiredPage(): string {
-  return page('Sign-in expired', '<p>This sign-in has expired or was already completed.</p><p>Go back to the application and start again.</p>')
+function scopeItem(s: ScopeRequest): string {
+  const known = s.api === undefined ? SCOPE_TEXT[s.scope] : undefined
+  const title = known?.title ?? s.description ?? (s.api === undefined ? `Access: ${s.scope}` : `${s.scope} on ${s.api}`)
+  const detail = known?.detail ?? (s.api === undefined ? undefined : `On ${s.api}`)
+  return `<li><strong>${escapeHtml(title)}</strong><small>${detail === undefined ? '' : `${escapeHtml(detail)} · `}<code>${escapeHtml(s.scope)}</code></small></li>`
 }
 
-/** An upstream sign-in that ended without a login (refused, expired, replayed). */
-export function upstreamProblemPage(title: string, message: string): string {
-  return page(title, `<p>${escapeHtml(message)}</p>`)
+export function consentPage(state: { uid: string; client: AppInfo; scopes: ScopeRequest[]; user?: string; brand?: Brand }): string {
+  const who = state.user === undefined ? '' : `<p class="muted">Signed in as <strong>${escapeHtml(state.user)}</strong>.</p>`
+  return page('Allow access?', `<p><strong>${escapeHtml(state.client.name)}</strong> would like to:</p>` +
+    `<ul class="scopes">${state.scopes.map(scopeItem).join('')}</ul>${who}` +
+    `<form method="post" action="${escapeHtml(action(state.uid, 'consent'))}"><div class="row">` +
+    '<button type="submit" name="decision" value="deny" class="secondary">Deny</button>' +
+    '<button type="submit" name="decision" value="allow" autofocus>Allow</button></div></form>' +
+    '<p class="foot">You can take this back later by signing out of the application.</p>', { app: state.client, brand: state.brand })
+}
+
+const startAgain = (home: string | undefined, label = 'Go back to the application and start again.') =>
+  `<p>${escapeHtml(label)}</p><div class="stack">${home === undefined ? linkButton('/', 'Go to the home page') : linkButton(home, 'Back to the application', true)}</div>`
+
+export function expiredPage(reference?: string, home?: string): string {
+  return page('Sign-in expired', '<p>This sign-in has expired or was already completed.</p>' + startAgain(home) + referenceLine(reference), { problem: true })
+}
+
+/**
+ * An upstream sign-in that ended without a login (refused, expired, replayed). `retry`: the
+ * sign-in page of the same request, where another provider can be chosen.
+ */
+export function upstreamProblemPage(title: string, message: string, reference?: string, retry?: string): string {
+  const next = retry === undefined
+    ? startAgain(undefined)
+    : `<p>Try again, or choose another way to sign in.</p><div class="stack">${linkButton(retry, 'Choose another way to sign in', true)}</div>`
+  return page(title, `<p>${escapeHtml(message)}</p>${next}${referenceLine(reference)}`, { problem: true })
 }
 
 /** A right password (or upstream sign-in) from someone who belongs to no organization here. */
-export function noOrganizationPage(): string {
-  return upstreamProblemPage(NO_ORGANIZATION.title, NO_ORGANIZATION.message)
+export function noOrganizationPage(reference?: string): string {
+  return page(NO_ORGANIZATION.title, `<p>${escapeHtml(NO_ORGANIZATION.message)}</p>` +
+    '<p>Ask an administrator to add you to an organization, then sign in again.</p>' + referenceLine(reference), { problem: true })
 }
 
-export function failurePage(): string {
-  return page('Sign-in problem', '<p>Something went wrong on our side.</p><p>Go back to the application and start again.</p>')
+export function failurePage(reference?: string): string {
+  return page('Something went wrong', '<p>Something went wrong on our side, and the sign-in could not go on.</p>' +
+    startAgain(undefined, 'Go back to the application and try again. If it keeps happening, tell its administrator and quote the reference below.') + referenceLine(reference), { problem: true })
 }

@@ -38,7 +38,7 @@ export type Handoff = { accountId: string } | { error: 'access_denied'; descript
 
 export type CallbackResult =
   | { ok: true; uid: string; ref: string }
-  | { ok: false; status: number; title: string; message: string }
+  | { ok: false; status: number; title: string; message: string; /** Still open: the sign-in page can offer another provider. */ uid?: string }
 
 export interface BeginRequest {
   uid: string
@@ -125,7 +125,7 @@ async function takeOnce(repo: OidcArtifactsRepo, model: string, id: string): Pro
   return record
 }
 
-const refusal = (status: number, title: string, message: string): CallbackResult => ({ ok: false, status, title, message })
+const refusal = (status: number, title: string, message: string, uid?: string): CallbackResult => ({ ok: false, status, title, message, ...(uid === undefined ? {} : { uid }) })
 
 const tenantRefused = (provider: UpstreamProvider) =>
   refusal(403, 'Sign-in refused', `Your ${provider.name} organization is not allowed to sign in here.`)
@@ -229,7 +229,7 @@ export function createFederation(options: FederationOptions): Federation {
         return handoff(record.uid, { error: 'access_denied', description: `${provider.name} did not allow the sign-in` })
       }
       if (upstreamError) {
-        return refusal(400, 'Sign-in refused', `${provider.name} could not complete the sign-in (${upstreamError}). Go back to the application and start again.`)
+        return refusal(400, 'Sign-in refused', `${provider.name} could not complete the sign-in (${upstreamError}).`, record.uid)
       }
       try {
         const upstream = await configuration(provider)
@@ -263,7 +263,7 @@ export function createFederation(options: FederationOptions): Federation {
       } catch (err) {
         if (err instanceof EntraTenantRefused) return tenantRefused(provider)
         options.onError?.(err, provider.id)
-        return refusal(400, 'Sign-in problem', `The sign-in at ${provider.name} could not be completed. Go back to the application and start again.`)
+        return refusal(400, 'Sign-in problem', `The sign-in at ${provider.name} could not be completed.`, record.uid)
       }
     },
 
