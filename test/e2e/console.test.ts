@@ -226,6 +226,7 @@ describe('admin console', { skip: chromiumSkipReason() }, () => {
     await page.getByRole('link', { name: 'wiki', exact: true }).click()
     await page.getByRole('heading', { level: 1, name: 'Client wiki' }).waitFor()
     await page.getByLabel('Redirect URIs', { exact: true }).fill('https://wiki.example.com/cb, https://wiki.example.com/cb2')
+    await page.getByLabel('Home page').fill('https://wiki.example.com/')
     await page.getByLabel(/^Refresh token/).check()
     await page.getByRole('button', { name: 'Save changes' }).click()
     await page.getByText('Saved wiki.').waitFor()
@@ -233,6 +234,7 @@ describe('admin console', { skip: chromiumSkipReason() }, () => {
     const saved = (await api('/api/v1/clients/wiki')).client
     assert.deepEqual(saved.redirectUris, ['https://wiki.example.com/cb', 'https://wiki.example.com/cb2'])
     assert.deepEqual(saved.grantTypes.sort(), ['authorization_code', 'refresh_token'])
+    assert.equal(saved.clientUri, 'https://wiki.example.com/')
     assert.equal(saved.hasSecret, true, 'editing keeps the secret')
 
     await nav(page, 'Roles')

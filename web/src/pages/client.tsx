@@ -1,5 +1,5 @@
 // One OIDC client: its settings, edited in place (redirect URIs, sign-out URIs, grant types,
-// scopes, CORS origins). The type and the secret are not edited here: a secret is rotated.
+// scopes, CORS origins, home page and logo). The type and the secret are not edited here: a secret is rotated.
 
 import { get, put, seg } from '../api.ts'
 import type { ClientView } from '../types.ts'
@@ -36,9 +36,11 @@ export function ClientPage({ id }: { id: string }) {
               : (
                 <ActionForm label="Settings" submit="Save changes" keep action={async (f) => {
                   const name = text(f.get('name'))
-                  const { name: _old, ...rest } = specOf(c)
+                  const logoUri = text(f.get('logoUri'))
+                  const clientUri = text(f.get('clientUri'))
+                  const { name: _n, logoUri: _l, clientUri: _c, ...rest } = specOf(c)
                   const saved = await put<{ client: ClientView }>(`/api/v1/clients/${seg(c.id)}`, {
-                    ...rest, ...(name ? { name } : {}),
+                    ...rest, ...(name ? { name } : {}), ...(logoUri ? { logoUri } : {}), ...(clientUri ? { clientUri } : {}),
                     redirectUris: lines(f.get('redirectUris')),
                     postLogoutRedirectUris: lines(f.get('postLogoutRedirectUris')),
                     grantTypes: f.getAll('grantTypes').map(String),
@@ -49,6 +51,8 @@ export function ClientPage({ id }: { id: string }) {
                   return `Saved ${saved.client.id}.`
                 }}>
                   <Field name="name" label="Display name" autocomplete="off" defaultValue={c.name ?? ''} hint="Shown on the sign-in and consent pages." />
+                  <Field name="clientUri" label="Home page" autocomplete="off" defaultValue={c.clientUri ?? ''} hint="Where the signed-out page links back to." />
+                  <Field name="logoUri" label="Logo URL" autocomplete="off" defaultValue={c.logoUri ?? ''} hint="An https image shown on the sign-in page." />
                   <Field name="redirectUris" label="Redirect URIs" autocomplete="off" defaultValue={c.redirectUris.join(', ')} hint="Comma separated; exact matches only." />
                   <Field name="postLogoutRedirectUris" label="Sign-out redirect URIs" autocomplete="off" defaultValue={c.postLogoutRedirectUris.join(', ')} hint="Where people may be sent back after signing out." />
                   <fieldset>
