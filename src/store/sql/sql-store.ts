@@ -20,7 +20,7 @@ import { outboxRepo } from './outbox-repo.ts'
 import { signingKeysRepo } from './signing-keys-repo.ts'
 import { storesRepo } from './stores-repo.ts'
 import { tenancyRepo } from './tenancy-repo.ts'
-import { readTuples, snapshotTuples } from './tuples-read.ts'
+import { readTuples, scanTuples, snapshotTuples } from './tuples-read.ts'
 import { writeTuples } from './tuples-write.ts'
 import { userRecordsRepo } from './user-records-repo.ts'
 import type { RepoContext } from './context.ts'
@@ -48,6 +48,7 @@ export function createSqlStore(parts: SqlStoreParts): Store {
       write: (storeId, input) => writeTuples(ctx, storeId, input),
       read: (storeId, filter, page) => readTuples(ctx, storeId, filter, page),
       snapshot: (storeId) => snapshotTuples(ctx, storeId),
+      scan: (storeId, after, limit) => scanTuples(ctx, storeId, after, limit),
     },
     changelog: changelogRepo(ctx),
     assertions: assertionsRepo(ctx),
