@@ -136,22 +136,20 @@ export class IndexManager {
    * are behind and drops the deleted ones. Recovers notifications lost while LISTEN was down.
    */
   poll(): Promise<void> {
-    this.polling ??= (async () => {
-      try {
-        const ids = [...this.entries.values()].filter((e) => e.index).map((e) => e.storeId)
-        if (ids.length === 0) return
-        const revisions = await this.store.changelog.revisions(ids)
-        for (const id of ids) {
-          const revision = revisions.get(id)
-          this.announce(id, revision ?? STORE_DELETED)
-        }
-      } catch (err) {
-        this.logger?.warn({ err }, 'tuple index revision poll failed')
-      } finally {
-        this.polling = undefined
-      }
-    })()
-    return this.polling
+    if (this.polling) return this.polling
+    const ids = [...this.entries.values()].filter((e) => e.index).map((e) => e.storeId)
+    if (ids.length === 0) return Promise.resolve()
+    // Cleared once settled; never from inside the run itself, which may settle before `polling`
+    // is assigned (it would then stay set and no poll would run again).
+    const run = this.store.changelog.revisions(ids).then((revisions) => {
+      for (const id of ids) this.announce(id, revisions.get(id) ?? STORE_DELETED)
+    }, (err) => {
+      this.logger?.warn({ err }, 'tuple index revision poll failed')
+    }).finally(() => {
+      if (this.polling === run) this.polling = undefined
+    })
+    this.polling = run
+    return run
   }
 
   close(): void {
