@@ -50,7 +50,8 @@ if (backend === 'postgres') {
   emptyUrl = empty.url
   drops.push(db.drop, empty.drop)
 }
-const env = (url: string) => ({ GATEHOUSE_DATABASE_URL: url, GATEHOUSE_DATA_DIR: dir })
+// PostgreSQL replicas share a secret that encrypts the stored signing keys.
+const env = (url: string) => ({ GATEHOUSE_DATABASE_URL: url, GATEHOUSE_DATA_DIR: dir, GATEHOUSE_SECRET_KEY: 'scale-bench-secret-key-0123456789abcdef' })
 
 try {
   // ---- load through the store's own batch write (5,000 tuples per transaction) ----

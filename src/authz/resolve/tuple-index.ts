@@ -12,8 +12,12 @@ import type { TupleChange, TupleCondition, TupleKey } from '../../store/types.ts
 import { typeOf, type TupleRecord } from './tuples.ts'
 import type { CompiledModel } from '../model/compiled.ts'
 
-/** Entries at which a set of tuples switches from a scanned array to a Map. */
-const SMALL_MAX = 12
+/**
+ * Entries at which a bucket's array becomes a Map: Check looks a user up in it. Reverse lists are
+ * only walked in full (ListObjects, group closures), so they stay arrays much longer.
+ */
+const BUCKET_MAX = 12
+const REVERSE_MAX = 64
 
 /** One distinct user string of the index, parsed once; the head of its reverse lists. */
 class UserNode {
@@ -38,21 +42,21 @@ class UserNode {
 /** A stored tuple: its strings are the index's shared ones, the user's parsed parts its UserNode's. */
 class IndexedTuple implements TupleRecord {
   readonly object: string
-  readonly objectType: string
   readonly relation: string
   readonly node: UserNode
   readonly condition: TupleCondition | undefined
   vm: CompiledModel | undefined = undefined
   vok = false
 
-  constructor(object: string, objectType: string, relation: string, node: UserNode, condition: TupleCondition | undefined) {
+  constructor(object: string, relation: string, node: UserNode, condition: TupleCondition | undefined) {
     this.object = object
-    this.objectType = objectType
     this.relation = relation
     this.node = node
     this.condition = condition
   }
 
+  /** Only validation reads it, once per tuple and model (vm, vok): not worth a field per tuple. */
+  get objectType(): string { return typeOf(this.object) }
   get user(): string { return this.node.text }
   get userType(): string { return this.node.type }
   get userObject(): string { return this.node.object }
@@ -64,93 +68,103 @@ const EMPTY: IndexedTuple[] = []
 
 /**
  * Tuples keyed by user (a bucket) or by object (a reverse list): an array scanned by key while
- * small, a Map beyond SMALL_MAX. An array is replaced, not spliced, on removal, so an iterator a
- * paused ListObjects walk holds never skips an entry.
+ * small, a Map beyond `limit`. An array is replaced, not spliced, on removal, so an iterator a
+ * paused ListObjects walk holds never skips an entry. One field holds either, to keep the many
+ * small sets small.
  */
-class TupleSet {
-  private small: IndexedTuple[] | undefined = EMPTY
-  private big: Map<string, IndexedTuple> | undefined = undefined
-  private readonly byObject: boolean
+abstract class TupleSet {
+  private items: IndexedTuple[] | Map<string, IndexedTuple> = EMPTY
 
-  constructor(byObject: boolean) {
-    this.byObject = byObject
-  }
+  protected abstract keyOf(t: IndexedTuple): string
+  /** Entries at which the array becomes a Map. */
+  protected abstract get limit(): number
 
   get size(): number {
-    return this.small ? this.small.length : this.big!.size
-  }
-
-  private keyOf(t: IndexedTuple): string {
-    return this.byObject ? t.object : t.node.text
+    return this.items instanceof Map ? this.items.size : this.items.length
   }
 
   get(key: string): IndexedTuple | undefined {
-    if (this.big) return this.big.get(key)
-    for (const t of this.small!) if (this.keyOf(t) === key) return t
+    const items = this.items
+    if (items instanceof Map) return items.get(key)
+    for (const t of items) if (this.keyOf(t) === key) return t
     return undefined
   }
 
   values(): IterableIterator<IndexedTuple> {
-    return this.small ? this.small.values() : this.big!.values()
+    return this.items.values()
+  }
+
+  /** Some tuple of a set known not to be empty. */
+  any(): IndexedTuple {
+    const items = this.items
+    return items instanceof Map ? items.values().next().value! : items[0]
   }
 
   /** Adds or replaces by key; returns the tuple replaced. */
   set(t: IndexedTuple): IndexedTuple | undefined {
     const key = this.keyOf(t)
-    if (this.big) {
-      const old = this.big.get(key)
-      this.big.set(key, t)
+    const items = this.items
+    if (items instanceof Map) {
+      const old = items.get(key)
+      items.set(key, t)
       return old
     }
-    const small = this.small!
-    for (let i = 0; i < small.length; i++) {
-      if (this.keyOf(small[i]) === key) {
-        const old = small[i]
-        const copy = small.slice()
+    for (let i = 0; i < items.length; i++) {
+      if (this.keyOf(items[i]) === key) {
+        const old = items[i]
+        const copy = items.slice()
         copy[i] = t
-        this.small = copy
+        this.items = copy
         return old
       }
     }
-    if (small.length < SMALL_MAX) {
+    if (items.length < this.limit) {
       // A copy of exactly the new length: push would reserve room for 16 more entries.
-      const copy = new Array<IndexedTuple>(small.length + 1)
-      for (let i = 0; i < small.length; i++) copy[i] = small[i]
-      copy[small.length] = t
-      this.small = copy
+      const copy = new Array<IndexedTuple>(items.length + 1)
+      for (let i = 0; i < items.length; i++) copy[i] = items[i]
+      copy[items.length] = t
+      this.items = copy
       return undefined
     }
-    this.big = new Map(small.map((x) => [this.keyOf(x), x]))
-    this.big.set(key, t)
-    this.small = undefined
+    const map = new Map(items.map((x) => [this.keyOf(x), x]))
+    map.set(key, t)
+    this.items = map
     return undefined
   }
 
   delete(key: string): IndexedTuple | undefined {
-    if (this.big) {
-      const old = this.big.get(key)
-      if (old) this.big.delete(key)
+    const items = this.items
+    if (items instanceof Map) {
+      const old = items.get(key)
+      if (old) items.delete(key)
       return old
     }
     const old = this.get(key)
-    if (old) this.small = this.small!.filter((t) => t !== old)
+    if (old) this.items = items.filter((t) => t !== old)
     return old
   }
 }
 
+/** Wildcard and userset tuples of a bucket, by user. */
+class UserKeyed extends TupleSet {
+  protected keyOf(t: IndexedTuple): string { return t.node.text }
+  protected get limit(): number { return BUCKET_MAX }
+}
+
 /** The tuples of one object#relation, by user; the next bucket holds another relation of the object. */
 export class Bucket extends TupleSet {
-  readonly object: string
   readonly relation: string
   next: Bucket | undefined = undefined
   /** Wildcard and userset tuples (what Check has to expand), once the bucket has any. */
-  private ind: TupleSet | undefined = undefined
+  private ind: UserKeyed | undefined = undefined
 
-  constructor(object: string, relation: string) {
-    super(false)
-    this.object = object
+  constructor(relation: string) {
+    super()
     this.relation = relation
   }
+
+  protected keyOf(t: IndexedTuple): string { return t.node.text }
+  protected get limit(): number { return BUCKET_MAX }
 
   /** Every tuple, keyed by user. */
   get users(): TupleSet {
@@ -164,7 +178,7 @@ export class Bucket extends TupleSet {
   /** Returns the tuple replaced. */
   override set(t: IndexedTuple): IndexedTuple | undefined {
     const old = super.set(t)
-    if (t.node.wildcard || t.node.relation) (this.ind ??= new TupleSet(false)).set(t)
+    if (t.node.wildcard || t.node.relation) (this.ind ??= new UserKeyed()).set(t)
     return old
   }
 
@@ -182,10 +196,13 @@ class RevList extends TupleSet {
   next: RevList | undefined
 
   constructor(relKey: string, next: RevList | undefined) {
-    super(true)
+    super()
     this.relKey = relKey
     this.next = next
   }
+
+  protected keyOf(t: IndexedTuple): string { return t.object }
+  protected get limit(): number { return REVERSE_MAX }
 }
 
 /** Shares one copy of each short repeated string (types, relations). */
@@ -264,15 +281,17 @@ export class TupleIndex {
     let head = this.objects.get(key.object)
     let bucket: Bucket | undefined
     for (let b = head; b; b = b.next) if (b.relation === relation) { bucket = b; break }
+    // Every tuple of an object shares the first one's object string (buckets are never empty).
+    const object = head ? head.any().object : key.object
     if (!bucket) {
-      bucket = new Bucket(head ? head.object : key.object, relation)
-      if (head) { bucket.next = head.next; head.next = bucket } else { head = bucket; this.objects.set(key.object, bucket) }
+      bucket = new Bucket(relation)
+      if (head) { bucket.next = head.next; head.next = bucket } else { head = bucket; this.objects.set(object, bucket) }
     }
     let node = this.users.get(key.user)
     if (!node) { node = new UserNode(key.user, this.strings); this.users.set(key.user, node) }
-    const objectType = this.strings.get(typeOf(bucket.object))
+    const objectType = typeOf(object)
     const condition = key.condition && key.condition.name ? key.condition : undefined
-    const t = new IndexedTuple(bucket.object, objectType, relation, node, condition)
+    const t = new IndexedTuple(object, relation, node, condition)
     if (!bucket.set(t)) this.count++
     const relKey = this.strings.get(`${objectType}#${relation}`)
     let rev = node.rev
@@ -298,7 +317,7 @@ export class TupleIndex {
     const node = old.node
     let prevRev: RevList | undefined
     let rev = node.rev
-    const relKey = `${old.objectType}#${old.relation}`
+    const relKey = `${typeOf(old.object)}#${old.relation}`
     while (rev && rev.relKey !== relKey) { prevRev = rev; rev = rev.next }
     if (!rev) return
     rev.delete(key.object)
