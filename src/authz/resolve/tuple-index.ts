@@ -100,16 +100,16 @@ abstract class TupleSet {
     return items instanceof Map ? items.values().next().value! : items[0]
   }
 
-  /** Adds or replaces by key; returns the tuple replaced. */
-  set(t: IndexedTuple): IndexedTuple | undefined {
+  /** Adds or replaces by key; returns the tuple replaced. `fresh`: the caller knows the key is new. */
+  set(t: IndexedTuple, fresh = false): IndexedTuple | undefined {
     const key = this.keyOf(t)
     const items = this.items
     if (items instanceof Map) {
-      const old = items.get(key)
+      const old = fresh ? undefined : items.get(key)
       items.set(key, t)
       return old
     }
-    for (let i = 0; i < items.length; i++) {
+    if (!fresh) for (let i = 0; i < items.length; i++) {
       if (this.keyOf(items[i]) === key) {
         const old = items[i]
         const copy = items.slice()
@@ -154,13 +154,16 @@ class UserKeyed extends TupleSet {
 /** The tuples of one object#relation, by user; the next bucket holds another relation of the object. */
 export class Bucket extends TupleSet {
   readonly relation: string
+  /** `type#relation`, the key of the reverse lists its tuples are on. */
+  readonly relKey: string
   next: Bucket | undefined = undefined
   /** Wildcard and userset tuples (what Check has to expand), once the bucket has any. */
   private ind: UserKeyed | undefined = undefined
 
-  constructor(relation: string) {
+  constructor(relation: string, relKey: string) {
     super()
     this.relation = relation
+    this.relKey = relKey
   }
 
   protected keyOf(t: IndexedTuple): string { return t.node.text }
@@ -177,7 +180,7 @@ export class Bucket extends TupleSet {
 
   /** Returns the tuple replaced. */
   override set(t: IndexedTuple): IndexedTuple | undefined {
-    const old = super.set(t)
+    const old = super.set(t, false)
     if (t.node.wildcard || t.node.relation) (this.ind ??= new UserKeyed()).set(t)
     return old
   }
@@ -284,20 +287,21 @@ export class TupleIndex {
     // Every tuple of an object shares the first one's object string (buckets are never empty).
     const object = head ? head.any().object : key.object
     if (!bucket) {
-      bucket = new Bucket(relation)
+      bucket = new Bucket(relation, this.strings.get(`${typeOf(object)}#${relation}`))
       if (head) { bucket.next = head.next; head.next = bucket } else { head = bucket; this.objects.set(object, bucket) }
     }
     let node = this.users.get(key.user)
     if (!node) { node = new UserNode(key.user, this.strings); this.users.set(key.user, node) }
-    const objectType = typeOf(object)
     const condition = key.condition && key.condition.name ? key.condition : undefined
     const t = new IndexedTuple(object, relation, node, condition)
-    if (!bucket.set(t)) this.count++
-    const relKey = this.strings.get(`${objectType}#${relation}`)
+    const replaced = bucket.set(t)
+    if (!replaced) this.count++
+    const relKey = bucket.relKey
     let rev = node.rev
     while (rev && rev.relKey !== relKey) rev = rev.next
     if (!rev) { rev = new RevList(relKey, node.rev); node.rev = rev }
-    rev.set(t)
+    // The bucket already said whether the object is on this list: no scan for a new tuple.
+    rev.set(t, !replaced)
   }
 
   remove(key: { object: string; relation: string; user: string }): void {
@@ -317,7 +321,7 @@ export class TupleIndex {
     const node = old.node
     let prevRev: RevList | undefined
     let rev = node.rev
-    const relKey = `${typeOf(old.object)}#${old.relation}`
+    const relKey = bucket.relKey
     while (rev && rev.relKey !== relKey) { prevRev = rev; rev = rev.next }
     if (!rev) return
     rev.delete(key.object)
