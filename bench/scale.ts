@@ -142,11 +142,11 @@ try {
   })
 
   const listBody = { type: 'project', relation: 'viewer', user: LIST_USER, authorization_model_id: modelId }
-  const listRun = await timeEach(Array.from({ length: 50 }, (_, i) => i), async () => {
+  const listRun = await timeEach(Array.from({ length: 200 }, (_, i) => i), async () => {
     const r = await gh.listObjects(storeId, listBody) as { objects: string[] }
     if (r.objects.length !== listExpected.length || [...r.objects].sort().some((o, i) => o !== listExpected[i])) fail('ListObjects answer differs from the naive evaluator')
   })
-  const streamRun = await timeEach(Array.from({ length: 20 }, (_, i) => i), async () => {
+  const streamRun = await timeEach(Array.from({ length: 100 }, (_, i) => i), async () => {
     let n = 0
     for await (const _ of await gh.streamedListObjects(storeId, listBody)) n++
     if (n !== listExpected.length) fail(`StreamedListObjects sent ${n} objects`)
