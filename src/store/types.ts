@@ -131,6 +131,12 @@ export interface TupleSnapshot {
   tuples: TupleKey[]
 }
 
+/** One page of a store's live tuples in key order; `next` resumes after it (undefined: the end). */
+export interface TupleScanPage {
+  tuples: TupleKey[]
+  next: string | undefined
+}
+
 // ---- role interfaces ----
 
 export interface StoresRepo {
@@ -171,6 +177,13 @@ export interface TuplesRepo {
   read(storeId: string, filter: TupleFilter, page: PageRequest): Promise<Page<StoredTuple>>
   /** Every live tuple at one revision (used to build the engine's in-memory index). */
   snapshot(storeId: string): Promise<TupleSnapshot>
+  /**
+   * Live tuples in key order after `after` (the previous page's `next`), at most `limit`: a large
+   * store is read in short queries rather than one long one. Each page is its own read, so a
+   * caller combining pages replays the changelog from a revision it took before the first page.
+   * Throws store_not_found for an unknown or deleted store.
+   */
+  scan(storeId: string, after: string | undefined, limit: number): Promise<TupleScanPage>
 }
 
 export interface ChangelogRepo {

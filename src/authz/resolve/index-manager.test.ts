@@ -55,6 +55,36 @@ describe('index manager', () => {
     indexes.close()
   })
 
+  it('keeps the writes made while a store is read page by page', async () => {
+    const big = (await mine.stores.create({ id: '01ARZ3NDEKTSV4RRFFQ69G5FAW', name: 'paged' })).id
+    const tuples = Array.from({ length: 12_000 }, (_, i) => ({ object: `doc:${String(i).padStart(5, '0')}`, relation: 'viewer', user: 'user:a' }))
+    await mine.tuples.write(big, { writes: tuples, deletes: [], onDuplicate: 'error', onMissing: 'error' })
+    // After the first page, another process deletes a tuple not yet read and adds one before the
+    // page boundary (neither announced here): the changelog replay must bring in both.
+    let paused = false
+    const scan: Store['tuples']['scan'] = async (storeId, after, limit) => {
+      const page = await mine.tuples.scan(storeId, after, limit)
+      if (!paused) {
+        paused = true
+        await theirs.tuples.write(big, {
+          writes: [{ object: 'doc:00000a', relation: 'viewer', user: 'user:a' }],
+          deletes: [{ object: 'doc:11999', relation: 'viewer', user: 'user:a' }],
+          onDuplicate: 'error', onMissing: 'error',
+        })
+      }
+      return page
+    }
+    const indexes = new IndexManager({ ...mine, tuples: { ...mine.tuples, scan } }, 100_000)
+    const idx = await indexes.get(big, false)
+    assert.ok(paused)
+    assert.equal(idx.size, 12_000)
+    assert.ok(idx.bucket('doc:00000a', 'viewer'))
+    assert.equal(idx.bucket('doc:11999', 'viewer'), undefined)
+    assert.ok(idx.bucket('doc:11998', 'viewer'))
+    assert.equal(idx.revision, await mine.changelog.revision(big))
+    indexes.close()
+  })
+
   it('replays a gap before trusting a local write that skipped revisions', async () => {
     const indexes = new IndexManager(mine, 1000)
     await indexes.get(storeId, false)

@@ -1,7 +1,9 @@
-// Keeps one in-memory TupleIndex per store current: built from a snapshot on first use, then
-// advanced by this process's own writes right after they commit and by the changelog when the
-// store announces another process's write (onChange). Queries at MINIMIZE_LATENCY use the index as
-// it is; HIGHER_CONSISTENCY first asks the store's revision and catches up, so it is never stale.
+// Keeps one in-memory TupleIndex per store current: built on first use from pages of the store's
+// tuples that yield to the event loop between them (so loading a large store never holds up other
+// requests), then advanced by this process's own writes right after they commit and by the
+// changelog when the store announces another process's write (onChange). Queries at
+// MINIMIZE_LATENCY use the index as it is; HIGHER_CONSISTENCY first asks the store's revision and
+// catches up, so it is never stale.
 //
 // Deleted stores: a deletion is announced like a write (here and, on PostgreSQL, by NOTIFY), and
 // the manager remembers the id so every later query on it fails store_not_found without a round
@@ -35,6 +37,8 @@ interface Entry {
 
 /** Changes fetched per changelog read while catching up. */
 const CATCH_UP_PAGE = 1000
+/** Tuples read per query while loading an index. */
+const LOAD_PAGE = 5000
 /** Deleted store ids remembered; older ones fall back to the store's own refusal. */
 const MAX_DELETED = 10_000
 
@@ -132,22 +136,20 @@ export class IndexManager {
    * are behind and drops the deleted ones. Recovers notifications lost while LISTEN was down.
    */
   poll(): Promise<void> {
-    this.polling ??= (async () => {
-      try {
-        const ids = [...this.entries.values()].filter((e) => e.index).map((e) => e.storeId)
-        if (ids.length === 0) return
-        const revisions = await this.store.changelog.revisions(ids)
-        for (const id of ids) {
-          const revision = revisions.get(id)
-          this.announce(id, revision ?? STORE_DELETED)
-        }
-      } catch (err) {
-        this.logger?.warn({ err }, 'tuple index revision poll failed')
-      } finally {
-        this.polling = undefined
-      }
-    })()
-    return this.polling
+    if (this.polling) return this.polling
+    const ids = [...this.entries.values()].filter((e) => e.index).map((e) => e.storeId)
+    if (ids.length === 0) return Promise.resolve()
+    // Cleared once settled; never from inside the run itself, which may settle before `polling`
+    // is assigned (it would then stay set and no poll would run again).
+    const run = this.store.changelog.revisions(ids).then((revisions) => {
+      for (const id of ids) this.announce(id, revisions.get(id) ?? STORE_DELETED)
+    }, (err) => {
+      this.logger?.warn({ err }, 'tuple index revision poll failed')
+    }).finally(() => {
+      if (this.polling === run) this.polling = undefined
+    })
+    this.polling = run
+    return run
   }
 
   close(): void {
@@ -195,8 +197,7 @@ export class IndexManager {
   private load(e: Entry): Promise<TupleIndex> {
     e.loading ??= (async () => {
       try {
-        const snap = await this.store.tuples.snapshot(e.storeId)
-        const idx = TupleIndex.from(snap.tuples, snap.revision)
+        const idx = await this.build(e.storeId)
         e.index = idx
         this.shrink(e)
         return idx
@@ -205,6 +206,26 @@ export class IndexManager {
       }
     })()
     return e.loading
+  }
+
+  /**
+   * Builds a store's index from pages of its tuples, giving the event loop a turn after each, so
+   * other stores, health checks and metrics keep answering while a large store loads (queries on
+   * this store wait for it). The pages are separate reads: the revision is taken before the first
+   * and the changelog after it is replayed on top. Replaying is exact whatever a page saw of a
+   * later change, since every change after that revision is applied again, in order.
+   */
+  private async build(storeId: string): Promise<TupleIndex> {
+    const idx = new TupleIndex(await this.store.changelog.revision(storeId))
+    let next: string | undefined
+    do {
+      const page = await this.store.tuples.scan(storeId, next, LOAD_PAGE)
+      for (const t of page.tuples) idx.add(t)
+      next = page.next
+      await new Promise<void>((resolve) => setImmediate(resolve))
+    } while (next !== undefined)
+    await replay(this.store, storeId, idx)
+    return idx
   }
 
   /** Replays changelog entries after the index's revision until none are left. */
@@ -219,16 +240,7 @@ export class IndexManager {
           e.again = false
           const idx = e.index
           if (!idx) return
-          for (;;) {
-            const changes = await this.store.changelog.since(e.storeId, idx.revision, CATCH_UP_PAGE)
-            if (changes.length === 0) break
-            for (const c of changes) {
-              // Local writes may already have moved the cursor past part of this page.
-              if (c.revision <= idx.revision) continue
-              idx.apply(c)
-            }
-            idx.revision = Math.max(idx.revision, changes[changes.length - 1].revision)
-          }
+          await replay(this.store, e.storeId, idx)
         } while (e.again)
       } finally {
         e.catchingUp = undefined
@@ -249,5 +261,19 @@ export class IndexManager {
       this.logger?.warn({ storeId: current.storeId, tuples: current.index?.size, budget: this.maxTuples },
         'one store holds more tuples than the index budget; it stays loaded')
     }
+  }
+}
+
+/** Applies the changelog after the index's revision until none is left. */
+async function replay(store: Store, storeId: string, idx: TupleIndex): Promise<void> {
+  for (;;) {
+    const changes = await store.changelog.since(storeId, idx.revision, CATCH_UP_PAGE)
+    if (changes.length === 0) return
+    for (const c of changes) {
+      // Local writes may already have moved the cursor past part of this page.
+      if (c.revision <= idx.revision) continue
+      idx.apply(c)
+    }
+    idx.revision = Math.max(idx.revision, changes[changes.length - 1].revision)
   }
 }

@@ -31,7 +31,7 @@ export function direct(ev: Evaluator, rel: CompiledRelation, object: string, use
     for (const src of ev.sources) {
       const b = src.bucket(object, rel.name)
       if (!b) continue
-      for (const rec of b.indirect.values()) {
+      for (const rec of b.indirect()) {
         if (rec.wildcard || !isTupleValid(ev.model, rec)) continue
         const c = ev.condition(rec)
         const tn = node && ++seen <= TRACE_MAX_TUPLES ? tupleNode(rec, c) : undefined

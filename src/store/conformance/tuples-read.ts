@@ -1,4 +1,4 @@
-// tuples.read filters and paging, and tuples.snapshot.
+// tuples.read filters and paging, tuples.snapshot and tuples.scan.
 
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
@@ -128,5 +128,25 @@ export function tuplesReadCategory(factory: StoreFactory): void {
     assert.equal(after.revision, 2)
     assert.deepEqual([...after.tuples].sort(byKey), DATA.slice(1).sort(byKey))
     await rejectsWith(h.store.tuples.snapshot('no-such-store'), StoreErrorCodes.storeNotFound)
+  })
+
+  it('scans every live tuple in pages, each once', async () => {
+    const empty = await h.newStore()
+    assert.deepEqual(await h.store.tuples.scan(empty, undefined, 3), { tuples: [], next: undefined })
+    const expected = (await h.store.tuples.snapshot(storeId)).tuples.sort(byKey)
+    for (const limit of [1, 3, expected.length, 100]) {
+      const seen: TupleKey[] = []
+      let next: string | undefined
+      do {
+        const page = await h.store.tuples.scan(storeId, next, limit)
+        assert.ok(page.tuples.length <= limit)
+        seen.push(...page.tuples)
+        next = page.next
+      } while (next !== undefined)
+      assert.deepEqual([...seen].sort(byKey), expected, `pages of ${limit}`)
+      assert.equal(new Set(seen.map((t) => `${t.object}#${t.relation}@${t.user}`)).size, seen.length)
+    }
+    await rejectsWith(h.store.tuples.scan('no-such-store', undefined, 10), StoreErrorCodes.storeNotFound)
+    await rejectsWith(h.store.tuples.scan(storeId, 'garbage', 10), StoreErrorCodes.invalidContinuationToken)
   })
 }

@@ -20,7 +20,7 @@ import { outboxRepo } from './outbox-repo.ts'
 import { signingKeysRepo } from './signing-keys-repo.ts'
 import { storesRepo } from './stores-repo.ts'
 import { tenancyRepo } from './tenancy-repo.ts'
-import { readTuples, snapshotTuples } from './tuples-read.ts'
+import { readTuples, scanTuples, snapshotTuples } from './tuples-read.ts'
 import { importTuples } from './tuples-import.ts'
 import { writeTuples } from './tuples-write.ts'
 import { userRecordsRepo } from './user-records-repo.ts'
@@ -50,6 +50,7 @@ export function createSqlStore(parts: SqlStoreParts): Store {
       import: (storeId, input) => importTuples(ctx, storeId, input),
       read: (storeId, filter, page) => readTuples(ctx, storeId, filter, page),
       snapshot: (storeId) => snapshotTuples(ctx, storeId),
+      scan: (storeId, after, limit) => scanTuples(ctx, storeId, after, limit),
     },
     changelog: changelogRepo(ctx),
     assertions: assertionsRepo(ctx),

@@ -1,6 +1,8 @@
-// tuples.read (filtered, keyset-paged in key order) and tuples.snapshot (one consistent read).
+// tuples.read (filtered, keyset-paged in key order), tuples.snapshot (one consistent read) and
+// tuples.scan (keyset pages of the whole store, for building the engine's index in steps).
 
-import type { Page, PageRequest, StoredTuple, TupleFilter, TupleSnapshot } from '../types.ts'
+import { StoreError, StoreErrorCodes } from '../errors.ts'
+import type { Page, PageRequest, StoredTuple, TupleFilter, TupleScanPage, TupleSnapshot } from '../types.ts'
 import { pageSizeOf, requireStore, toPage, type RepoContext } from './context.ts'
 import { prepared } from './executor.ts'
 import { toTupleKey, TUPLE_COLUMNS, type TupleRow } from './rows.ts'
@@ -10,6 +12,8 @@ const KEY_ORDER = 'object_type, object_id, relation, subject'
 /** Unfiltered reads answer oldest write first, as OpenFGA's SQL stores do (clients read the first page only). */
 const WRITE_ORDER = `write_revision, write_ordinal, ${KEY_ORDER}`
 const SNAPSHOT = prepared(`SELECT ${TUPLE_COLUMNS} FROM tuples WHERE store_id = $1`)
+const SCAN_FIRST = prepared(`SELECT ${TUPLE_COLUMNS} FROM tuples WHERE store_id = $1 ORDER BY ${KEY_ORDER} LIMIT $2`)
+const SCAN_NEXT = prepared(`SELECT ${TUPLE_COLUMNS} FROM tuples WHERE store_id = $1 AND (${KEY_ORDER}) > ($2, $3, $4, $5) ORDER BY ${KEY_ORDER} LIMIT $6`)
 
 export async function readTuples(ctx: RepoContext, storeId: string, filter: TupleFilter, page: PageRequest): Promise<Page<StoredTuple>> {
   await requireStore(ctx.db, storeId)
@@ -63,4 +67,32 @@ export async function snapshotTuples(ctx: RepoContext, storeId: string): Promise
     const rows = await tx.all<TupleRow>(SNAPSHOT, [storeId])
     return { revision, tuples: rows.map(toTupleKey) }
   })
+}
+
+export async function scanTuples(ctx: RepoContext, storeId: string, after: string | undefined, limit: number): Promise<TupleScanPage> {
+  const size = pageSizeOf({ pageSize: limit })
+  let rows: TupleRow[]
+  if (after === undefined) {
+    await requireStore(ctx.db, storeId)
+    rows = await ctx.db.all<TupleRow>(SCAN_FIRST, [storeId, size])
+  } else {
+    const cursor = parseCursor(after)
+    rows = await ctx.db.all<TupleRow>(SCAN_NEXT, [storeId, ...cursor, size])
+    // A store deleted between pages ends the scan the way it would have refused the first page.
+    if (rows.length === 0) await requireStore(ctx.db, storeId)
+  }
+  const last = rows.length === size ? rows[rows.length - 1] : undefined
+  return {
+    tuples: rows.map(toTupleKey),
+    next: last ? JSON.stringify([last.object_type, last.object_id, last.relation, last.subject]) : undefined,
+  }
+}
+
+function parseCursor(after: string): string[] {
+  let cursor: unknown
+  try { cursor = JSON.parse(after) } catch { cursor = undefined }
+  if (!Array.isArray(cursor) || cursor.length !== 4 || !cursor.every((c) => typeof c === 'string')) {
+    throw new StoreError(StoreErrorCodes.invalidContinuationToken, 'invalid scan cursor')
+  }
+  return cursor
 }
