@@ -129,7 +129,7 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
   }
   const configured = configuredProviderOptions(config)
   const consoleApi = consoleResourceServer(config.issuer, config.accessTokenTtlSeconds)
-  const directory = createIdentityDirectory({ issuer: config.issuer, resourceServers: config.resourceServers, builtinResourceServers: [{ indicator: consoleApi.indicator, scopes: [], accessTokenTtlSeconds: consoleApi.accessTokenTtl, accessTokenClaims: ['preferred_username'] }], upstreams: config.upstreams })
+  const directory = createIdentityDirectory({ issuer: config.issuer, resourceServers: config.resourceServers, builtinResourceServers: [{ indicator: consoleApi.indicator, scopes: [], accessTokenTtlSeconds: consoleApi.accessTokenTtl, accessTokenClaims: ['preferred_username'] }], upstreams: config.upstreams, ...(federation ? { probe: (id: string) => federation.probe(id) } : {}) })
   const providers = await createProviderHolder({ keys, build: (jwks) => countTokens(createOidcProvider({
     ...configured,
     // The console's audience is built in, not configured: its tokens are valid for the admin APIs.

@@ -116,6 +116,7 @@ export const ADMIN_PARAMS: Record<string, string> = {
   username: 'Local account username (case-insensitive).',
   subject: 'A person\'s subject: `local:<username>` or `ext:…`.',
   session: 'A session id from the person\'s session list.',
+  upstream: 'An upstream provider id, as configured.',
 }
 
 export function adminPaths(auditQuery: Array<[string, string]>, auditPage: Schema): Record<string, Schema> {
@@ -180,6 +181,12 @@ export function adminPaths(auditQuery: Array<[string, string]>, auditPage: Schem
     },
     '/api/v1/upstreams': {
       get: op('Upstream identity providers, without secrets', 'identity', [200, listOf('upstream')], []),
+    },
+    '/api/v1/upstreams/{upstream}/health': {
+      get: op('Whether the upstream provider answers discovery now, as a sign-in would need (cached 30 s)', 'identity', [200, {
+        type: 'object', required: ['ok', 'checkedAt'],
+        properties: { ok: { type: 'boolean' }, checkedAt: { type: 'string', format: 'date-time' }, error: { type: 'string', description: 'Why discovery failed.' } },
+      }], [404], { params: ['upstream'] }),
     },
   }
 }

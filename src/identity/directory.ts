@@ -3,7 +3,11 @@
 // upstream's client secret is left out, not redacted, so no answer ever has the field at all.
 
 import type { ResourceServerConfig, UpstreamConfig } from '../config/index.ts'
+import type { UpstreamHealth } from './upstream/federation.ts'
 import { resolveUpstreams } from './upstream/providers.ts'
+
+/** Health answers are reused this long: the console's overview must not hammer a provider. */
+const HEALTH_CACHE_MS = 30_000
 
 export interface ResourceServerView {
   indicator: string
@@ -33,6 +37,8 @@ export interface UpstreamView {
 export interface IdentityDirectory {
   resourceServers(): ResourceServerView[]
   upstreams(): UpstreamView[]
+  /** Whether the upstream's discovery answers now (cached briefly); undefined for an unknown id. */
+  upstreamHealth(id: string): Promise<UpstreamHealth | undefined>
 }
 
 export function createIdentityDirectory(options: {
@@ -40,7 +46,12 @@ export function createIdentityDirectory(options: {
   resourceServers: readonly ResourceServerConfig[]
   builtinResourceServers?: readonly ResourceServerConfig[]
   upstreams: readonly UpstreamConfig[]
+  /** Discovers an upstream afresh (the federation's probe). */
+  probe?: (id: string) => Promise<UpstreamHealth | undefined>
+  now?: () => number
 }): IdentityDirectory {
+  const now = options.now ?? Date.now
+  const health = new Map<string, { at: number; answer: Promise<UpstreamHealth | undefined> }>()
   const view = (rs: ResourceServerConfig, builtin: boolean): ResourceServerView => ({
     indicator: rs.indicator, audience: rs.audience ?? rs.indicator, scopes: [...rs.scopes],
     accessTokenTtlSeconds: rs.accessTokenTtlSeconds ?? null, accessTokenClaims: [...rs.accessTokenClaims ?? []], builtin,
@@ -50,5 +61,13 @@ export function createIdentityDirectory(options: {
     id: p.id, kind: p.kind, name: p.name, issuer: p.issuer, clientId: p.clientId, scopes: [...p.scopes], groupsClaim: p.groupsClaim,
     domains: [...p.domains], tenants: [...p.tenants], hostedDomain: p.hostedDomain ?? null, redirectUri: `${options.issuer}/login/callback`,
   }))
-  return { resourceServers: () => resourceServers, upstreams: () => upstreams }
+  const upstreamHealth = (id: string): Promise<UpstreamHealth | undefined> => {
+    if (!upstreams.some((u) => u.id === id) || !options.probe) return Promise.resolve(undefined)
+    const cached = health.get(id)
+    if (cached && now() - cached.at < HEALTH_CACHE_MS) return cached.answer
+    const answer = options.probe(id)
+    health.set(id, { at: now(), answer })
+    return answer
+  }
+  return { resourceServers: () => resourceServers, upstreams: () => upstreams, upstreamHealth }
 }

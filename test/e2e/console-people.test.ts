@@ -210,6 +210,10 @@ describe('admin console: people, policies and identity pages', { skip: chromiumS
   it('lists resource servers and upstream providers without secrets, and tests a sign-in through one', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } })
     const page = await signIn(context, 'admin', ADMIN_PASSWORD)
+    // The overview says whether each upstream answers its discovery now.
+    const healthRow = page.getByRole('table', { name: 'Upstream identity providers and whether they answer' }).getByRole('row', { name: /Acme IdP/ })
+    await healthRow.getByText('answering', { exact: true }).waitFor()
+    await checkPage(page, 'overview-upstreams')
     await nav(page, 'Resource servers')
     await page.getByRole('heading', { level: 1, name: 'Resource servers' }).waitFor()
     await page.getByText('built in').waitFor()

@@ -82,6 +82,16 @@ for (const backend of BACKENDS) {
         { execute: [oidc.allowInsecureRequests], [oidc.customFetch]: rpFetch })
     })
 
+    it('reports the upstream answering discovery, for the console\'s overview', async () => {
+      const res = await fetch(new URL('/api/v1/upstreams/corp/health', server.current()!.url))
+      assert.equal(res.status, 200)
+      const health = (await res.json()) as { ok: boolean; checkedAt: string }
+      assert.equal(health.ok, true)
+      const unknown = await fetch(new URL('/api/v1/upstreams/nope/health', server.current()!.url))
+      assert.equal(unknown.status, 404)
+      assert.equal(((await unknown.json()) as { code: string }).code, 'upstream_not_found')
+    })
+
     it('lists the upstream provider on the login page next to an email field', async (t) => {
       const { page } = await startLogin(browser())
       assert.equal(page.status, 200)

@@ -6,6 +6,7 @@ export type { ClientView } from '../../src/identity/clients/schema.ts'
 export type { EventView } from '../../src/provisioning/admin.ts'
 export type { LocalAccountView, PersonView, SessionView, UpstreamUserView } from '../../src/identity/people.ts'
 export type { ResourceServerView, UpstreamView } from '../../src/identity/directory.ts'
+export type { UpstreamHealth } from '../../src/identity/upstream/federation.ts'
 export type { SimulationResult } from '../../src/forwardauth/simulate.ts'
 
 /** An answer of every admin list. */

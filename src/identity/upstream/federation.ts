@@ -57,7 +57,27 @@ export interface Federation {
   /** What a completed callback handed to interaction `uid`; one use only. */
   takeHandoff(uid: string, ref: string): Promise<Handoff | undefined>
   account(subject: string): Promise<UpstreamAccount | undefined>
+  /** Discovers the provider afresh, as a sign-in would: whether it answers, and why not. */
+  probe(providerId: string): Promise<UpstreamHealth | undefined>
 }
+
+export interface UpstreamHealth {
+  ok: boolean
+  checkedAt: string
+  /** Why discovery failed (the provider's own words or the network's). */
+  error?: string
+}
+
+/** openid-client's message, with the HTTP status or network cause it keeps aside. */
+function probeError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err)
+  const cause = err.cause as { status?: unknown; code?: unknown; message?: unknown } | undefined
+  const detail = typeof cause?.status === 'number' ? `HTTP ${cause.status}` : typeof cause?.code === 'string' ? cause.code : undefined
+  return detail ? `${err.message} (${detail})` : err.message
+}
+
+/** A provider that does not answer within this is reported down rather than awaited. */
+const PROBE_TIMEOUT_MS = 5_000
 
 export interface FederationOptions {
   issuer: string
@@ -279,6 +299,26 @@ export function createFederation(options: FederationOptions): Federation {
       if (!subject.startsWith(EXTERNAL_SUBJECT_PREFIX)) return undefined
       const record = await repo.find(UPSTREAM_MODELS.account, subject)
       return record ? (record as unknown as UpstreamAccount) : undefined
+    },
+
+    async probe(providerId) {
+      const provider = providers.find((p) => p.id === providerId)
+      if (!provider) return undefined
+      let timer: NodeJS.Timeout | undefined
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${PROBE_TIMEOUT_MS / 1000} s`)), PROBE_TIMEOUT_MS)
+      })
+      try {
+        const found = discover(provider)
+        await Promise.race([found, timeout])
+        // A good discovery serves the next sign-in too.
+        configs.set(provider.id, found)
+        return { ok: true, checkedAt: new Date().toISOString() }
+      } catch (err) {
+        return { ok: false, checkedAt: new Date().toISOString(), error: probeError(err) }
+      } finally {
+        clearTimeout(timer)
+      }
     },
   }
 }

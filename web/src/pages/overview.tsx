@@ -2,7 +2,7 @@
 
 import { ApiError, get, seg } from '../api.ts'
 import type { Session } from '../session.ts'
-import type { AclProject, AuditEntry, ClientView, Group, ListAnswer, Organization, ProvisioningStats } from '../types.ts'
+import type { AclProject, AuditEntry, ClientView, Group, ListAnswer, Organization, ProvisioningStats, UpstreamHealth, UpstreamView } from '../types.ts'
 import { Empty, Link, PageHeader, Show, useLoad, when } from '../ui.tsx'
 import { AuditTable } from './audit-table.tsx'
 
@@ -15,6 +15,7 @@ interface Counts {
   provisioning?: ProvisioningStats
   signIns?: AuditEntry[]
   denials?: AuditEntry[]
+  upstreams?: Array<{ upstream: UpstreamView; health: UpstreamHealth }>
 }
 
 async function counts(platform: boolean): Promise<Counts> {
@@ -34,6 +35,10 @@ async function counts(platform: boolean): Promise<Counts> {
     const clients = await get<ListAnswer<ClientView>>('/api/v1/clients?page_size=100')
     const recent = (query: string) => get<ListAnswer<AuditEntry>>(`/api/v1/audit?limit=5&${query}`).then((a) => a.items)
     ;[out.signIns, out.denials] = await Promise.all([recent('action=user.sign_in'), recent('outcome=denied')])
+    const upstreams = (await get<ListAnswer<UpstreamView>>('/api/v1/upstreams')).items
+    out.upstreams = await Promise.all(upstreams.map(async (upstream) => ({
+      upstream, health: await get<UpstreamHealth>(`/api/v1/upstreams/${seg(upstream.id)}/health`),
+    })))
     out.clients = `${clients.items.length}${clients.continuation_token ? '+' : ''}`
     // Provisioning is optional: without rules its API is not there.
     out.provisioning = await get<ProvisioningStats>('/api/v1/provisioning/stats').catch((err: unknown) => {
@@ -69,6 +74,25 @@ export function OverviewPage({ session }: { session: Session }) {
               <Stat label="Projects" value={c.projects} />
               {c.clients !== undefined && <Stat label="OIDC clients" value={c.clients} href="/clients" />}
             </dl>
+            {c.upstreams && c.upstreams.length > 0 && (
+              <section aria-labelledby="upstream-health">
+                <h2 id="upstream-health">Upstream identity providers</h2>
+                <div class="table-wrap"><table>
+                  <caption class="sr-only">Upstream identity providers and whether they answer</caption>
+                  <thead><tr><th scope="col">Provider</th><th scope="col">Issuer</th><th scope="col">Status</th></tr></thead>
+                  <tbody>{c.upstreams.map(({ upstream, health }) => (
+                    <tr key={upstream.id}>
+                      <td>{upstream.name}</td>
+                      <td class="wrap"><code>{upstream.issuer}</code></td>
+                      <td>
+                        <span class={`badge ${health.ok ? 'success' : 'failure'}`}>{health.ok ? 'answering' : 'not answering'}</span>
+                        {health.error && <div class="muted wrap">{health.error}</div>}
+                      </td>
+                    </tr>
+                  ))}</tbody>
+                </table></div>
+              </section>
+            )}
             {c.signIns && (
               <section aria-labelledby="recent-sign-ins">
                 <h2 id="recent-sign-ins">Recent sign-ins</h2>
