@@ -2,7 +2,7 @@
 // whether the transformer's parser finds it (syntax) or our type-check does (the same check
 // WriteAuthorizationModel runs). The transformer's own validator is asked only for positions of
 // a model we already refuse: it can throw on valid models, so it never decides validity.
-import { transformer, validator } from '@openfga/syntax-transformer'
+import { syntax } from './syntax.ts'
 import type { AuthorizationModelJson } from '../../store/types.ts'
 import { isAuthzError } from '../errors.ts'
 import { normalizeModel } from './json.ts'
@@ -67,7 +67,7 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 export function checkModelDsl(dsl: string): DslCheck {
   let json: AuthorizationModelJson
   try {
-    json = transformer.transformDSLToJSONObject(dsl) as unknown as AuthorizationModelJson
+    json = syntax().transformer.transformDSLToJSONObject(dsl) as unknown as AuthorizationModelJson
   } catch (err) {
     const problems = positioned((err as { errors?: unknown }).errors)
     return { problems: problems.length > 0 ? problems : [{ message: err instanceof Error ? err.message : String(err) }] }
@@ -79,7 +79,7 @@ export function checkModelDsl(dsl: string): DslCheck {
     if (!isAuthzError(err)) throw err
     let problems: ModelProblem[] = []
     try {
-      validator.validateDSL(dsl)
+      syntax().validator.validateDSL(dsl)
     } catch (verr) {
       problems = positioned((verr as { errors?: unknown }).errors).filter((p) => p.line !== undefined)
     }

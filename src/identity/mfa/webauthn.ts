@@ -4,12 +4,14 @@
 // defensively: a malformed or forged response is "not accepted", never an exception.
 
 import { createHmac } from 'node:crypto'
-import {
-  generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse,
-  type AuthenticationResponseJSON, type PublicKeyCredentialCreationOptionsJSON, type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON,
 } from '@simplewebauthn/server'
 import type { MfaFactorRecord } from '../../store/index.ts'
+
+/** Loaded at the first passkey step: a seventh of the start-up time, for a feature few accounts use. */
+let library: Promise<typeof import('@simplewebauthn/server')> | undefined
+const webauthn = () => (library ??= import('@simplewebauthn/server'))
 
 /**
  * EdDSA, ES256, RS256, named so the library does not probe the runtime for post-quantum
@@ -39,7 +41,8 @@ function userHandle(secretKey: string, username: string): Uint8Array<ArrayBuffer
 const passkeys = (factors: MfaFactorRecord[]) =>
   factors.filter((f) => f.kind === 'webauthn' && f.credentialId !== null).map((f) => ({ id: f.credentialId!, transports: f.transports }))
 
-export function registrationOptions(rp: RelyingParty, secretKey: string, username: string, existing: MfaFactorRecord[]): Promise<PublicKeyCredentialCreationOptionsJSON> {
+export async function registrationOptions(rp: RelyingParty, secretKey: string, username: string, existing: MfaFactorRecord[]): Promise<PublicKeyCredentialCreationOptionsJSON> {
+  const { generateRegistrationOptions } = await webauthn()
   return generateRegistrationOptions({
     rpName: rp.name, rpID: rp.rpId, userName: username, userDisplayName: username, userID: userHandle(secretKey, username),
     timeout: TIMEOUT_MS, attestationType: 'none', supportedAlgorithmIDs: ALGORITHMS,
@@ -49,7 +52,8 @@ export function registrationOptions(rp: RelyingParty, secretKey: string, usernam
   })
 }
 
-export function authenticationOptions(rp: RelyingParty, factors: MfaFactorRecord[]): Promise<PublicKeyCredentialRequestOptionsJSON> {
+export async function authenticationOptions(rp: RelyingParty, factors: MfaFactorRecord[]): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  const { generateAuthenticationOptions } = await webauthn()
   return generateAuthenticationOptions({ rpID: rp.rpId, timeout: TIMEOUT_MS, userVerification: 'required', allowCredentials: passkeys(factors) })
 }
 
@@ -74,6 +78,7 @@ export interface NewPasskey {
 }
 
 export async function verifyRegistration(rp: RelyingParty, response: RegistrationResponseJSON, challenge: string): Promise<NewPasskey | undefined> {
+  const { verifyRegistrationResponse } = await webauthn()
   try {
     const result = await verifyRegistrationResponse({
       response, expectedChallenge: challenge, expectedOrigin: rp.origin, expectedRPID: rp.rpId,
@@ -95,6 +100,7 @@ export async function verifyRegistration(rp: RelyingParty, response: Registratio
 /** The authenticator's new signature counter when the assertion is good for `factor`. */
 export async function verifyAssertion(rp: RelyingParty, response: AuthenticationResponseJSON, challenge: string, factor: MfaFactorRecord): Promise<number | undefined> {
   if (factor.kind !== 'webauthn' || factor.credentialId === null || factor.publicKey === null || response.id !== factor.credentialId) return undefined
+  const { verifyAuthenticationResponse } = await webauthn()
   try {
     const result = await verifyAuthenticationResponse({
       response, expectedChallenge: challenge, expectedOrigin: rp.origin, expectedRPID: rp.rpId, requireUserVerification: true,
