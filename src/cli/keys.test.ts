@@ -5,6 +5,7 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { DatabaseSync } from 'node:sqlite'
 import { after, describe, it } from 'node:test'
 import { openSqliteStore } from '../store/sqlite/index.ts'
 import { runCaptured } from '../../test/support/cli.ts'
@@ -76,7 +77,11 @@ describe('gatehouse keys', () => {
 
   it('rotates at once when nothing is staged, warns about it, and prunes once the tokens have expired', async () => {
     const dataDir = mkdtempSync(join(root, 'data-'))
-    const env = { GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_ACCESS_TOKEN_TTL_SECONDS: '1', GATEHOUSE_ID_TOKEN_TTL_SECONDS: '1', GATEHOUSE_REFRESH_TOKEN_TTL_SECONDS: '1' }
+    // Tokens live a second; a forward-auth session (whose sign-out carries its ID token) a minute.
+    const env = {
+      GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_ACCESS_TOKEN_TTL_SECONDS: '1', GATEHOUSE_ID_TOKEN_TTL_SECONDS: '1', GATEHOUSE_REFRESH_TOKEN_TTL_SECONDS: '1',
+      GATEHOUSE_FORWARD_AUTH_MAX_SECONDS: '60',
+    }
     assert.equal((await run(['keys', 'rotate'], env)).code, 0)
     const first = byStatus(await stored(dataDir), 'active')
     const rotated = await run(['keys', 'rotate'], env)
@@ -87,8 +92,16 @@ describe('gatehouse keys', () => {
     assert.ok(first.every((kid) => retired.includes(kid)), 'the keys that were active are retired')
     assert.equal(byStatus(rows, 'active').length, 2)
 
-    const expiry = Math.max(...rows.filter((k) => k.status === 'retired').map((k) => k.expiresAt!.getTime()))
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiry - Date.now()) + 50))
+    for (const k of rows.filter((k) => k.status === 'retired')) {
+      const kept = k.expiresAt!.getTime() - k.retiredAt!.getTime()
+      assert.ok(kept >= 60_000 && kept < 65_000, `a retired key stays published for the longest forward-auth session: ${kept} ms`)
+    }
+    const early = await run(['keys', 'prune'], env)
+    assert.match(early.stdout, /deleted 0 expired signing keys/)
+    // A minute later, as far as the keys know.
+    const db = new DatabaseSync(join(dataDir, 'gatehouse.db'))
+    db.prepare("UPDATE signing_keys SET expires_at = expires_at - 60000 WHERE status = 'retired'").run()
+    db.close()
     const pruned = await run(['keys', 'prune'], env)
     assert.equal(pruned.code, 0, pruned.stderr)
     assert.match(pruned.stdout, new RegExp(`deleted ${retired.length} expired signing keys`))
