@@ -15,6 +15,7 @@ import { openSqliteStore } from '../src/store/sqlite/index.ts'
 import type { Store } from '../src/store/types.ts'
 import { createTestDatabase } from '../test/support/postgres.ts'
 import { NaiveEvaluator } from './check/naive.ts'
+import { reportFigures } from './lib/figures.ts'
 import { printTable, summarize, timeEach, type Summary } from './lib/stats.ts'
 import { CHECK_CONTEXT, generateScale, holdsNow, LIST_USER, LIST_VISIBLE, SCALE_MODEL_DSL } from './scale/dataset.ts'
 import { emptyStartMs, serverRun } from './scale/server.ts'
@@ -22,12 +23,15 @@ import { emptyStartMs, serverRun } from './scale/server.ts'
 const { values: opts } = parseArgs({
   args: process.argv.slice(3),
   options: {
-    tuples: { type: 'string', default: '1000000' },
+    tuples: { type: 'string' },
     backend: { type: 'string', default: 'sqlite' },
-    checks: { type: 'string', default: '20000' },
+    checks: { type: 'string' },
+    // For the one-table report: 100,000 tuples (the same shape, 10,000 projects).
+    quick: { type: 'boolean', default: false },
   },
 })
-const target = Number(opts.tuples)
+const target = Number(opts.tuples ?? (opts.quick ? 100_000 : 1_000_000))
+const checkCount = Number(opts.checks ?? (opts.quick ? 5_000 : 20_000))
 const backend = opts.backend === 'postgres' ? 'postgres' : 'sqlite'
 const mb = (n: number) => `${n.toFixed(0)} MB`
 const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`
@@ -35,7 +39,7 @@ let problems = 0
 const fail = (msg: string) => { problems++; console.log(`!! ${msg}`) }
 
 const t0 = Date.now()
-const data = generateScale(target, Number(opts.checks))
+const data = generateScale(target, checkCount)
 const model = modelFromDsl(SCALE_MODEL_DSL)
 console.log(`data set: ${data.tuples.length} tuples (${data.tuples.filter((t) => t.condition).length} conditional), ${data.projects} projects, ${data.checks.length} checks; generated in ${Date.now() - t0} ms; backend ${backend}`)
 
@@ -185,6 +189,22 @@ try {
   console.log(`\nfirst ListObjects after the writes: ${firstListMs.toFixed(1)} ms`)
   console.log(`in-process first Check (index build): ${sec(coldMs)}; after eviction (indexMaxTuples ${Math.floor(data.tuples.length / 2)}), reload: ${sec(reloadMs)}`)
   if (mismatches) fail(`${mismatches} Check answers differ from the naive evaluator`)
+
+  const warm = rows[1]!
+  const list = rows[6]!
+  const size = `${Math.round(data.tuples.length / 1000)}k tuples, ${backend}`
+  reportFigures([
+    { bench: 'scale', name: `warm Check (${size})`, value: warm.rate, unit: '/s', baseline: { name: 'naive Map evaluator', value: rows[0]!.rate } },
+    { bench: 'scale', name: `ListObjects ${LIST_VISIBLE} of ${data.projects} p99`, value: list.p99Us / 1000, unit: 'ms', target: { of: 'value', atMost: 20 } },
+    { bench: 'scale', name: 'start-to-ready, empty store', value: emptyReady, unit: 'ms', target: { of: 'value', atMost: 1000 } },
+    { bench: 'scale', name: `first Check after a start (${size})`, value: first.firstCheckMs, unit: 'ms' },
+    {
+      bench: 'scale', name: `RSS after the first Check (${size})`, value: first.rssAfterMb, unit: 'MB',
+      baseline: { name: 'RSS before it', value: first.rssIdleMb },
+      // The 400 MB target is set at a million tuples.
+      ...(data.tuples.length >= 1_000_000 ? { target: { of: 'value' as const, atMost: 400 } } : {}),
+    },
+  ])
 } finally {
   for (const drop of drops) await drop()
   rmSync(dir, { recursive: true, force: true })
