@@ -214,7 +214,7 @@ describe('admin console: people, policies and identity pages', { skip: chromiumS
     const healthRow = page.getByRole('table', { name: 'Upstream identity providers and whether they answer' }).getByRole('row', { name: /Acme IdP/ })
     await healthRow.getByText('answering', { exact: true }).waitFor()
     await checkPage(page, 'overview-upstreams')
-    await nav(page, 'Resource servers')
+    await nav(page, 'APIs')
     await page.getByRole('heading', { level: 1, name: 'Resource servers' }).waitFor()
     await page.getByText('built in').waitFor()
     await checkPage(page, 'resource-servers')

@@ -68,7 +68,7 @@ describe('admin console: relationship stores', { skip: chromiumSkipReason() }, (
   const editor = (label: string) => page.getByRole('textbox', { name: label })
 
   it('creates a store and saves its first model, showing a broken model\'s problem by line first', async () => {
-    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Relationship stores' }).click()
+    await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Stores', exact: true }).click()
     await page.getByRole('heading', { level: 1, name: 'Relationship stores' }).waitFor()
     await page.getByLabel('Store name').fill('documents')
     await page.getByRole('button', { name: 'Create store' }).click()

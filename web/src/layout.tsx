@@ -16,8 +16,8 @@ const SECTIONS: Array<{ href: string; label: string; platform: boolean }> = [
   { href: '/applications', label: 'Applications', platform: true },
   { href: '/audit', label: 'Audit log', platform: true },
   { href: '/provisioning', label: 'Provisioning', platform: true },
-  { href: '/stores', label: 'Relationship stores', platform: true },
-  { href: '/resource-servers', label: 'Resource servers', platform: true },
+  { href: '/stores', label: 'Stores', platform: true },
+  { href: '/resource-servers', label: 'APIs', platform: true },
   { href: '/upstreams', label: 'Upstreams', platform: true },
 ]
 
