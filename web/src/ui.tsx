@@ -101,6 +101,30 @@ export function Field({ label, hint, name, ...rest }: InputProps) {
 }
 
 /**
+ * A form's submit with its busy and error states: `action` gets the form's fields (and the form);
+ * what it throws is kept as `error` for the page to show. Submitting twice while busy is refused
+ * by the caller's disabled button.
+ */
+export function useSubmit(action: (fields: FormData, form: HTMLFormElement) => Promise<void>) {
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<unknown>(undefined)
+  const onSubmit = async (e: SubmitEvent) => {
+    e.preventDefault()
+    const form = e.currentTarget as HTMLFormElement
+    setBusy(true)
+    setError(undefined)
+    try {
+      await action(new FormData(form), form)
+    } catch (err) {
+      setError(err)
+    } finally {
+      setBusy(false)
+    }
+  }
+  return { busy, error, setError, onSubmit }
+}
+
+/**
  * A form whose submit runs `action` with the form's fields; shows the API's refusal next to it,
  * and a notice on success. Submitting twice while busy is not possible.
  */
@@ -113,25 +137,13 @@ export function ActionForm(props: {
   /** Keep what was typed after success (forms that edit the current values). */
   keep?: boolean
 }) {
-  const [busy, setBusy] = useState(false)
-  const [error, setError] = useState<unknown>(undefined)
   const [done, setDone] = useState<string | undefined>(undefined)
-  const onSubmit = async (e: SubmitEvent) => {
-    e.preventDefault()
-    const form = e.currentTarget as HTMLFormElement
-    setBusy(true)
-    setError(undefined)
+  const { busy, error, onSubmit } = useSubmit(async (fields, form) => {
     setDone(undefined)
-    try {
-      const message = await props.action(new FormData(form))
-      if (props.keep !== true) form.reset()
-      setDone(message ?? undefined)
-    } catch (err) {
-      setError(err)
-    } finally {
-      setBusy(false)
-    }
-  }
+    const message = await props.action(fields)
+    if (props.keep !== true) form.reset()
+    setDone(message ?? undefined)
+  })
   return (
     <form class={`card form ${props.class ?? ''}`} aria-label={props.label} onSubmit={onSubmit}>
       <h2>{props.label}</h2>

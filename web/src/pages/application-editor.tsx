@@ -4,7 +4,7 @@
 
 import { useState } from 'preact/hooks'
 import { post, put, seg } from '../api.ts'
-import { ErrorNote } from '../ui.tsx'
+import { ErrorNote, useSubmit } from '../ui.tsx'
 import { PolicyEditor, type PolicyDraft } from './policy-editor.tsx'
 import { Simulator } from './simulator.tsx'
 
@@ -31,9 +31,7 @@ export function ApplicationEditor(props: { initial: AppDraft; isNew: boolean; on
   // Bumped when the JSON view replaces the draft: the form's uncontrolled inputs start over.
   const [revision, setRevision] = useState(0)
   const [json, setJson] = useState<string | undefined>(undefined)
-  const [error, setError] = useState<unknown>(undefined)
   const [saved, setSaved] = useState<string | undefined>(undefined)
-  const [busy, setBusy] = useState(false)
   const change = (patch: Partial<AppDraft>) => {
     setSaved(undefined)
     // The JSON view follows the form again (until it is edited itself).
@@ -44,21 +42,12 @@ export function ApplicationEditor(props: { initial: AppDraft; isNew: boolean; on
   const setRule = (i: number, rule: Rule) => change({ rules: rules.map((r, j) => (j === i ? rule : r)) })
   const k = `r${revision}`
 
-  const save = async (e: SubmitEvent) => {
-    e.preventDefault()
-    setBusy(true)
-    setError(undefined)
-    try {
-      if (props.isNew) await post('/api/v1/forward-auth/applications', draft)
-      else await put(`/api/v1/forward-auth/applications/${seg(draft.id)}`, draft)
-      setSaved(`Saved ${draft.id}.`)
-      props.onSaved(draft)
-    } catch (err) {
-      setError(err)
-    } finally {
-      setBusy(false)
-    }
-  }
+  const { busy, error, setError, onSubmit: save } = useSubmit(async () => {
+    if (props.isNew) await post('/api/v1/forward-auth/applications', draft)
+    else await put(`/api/v1/forward-auth/applications/${seg(draft.id)}`, draft)
+    setSaved(`Saved ${draft.id}.`)
+    props.onSaved(draft)
+  })
 
   return (
     <div class="app-editor">

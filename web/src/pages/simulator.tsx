@@ -5,7 +5,7 @@
 import { useState } from 'preact/hooks'
 import { post, seg } from '../api.ts'
 import type { SimulationResult } from '../types.ts'
-import { ErrorNote, lines, text } from '../ui.tsx'
+import { ErrorNote, lines, text, useSubmit } from '../ui.tsx'
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
 
@@ -19,32 +19,20 @@ function verdict(r: SimulationResult): string {
 export function Simulator(props: { id: string; draft: unknown }) {
   const [anonymous, setAnonymous] = useState(false)
   const [result, setResult] = useState<SimulationResult | undefined>(undefined)
-  const [error, setError] = useState<unknown>(undefined)
-  const [busy, setBusy] = useState(false)
-  const run = async (e: SubmitEvent) => {
-    e.preventDefault()
-    const f = new FormData(e.currentTarget as HTMLFormElement)
-    setBusy(true)
-    setError(undefined)
+  const { busy, error, onSubmit: run } = useSubmit(async (f) => {
     setResult(undefined)
-    try {
-      const groups = lines(f.get('groups'))
-      const at = text(f.get('at'))
-      const body = {
-        user: anonymous ? null : { subject: text(f.get('subject')), ...(groups.length > 0 ? { groups } : {}) },
-        method: text(f.get('method')), path: text(f.get('path')) || '/',
-        ...(text(f.get('sourceIp')) ? { sourceIp: text(f.get('sourceIp')) } : {}),
-        // datetime-local has no zone: read as UTC, as the label says.
-        ...(at ? { at: `${at}${at.length === 16 ? ':00' : ''}Z` } : {}),
-        application: props.draft,
-      }
-      setResult((await post<{ result: SimulationResult }>(`/api/v1/forward-auth/applications/${seg(props.id)}/simulate`, body)).result)
-    } catch (err) {
-      setError(err)
-    } finally {
-      setBusy(false)
+    const groups = lines(f.get('groups'))
+    const at = text(f.get('at'))
+    const body = {
+      user: anonymous ? null : { subject: text(f.get('subject')), ...(groups.length > 0 ? { groups } : {}) },
+      method: text(f.get('method')), path: text(f.get('path')) || '/',
+      ...(text(f.get('sourceIp')) ? { sourceIp: text(f.get('sourceIp')) } : {}),
+      // datetime-local has no zone: read as UTC, as the label says.
+      ...(at ? { at: `${at}${at.length === 16 ? ':00' : ''}Z` } : {}),
+      application: props.draft,
     }
-  }
+    setResult((await post<{ result: SimulationResult }>(`/api/v1/forward-auth/applications/${seg(props.id)}/simulate`, body)).result)
+  })
   return (
     <form class="card form wide" aria-label="Simulate a request" onSubmit={run}>
       <h2>Simulate a request</h2>

@@ -3,7 +3,7 @@
 
 import { useEffect, useState } from 'preact/hooks'
 import { ApiError, get, post } from '../../api.ts'
-import { ErrorNote, Show, useLoad, when } from '../../ui.tsx'
+import { ErrorNote, Show, useLoad, useSubmit, when } from '../../ui.tsx'
 import { DslEditor } from './dsl-editor.tsx'
 import { StoreFrame } from './frame.tsx'
 import { navigate } from '../../router.ts'
@@ -59,9 +59,15 @@ function ModelEditor({ storeId }: { storeId: string }) {
   const [shown, setShown] = useState<string | undefined>(undefined)
   const [check, setCheck] = useState<DslCheck | undefined>(undefined)
   const [round, setRound] = useState(0)
-  const [error, setError] = useState<unknown>(undefined)
   const [saved, setSaved] = useState<string | undefined>(undefined)
-  const [busy, setBusy] = useState(false)
+  const { busy, error, setError, onSubmit: save } = useSubmit(async () => {
+    if (!check?.valid) return
+    setSaved(undefined)
+    const written = await post<{ authorization_model_id: string }>(fga(storeId, '/authorization-models'), check.authorization_model)
+    setShown(written.authorization_model_id)
+    setSaved(`Saved as model version ${written.authorization_model_id}.`)
+    setRound((n) => n + 1)
+  })
   const show = (version = '') => {
     setError(undefined)
     loadDsl(storeId, version).then((m) => {
@@ -70,23 +76,6 @@ function ModelEditor({ storeId }: { storeId: string }) {
     }, setError)
   }
   useEffect(() => show(), [storeId])
-  const save = async (e: SubmitEvent) => {
-    e.preventDefault()
-    if (!check?.valid) return
-    setBusy(true)
-    setError(undefined)
-    setSaved(undefined)
-    try {
-      const written = await post<{ authorization_model_id: string }>(fga(storeId, '/authorization-models'), check.authorization_model)
-      setShown(written.authorization_model_id)
-      setSaved(`Saved as model version ${written.authorization_model_id}.`)
-      setRound((n) => n + 1)
-    } catch (err) {
-      setError(err)
-    } finally {
-      setBusy(false)
-    }
-  }
   return (
     <>
       {dsl === undefined ? (error !== undefined ? <ErrorNote error={error} /> : <p class="muted">Loading…</p>) : (

@@ -3,7 +3,7 @@
 
 import { useEffect, useState } from 'preact/hooks'
 import { post } from '../../api.ts'
-import { ErrorNote, Field, lines, text } from '../../ui.tsx'
+import { ErrorNote, Field, lines, text, useSubmit } from '../../ui.tsx'
 import { DslEditor } from './dsl-editor.tsx'
 import { StoreFrame } from './frame.tsx'
 import { loadDsl, STARTER_MODEL } from './model.tsx'
@@ -34,8 +34,20 @@ function Preview({ storeId }: { storeId: string }) {
   const [dsl, setDsl] = useState<string | undefined>(undefined)
   const [, setCheck] = useState<DslCheck | undefined>(undefined)
   const [answer, setAnswer] = useState<PreviewAnswer | undefined>(undefined)
-  const [error, setError] = useState<unknown>(undefined)
-  const [busy, setBusy] = useState(false)
+  const { busy, error, setError, onSubmit: run } = useSubmit(async (f) => {
+    setAnswer(undefined)
+    const pick = (name: string) => { const v = lines(f.get(name)); return v.length > 0 ? { [name]: v } : {} }
+    const writes = parseTuples(text(f.get('writes')))
+    const deletes = parseTuples(text(f.get('deletes')))
+    setAnswer(await post<PreviewAnswer>(tools(storeId, '/change-preview'), {
+      // The model only when it differs from the current one: an unchanged model previews tuples alone.
+      ...(dsl !== undefined && dsl.trim() !== (current ?? '').trim() ? { dsl } : {}),
+      ...(writes.length > 0 ? { writes } : {}),
+      ...(deletes.length > 0 ? { deletes } : {}),
+      ...pick('users'), ...pick('objects'), ...pick('relations'),
+      limit: Number(text(f.get('limit')) || '1000'),
+    }))
+  })
   useEffect(() => {
     const carried = takeCarriedModel(storeId)
     loadDsl(storeId).then((m) => {
@@ -43,30 +55,6 @@ function Preview({ storeId }: { storeId: string }) {
       setDsl(carried ?? m?.dsl ?? STARTER_MODEL)
     }, setError)
   }, [storeId])
-  const run = async (e: SubmitEvent) => {
-    e.preventDefault()
-    const f = new FormData(e.currentTarget as HTMLFormElement)
-    setBusy(true)
-    setError(undefined)
-    setAnswer(undefined)
-    try {
-      const pick = (name: string) => { const v = lines(f.get(name)); return v.length > 0 ? { [name]: v } : {} }
-      const writes = parseTuples(text(f.get('writes')))
-      const deletes = parseTuples(text(f.get('deletes')))
-      setAnswer(await post<PreviewAnswer>(tools(storeId, '/change-preview'), {
-        // The model only when it differs from the current one: an unchanged model previews tuples alone.
-        ...(dsl !== undefined && dsl.trim() !== (current ?? '').trim() ? { dsl } : {}),
-        ...(writes.length > 0 ? { writes } : {}),
-        ...(deletes.length > 0 ? { deletes } : {}),
-        ...pick('users'), ...pick('objects'), ...pick('relations'),
-        limit: Number(text(f.get('limit')) || '1000'),
-      }))
-    } catch (err) {
-      setError(err)
-    } finally {
-      setBusy(false)
-    }
-  }
   if (dsl === undefined) return error !== undefined ? <ErrorNote error={error} /> : <p class="muted">Loading…</p>
   return (
     <>
