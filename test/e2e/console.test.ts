@@ -191,6 +191,8 @@ describe('admin console', { skip: chromiumSkipReason() }, () => {
     await page.getByLabel('Action').fill('organization.create')
     await page.getByRole('button', { name: 'Filter' }).click()
     await page.waitForURL(/action=organization.create/)
+    // The unfiltered table stays until the filtered answer replaces it: wait for the replacement.
+    await page.getByRole('cell', { name: 'user.sign_in' }).first().waitFor({ state: 'detached' })
     await page.getByRole('cell', { name: 'organization.create' }).first().waitFor()
     const actions = await page.locator('tbody td:nth-child(2)').allInnerTexts()
     assert.ok(actions.length >= 2 && actions.every((a) => a === 'organization.create'), actions.join())
