@@ -56,17 +56,19 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
   const secret = resolveSecretKey(config, core.database)
   const maxTokenLifetime = maxTokenLifetimeSeconds(config)
   const keys = createSigningKeys({ repo: core.store.signingKeys, secret: secret.value, maxTokenLifetimeSeconds: maxTokenLifetime })
-  await keys.ensureKeys()
-
   const mtlsFiles = loadMtlsFiles(config)
   const localAccounts = createLocalAccounts({ repo: core.store.localAccounts, enabled: config.localLogin })
   const clientAddress = clientAddressOf(config)
-  const admin = config.localLogin
-    ? await localAccounts.bootstrapAdmin({
-        username: config.bootstrapAdminUsername,
-        password: config.bootstrapPassword === '' ? undefined : config.bootstrapPassword,
-      })
-    : undefined
+  // Key generation and the admin's password hash both run off the main thread: side by side.
+  const [, admin] = await Promise.all([
+    keys.ensureKeys(),
+    config.localLogin
+      ? localAccounts.bootstrapAdmin({
+          username: config.bootstrapAdminUsername,
+          password: config.bootstrapPassword === '' ? undefined : config.bootstrapPassword,
+        })
+      : undefined,
+  ])
   // Without it the admin would be refused as soon as the first organization exists.
   const adminBound = config.localLogin && (await ensureAdminBinding(core.tenancy, config.bootstrapAdminUsername))
   if (adminBound) logger.info({ username: config.bootstrapAdminUsername }, 'bootstrap admin bound to platform-administrator')

@@ -149,6 +149,19 @@ describe('local accounts', () => {
     await accounts.verify('root', 'from an env variable')
   })
 
+  it('hashes a generated admin password cheaply and rehashes it for passwords at the first sign-in', async () => {
+    // The default parameters, not FAST: what a real start stores.
+    const accounts = make({ hashParams: undefined })
+    const { generatedPassword } = await accounts.bootstrapAdmin({ username: 'first-admin' })
+    assert.match((await store.localAccounts.get('first-admin'))!.passwordHash, /^scrypt\$4096\$8\$1\$/)
+    await accounts.verify('first-admin', generatedPassword!)
+    assert.match((await store.localAccounts.get('first-admin'))!.passwordHash, /^scrypt\$131072\$8\$1\$/)
+    await accounts.verify('first-admin', generatedPassword!)
+
+    await accounts.bootstrapAdmin({ username: 'chosen-admin', password: 'a password someone chose' })
+    assert.match((await store.localAccounts.get('chosen-admin'))!.passwordHash, /^scrypt\$131072\$8\$1\$/)
+  })
+
   it('creates the admin once when several replicas bootstrap at once', async () => {
     const accounts = make()
     const results = await Promise.all(Array.from({ length: 4 }, () => accounts.bootstrapAdmin({ username: 'ops' })))

@@ -5,7 +5,7 @@
 import { AppError, CommonCodes, systemClock, validationError, type Clock } from '../lib/index.ts'
 import { isStoreError, StoreErrorCodes, type LocalAccountProfile, type LocalAccountRecord, type LocalAccountsRepo, type OutboxItemInput } from '../store/index.ts'
 import { createLoginThrottle, type LoginThrottleOptions } from './login-throttle.ts'
-import { generateSecret, hashSecret, needsRehash, PASSWORD_PARAMS, verifySecret, type ScryptParams } from './secrets.ts'
+import { GENERATED_SECRET_PARAMS, generateSecret, hashSecret, needsRehash, PASSWORD_PARAMS, verifySecret, type ScryptParams } from './secrets.ts'
 
 export const LocalAccountErrorCodes = {
   invalidCredentials: 'invalid_credentials',
@@ -98,6 +98,10 @@ export function createLocalAccounts(options: LocalAccountsOptions): LocalAccount
   const { repo } = options
   const enabled = options.enabled ?? true
   const params = options.hashParams ?? PASSWORD_PARAMS
+  // A password this module generates has 144 random bits: no brute force reaches it, so the cheap
+  // parameters keep a first start fast. The first sign-in rehashes it with `params`, as it does any
+  // hash with other parameters.
+  const generatedParams = options.hashParams ?? GENERATED_SECRET_PARAMS
   const clock = options.clock ?? systemClock
   const throttle = createLoginThrottle({ ...options.throttle, repo, clock })
 
@@ -107,11 +111,11 @@ export function createLocalAccounts(options: LocalAccountsOptions): LocalAccount
 
   const invalid = () => new AppError(LocalAccountErrorCodes.invalidCredentials, 'wrong username or password', { status: 401 })
 
-  async function insert({ username, password, disabled, ...profile }: { username: string; password: string; disabled?: boolean } & Partial<LocalAccountProfile>): Promise<LocalAccount> {
+  async function insert({ username, password, disabled, ...profile }: { username: string; password: string; disabled?: boolean } & Partial<LocalAccountProfile>, hashParams = params): Promise<LocalAccount> {
     checkUsername(username)
     checkPassword(password)
     const { email, groups } = checkProfile(profile)
-    return withoutHash(await repo.create({ username, passwordHash: await hashSecret(password, params), disabled, email, groups }))
+    return withoutHash(await repo.create({ username, passwordHash: await hashSecret(password, hashParams), disabled, email, groups }))
   }
 
   const accounts: LocalAccounts = {
@@ -157,7 +161,9 @@ export function createLocalAccounts(options: LocalAccountsOptions): LocalAccount
       if (await repo.get(username)) return { created: false, username }
       const generated = password === undefined ? generateSecret(18) : undefined
       try {
-        const account = await insert({ username, password: password ?? generated! })
+        const account = generated === undefined
+          ? await insert({ username, password: password! })
+          : await insert({ username, password: generated }, generatedParams)
         return generated === undefined ? { created: true, username: account.username } : { created: true, username: account.username, generatedPassword: generated }
       } catch (err) {
         // Another replica bootstrapped the same account first.
