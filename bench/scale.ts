@@ -196,7 +196,7 @@ try {
   reportFigures([
     { bench: 'scale', name: `warm Check (${size})`, value: warm.rate, unit: '/s', baseline: { name: 'naive Map evaluator', value: rows[0]!.rate } },
     { bench: 'scale', name: `ListObjects ${LIST_VISIBLE} of ${data.projects} p99`, value: list.p99Us / 1000, unit: 'ms', target: { of: 'value', atMost: 20 } },
-    { bench: 'scale', name: 'start-to-ready, empty store', value: emptyReady, unit: 'ms', target: { of: 'value', atMost: 1000 } },
+    { bench: 'scale', name: 'start-to-ready, empty store', value: emptyReady, unit: 'ms' }, // one start; the start bench measures this against its target
     { bench: 'scale', name: `first Check after a start (${size})`, value: first.firstCheckMs, unit: 'ms' },
     {
       bench: 'scale', name: `RSS after the first Check (${size})`, value: first.rssAfterMb, unit: 'MB',
