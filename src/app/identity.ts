@@ -82,7 +82,7 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
   const admit = async (subject: string, groups: string[], sourceIp: string | undefined, profile: Omit<SignInProfile, 'subject'>): Promise<{ allowed: boolean }> => {
     // Another replica or the CLI may have changed organizations since the last notice reached
     // us; one cheap revision read keeps a refusal from resting on stale state.
-    if ((await core.store.tenancy.revision()) !== tenancy.core.state.revision) await tenancy.core.reload()
+    await tenancy.core.current()
     const provisioning = core.provisioning
     const passes = (member: boolean) => member || !config.requireOrganization || subject === bootstrapAdmin
     // A refused sign-in (the user is in no organization any more) retires what rules made for
@@ -178,7 +178,7 @@ export async function startIdentity(core: Core, logger: Logger, metrics?: Produc
   /** A platform administrator: the bootstrap admin, or a subject bound to the built-in role. */
   const platformAdministrator = async (subject: string): Promise<boolean> => {
     if (subject === bootstrapAdmin) return true
-    if ((await core.store.tenancy.revision()) !== tenancy.core.state.revision) await tenancy.core.reload()
+    await tenancy.core.current()
     const state = tenancy.core.state
     return (state.bindingBySubject.get(subject)?.roleIds ?? []).some((id) => {
       const role = state.roles.get(id)

@@ -67,7 +67,8 @@ export class TenancyCore {
     this.#loading ??= (async () => {
       try {
         const snapshot = await this.store.tenancy.load()
-        if (snapshot.revision === this.#state.revision) return
+        // A load that started before a commit of this process may end after it: never go back.
+        if (snapshot.revision <= this.#state.revision) return
         this.#records = new Map(snapshot.records.map((r) => [recordKey(r), r]))
         this.#state = new TenancyState(snapshot.revision, snapshot.records)
       } finally {
@@ -83,7 +84,10 @@ export class TenancyCore {
    * write the caller could have seen (a 404 for an organization just created elsewhere).
    */
   async current(): Promise<void> {
-    if ((await this.store.tenancy.revision()) !== this.#state.revision) await this.reload()
+    const revision = await this.store.tenancy.revision()
+    // A reload already under way (started by a notification) may have read before `revision`;
+    // the next one starts after it, so two are enough.
+    for (let i = 0; i < 2 && this.#state.revision < revision; i++) await this.reload()
   }
 
   /** Follows other replicas: tuple changes of the system store are announced, the rest polled. */
@@ -137,13 +141,13 @@ export class TenancyCore {
         return m.result
       } catch (err) {
         if (isStoreError(err, StoreErrorCodes.versionConflict) && attempt < MAX_ATTEMPTS) {
-          await this.reload()
+          await this.current()
           continue
         }
         if (isStoreError(err, StoreErrorCodes.versionConflict)) throw new TenancyError(TenancyErrorCodes.busy, 'tenancy changed concurrently; retry')
         if (isStoreError(err, StoreErrorCodes.alreadyExists)) {
           // Another replica took the name between our read and our write.
-          await this.reload()
+          await this.current()
           if (attempt < MAX_ATTEMPTS) continue
         }
         throw err
