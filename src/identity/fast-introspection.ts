@@ -19,7 +19,7 @@ import { parse as parseForm } from 'node:querystring'
 import type Provider from 'oidc-provider'
 import { decodeProtectedHeader } from 'jose'
 import { looksLikeJwt, type IntrospectingClient } from './jwt-access-tokens.ts'
-import { createKnownClientAuth, type ProviderClient, type SecretKnown } from './fast-client-auth.ts'
+import type { KnownClientAuth, ProviderClient } from './fast-client-auth.ts'
 
 /** The JSON body of the answer, or undefined when the provider must answer the request. */
 export type FastIntrospect = (authorization: string, form: string) => Promise<string | undefined>
@@ -27,7 +27,8 @@ export type FastIntrospect = (authorization: string, form: string) => Promise<st
 export interface FastIntrospectionOptions {
   provider: Provider
   introspect: (client: IntrospectingClient, token: string) => Promise<Record<string, unknown>>
-  secretKnown: SecretKnown
+  /** Client authentication shared with client_credentials tokens (fast-client-auth.ts). */
+  clientAuth: KnownClientAuth
   /** Whether this token verified before as a JWT Gatehouse signed (spares decoding its header). */
   seenJwt?: (token: string) => boolean
   /** The provider's introspection.allowedPolicy. */
@@ -85,10 +86,10 @@ function looksLikeJoseHeader(token: string): boolean {
 const DECLINE = Symbol('decline')
 
 export function createFastIntrospection(options: FastIntrospectionOptions): FastIntrospect {
-  const { provider, introspect, secretKnown, allowedPolicy } = options
+  const { provider, introspect, allowedPolicy } = options
   const seenJwt = options.seenJwt ?? (() => false)
   const models = provider as unknown as Record<'AccessToken' | 'ClientCredentials' | 'Grant', { find(value: string, options?: object): Promise<StoredToken | undefined> }>
-  const { findClient, authenticate } = createKnownClientAuth(provider, secretKnown)
+  const { findClient, authenticate } = options.clientAuth
 
   /** The provider's renderTokenResponse for an access or client-credentials token, or DECLINE. */
   async function opaqueAnswer(client: ProviderClient, value: string, hint: string | undefined): Promise<Record<string, unknown> | typeof DECLINE> {

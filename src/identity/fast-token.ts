@@ -22,7 +22,7 @@
 import { parse as parseForm } from 'node:querystring'
 import type Provider from 'oidc-provider'
 import type { ResourceServer } from 'oidc-provider'
-import { createKnownClientAuth, type SecretKnown } from './fast-client-auth.ts'
+import type { KnownClientAuth } from './fast-client-auth.ts'
 import { createLearnedSigners, newTokenId, signingConfigKey, signWith, type LearnedSigner } from './fast-jwt-signing.ts'
 import type { NodeSigningKey } from './node-signing-key.ts'
 import { AUDIENCE_PARAM } from './audiences.ts'
@@ -33,7 +33,8 @@ export type FastToken = (authorization: string, form: string) => Promise<string 
 
 export interface FastTokenOptions {
   provider: Provider
-  secretKnown: SecretKnown
+  /** Client authentication shared with introspection (fast-client-auth.ts). */
+  clientAuth: KnownClientAuth
   /** features.resourceIndicators.defaultResource for a request asking for this audience (or none). */
   defaultIndicator: (asked: string | undefined, client: unknown) => string | undefined
   /** features.resourceIndicators.getResourceServerInfo for a request asking for this audience (or none). */
@@ -108,7 +109,7 @@ interface GrantClient {
 
 export function createFastToken(options: FastTokenOptions): FastToken {
   const { provider, defaultIndicator, resourceServerInfo, staticScopes, extraTokenClaims, customizeJwt } = options
-  const { authenticate } = createKnownClientAuth(provider, options.secretKnown)
+  const { authenticate } = options.clientAuth
   const models = provider as unknown as {
     ClientCredentials: new (fields: { client: unknown; scope?: string }) => TokenModel
     ResourceServer: new (identifier: string, info: ResourceServer) => ResourceServer

@@ -27,6 +27,8 @@ import { protocolAnswers } from './protocol-answers.ts'
 import { getsRefreshToken, offlineRefreshTokens } from './refresh-tokens.ts'
 import { nodeSignable, NodeSigningKey } from './node-signing-key.ts'
 import { createCachedSecretVerifier } from './secret-cache.ts'
+import { createKnownClientAuth } from './fast-client-auth.ts'
+import { clientRecordStampOf } from './client-cache.ts'
 
 /** Paths of the provider's endpoints relative to the issuer (set in its `routes` config). */
 export const OIDC_ROUTES = {
@@ -340,11 +342,13 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
   // One verifier (and its cache) for the middleware and the fast path.
   const jwtIntrospection = createJwtIntrospection(jwtOptions)
   provider.use(jwtAccessTokenMiddleware(jwtOptions, jwtIntrospection))
+  // One client authentication (and its memory of the provider's clients) for both fast answers.
+  const clientAuth = createKnownClientAuth(provider, verifyClientSecret.known, clientRecordStampOf(options.store.oidcClients))
   fastIntrospections.set(provider, createFastIntrospection({
-    provider, introspect: jwtIntrospection.introspect, secretKnown: verifyClientSecret.known, seenJwt: jwtIntrospection.seen, allowedPolicy: mayIntrospect,
+    provider, introspect: jwtIntrospection.introspect, clientAuth, seenJwt: jwtIntrospection.seen, allowedPolicy: mayIntrospect,
   }))
   fastTokens.set(provider, createFastToken({
-    provider, secretKnown: verifyClientSecret.known, staticScopes,
+    provider, clientAuth, staticScopes,
     // The very functions the provider calls while it saves a token.
     extraTokenClaims: configuration.extraTokenClaims as unknown as FastTokenOptions['extraTokenClaims'],
     customizeJwt: configuration.formats?.customizers?.jwt as unknown as FastTokenOptions['customizeJwt'],
