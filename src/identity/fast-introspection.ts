@@ -15,9 +15,9 @@
 //   refresh tokens, tokens not found, pairwise subjects and rich authorization details are the
 //   provider's.
 
-import { parse as parseForm } from 'node:querystring'
 import type Provider from 'oidc-provider'
 import { decodeProtectedHeader } from 'jose'
+import { parseFastForm } from './fast-form.ts'
 import { looksLikeJwt, type IntrospectingClient } from './jwt-access-tokens.ts'
 import type { KnownClientAuth, ProviderClient } from './fast-client-auth.ts'
 
@@ -26,7 +26,8 @@ export type FastIntrospect = (authorization: string, form: string) => Promise<st
 
 export interface FastIntrospectionOptions {
   provider: Provider
-  introspect: (client: IntrospectingClient, token: string) => Promise<Record<string, unknown>>
+  /** The JWT introspection answer as JSON text (createJwtIntrospection's introspectJson). */
+  introspectJson: (client: IntrospectingClient, token: string) => Promise<string>
   /** Client authentication shared with client_credentials tokens (fast-client-auth.ts). */
   clientAuth: KnownClientAuth
   /** Whether this token verified before as a JWT Gatehouse signed (spares decoding its header). */
@@ -41,7 +42,7 @@ const REFRESH_HINTS: ReadonlySet<unknown> = new Set(['refresh_token', 'urn:ietf:
 
 /** Token and hint of a form that holds nothing but `token` and `token_type_hint`, each once. */
 function paramsOf(form: string): { token: string; hint?: string } | undefined {
-  const params = parseForm(form)
+  const params = parseFastForm(form, FORM_KEYS)
   for (const [key, value] of Object.entries(params)) if (!FORM_KEYS.has(key) || typeof value !== 'string') return undefined
   const token = params.token
   return typeof token === 'string' && token !== '' ? { token, hint: params.token_type_hint as string | undefined } : undefined
@@ -86,7 +87,7 @@ function looksLikeJoseHeader(token: string): boolean {
 const DECLINE = Symbol('decline')
 
 export function createFastIntrospection(options: FastIntrospectionOptions): FastIntrospect {
-  const { provider, introspect, allowedPolicy } = options
+  const { provider, introspectJson, allowedPolicy } = options
   const seenJwt = options.seenJwt ?? (() => false)
   const models = provider as unknown as Record<'AccessToken' | 'ClientCredentials' | 'Grant', { find(value: string, options?: object): Promise<StoredToken | undefined> }>
   const { findClient, authenticate } = options.clientAuth
@@ -136,7 +137,7 @@ export function createFastIntrospection(options: FastIntrospectionOptions): Fast
     const client = await authenticate(authorization)
     if (client === undefined) return undefined
     const { token } = params
-    if (seenJwt(token) || looksLikeJwt(token)) return JSON.stringify(await introspect(client, token))
+    if (seenJwt(token) || looksLikeJwt(token)) return introspectJson(client, token)
     // The provider refuses any string with a readable JWT header as structured, not only three-part ones.
     if (looksLikeJoseHeader(token)) return undefined
     const answer = await opaqueAnswer(client, token, params.hint)

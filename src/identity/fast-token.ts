@@ -19,13 +19,13 @@
 // as buildTokenResponse and protocolAnswers build it, and `client_credentials.issued` and
 // `grant.success` are emitted as the provider emits them.
 
-import { parse as parseForm } from 'node:querystring'
 import type Provider from 'oidc-provider'
 import type { ResourceServer } from 'oidc-provider'
 import type { KnownClientAuth } from './fast-client-auth.ts'
 import { createLearnedSigners, newTokenId, signingConfigKey, signWith, type LearnedSigner } from './fast-jwt-signing.ts'
 import type { NodeSigningKey } from './node-signing-key.ts'
 import { AUDIENCE_PARAM } from './audiences.ts'
+import { parseFastForm } from './fast-form.ts'
 import { unreportedScope } from './protocol-answers.ts'
 
 /** The JSON body of the answer, or undefined when the provider must answer the request. */
@@ -60,7 +60,7 @@ interface Form { scope?: string; resource?: string; audience?: string }
 
 /** The parameters of a form holding grant_type=client_credentials and nothing the provider treats otherwise. */
 function formOf(body: string): Form | undefined {
-  const params = parseForm(body)
+  const params = parseFastForm(body, FORM_KEYS)
   for (const [key, value] of Object.entries(params)) if (!FORM_KEYS.has(key) || typeof value !== 'string' || value === '') return undefined
   if (params.grant_type !== GRANT_TYPE) return undefined
   const { scope, resource, audience } = params as Record<string, string | undefined>

@@ -345,7 +345,7 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
   // One client authentication (and its memory of the provider's clients) for both fast answers.
   const clientAuth = createKnownClientAuth(provider, verifyClientSecret.known, clientRecordStampOf(options.store.oidcClients))
   fastIntrospections.set(provider, createFastIntrospection({
-    provider, introspect: jwtIntrospection.introspect, clientAuth, seenJwt: jwtIntrospection.seen, allowedPolicy: mayIntrospect,
+    provider, introspectJson: jwtIntrospection.introspectJson, clientAuth, seenJwt: jwtIntrospection.seen, allowedPolicy: mayIntrospect,
   }))
   fastTokens.set(provider, createFastToken({
     provider, clientAuth, staticScopes,
