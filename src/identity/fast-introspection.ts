@@ -85,18 +85,38 @@ function looksLikeJoseHeader(token: string): boolean {
 }
 
 const DECLINE = Symbol('decline')
+/** Most client-credentials token values remembered as such. */
+const CLIENT_CREDENTIALS_KEPT = 1000
 
 export function createFastIntrospection(options: FastIntrospectionOptions): FastIntrospect {
   const { provider, introspectJson, allowedPolicy } = options
   const seenJwt = options.seenJwt ?? (() => false)
   const models = provider as unknown as Record<'AccessToken' | 'ClientCredentials' | 'Grant', { find(value: string, options?: object): Promise<StoredToken | undefined> }>
   const { findClient, authenticate } = options.clientAuth
+  // Values found among client-credentials tokens before. Token values are random and unique
+  // across models, so such a value is never an access token: its access-token read, always a
+  // miss, is spared. The client-credentials read itself (validity, revocation) stays.
+  const clientCredentials = new Set<string>()
+
+  async function findToken(value: string): Promise<StoredToken | undefined> {
+    if (!clientCredentials.has(value)) {
+      const access = await models.AccessToken.find(value)
+      if (access !== undefined) return access
+    }
+    const token = await models.ClientCredentials.find(value)
+    if (token === undefined) clientCredentials.delete(value)
+    else if (!clientCredentials.has(value)) {
+      clientCredentials.add(value)
+      if (clientCredentials.size > CLIENT_CREDENTIALS_KEPT) clientCredentials.delete(clientCredentials.values().next().value as string)
+    }
+    return token
+  }
 
   /** The provider's renderTokenResponse for an access or client-credentials token, or DECLINE. */
   async function opaqueAnswer(client: ProviderClient, value: string, hint: string | undefined): Promise<Record<string, unknown> | typeof DECLINE> {
     if (REFRESH_HINTS.has(hint)) return DECLINE
     // The provider looks in both at once and takes the access token first; a value is in one only.
-    const token = (await models.AccessToken.find(value)) ?? (await models.ClientCredentials.find(value))
+    const token = await findToken(value)
     if (token === undefined) return DECLINE
     const body: Record<string, unknown> = { active: false }
     if (!token.isValid) return body
