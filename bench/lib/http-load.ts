@@ -46,11 +46,14 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
  * Runs several loads in turns of `duration / slices` seconds each, round-robin, and summarizes
  * each over all its turns. On a machine shared with other work the background load drifts over
  * seconds; interleaving gives a case and its baseline the same share of that drift, so their
- * ratio stays meaningful where back-to-back runs of `duration` seconds would not.
+ * ratio stays meaningful where back-to-back runs of `duration` seconds would not. `beforeTurn`
+ * runs at the start of each turn: a baseline that is not an HTTP load (raw signing) takes its
+ * turn there.
  */
-export async function runInterleaved(loads: LoadOptions[], slices: number): Promise<LoadResult[]> {
+export async function runInterleaved(loads: LoadOptions[], slices: number, beforeTurn?: (turn: number) => void | Promise<void>): Promise<LoadResult[]> {
   const totals = loads.map((): RawLoad => ({ latencies: [], elapsedNs: 0n, non2xx: 0, errors: 0, wrong: 0 }))
   for (let s = 0; s < slices; s++) {
+    await beforeTurn?.(s)
     for (let i = 0; i < loads.length; i++) {
       const raw = await loadOnce({ ...loads[i], duration: loads[i].duration / slices })
       const t = totals[i]

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JWK } from 'jose'
-import { CLIENT_EXTRA_METADATA } from '../identity/index.ts'
+import { CLIENT_EXTRA_METADATA, GENERATED_SECRET_PARAMS, hashSecret } from '../identity/index.ts'
 import { basic, FORM, form, ISSUER, NS, secretOf, startFastPathWorld, type Answer, type FastPathWorld } from '../../test/support/provider-fast-paths.ts'
 
 const API = 'https://api.example.test'
@@ -34,6 +34,7 @@ function tokenShape(answer: Answer): Record<string, unknown> {
 describe('client_credentials tokens on the fast path', () => {
   let world: FastPathWorld
   const granted: unknown[] = []
+  const issuedEvents: { jti?: string; clientId?: string; aud?: unknown; scope?: string; expiresIn?: number }[] = []
   const inject = (url: string, headers: Record<string, string>, body: string) => world.inject(url, headers, body)
   const overSocket = (headers: Record<string, string>, body: string) => world.overSocket(PATH, headers, body)
 
@@ -51,6 +52,7 @@ describe('client_credentials tokens on the fast path', () => {
         ['coder', { ...scopes, grant_types: ['authorization_code'], response_types: ['code'], redirect_uris: ['https://app.example.test/cb'] }],
         ['dpop', { ...scopes, dpop_bound_access_tokens: true }],
         ['rs', { [CLIENT_EXTRA_METADATA.mayIntrospect]: true }],
+        ['changing', scopes],
       ],
       resourceServers: [
         { indicator: API, scopes: ['read', 'write'] },
@@ -60,6 +62,7 @@ describe('client_credentials tokens on the fast path', () => {
       fast: { introspection: true, token: true },
     })
     world.provider.on('grant.success', (ctx) => granted.push(ctx.oidc.params?.grant_type))
+    world.provider.on('client_credentials.issued', (token) => issuedEvents.push(token))
   })
   after(() => world.close())
 
@@ -151,10 +154,16 @@ describe('client_credentials tokens on the fast path', () => {
     await overSocket(headers, cc({ resource: API, scope: 'read' }))
     const before = world.seen.provider
     const issued = granted.length
+    const events = issuedEvents.length
     const answer = await overSocket(headers, cc({ resource: API, scope: 'read' }))
     assert.equal(world.seen.provider, before, 'answered by the fast path')
     assert.deepEqual(granted.slice(issued), ['client_credentials'], 'grant.success emitted once')
     const token = JSON.parse(answer.body).access_token as string
+    // The provider's client_credentials.issued, with its token model as the provider leaves it after a save.
+    assert.equal(issuedEvents.length, events + 1, 'client_credentials.issued emitted once')
+    const event = issuedEvents[events]
+    assert.deepEqual({ jti: event.jti, clientId: event.clientId, aud: event.aud, scope: event.scope, expiresIn: event.expiresIn },
+      { jti: decodeJwt(token).jti, clientId: 'svc', aud: API, scope: 'read', expiresIn: 600 })
     const jwks = JSON.parse((await world.app.inject({ method: 'GET', url: '/jwks' })).body) as { keys: JWK[] }
     const { payload } = await jwtVerify(token, createLocalJWKSet(jwks), { issuer: ISSUER, audience: API, typ: 'at+jwt', algorithms: ['ES256'] })
     assert.equal(payload.client_id, 'svc')
@@ -164,6 +173,28 @@ describe('client_credentials tokens on the fast path', () => {
       { active: true, client_id: 'svc', scope: 'read', aud: API, [NS]: { acctype: 'service' } })
     assert.equal((await inject('/token/revocation', headers, form({ token }))).status, 200)
     assert.deepEqual(JSON.parse((await inject('/token/introspection', rs, form({ token }))).body), { active: false })
+  })
+
+  it('takes a change of the client through the clients repository at once', async () => {
+    const headers = { authorization: basic('changing'), 'content-type': FORM }
+    const body = cc({ resource: API, scope: 'read write' })
+    const scopeOf = (answer: Answer) => JSON.parse(answer.body).scope as unknown
+    await overSocket(headers, body)
+    const before = world.seen.provider
+    assert.equal(scopeOf(await overSocket(headers, body)), 'read write')
+    assert.equal(scopeOf(await overSocket(headers, body)), 'read write')
+    assert.equal(world.seen.provider, before, 'answered by the fast path')
+    const clients = world.core.store.oidcClients
+    const record = (await clients.get('changing'))!
+    await clients.upsert({ clientId: 'changing', metadata: { ...record.metadata, 'urn:gatehouse:resource_scopes': ['read'] }, source: 'api', secretHash: record.secretHash })
+    assert.equal(scopeOf(await overSocket(headers, body)), 'read', 'the narrowed client, on the fast path')
+    assert.equal(world.seen.provider, before)
+    await clients.upsert({ clientId: 'changing', metadata: record.metadata, source: 'api', secretHash: await hashSecret('a-new-secret-0123456789abcdef', GENERATED_SECRET_PARAMS) })
+    assert.equal((await overSocket(headers, body)).status, 401, 'the old secret, refused by the provider')
+    assert.equal(world.seen.provider, before + 1)
+    assert.equal((await overSocket({ ...headers, authorization: basic('changing', 'a-new-secret-0123456789abcdef') }, body)).status, 200)
+    await clients.delete('changing')
+    assert.equal((await overSocket({ ...headers, authorization: basic('changing', 'a-new-secret-0123456789abcdef') }, body)).status, 401, 'a deleted client')
   })
 
   it('counts issued tokens under the route pattern', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { OidcClientInput, OidcClientRecord, OidcClientsRepo } from '../store/index.ts'
-import { cachedClientsRepo } from './client-cache.ts'
+import { cachedClientsRepo, clientRecordStampOf } from './client-cache.ts'
 
 function memoryRepo() {
   const rows = new Map<string, OidcClientRecord>()
@@ -70,5 +70,32 @@ describe('client record cache', () => {
     await cached.upsert(input('h2'))
     assert.equal((await reading)?.secretHash, 'h1')
     assert.equal((await cached.get('app'))?.secretHash, 'h2')
+  })
+
+  it('stamps the record it serves: a new stamp after every change it could have missed', async () => {
+    const backing = memoryRepo()
+    let time = 1000
+    const cached = cachedClientsRepo(backing.repo, { ttlMs: 2000, now: () => time })
+    const stamp = clientRecordStampOf(cached)!
+    assert.equal(clientRecordStampOf(backing.repo), undefined, 'only cached repositories have stamps')
+    await backing.repo.upsert(input('h1'))
+    assert.equal(stamp('app'), undefined, 'nothing read yet')
+    await cached.get('app')
+    const first = stamp('app')
+    assert.ok(first)
+    await cached.get('app')
+    assert.equal(stamp('app'), first, 'the same record from the same read')
+    await cached.upsert(input('h2'))
+    assert.equal(stamp('app'), undefined, 'a write forgets the record')
+    await cached.get('app')
+    const second = stamp('app')
+    assert.ok(second && second !== first)
+    time += 2000
+    assert.equal(stamp('app'), undefined, 'expired')
+    await cached.get('app')
+    assert.ok(stamp('app') !== second, 're-read')
+    await cached.delete('app')
+    await cached.get('app')
+    assert.equal(stamp('app'), undefined, 'absent clients have none')
   })
 })

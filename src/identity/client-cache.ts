@@ -22,7 +22,22 @@ interface Frozen {
 
 interface Entry {
   record: Promise<Frozen | null>
+  /** The record once read. */
+  settled?: Frozen | null
   expires: number
+}
+
+/**
+ * What a cached repository is serving for a client right now, as an identity: the same object
+ * means the same record from the same read, still fresh. Undefined when nothing fresh is cached.
+ */
+export type ClientRecordStamp = (clientId: string) => object | undefined
+
+const stamps = new WeakMap<OidcClientsRepo, ClientRecordStamp>()
+
+/** The stamp of a repository made by cachedClientsRepo; undefined for any other repository. */
+export function clientRecordStampOf(repo: OidcClientsRepo): ClientRecordStamp | undefined {
+  return stamps.get(repo)
 }
 
 export function cachedClientsRepo(repo: OidcClientsRepo, options: ClientCacheOptions = {}): OidcClientsRepo {
@@ -38,7 +53,7 @@ export function cachedClientsRepo(repo: OidcClientsRepo, options: ClientCacheOpt
     entries.delete(clientId)
   }
 
-  return {
+  const repository: OidcClientsRepo = {
     async get(clientId) {
       const entry = entries.get(clientId)
       if (entry !== undefined && entry.expires > now()) return thaw(await entry.record)
@@ -46,6 +61,7 @@ export function cachedClientsRepo(repo: OidcClientsRepo, options: ClientCacheOpt
       const record = repo.get(clientId).then(freeze)
       if (entry !== undefined) entries.delete(clientId)
       const fresh: Entry = { record, expires: now() + ttlMs }
+      record.then((found) => { fresh.settled = found }, () => undefined)
       entries.set(clientId, fresh)
       if (entries.size > maxEntries) entries.delete(entries.keys().next().value as string)
       try {
@@ -77,6 +93,12 @@ export function cachedClientsRepo(repo: OidcClientsRepo, options: ClientCacheOpt
       }
     },
   }
+  // Only entries still in the map: a write removes the entry of its client before and after it.
+  stamps.set(repository, (clientId) => {
+    const entry = entries.get(clientId)
+    return entry !== undefined && entry.expires > now() && entry.settled ? entry.settled : undefined
+  })
+  return repository
 }
 
 const freeze = (record: OidcClientRecord | null): Frozen | null => (record === null ? null : { record, metadata: JSON.stringify(record.metadata) })

@@ -15,19 +15,21 @@
 //   refresh tokens, tokens not found, pairwise subjects and rich authorization details are the
 //   provider's.
 
-import { parse as parseForm } from 'node:querystring'
 import type Provider from 'oidc-provider'
 import { decodeProtectedHeader } from 'jose'
+import { parseFastForm } from './fast-form.ts'
 import { looksLikeJwt, type IntrospectingClient } from './jwt-access-tokens.ts'
-import { createKnownClientAuth, type ProviderClient, type SecretKnown } from './fast-client-auth.ts'
+import type { KnownClientAuth, ProviderClient } from './fast-client-auth.ts'
 
 /** The JSON body of the answer, or undefined when the provider must answer the request. */
 export type FastIntrospect = (authorization: string, form: string) => Promise<string | undefined>
 
 export interface FastIntrospectionOptions {
   provider: Provider
-  introspect: (client: IntrospectingClient, token: string) => Promise<Record<string, unknown>>
-  secretKnown: SecretKnown
+  /** The JWT introspection answer as JSON text (createJwtIntrospection's introspectJson). */
+  introspectJson: (client: IntrospectingClient, token: string) => Promise<string>
+  /** Client authentication shared with client_credentials tokens (fast-client-auth.ts). */
+  clientAuth: KnownClientAuth
   /** Whether this token verified before as a JWT Gatehouse signed (spares decoding its header). */
   seenJwt?: (token: string) => boolean
   /** The provider's introspection.allowedPolicy. */
@@ -40,7 +42,7 @@ const REFRESH_HINTS: ReadonlySet<unknown> = new Set(['refresh_token', 'urn:ietf:
 
 /** Token and hint of a form that holds nothing but `token` and `token_type_hint`, each once. */
 function paramsOf(form: string): { token: string; hint?: string } | undefined {
-  const params = parseForm(form)
+  const params = parseFastForm(form, FORM_KEYS)
   for (const [key, value] of Object.entries(params)) if (!FORM_KEYS.has(key) || typeof value !== 'string') return undefined
   const token = params.token
   return typeof token === 'string' && token !== '' ? { token, hint: params.token_type_hint as string | undefined } : undefined
@@ -83,18 +85,38 @@ function looksLikeJoseHeader(token: string): boolean {
 }
 
 const DECLINE = Symbol('decline')
+/** Most client-credentials token values remembered as such. */
+const CLIENT_CREDENTIALS_KEPT = 1000
 
 export function createFastIntrospection(options: FastIntrospectionOptions): FastIntrospect {
-  const { provider, introspect, secretKnown, allowedPolicy } = options
+  const { provider, introspectJson, allowedPolicy } = options
   const seenJwt = options.seenJwt ?? (() => false)
   const models = provider as unknown as Record<'AccessToken' | 'ClientCredentials' | 'Grant', { find(value: string, options?: object): Promise<StoredToken | undefined> }>
-  const { findClient, authenticate } = createKnownClientAuth(provider, secretKnown)
+  const { findClient, authenticate } = options.clientAuth
+  // Values found among client-credentials tokens before. Token values are random and unique
+  // across models, so such a value is never an access token: its access-token read, always a
+  // miss, is spared. The client-credentials read itself (validity, revocation) stays.
+  const clientCredentials = new Set<string>()
+
+  async function findToken(value: string): Promise<StoredToken | undefined> {
+    if (!clientCredentials.has(value)) {
+      const access = await models.AccessToken.find(value)
+      if (access !== undefined) return access
+    }
+    const token = await models.ClientCredentials.find(value)
+    if (token === undefined) clientCredentials.delete(value)
+    else if (!clientCredentials.has(value)) {
+      clientCredentials.add(value)
+      if (clientCredentials.size > CLIENT_CREDENTIALS_KEPT) clientCredentials.delete(clientCredentials.values().next().value as string)
+    }
+    return token
+  }
 
   /** The provider's renderTokenResponse for an access or client-credentials token, or DECLINE. */
   async function opaqueAnswer(client: ProviderClient, value: string, hint: string | undefined): Promise<Record<string, unknown> | typeof DECLINE> {
     if (REFRESH_HINTS.has(hint)) return DECLINE
     // The provider looks in both at once and takes the access token first; a value is in one only.
-    const token = (await models.AccessToken.find(value)) ?? (await models.ClientCredentials.find(value))
+    const token = await findToken(value)
     if (token === undefined) return DECLINE
     const body: Record<string, unknown> = { active: false }
     if (!token.isValid) return body
@@ -135,7 +157,7 @@ export function createFastIntrospection(options: FastIntrospectionOptions): Fast
     const client = await authenticate(authorization)
     if (client === undefined) return undefined
     const { token } = params
-    if (seenJwt(token) || looksLikeJwt(token)) return JSON.stringify(await introspect(client, token))
+    if (seenJwt(token) || looksLikeJwt(token)) return introspectJson(client, token)
     // The provider refuses any string with a readable JWT header as structured, not only three-part ones.
     if (looksLikeJoseHeader(token)) return undefined
     const answer = await opaqueAnswer(client, token, params.hint)

@@ -145,19 +145,37 @@ export interface IntrospectingClient {
 export function createJwtIntrospection(options: JwtAccessTokenOptions) {
   const verify = createJwtAccessTokenVerifier(options)
   const isRevoked = async (jti: string) => (await options.repo.find(REVOKED_JWT_MODEL, jti)) !== undefined
+  // The active answer depends on the claims alone: serialized once per verified token (the
+  // verifier hands out the same claims object for the same token while it remembers it).
+  const answers = new WeakMap<AccessTokenClaims, string>()
+  /** The claims when the token is active for this client, else undefined. Revocation is read on every call. */
+  async function activeClaims(client: IntrospectingClient, token: string): Promise<AccessTokenClaims | undefined> {
+    const claims = await verify(token)
+    // The same rule as for opaque tokens (provider.ts, allowedPolicy).
+    const allowed = claims !== undefined &&
+      (claims.client_id === client.clientId || client[options.mayIntrospectProperty] === true) &&
+      !(await isRevoked(claims.jti))
+    return allowed ? claims : undefined
+  }
   return {
     verify,
     seen: verify.seen,
     async introspect(client: IntrospectingClient, token: string): Promise<Record<string, unknown>> {
-      const claims = await verify(token)
-      // The same rule as for opaque tokens (provider.ts, allowedPolicy).
-      const allowed = claims !== undefined &&
-        (claims.client_id === client.clientId || client[options.mayIntrospectProperty] === true) &&
-        !(await isRevoked(claims.jti))
-      return allowed ? introspectionBody(claims, options.claimNamespace) : { active: false }
+      const claims = await activeClaims(client, token)
+      return claims !== undefined ? introspectionBody(claims, options.claimNamespace) : { active: false }
+    },
+    /** introspect's answer as JSON text. */
+    async introspectJson(client: IntrospectingClient, token: string): Promise<string> {
+      const claims = await activeClaims(client, token)
+      if (claims === undefined) return INACTIVE_JSON
+      let json = answers.get(claims)
+      if (json === undefined) answers.set(claims, json = JSON.stringify(introspectionBody(claims, options.claimNamespace)))
+      return json
     },
   }
 }
+
+const INACTIVE_JSON = JSON.stringify({ active: false })
 
 /** Koa middleware for `provider.use`: introspection and revocation of Gatehouse's JWT access tokens. */
 export function jwtAccessTokenMiddleware(options: JwtAccessTokenOptions, jwt = createJwtIntrospection(options)): Middleware {

@@ -69,7 +69,17 @@ export class NodeSigningKey extends ExternalSigningKey {
     return this.#publicKey
   }
 
+  /** The digest this key signs with (sha256 for ES256 and RS256). */
+  get hash(): string {
+    return this.#hash
+  }
+
   override async sign(data: Buffer): Promise<Buffer> {
+    return this.signSync(data)
+  }
+
+  /** The JOSE signature of `data`, for callers that sign outside the provider (fast-jwt-signing.ts). */
+  signSync(data: Buffer): Buffer {
     // RSA keys sign RSASSA-PKCS1-v1_5 by default: RS256 as JOSE defines it.
     const signature = sign(this.#hash, data, this.#privateKey)
     return this.#ecSize === undefined ? signature : derToJose(signature, this.#ecSize)

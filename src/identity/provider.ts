@@ -22,11 +22,13 @@ import { ORGANIZATION_PARAM } from './branding.ts'
 import { logoutSource, postLogoutSuccessSource, providerPageHeaders, renderError } from './pages.ts'
 import { createJwtIntrospection, jwtAccessTokenMiddleware } from './jwt-access-tokens.ts'
 import { createFastIntrospection, type FastIntrospect } from './fast-introspection.ts'
-import { createFastToken, type FastToken } from './fast-token.ts'
+import { createFastToken, type FastToken, type FastTokenOptions } from './fast-token.ts'
 import { protocolAnswers } from './protocol-answers.ts'
 import { getsRefreshToken, offlineRefreshTokens } from './refresh-tokens.ts'
 import { nodeSignable, NodeSigningKey } from './node-signing-key.ts'
 import { createCachedSecretVerifier } from './secret-cache.ts'
+import { createKnownClientAuth } from './fast-client-auth.ts'
+import { clientRecordStampOf } from './client-cache.ts'
 
 /** Paths of the provider's endpoints relative to the issuer (set in its `routes` config). */
 export const OIDC_ROUTES = {
@@ -198,10 +200,11 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
   // No client_secret_jwt: secrets are stored hashed, so the server cannot compute an HMAC with them.
   const clientAuthMethods: NonNullable<Configuration['clientAuthMethods']> = ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none', ...(options.mtls ? MTLS_AUTH_METHODS : [])]
 
+  // Signed through node:crypto (node-signing-key.ts); a key it cannot take stays a JWK for jose.
+  const signingKeys = options.jwks.keys.map((k) => (nodeSignable(k) ? new NodeSigningKey(k) : k))
   const configuration: Configuration = {
     adapter: (model: string) => (model === 'RefreshToken' ? offlineRefreshTokens(adapters(model)) : adapters(model)),
-    // Signed through node:crypto (node-signing-key.ts); a key it cannot take stays a JWK for jose.
-    jwks: { keys: options.jwks.keys.map((k) => (nodeSignable(k) ? new NodeSigningKey(k) : k)) } as Configuration['jwks'],
+    jwks: { keys: signingKeys } as Configuration['jwks'],
     clients: (options.staticClients ?? []) as unknown as Configuration['clients'],
     cookies: {
       keys: deriveCookieKeys(options.secretKey),
@@ -339,11 +342,17 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
   // One verifier (and its cache) for the middleware and the fast path.
   const jwtIntrospection = createJwtIntrospection(jwtOptions)
   provider.use(jwtAccessTokenMiddleware(jwtOptions, jwtIntrospection))
+  // One client authentication (and its memory of the provider's clients) for both fast answers.
+  const clientAuth = createKnownClientAuth(provider, verifyClientSecret.known, clientRecordStampOf(options.store.oidcClients))
   fastIntrospections.set(provider, createFastIntrospection({
-    provider, introspect: jwtIntrospection.introspect, secretKnown: verifyClientSecret.known, seenJwt: jwtIntrospection.seen, allowedPolicy: mayIntrospect,
+    provider, introspectJson: jwtIntrospection.introspectJson, clientAuth, seenJwt: jwtIntrospection.seen, allowedPolicy: mayIntrospect,
   }))
   fastTokens.set(provider, createFastToken({
-    provider, secretKnown: verifyClientSecret.known, staticScopes,
+    provider, clientAuth, staticScopes,
+    // The very functions the provider calls while it saves a token.
+    extraTokenClaims: configuration.extraTokenClaims as unknown as FastTokenOptions['extraTokenClaims'],
+    customizeJwt: configuration.formats?.customizers?.jwt as unknown as FastTokenOptions['customizeJwt'],
+    signingKeys: signingKeys.filter((key) => key instanceof NodeSigningKey),
     defaultIndicator: (asked, client) => resources.defaultIndicator(asked, client),
     resourceServerInfo: (asked, indicator, client) => resources.resourceServerInfo(asked, indicator, client),
   }))

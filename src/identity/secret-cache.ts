@@ -3,7 +3,7 @@
 // the hash, so an old entry can never vouch for the new one. Only a SHA-256 of the secret is
 // kept, compared in constant time; anything that does not match goes through scrypt again.
 
-import { createHash, timingSafeEqual } from 'node:crypto'
+import { hash, timingSafeEqual } from 'node:crypto'
 import { verifySecret } from './secrets.ts'
 
 export interface SecretVerifierOptions {
@@ -19,13 +19,16 @@ export interface SecretVerifier {
   known(secret: string, stored: string): boolean
 }
 
+/** One-shot SHA-256 (UTF-8): no Hash object per call. */
+const sha256 = (secret: string): Buffer => hash('sha256', secret, 'buffer')
+
 export function createCachedSecretVerifier(options: SecretVerifierOptions = {}): SecretVerifier {
   const maxEntries = options.maxEntries ?? 1000
   const slowVerify = options.verify ?? verifySecret
   // Map keeps insertion order: re-inserting on use makes the first key the least recently used.
   const verified = new Map<string, Buffer>()
 
-  function known(secret: string, stored: string, digest = createHash('sha256').update(secret, 'utf8').digest()): boolean {
+  function known(secret: string, stored: string, digest = sha256(secret)): boolean {
     const seen = verified.get(stored)
     if (seen === undefined || !timingSafeEqual(seen, digest)) return false
     verified.delete(stored)
@@ -34,7 +37,7 @@ export function createCachedSecretVerifier(options: SecretVerifierOptions = {}):
   }
 
   async function verifyCached(secret: string, stored: string): Promise<boolean> {
-    const digest = createHash('sha256').update(secret, 'utf8').digest()
+    const digest = sha256(secret)
     if (known(secret, stored, digest)) return true
     if (!(await slowVerify(secret, stored))) return false
     verified.delete(stored)
