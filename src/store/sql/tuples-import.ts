@@ -9,7 +9,7 @@ import type { ImportTuplesInput, WriteResult } from '../types.ts'
 import type { RepoContext } from './context.ts'
 import { prepared } from './executor.ts'
 import { conditionColumns, keyString } from './rows.ts'
-import { writeTuples, type TupleInserter } from './tuples-write.ts'
+import { writeTuples, type Planned, type TupleInserter } from './tuples-write.ts'
 
 const INSERT_ONE = prepared(
   `INSERT INTO tuples (store_id, created_at, write_revision, write_ordinal, object_type, object_id, relation, subject, condition_name, condition_context)
@@ -38,14 +38,34 @@ const INSERT_UNNEST_NEW_ONLY = prepared(`${UNNEST_INSERT}
 const INSERTED = prepared('SELECT object_type, object_id, relation, subject FROM tuples WHERE store_id = $1 AND write_revision = $2')
 const UNIQUE_VIOLATION = '23505'
 
-const insertArrays: TupleInserter = async (tx, storeId, rows, now, revision) => {
-  const columns: unknown[][] = [[], [], [], [], [], [], []]
+/** One PostgreSQL array literal element: NULL, or the text double-quoted with \\ and " escaped. */
+function arrayElement(value: string | null): string {
+  if (value === null) return 'NULL'
+  return NEEDS_ESCAPE.test(value) ? `"${value.replace(ESCAPED, '\\$&')}"` : `"${value}"`
+}
+const NEEDS_ESCAPE = /["\\]/
+const ESCAPED = /["\\]/g
+
+/**
+ * The batch as seven array literals (ordinal, the key columns, the condition columns), written
+ * here rather than by the driver: it would escape every element with two regular expressions.
+ */
+function columnArrays(rows: Planned[]): string[] {
+  const ordinals: string[] = []
+  const cells: string[][] = [[], [], [], [], [], []]
   for (let i = 0; i < rows.length; i++) {
     const p = rows[i]
     const [name, context] = conditionColumns(p.key.condition)
-    const values = [i, ...p.cols, name, context]
-    for (let c = 0; c < 7; c++) columns[c].push(values[c])
+    ordinals.push(String(i))
+    for (let c = 0; c < 4; c++) cells[c].push(arrayElement(p.cols[c]))
+    cells[4].push(arrayElement(name))
+    cells[5].push(arrayElement(context))
   }
+  return [`{${ordinals.join(',')}}`, ...cells.map((column) => `{${column.join(',')}}`)]
+}
+
+const insertArrays: TupleInserter = async (tx, storeId, rows, now, revision) => {
+  const columns = columnArrays(rows)
   const params = [storeId, now, revision, ...columns]
   // A plain INSERT first: ON CONFLICT's speculative insertion cost about a fifth of the insert,
   // and a load usually holds no tuple already stored. One that does fails on its first stored key
