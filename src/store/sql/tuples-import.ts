@@ -9,7 +9,7 @@ import type { ImportTuplesInput, WriteResult } from '../types.ts'
 import type { RepoContext } from './context.ts'
 import { prepared } from './executor.ts'
 import { conditionColumns, keyString } from './rows.ts'
-import { writeTuples, type Planned, type TupleInserter } from './tuples-write.ts'
+import { ALL_INSERTED, writeTuples, type Planned, type TupleInserter } from './tuples-write.ts'
 
 const INSERT_ONE = prepared(
   `INSERT INTO tuples (store_id, created_at, write_revision, write_ordinal, object_type, object_id, relation, subject, condition_name, condition_context)
@@ -24,7 +24,7 @@ const insertRowByRow: TupleInserter = async (tx, storeId, rows, now, revision) =
     const changed = await tx.run(INSERT_ONE, [storeId, now, revision, i, ...p.cols, ...conditionColumns(p.key.condition)])
     if (changed > 0) inserted.add(p.id)
   }
-  return inserted
+  return inserted.size === rows.length ? ALL_INSERTED : inserted
 }
 
 const UNNEST_INSERT = `INSERT INTO tuples (store_id, created_at, write_revision, write_ordinal, object_type, object_id, relation, subject, condition_name, condition_context)
@@ -73,14 +73,14 @@ const insertArrays: TupleInserter = async (tx, storeId, rows, now, revision) => 
   await tx.exec('SAVEPOINT import_batch')
   try {
     await tx.run(INSERT_UNNEST, params)
-    return new Set(rows.map((p) => p.id))
+    return ALL_INSERTED
   } catch (err) {
     if ((err as { code?: unknown }).code !== UNIQUE_VIOLATION) throw err
     await tx.exec('ROLLBACK TO SAVEPOINT import_batch')
   }
   // RETURNING would cost about a third of the insert; the count tells whether every row went in.
   const changed = await tx.run(INSERT_UNNEST_NEW_ONLY, params)
-  if (changed === rows.length) return new Set(rows.map((p) => p.id))
+  if (changed === rows.length) return ALL_INSERTED
   const inserted = await tx.all(INSERTED, [storeId, revision])
   return new Set(inserted.map((row) => keyString([row.object_type, row.object_id, row.relation, row.subject])))
 }
