@@ -36,6 +36,7 @@ const INSERT_UNNEST_NEW_ONLY = prepared(`${UNNEST_INSERT}
    ON CONFLICT (store_id, object_type, object_id, relation, subject) DO NOTHING`)
 // The rows this revision inserted: asked only when some were already there.
 const INSERTED = prepared('SELECT object_type, object_id, relation, subject FROM tuples WHERE store_id = $1 AND write_revision = $2')
+// PostgreSQL's SQLSTATE for a duplicate key (this inserter runs on PostgreSQL only).
 const UNIQUE_VIOLATION = '23505'
 
 /** One PostgreSQL array literal element: NULL, or the text double-quoted with \\ and " escaped. */
