@@ -10,9 +10,11 @@
 //   - POST /stores/{id}/import to a server process, the body streamed as JSON Lines;
 //   - Write, 100 tuples per request, on the first 20,000 tuples (what loading cost before).
 // Cases take turns over --rounds rounds (median). Every run's count of tuples and changelog
-// entries is checked afterwards; a wrong count fails the bench.
+// entries is checked afterwards; a wrong count fails the bench. On a PostgreSQL server on this
+// machine, each case also reports the CPU time its database backends spent per tuple (from
+// /proc/<pid>/schedstat): unlike rates, it hardly moves with the machine's load.
 import { DatabaseSync } from 'node:sqlite'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -64,8 +66,8 @@ interface Backend {
   rawMethod: string
   /** A fresh, migrated database; `close` removes it. */
   fresh(): Promise<{ url: string; close(): Promise<void> }>
-  /** Raw multi-row INSERTs of `tuples` for `storeId` in transactions of BATCH rows; returns seconds. */
-  raw(url: string, storeId: string): Promise<number>
+  /** Raw multi-row INSERTs of `tuples` for `storeId` in transactions of BATCH rows; returns seconds. `timed` runs before its connection closes. */
+  raw(url: string, storeId: string, timed: () => Promise<void>): Promise<number>
   count(url: string, storeId: string): Promise<{ tuples: number; changes: number }>
 }
 
@@ -76,7 +78,7 @@ const sqlite: Backend = {
     return { url: `sqlite://${file}`, close: async () => { for (const f of [file, `${file}-wal`, `${file}-shm`]) rmSync(f, { force: true }) } }
   },
   rawMethod: 'one prepared row statement per table, reused (faster than multi-row VALUES in node:sqlite)',
-  async raw(url, storeId) {
+  async raw(url, storeId, timed) {
     const db = new DatabaseSync(url.slice('sqlite://'.length))
     db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON')
     const [tuplesSql, changesSql] = insertSql(1, (n) => `?${n}`).map((sql) => db.prepare(sql))
@@ -91,6 +93,7 @@ const sqlite: Backend = {
       db.exec('COMMIT')
     }
     const seconds = (performance.now() - t0) / 1000
+    await timed()
     db.close()
     return seconds
   },
@@ -110,7 +113,7 @@ const postgres: Backend = {
     const db = await createTestDatabase()
     return { url: db.url, close: () => db.drop() }
   },
-  async raw(url, storeId) {
+  async raw(url, storeId, timed) {
     const client = new pg.Client({ connectionString: url })
     client.on('error', () => {})
     await client.connect()
@@ -127,6 +130,7 @@ const postgres: Backend = {
       await client.query('COMMIT')
     }
     const seconds = (performance.now() - t0) / 1000
+    await timed()
     await client.end()
     return seconds
   },
@@ -138,6 +142,59 @@ const postgres: Backend = {
     await client.end()
     return out
   },
+}
+
+/** CPU milliseconds used so far by each PostgreSQL backend serving `url`'s database; undefined when the server's processes are not visible here. */
+async function backendCpu(url: string): Promise<Map<number, number> | undefined> {
+  if (!url.startsWith('postgres')) return undefined
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    const { rows } = await client.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()')
+    const out = new Map<number, number>()
+    for (const { pid } of rows as { pid: number }[]) {
+      try {
+        out.set(pid, Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6)
+      } catch {
+        return undefined
+      }
+    }
+    return out
+  } finally {
+    await client.end()
+  }
+}
+
+/** CPU milliseconds a process has used (all its threads), from /proc; undefined elsewhere. */
+function processCpu(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100 // utime + stime, in clock ticks of 1/100 s
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * CPU of a case, sampled before it starts and right after its timed part: the database's backends
+ * (those that quit in between are missed) and the process running Gatehouse (`pid`; this one
+ * for the in-process cases).
+ */
+async function cpuMeter(url: string, pid = process.pid): Promise<{ timed(): Promise<void>; ms(): { db?: number; app?: number } }> {
+  const before = await backendCpu(url)
+  const appBefore = processCpu(pid)
+  const spent: { db?: number; app?: number } = {}
+  return {
+    async timed() {
+      const appAfter = processCpu(pid)
+      if (appBefore !== undefined && appAfter !== undefined) spent.app = appAfter - appBefore
+      const after = await backendCpu(url)
+      if (before === undefined || after === undefined) return
+      spent.db = 0
+      for (const [backend, ms] of after) spent.db += ms - (before.get(backend) ?? 0)
+    },
+    ms: () => spent,
+  }
 }
 
 /** A migrated database with one store holding the model; returns the store id. */
@@ -163,11 +220,11 @@ function rateRow(label: string, count: number, seconds: number): Summary {
   return { label, count, rate: count / seconds, p50Us: NaN, p99Us: NaN }
 }
 
-/** Seconds a case took on a fresh database: it loads `count` tuples and checks they are all there. */
+/** A case on a fresh database: it loads `count` tuples, checks they are all there, and answers the seconds it took and the database CPU (ms) when measured. */
 interface Case {
   label: string
   count: number
-  run(b: Backend, url: string): Promise<number>
+  run(b: Backend, url: string): Promise<{ seconds: number; cpuMs: { db?: number; app?: number } }>
 }
 
 const CASES: Case[] = [
@@ -176,9 +233,10 @@ const CASES: Case[] = [
     count: tuples.length,
     async run(b, url) {
       const { storeId } = await prepare(url)
-      const seconds = await b.raw(url, storeId)
+      const cpu = await cpuMeter(url)
+      const seconds = await b.raw(url, storeId, cpu.timed)
       await verify(b, url, storeId, tuples.length, 'raw INSERT', true)
-      return seconds
+      return { seconds, cpuMs: cpu.ms() }
     },
   },
   {
@@ -187,13 +245,15 @@ const CASES: Case[] = [
     async run(b, url) {
       const { storeId, modelId } = await prepare(url)
       const gh = await openGatehouse({ databaseUrl: url, dataDir: dir })
+      const cpu = await cpuMeter(url)
       const t0 = performance.now()
       const result = await gh.importTuples(storeId, tuples.map((tuple) => ({ tuple })), { authorizationModelId: modelId, batchSize: BATCH })
       const seconds = (performance.now() - t0) / 1000
+      await cpu.timed()
       await gh.close()
       if (result.imported !== tuples.length) throw new Error(`${b.name}: imported ${result.imported} of ${tuples.length}`)
       await verify(b, url, storeId, tuples.length, 'import in process', true)
-      return seconds
+      return { seconds, cpuMs: cpu.ms() }
     },
   },
   {
@@ -213,15 +273,17 @@ const CASES: Case[] = [
             next += 1000
           },
         })
+        const cpu = await cpuMeter(url, server.child.pid)
         const t0 = performance.now()
         const res = await fetch(`${server.url}/stores/${storeId}/import?batch_size=${BATCH}`, {
           method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body, duplex: 'half',
         } as RequestInit)
         const answer = (await res.json()) as { imported?: number }
         const seconds = (performance.now() - t0) / 1000
+        await cpu.timed()
         if (res.status !== 200 || answer.imported !== tuples.length) throw new Error(`${b.name}: HTTP import answered ${res.status} ${JSON.stringify(answer)}`)
         await verify(b, url, storeId, tuples.length, 'HTTP import', true)
-        return seconds
+        return { seconds, cpuMs: cpu.ms() }
       } finally {
         await server.stop()
       }
@@ -235,12 +297,14 @@ const CASES: Case[] = [
       const { storeId, modelId } = await prepare(url)
       const gh = await openGatehouse({ databaseUrl: url, dataDir: dir })
       const sample = tuples.slice(0, WRITE_SAMPLE)
+      const cpu = await cpuMeter(url)
       const t0 = performance.now()
       for (let i = 0; i < sample.length; i += 100) await gh.write(storeId, { writes: { tuple_keys: sample.slice(i, i + 100) }, authorization_model_id: modelId })
       const seconds = (performance.now() - t0) / 1000
+      await cpu.timed()
       await gh.close()
       await verify(b, url, storeId, sample.length, 'Write', true)
-      return seconds
+      return { seconds, cpuMs: cpu.ms() }
     },
   },
 ]
@@ -248,11 +312,16 @@ const CASES: Case[] = [
 async function measure(b: Backend): Promise<void> {
   // Cases take turns, round after round, so a swing in the machine's load falls on all of them.
   const seconds = CASES.map((): number[] => [])
+  const cpuUs = CASES.map(() => ({ db: [] as number[], app: [] as number[] }))
   for (let round = 0; round < ROUNDS; round++) {
     for (const [i, c] of CASES.entries()) {
       const db = await b.fresh()
       try {
-        seconds[i]!.push(await c.run(b, db.url))
+        const outcome = await c.run(b, db.url)
+        seconds[i]!.push(outcome.seconds)
+        const { db: dbMs, app: appMs } = outcome.cpuMs
+        if (dbMs !== undefined) cpuUs[i]!.db.push((dbMs * 1000) / c.count)
+        if (appMs !== undefined) cpuUs[i]!.app.push((appMs * 1000) / c.count)
       } finally {
         await db.close()
       }
@@ -263,6 +332,9 @@ async function measure(b: Backend): Promise<void> {
   printTable(`bulk load, ${b.name}: ${tuples.length} tuples, transactions of ${BATCH}; median of ${ROUNDS} rounds (rates are tuples/s; baseline: ${b.rawMethod})`, rows, {
     [inProcess.label]: raw.label, [http.label]: raw.label, [write.label]: raw.label,
   })
+  const perTuple = (us: number[]) => (us.length === ROUNDS ? `${median(us).toFixed(1)} µs` : '–')
+  console.log(`\nCPU per tuple (median; app: the process running Gatehouse, the bench's own for raw and in process; database: ${b.name === 'SQLite' ? 'in the app' : 'its backends'}):`)
+  for (const [i, c] of CASES.entries()) console.log(`  ${c.label.split(' (')[0].padEnd(32)} app ${perTuple(cpuUs[i]!.app).padEnd(9)} database ${perTuple(cpuUs[i]!.db)}`)
   const vsRaw = { name: 'raw INSERTs', value: raw.rate }
   figures.push(
     { bench: 'import', name: `${b.name}, HTTP import`, value: http.rate, unit: '/s', baseline: vsRaw, target: { of: 'value', atLeast: TARGET } },

@@ -118,6 +118,17 @@ await describeEachBackend('import', (open) => {
     assert.equal(await count(storeId), 4)
   })
 
+  it('a batch the store refuses is reported, not a bad tuple read after it; later batches write nothing', async () => {
+    const storeId = await newStore()
+    await authz.write(storeId, { writes: { tuple_keys: [viewer(1, 'user:a')] } })
+    const tuples: unknown[] = [viewer(7, 'user:a'), viewer(8, 'user:a'), viewer(2, 'user:a'), viewer(1, 'user:a'), viewer(3, 'user:a'), viewer(4, 'organization:x')]
+    await failsWith(authz.importTuples(storeId, items(tuples), { batchSize: 2 }), {
+      code: 'write_failed_due_to_invalid_input', status: 400, message: /^line 4: cannot write a tuple which already exists/,
+      details: { index: 3, line: 4, imported: 2, skipped: 0, batches: 1 },
+    })
+    assert.equal(await count(storeId), 3)
+  })
+
   it('refuses bad options and an unknown store before writing anything', async () => {
     const storeId = await newStore()
     await failsWith(authz.importTuples(storeId, [], { onDuplicate: 'sometimes' }), { code: 'validation_error', status: 400, details: { imported: 0, skipped: 0, batches: 0 } })

@@ -1,5 +1,5 @@
-// kill -9 during concurrent writes, on SQLite and on PostgreSQL: after a restart on the same
-// data, every write the server acknowledged (answered 200) is there.
+// kill -9 during concurrent writes, and right after an import's answer, on SQLite and on
+// PostgreSQL: after a restart on the same data, every write the server acknowledged is there.
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -66,6 +66,40 @@ for (const backend of BACKENDS) {
       } while (token !== '')
       const lost = acknowledged.filter((o) => !stored.has(o))
       assert.deepEqual(lost, [], `${lost.length} of ${acknowledged.length} acknowledged writes lost`)
+    })
+
+    it('keeps every tuple of an acknowledged import after the server is killed right after answering', async () => {
+      const importDb = backend === 'postgres' ? await createTestDatabase() : undefined
+      const importDir = mkdtempSync(join(tmpdir(), 'gatehouse-crash-import-'))
+      const env = { GATEHOUSE_DATA_DIR: importDir, ...(importDb ? { GATEHOUSE_DATABASE_URL: importDb.url } : {}) }
+      let gh = await startGatehouse(env)
+      try {
+        const post = (path: string, body: unknown) => fetch(new URL(path, gh.url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+        const { id: store } = await (await post('/stores', { name: 'crash-import' })).json() as { id: string }
+        assert.equal((await post(`/stores/${store}/authorization-models`, MODEL)).status, 201)
+        const objects = Array.from({ length: 12_000 }, (_, i) => `doc:${i}`)
+        const res = await fetch(new URL(`/stores/${store}/import?batch_size=5000`, gh.url), {
+          method: 'POST', headers: { 'content-type': 'application/x-ndjson' },
+          body: objects.map((object, i) => JSON.stringify({ user: `user:u${i % 50}`, relation: 'viewer', object })).join('\n'),
+        })
+        assert.deepEqual(await res.json(), { imported: 12_000, skipped: 0, batches: 3 })
+        await gh.stop('SIGKILL')
+        await gh.close()
+
+        gh = await startGatehouse(env)
+        const stored = new Set<string>()
+        let token = ''
+        do {
+          const page = await (await post(`/stores/${store}/read`, { page_size: 100, continuation_token: token })).json() as { tuples: Array<{ key: { object: string } }>; continuation_token: string }
+          for (const t of page.tuples) stored.add(t.key.object)
+          token = page.continuation_token
+        } while (token !== '')
+        assert.equal(objects.filter((o) => !stored.has(o)).length, 0)
+      } finally {
+        await gh.close()
+        await importDb?.drop()
+        rmSync(importDir, { recursive: true, force: true })
+      }
     })
   })
 }

@@ -73,6 +73,28 @@ export function tuplesImportCategory(factory: StoreFactory): void {
     assert.deepEqual(await importTuples(h.store, storeId, []), { revision: before.revision, applied: [] })
   })
 
+  it('stores any text exactly: quotes, backslashes, commas, braces, the word NULL, spaces, non-ASCII', async () => {
+    const storeId = await h.newStore()
+    const odd = ['a"b', 'c\\d', 'e,f', '{g}', 'NULL', 'h i', 'é✓', '\\"', '']
+    const keys = odd.map((s, i) => tuple(`doc:${s}${i}`, 'viewer', `user:${s}`, i % 2 ? { name: `c${s}`, context: { [s]: `v"\\${s}` } } : undefined))
+    const result = await importTuples(h.store, storeId, keys)
+    assert.deepEqual(result.applied.map((c) => c.key), keys)
+    assert.deepEqual((await readAll(h.store, storeId)).sort(byKey), [...keys].sort(byKey))
+    assert.deepEqual((await h.store.changelog.since(storeId, 0, 100)).map((c) => c.key), keys)
+  })
+
+  it('a batch meeting stored keys midway writes the others once each, in input order', async () => {
+    const storeId = await h.newStore()
+    const keys = Array.from({ length: 600 }, (_, i) => tuple(`doc:${i}`, 'viewer', `user:u${i}`))
+    await importTuples(h.store, storeId, keys.filter((_, i) => i % 3 === 1))
+    const result = await importTuples(h.store, storeId, keys, 'ignore')
+    const fresh = keys.filter((_, i) => i % 3 !== 1)
+    assert.deepEqual(result.applied.map((c) => c.key), fresh)
+    assert.deepEqual((await h.store.changelog.since(storeId, 1, 1000)).map((c) => c.key), fresh)
+    assert.equal((await readAll(h.store, storeId)).length, 600)
+    await rejectsWith(importTuples(h.store, storeId, [tuple('doc:new', 'viewer', 'user:x'), keys[0]]), StoreErrorCodes.tupleExists)
+  })
+
   it('refuses an unknown store', async () => {
     await rejectsWith(importTuples(h.store, 'no-such-store', [tuple('doc:1', 'viewer', 'user:a')]), StoreErrorCodes.storeNotFound)
   })

@@ -141,11 +141,14 @@ async function applyDeletes(tx: SqlRunner, storeId: string, deletes: Planned[], 
 
 /**
  * Inserts `rows` (unique keys), write_ordinal = position in `rows`, skipping keys already stored,
- * and returns the ids (keyString) of the rows it inserted.
+ * and returns the ids (keyString) of the rows it inserted, or ALL_INSERTED when every row went in.
  */
 export type TupleInserter = (
   tx: SqlRunner, storeId: string, rows: Planned[], now: number, revision: number,
-) => Promise<Set<string>>
+) => Promise<Set<string> | typeof ALL_INSERTED>
+
+/** A bulk load's usual outcome, answered without building and probing a set of its keys. */
+export const ALL_INSERTED = 'all'
 
 /** Multi-row INSERT ... RETURNING, CHUNK rows a statement: one statement text for both dialects. */
 const insertReturning: TupleInserter = async (tx, storeId, rows, now, revision) => {
@@ -176,7 +179,12 @@ export async function applyWrites(
   insert: TupleInserter = insertReturning,
 ): Promise<Applied[]> {
   if (writes.length === 0) return []
-  const inserted = await insert(tx, storeId, uniqueById(writes), now, revision)
+  const unique = uniqueById(writes)
+  const outcome = await insert(tx, storeId, unique, now, revision)
+  if (outcome === ALL_INSERTED && unique.length === writes.length) {
+    return writes.map((p) => ({ cols: p.cols, condition: conditionColumns(p.key.condition), operation: 'write' }))
+  }
+  const inserted = outcome === ALL_INSERTED ? new Set(unique.map((p) => p.id)) : outcome
 
   const applied: Applied[] = []
   const consumed = new Set<string>()
