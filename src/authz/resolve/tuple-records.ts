@@ -1,0 +1,291 @@
+// The pieces of the in-memory tuple index (tuple-index.ts): parsed users, tuple records, the
+// shapes that share a validity memo, and the small sets that hold tuples by user or by object.
+//
+// A million tuples must fit a process, so every per-tuple byte counts: a tuple record is four
+// fields (its object string, its shape, its user node and, while it is the only tuple of its
+// object#relation, the next entry of the object's chain). Everything tuples have in common lives
+// on shared objects: the user's parsed parts on its UserNode, the object type and relation on
+// its Shape, and whether it is valid under a model on that Shape as well, since for a
+// well-formed tuple without a condition validity depends on nothing else. Tuples with a
+// condition (its context is checked against the model's parameters) or with a malformed object
+// or user keep their own memo (OwnTuple).
+import type { TupleCondition } from '../../store/types.ts'
+import type { CompiledModel } from '../model/compiled.ts'
+import type { TupleRecord, ValidityMemo } from './tuples.ts'
+
+/** What user nodes of one type, userset relation and wildcard flag have in common. */
+export class UserKind {
+  readonly type: string
+  /** '' unless a userset. */
+  readonly relation: string
+  readonly wildcard: boolean
+  /** False when the user string is not one the schema accepts (its tuples keep their own memo). */
+  readonly wellFormed: boolean
+  /** Position of this kind's shape in a relation's list of shapes. */
+  readonly id: number
+
+  constructor(type: string, relation: string, wildcard: boolean, wellFormed: boolean, id: number) {
+    this.type = type
+    this.relation = relation
+    this.wildcard = wildcard
+    this.wellFormed = wellFormed
+    this.id = id
+  }
+}
+
+/** One distinct user string of the index, parsed once; the head of its reverse lists. */
+export class UserNode {
+  readonly text: string
+  /** `type:id` (or `type:*`) without the userset relation. */
+  readonly object: string
+  readonly kind: UserKind
+  /** Reverse lists: tuples naming this user, by object type#relation. */
+  rev: RevList | undefined = undefined
+
+  constructor(text: string, object: string, kind: UserKind) {
+    this.text = text
+    this.object = object
+    this.kind = kind
+  }
+}
+
+/**
+ * An object type#relation together with a kind of user: every tuple of one shape is equally valid
+ * under a model (unless it keeps its own memo), so the shape holds that answer for all of them.
+ */
+export class Shape implements ValidityMemo {
+  readonly objectType: string
+  readonly relation: string
+  /** `type#relation`, the key of the reverse lists. */
+  readonly relKey: string
+  /** The shapes of this type#relation, by UserKind id. */
+  readonly siblings: Shape[]
+  vm: CompiledModel | undefined = undefined
+  vok = false
+
+  constructor(objectType: string, relation: string, relKey: string, siblings: Shape[]) {
+    this.objectType = objectType
+    this.relation = relation
+    this.relKey = relKey
+    this.siblings = siblings
+  }
+}
+
+/** Iterates one record: what a chain entry holding a single tuple answers for its "set". */
+class One implements IterableIterator<TupleRecord> {
+  private t: TupleRecord | undefined
+  constructor(t: TupleRecord | undefined) { this.t = t }
+  next(): IteratorResult<TupleRecord> {
+    const t = this.t
+    if (t === undefined) return { done: true, value: undefined }
+    this.t = undefined
+    return { done: false, value: t }
+  }
+  [Symbol.iterator](): IterableIterator<TupleRecord> { return this }
+}
+
+/** The tuples of one object#relation as Check, Expand and ListUsers read them. */
+export interface TupleBucket {
+  readonly users: { get(user: string): TupleRecord | undefined; values(): IterableIterator<TupleRecord> }
+  /** Wildcard and userset tuples (what Check has to expand). */
+  indirect(): IterableIterator<TupleRecord>
+}
+
+/**
+ * A stored tuple. While it is the only tuple of its object#relation it is also that relation's
+ * entry in the object's chain (no Bucket): `next` is then the object's next relation.
+ */
+export class Tuple implements TupleRecord, TupleBucket {
+  readonly object: string
+  readonly shape: Shape
+  readonly node: UserNode
+  next: Entry | undefined = undefined
+
+  constructor(object: string, shape: Shape, node: UserNode) {
+    this.object = object
+    this.shape = shape
+    this.node = node
+  }
+
+  get objectType(): string { return this.shape.objectType }
+  get relation(): string { return this.shape.relation }
+  get user(): string { return this.node.text }
+  get userType(): string { return this.node.kind.type }
+  get userObject(): string { return this.node.object }
+  get userRelation(): string { return this.node.kind.relation }
+  get wildcard(): boolean { return this.node.kind.wildcard }
+  get condition(): TupleCondition | undefined { return undefined }
+  get memo(): ValidityMemo { return this.shape }
+
+  // As a chain entry of one tuple.
+  get users(): TupleBucket['users'] { return this }
+  get(user: string): TupleRecord | undefined { return this.node.text === user ? this : undefined }
+  values(): IterableIterator<TupleRecord> { return new One(this) }
+  indirect(): IterableIterator<TupleRecord> {
+    const k = this.node.kind
+    return new One(k.wildcard || k.relation ? this : undefined)
+  }
+}
+
+/** A tuple with a condition, or a malformed object or user: it keeps its own validity memo. */
+export class OwnTuple extends Tuple implements ValidityMemo {
+  private readonly cond: TupleCondition | undefined
+  vm: CompiledModel | undefined = undefined
+  vok = false
+
+  constructor(object: string, shape: Shape, node: UserNode, condition: TupleCondition | undefined) {
+    super(object, shape, node)
+    this.cond = condition
+  }
+
+  override get condition(): TupleCondition | undefined { return this.cond }
+  override get memo(): ValidityMemo { return this }
+}
+
+const EMPTY: Tuple[] = []
+
+/**
+ * Tuples keyed by user (a bucket) or by object (a reverse list): an array scanned by key while
+ * small, a Map beyond `limit`. An array is replaced, not spliced, on removal, so an iterator a
+ * paused ListObjects walk holds never skips an entry. One field holds either, to keep the many
+ * small sets small.
+ */
+export abstract class TupleSet {
+  private items: Tuple[] | Map<string, Tuple> = EMPTY
+
+  protected abstract keyOf(t: Tuple): string
+  /** Entries at which the array becomes a Map. */
+  protected abstract get limit(): number
+
+  get size(): number {
+    return this.items instanceof Map ? this.items.size : this.items.length
+  }
+
+  get(key: string): Tuple | undefined {
+    const items = this.items
+    if (items instanceof Map) return items.get(key)
+    for (const t of items) if (this.keyOf(t) === key) return t
+    return undefined
+  }
+
+  values(): IterableIterator<Tuple> {
+    return this.items.values()
+  }
+
+  /** Adds or replaces by key; returns the tuple replaced. `fresh`: the caller knows the key is new. */
+  set(t: Tuple, fresh = false): Tuple | undefined {
+    const key = this.keyOf(t)
+    const items = this.items
+    if (items instanceof Map) {
+      const old = fresh ? undefined : items.get(key)
+      items.set(key, t)
+      return old
+    }
+    if (!fresh) for (let i = 0; i < items.length; i++) {
+      if (this.keyOf(items[i]) === key) {
+        const old = items[i]
+        const copy = items.slice()
+        copy[i] = t
+        this.items = copy
+        return old
+      }
+    }
+    if (items.length < this.limit) {
+      // A copy of exactly the new length: push would reserve room for 16 more entries.
+      const copy = new Array<Tuple>(items.length + 1)
+      for (let i = 0; i < items.length; i++) copy[i] = items[i]
+      copy[items.length] = t
+      this.items = copy
+      return undefined
+    }
+    const map = new Map(items.map((x) => [this.keyOf(x), x]))
+    map.set(key, t)
+    this.items = map
+    return undefined
+  }
+
+  delete(key: string): Tuple | undefined {
+    const items = this.items
+    if (items instanceof Map) {
+      const old = items.get(key)
+      if (old) items.delete(key)
+      return old
+    }
+    const old = this.get(key)
+    if (old) this.items = items.filter((t) => t !== old)
+    return old
+  }
+}
+
+/**
+ * Entries at which a bucket's array becomes a Map: Check looks a user up in it. Reverse lists are
+ * only walked in full (ListObjects, group closures), so they stay arrays much longer.
+ */
+const BUCKET_MAX = 12
+const REVERSE_MAX = 64
+
+/** Wildcard and userset tuples of a bucket, by user. */
+class UserKeyed extends TupleSet {
+  protected keyOf(t: Tuple): string { return t.node.text }
+  protected get limit(): number { return BUCKET_MAX }
+}
+
+const NONE: readonly TupleRecord[] = []
+
+/** The tuples of one object#relation once it has more than one, by user; `next`: the object's next relation. */
+export class Bucket extends TupleSet implements TupleBucket {
+  readonly object: string
+  readonly shape: Shape
+  next: Entry | undefined
+  /** Wildcard and userset tuples, once the bucket has any. */
+  private ind: UserKeyed | undefined = undefined
+
+  constructor(object: string, shape: Shape, next: Entry | undefined) {
+    super()
+    this.object = object
+    this.shape = shape
+    this.next = next
+  }
+
+  protected keyOf(t: Tuple): string { return t.node.text }
+  protected get limit(): number { return BUCKET_MAX }
+
+  get users(): TupleSet {
+    return this
+  }
+
+  indirect(): IterableIterator<TupleRecord> {
+    return this.ind ? this.ind.values() : NONE.values()
+  }
+
+  /** Returns the tuple replaced. */
+  override set(t: Tuple, fresh = false): Tuple | undefined {
+    const old = super.set(t, fresh)
+    const k = t.node.kind
+    if (k.wildcard || k.relation) (this.ind ??= new UserKeyed()).set(t, fresh)
+    return old
+  }
+
+  override delete(user: string): Tuple | undefined {
+    this.ind?.delete(user)
+    return super.delete(user)
+  }
+}
+
+/** One relation of an object in its chain: a lone tuple, or a bucket of several. */
+export type Entry = Tuple | Bucket
+
+/** One reverse list of a user: the tuples naming it, of one object type#relation, by object. */
+export class RevList extends TupleSet {
+  readonly relKey: string
+  next: RevList | undefined
+
+  constructor(relKey: string, next: RevList | undefined) {
+    super()
+    this.relKey = relKey
+    this.next = next
+  }
+
+  protected keyOf(t: Tuple): string { return t.object }
+  protected get limit(): number { return REVERSE_MAX }
+}
