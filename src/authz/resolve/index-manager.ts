@@ -220,6 +220,7 @@ export class IndexManager {
   private async build(storeId: string): Promise<TupleIndex> {
     const idx = new TupleIndex(await this.store.changelog.revision(storeId))
     const guard = startLoad()
+    idx.beginLoad()
     try {
       let next: string | undefined
       do {
@@ -229,6 +230,7 @@ export class IndexManager {
         guard.page()
         await new Promise<void>((resolve) => setImmediate(resolve))
       } while (next !== undefined)
+      idx.endLoad()
     } finally {
       guard.end()
     }

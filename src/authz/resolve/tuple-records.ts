@@ -204,6 +204,23 @@ export abstract class TupleSet {
     return undefined
   }
 
+  /**
+   * Adds a tuple whose key is new, in place: only while an index loads, when no reader holds an
+   * iterator. The array then has room to spare until `seal`.
+   */
+  append(t: Tuple): void {
+    const items = this.items
+    if (items instanceof Map) items.set(this.keyOf(t), t)
+    else if (items === EMPTY) this.items = [t]
+    else if (items.length < this.limit) items.push(t)
+    else this.set(t, true)
+  }
+
+  /** Trims an array filled by `append` to its length. */
+  seal(): void {
+    if (Array.isArray(this.items) && this.items.length > 1) this.items = this.items.slice()
+  }
+
   delete(key: string): Tuple | undefined {
     const items = this.items
     if (items instanceof Map) {
