@@ -42,6 +42,10 @@ describe('tuple index', () => {
     for (let i = 0; i < 150; i++) universe.push({ object: 'group:wide', relation: 'member', user: `user:u${i}` })
     for (let i = 0; i < 150; i++) universe.push({ object: `doc:d${i}`, relation: 'viewer', user: 'user:busy' })
     for (let i = 0; i < 30; i++) universe.push({ object: 'group:wide', relation: 'member', user: `group:g${i}#member` })
+    // Small buckets of a few tuples each (two relations of one object), some of them usersets.
+    for (let i = 0; i < 40; i++) {
+      universe.push({ object: `folder:f${i % 8}`, relation: i % 3 === 0 ? 'owner' : 'viewer', user: i % 4 === 0 ? `group:g${i}#member` : `user:u${i}` })
+    }
     const idx = new TupleIndex()
     const live = new Map<string, TupleKey>()
     let step = 0
@@ -68,8 +72,11 @@ describe('tuple index', () => {
     assert.deepEqual(got.forward, expected)
     assert.deepEqual(got.reverse, expected)
     assert.deepEqual(got.conditions, [...live.values()].filter((t) => t.condition).map((t) => `${text(t)} cond`).sort())
-    const indirect = [...idx.bucket('group:wide', 'member')!.indirect()].map(text).sort()
-    assert.deepEqual(indirect, expected.filter((k) => k.startsWith('group:wide#member@group:')))
+    for (const b of new Set(universe.map((u) => `${u.object}#${u.relation}`))) {
+      const [object, relation] = b.split('#')
+      const indirect = [...idx.bucket(object, relation)?.indirect() ?? []].map(text).sort()
+      assert.deepEqual(indirect, expected.filter((k) => k.startsWith(`${b}@group:`)), b)
+    }
     for (const t of universe) assert.equal(idx.bucket(t.object, t.relation)?.users.get(t.user) !== undefined, live.has(text(t)), text(t))
 
     for (const t of universe) idx.remove(t)

@@ -192,13 +192,12 @@ export class TupleIndex {
       if (entry.node === node) {
         replaced = entry
         t.next = entry.next
+        entry.next = undefined
         next = t
       } else {
-        next = new Bucket(object, entry.shape, entry.next)
-        next.set(entry, true)
-        next.set(t, true)
+        next = new Bucket(object, entry.shape, entry.next, entry)
+        next.set(t)
       }
-      entry.next = undefined
       if (prev) prev.next = next
       else this.objects.set(object, next)
     }
@@ -228,7 +227,7 @@ export class TupleIndex {
     }
     this.changed()
     this.count--
-    if (old === entry || (entry as Bucket).size === 0) {
+    if (old === entry || (entry as Bucket).empty) {
       if (prev) prev.next = entry.next
       else if (entry.next) this.objects.set(key.object, entry.next)
       else this.objects.delete(key.object)

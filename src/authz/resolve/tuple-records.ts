@@ -249,43 +249,145 @@ class UserKeyed extends TupleSet {
 
 const NONE: readonly TupleRecord[] = []
 
-/** The tuples of one object#relation once it has more than one, by user; `next`: the object's next relation. */
-export class Bucket extends TupleSet implements TupleBucket {
+/** Iterates a bucket's chain of tuples: all of them, or only the wildcard and userset ones. */
+class Chain implements IterableIterator<TupleRecord> {
+  private t: Tuple | undefined
+  private readonly indirectOnly: boolean
+
+  constructor(first: Tuple | undefined, indirectOnly: boolean) {
+    this.indirectOnly = indirectOnly
+    this.t = indirectOnly ? nextIndirect(first) : first
+  }
+
+  next(): IteratorResult<TupleRecord> {
+    const t = this.t
+    if (t === undefined) return { done: true, value: undefined }
+    const after = t.next as Tuple | undefined
+    this.t = this.indirectOnly ? nextIndirect(after) : after
+    return { done: false, value: t }
+  }
+
+  [Symbol.iterator](): IterableIterator<TupleRecord> { return this }
+}
+
+function isIndirect(t: Tuple): boolean {
+  const k = t.node.kind
+  return k.wildcard || k.relation !== ''
+}
+
+function nextIndirect(t: Tuple | undefined): Tuple | undefined {
+  while (t !== undefined && !isIndirect(t)) t = t.next as Tuple | undefined
+  return t
+}
+
+/**
+ * The tuples of one object#relation once it has more than one; `next`: the object's next
+ * relation. Up to BUCKET_MAX tuples are a chain linked by their own `next` field (unused while a
+ * tuple is not an entry of the object's chain itself), in the order they were added: no array,
+ * and Check's lookup scans them as it would scan an array. Beyond that they are a Map by user,
+ * with the wildcard and userset tuples (what Check has to expand) in a set of their own. Readers
+ * walk a chain synchronously (no paused reader holds a bucket's iterator), so it changes in place.
+ */
+export class Bucket implements TupleBucket {
   readonly object: string
   readonly shape: Shape
   next: Entry | undefined
-  /** Wildcard and userset tuples, once the bucket has any. */
+  private items: Tuple | Map<string, Tuple> | undefined
+  /** Wildcard and userset tuples of a Map bucket, once it has any. */
   private ind: UserKeyed | undefined = undefined
 
-  constructor(object: string, shape: Shape, next: Entry | undefined) {
-    super()
+  constructor(object: string, shape: Shape, next: Entry | undefined, first: Tuple) {
     this.object = object
     this.shape = shape
     this.next = next
+    first.next = undefined
+    this.items = first
   }
 
-  protected keyOf(t: Tuple): string { return t.node.text }
-  protected get limit(): number { return BUCKET_MAX }
-
-  get users(): TupleSet {
+  get users(): TupleBucket['users'] {
     return this
   }
 
+  get empty(): boolean {
+    const items = this.items
+    return items === undefined || (items instanceof Map && items.size === 0)
+  }
+
+  get(user: string): Tuple | undefined {
+    const items = this.items
+    if (items instanceof Map) return items.get(user)
+    for (let t = items; t; t = t.next as Tuple | undefined) if (t.node.text === user) return t
+    return undefined
+  }
+
+  values(): IterableIterator<Tuple> {
+    const items = this.items
+    return items instanceof Map ? items.values() : new Chain(items, false) as IterableIterator<Tuple>
+  }
+
   indirect(): IterableIterator<TupleRecord> {
-    return this.ind ? this.ind.values() : NONE.values()
+    const items = this.items
+    if (items instanceof Map) return this.ind ? this.ind.values() : NONE.values()
+    return new Chain(items, true)
   }
 
-  /** Returns the tuple replaced. */
-  override set(t: Tuple, fresh = false): Tuple | undefined {
-    const old = super.set(t, fresh)
-    const k = t.node.kind
-    if (k.wildcard || k.relation) (this.ind ??= new UserKeyed()).set(t, fresh)
-    return old
+  /** Adds or replaces (same user) a tuple; returns the tuple replaced. */
+  set(t: Tuple): Tuple | undefined {
+    const items = this.items
+    if (items instanceof Map) {
+      const old = items.get(t.node.text)
+      items.set(t.node.text, t)
+      if (isIndirect(t)) (this.ind ??= new UserKeyed()).set(t, old === undefined)
+      return old
+    }
+    let prev: Tuple | undefined
+    let n = 0
+    for (let c = items; c; prev = c, c = c.next as Tuple | undefined) {
+      n++
+      if (c.node === t.node) {
+        t.next = c.next
+        if (prev) prev.next = t
+        else this.items = t
+        c.next = undefined
+        return c
+      }
+    }
+    t.next = undefined
+    if (n < BUCKET_MAX) {
+      if (prev) prev.next = t
+      else this.items = t
+      return undefined
+    }
+    const map = new Map<string, Tuple>()
+    for (let c = items; c;) {
+      const after = c.next as Tuple | undefined
+      c.next = undefined
+      map.set(c.node.text, c)
+      if (isIndirect(c)) (this.ind ??= new UserKeyed()).set(c, true)
+      c = after
+    }
+    map.set(t.node.text, t)
+    if (isIndirect(t)) (this.ind ??= new UserKeyed()).set(t, true)
+    this.items = map
+    return undefined
   }
 
-  override delete(user: string): Tuple | undefined {
-    this.ind?.delete(user)
-    return super.delete(user)
+  delete(user: string): Tuple | undefined {
+    const items = this.items
+    if (items instanceof Map) {
+      const old = items.get(user)
+      if (old) { items.delete(user); this.ind?.delete(user) }
+      return old
+    }
+    let prev: Tuple | undefined
+    for (let c = items; c; prev = c, c = c.next as Tuple | undefined) {
+      if (c.node.text !== user) continue
+      if (prev) prev.next = c.next
+      else this.items = c.next as Tuple | undefined
+      c.next = undefined
+      return c
+    }
+    return undefined
   }
 }
 
