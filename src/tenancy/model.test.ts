@@ -7,6 +7,7 @@ import { resolve } from 'node:path'
 import { it } from 'node:test'
 import { compileModelJson, modelFromDsl } from '../authz/index.ts'
 import { TENANCY_MODEL_DSL } from './model.ts'
+import { TENANCY_MODEL_JSON } from './model-json.ts'
 
 const published = resolve(import.meta.dirname, '../../docs/tenancy-model.fga')
 
@@ -17,4 +18,9 @@ it('docs/tenancy-model.fga is exactly TENANCY_MODEL_DSL', () => {
 it('the tenancy model parses and compiles', () => {
   const compiled = compileModelJson(modelFromDsl(TENANCY_MODEL_DSL))
   assert.deepEqual([...compiled.types.keys()].sort(), ['group', 'organization', 'permission', 'platform', 'project', 'service', 'upstream_group', 'user'])
+})
+
+it('the JSON model a server loads is TENANCY_MODEL_DSL, key order included', () => {
+  // The server rewrites the stored model whenever its JSON text differs, so the order counts.
+  assert.equal(JSON.stringify(TENANCY_MODEL_JSON), JSON.stringify(modelFromDsl(TENANCY_MODEL_DSL)), 'regenerate it: npx node scripts/tenancy-model-json.ts')
 })

@@ -1,7 +1,7 @@
 // The tenancy service: starts the system store (model, built-in roles, mirror repair), follows
 // other replicas, and offers the commands, the ACL, sign-in sync and token claims.
 
-import { compileModelJson, modelFromDsl } from '../authz/index.ts'
+import { compileModelJson } from '../authz/index.ts'
 import { newUlid, relationshipUser, type Clock } from '../lib/index.ts'
 import type { OutboxItemInput, Store, StoreLogger, TupleKey } from '../store/index.ts'
 import { isStoreError, StoreErrorCodes } from '../store/index.ts'
@@ -11,7 +11,8 @@ import { bindingCommands } from './bindings.ts'
 import { TenancyCore, type RequestContext } from './core.ts'
 import { groupCommands } from './groups.ts'
 import { allTuples, tupleDiff } from './mirror.ts'
-import { SYSTEM_STORE_ID, SYSTEM_STORE_NAME, TENANCY_MODEL_DSL, upstreamGroupObject } from './model.ts'
+import { SYSTEM_STORE_ID, SYSTEM_STORE_NAME, upstreamGroupObject } from './model.ts'
+import { TENANCY_MODEL_JSON } from './model-json.ts'
 import { assertUsernameFree, DEFAULT_RESERVED_NAMES, foldName } from './names.ts'
 import { organizationCommands } from './organizations.ts'
 import { projectChanges, type ProjectChange } from './project-changes.ts'
@@ -69,7 +70,7 @@ export function createTenancy(options: TenancyOptions) {
         if (!isStoreError(err, StoreErrorCodes.alreadyExists)) throw err
       }
     }
-    const model = modelFromDsl(TENANCY_MODEL_DSL)
+    const model = TENANCY_MODEL_JSON
     compileModelJson(model)
     const latest = await store.models.latest(SYSTEM_STORE_ID)
     if (latest === null || JSON.stringify(latest.model) !== JSON.stringify(model)) await store.models.write(SYSTEM_STORE_ID, newUlid(), model)
