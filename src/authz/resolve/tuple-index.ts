@@ -16,7 +16,7 @@ import { isValidObject, isValidUserShape, typeOf, type TupleRecord } from './tup
 
 export type { TupleBucket } from './tuple-records.ts'
 
-/** Shares one copy of each short repeated string (types, relations). */
+/** Shares one copy of each short repeated string (types, relations, condition names). */
 class Interner {
   private readonly strings = new Map<string, string>()
   get(s: string): string {
@@ -177,7 +177,10 @@ export class TupleIndex {
     const object = head ? head.object : key.object
     const node = this.node(key.user)
     const shape = this.shapeOf(object, relation, node.kind, entry)
-    const condition = key.condition && key.condition.name ? key.condition : undefined
+    // The condition's name is shared; its context stays the one given.
+    const c = key.condition
+    const condition = !c || !c.name ? undefined
+      : c.context === undefined ? { name: this.strings.get(c.name) } : { name: this.strings.get(c.name), context: c.context }
     const t = condition || !node.kind.wellFormed || !this.wellFormedObject(object)
       ? new OwnTuple(object, shape, node, condition)
       : new Tuple(object, shape, node)
