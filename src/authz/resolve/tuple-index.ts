@@ -3,7 +3,7 @@
 // Model-independent: the same index serves every model version of the store.
 //
 // Memory is what limits how many tuples a process can hold, so the layout is compact (749 bytes
-// of heap per tuple with a Map per edge at first, 225 with a record and a bucket per edge, ~150
+// of heap per tuple with a Map per edge at first, 225 with a record and a bucket per edge, ~130
 // now; see docs/performance.md and tuple-records.ts): each distinct user string is parsed and
 // stored once (a UserNode, which also heads that user's reverse lists); type and relation strings
 // are shared, and every tuple of an object shares one object string; an object's relations are a
@@ -11,7 +11,8 @@
 // and one with more is a Bucket; a set of tuples is an exactly-sized array until it outgrows its
 // limit, then a Map.
 import type { TupleChange, TupleKey } from '../../store/types.ts'
-import { Bucket, OwnTuple, RevList, Shape, Tuple, UserKind, UserNode, type Entry, type TupleBucket } from './tuple-records.ts'
+import { OwnTuple, Shape, Tuple, UserKind, UserNode, type TupleBucket } from './tuple-records.ts'
+import { Bucket, RevList, type Entry } from './tuple-sets.ts'
 import { isValidObject, isValidUserShape, typeOf, type TupleRecord } from './tuples.ts'
 
 export type { TupleBucket } from './tuple-records.ts'
