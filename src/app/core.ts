@@ -4,8 +4,6 @@ import { Authz } from '../authz/index.ts'
 import { describeDatabase, parseDatabaseUrl, type DatabaseTarget, type GatehouseConfig } from '../config/index.ts'
 import type { Store } from '../store/index.ts'
 import { cachedClientsRepo } from '../identity/index.ts'
-import { openPostgresStore } from '../store/postgres/index.ts'
-import { openSqliteStore } from '../store/sqlite/index.ts'
 import { createTenancy, SYSTEM_STORE_ID, type Tenancy, type TenancyOptions } from '../tenancy/index.ts'
 import { limitsFromConfig } from './limits.ts'
 import type { Logger } from './logger.ts'
@@ -28,10 +26,14 @@ export interface Core {
 
 export async function openStore(config: GatehouseConfig, logger?: Logger): Promise<{ store: Store; database: DatabaseTarget }> {
   const database = parseDatabaseUrl(config.databaseUrl)
+  // Each backend's driver loads only when it is used: pg and its dependencies cost a SQLite
+  // server memory for nothing (and the other way round).
   if (database.kind === 'sqlite') {
     if (database.path !== ':memory:') mkdirSync(dirname(database.path), { recursive: true })
+    const { openSqliteStore } = await import('../store/sqlite/index.ts')
     return { store: await openSqliteStore({ path: database.path, logger, synchronous: config.sqliteSynchronous }), database }
   }
+  const { openPostgresStore } = await import('../store/postgres/index.ts')
   const timeouts = {
     connectMs: config.databaseConnectTimeoutMs, statementMs: config.databaseStatementTimeoutMs,
     lockMs: config.databaseLockTimeoutMs, idleInTransactionMs: config.databaseIdleInTransactionTimeoutMs,

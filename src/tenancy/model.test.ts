@@ -20,6 +20,7 @@ it('the tenancy model parses and compiles', () => {
   assert.deepEqual([...compiled.types.keys()].sort(), ['group', 'organization', 'permission', 'platform', 'project', 'service', 'upstream_group', 'user'])
 })
 
-it('the JSON model a start writes is exactly what the transformer makes of TENANCY_MODEL_DSL', () => {
-  assert.deepEqual(TENANCY_MODEL_JSON, modelFromDsl(TENANCY_MODEL_DSL), 'run node scripts/tenancy-model.ts')
+it('the JSON model a server loads is TENANCY_MODEL_DSL, key order included', () => {
+  // The server rewrites the stored model whenever its JSON text differs, so the order counts.
+  assert.equal(JSON.stringify(TENANCY_MODEL_JSON), JSON.stringify(modelFromDsl(TENANCY_MODEL_DSL)), 'regenerate it: npx node scripts/tenancy-model-json.ts')
 })

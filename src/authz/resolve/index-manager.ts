@@ -19,6 +19,7 @@
 import { StoreError, StoreErrorCodes } from '../../store/errors.ts'
 import { STORE_DELETED, type Store, type WriteResult } from '../../store/types.ts'
 import { TupleIndex } from './tuple-index.ts'
+import { startLoad } from './load-gc.ts'
 
 export interface IndexLogger {
   warn(obj: unknown, msg?: string): void
@@ -213,17 +214,26 @@ export class IndexManager {
    * other stores, health checks and metrics keep answering while a large store loads (queries on
    * this store wait for it). The pages are separate reads: the revision is taken before the first
    * and the changelog after it is replayed on top. Replaying is exact whatever a page saw of a
-   * later change, since every change after that revision is applied again, in order.
+   * later change, since every change after that revision is applied again, in order. Meanwhile
+   * V8 keeps the young generation at its usual size and collects the old one more often (load-gc.ts).
    */
   private async build(storeId: string): Promise<TupleIndex> {
     const idx = new TupleIndex(await this.store.changelog.revision(storeId))
-    let next: string | undefined
-    do {
-      const page = await this.store.tuples.scan(storeId, next, LOAD_PAGE)
-      for (const t of page.tuples) idx.add(t)
-      next = page.next
-      await new Promise<void>((resolve) => setImmediate(resolve))
-    } while (next !== undefined)
+    const guard = startLoad()
+    idx.beginLoad()
+    try {
+      let next: string | undefined
+      do {
+        const page = await this.store.tuples.scan(storeId, next, LOAD_PAGE)
+        for (const t of page.tuples) idx.add(t)
+        next = page.next
+        guard.page()
+        await new Promise<void>((resolve) => setImmediate(resolve))
+      } while (next !== undefined)
+      idx.endLoad()
+    } finally {
+      guard.end()
+    }
     await replay(this.store, storeId, idx)
     return idx
   }

@@ -3,212 +3,21 @@
 // Model-independent: the same index serves every model version of the store.
 //
 // Memory is what limits how many tuples a process can hold, so the layout is compact (749 bytes
-// of heap per tuple with a Map per edge before, 225 after; see docs/performance.md): each distinct
-// user string is parsed and stored once (a UserNode, which also heads that user's reverse lists);
-// type and relation strings are shared, and every tuple of an object shares one object string; an
-// object's relations are a short linked list of buckets instead of a Map; and a set of tuples is an
-// exactly-sized array until it outgrows BUCKET_MAX (REVERSE_MAX), then a Map.
-import type { TupleChange, TupleCondition, TupleKey } from '../../store/types.ts'
-import { typeOf, type TupleRecord } from './tuples.ts'
-import type { CompiledModel } from '../model/compiled.ts'
+// of heap per tuple with a Map per edge at first, 225 with a record and a bucket per edge, ~130
+// now; see docs/performance.md and tuple-records.ts): each distinct user string is parsed and
+// stored once (a UserNode, which also heads that user's reverse lists); type and relation strings
+// are shared, and every tuple of an object shares one object string; an object's relations are a
+// short chain of entries instead of a Map, where a relation with one tuple is that tuple itself
+// and one with more is a Bucket; a set of tuples is an exactly-sized array until it outgrows its
+// limit, then a Map.
+import type { TupleChange, TupleKey } from '../../store/types.ts'
+import { OwnTuple, Shape, Tuple, UserKind, UserNode, type TupleBucket } from './tuple-records.ts'
+import { Bucket, RevList, type Entry } from './tuple-sets.ts'
+import { isValidObject, isValidUserShape, typeOf, type TupleRecord } from './tuples.ts'
 
-/**
- * Entries at which a bucket's array becomes a Map: Check looks a user up in it. Reverse lists are
- * only walked in full (ListObjects, group closures), so they stay arrays much longer.
- */
-const BUCKET_MAX = 12
-const REVERSE_MAX = 64
+export type { TupleBucket } from './tuple-records.ts'
 
-/** One distinct user string of the index, parsed once; the head of its reverse lists. */
-class UserNode {
-  readonly text: string
-  readonly type: string
-  readonly object: string
-  readonly relation: string
-  readonly wildcard: boolean
-  /** Reverse lists: tuples naming this user, by object type#relation. */
-  rev: RevList | undefined = undefined
-
-  constructor(text: string, strings: Interner) {
-    this.text = text
-    const hash = text.indexOf('#')
-    this.object = hash < 0 ? text : text.slice(0, hash)
-    this.type = strings.get(typeOf(this.object))
-    this.relation = hash < 0 ? '' : strings.get(text.slice(hash + 1))
-    this.wildcard = this.object.endsWith(':*')
-  }
-}
-
-/** A stored tuple: its strings are the index's shared ones, the user's parsed parts its UserNode's. */
-class IndexedTuple implements TupleRecord {
-  readonly object: string
-  readonly relation: string
-  readonly node: UserNode
-  readonly condition: TupleCondition | undefined
-  vm: CompiledModel | undefined = undefined
-  vok = false
-
-  constructor(object: string, relation: string, node: UserNode, condition: TupleCondition | undefined) {
-    this.object = object
-    this.relation = relation
-    this.node = node
-    this.condition = condition
-  }
-
-  /** Only validation reads it, once per tuple and model (vm, vok): not worth a field per tuple. */
-  get objectType(): string { return typeOf(this.object) }
-  get user(): string { return this.node.text }
-  get userType(): string { return this.node.type }
-  get userObject(): string { return this.node.object }
-  get userRelation(): string { return this.node.relation }
-  get wildcard(): boolean { return this.node.wildcard }
-}
-
-const EMPTY: IndexedTuple[] = []
-
-/**
- * Tuples keyed by user (a bucket) or by object (a reverse list): an array scanned by key while
- * small, a Map beyond `limit`. An array is replaced, not spliced, on removal, so an iterator a
- * paused ListObjects walk holds never skips an entry. One field holds either, to keep the many
- * small sets small.
- */
-abstract class TupleSet {
-  private items: IndexedTuple[] | Map<string, IndexedTuple> = EMPTY
-
-  protected abstract keyOf(t: IndexedTuple): string
-  /** Entries at which the array becomes a Map. */
-  protected abstract get limit(): number
-
-  get size(): number {
-    return this.items instanceof Map ? this.items.size : this.items.length
-  }
-
-  get(key: string): IndexedTuple | undefined {
-    const items = this.items
-    if (items instanceof Map) return items.get(key)
-    for (const t of items) if (this.keyOf(t) === key) return t
-    return undefined
-  }
-
-  values(): IterableIterator<IndexedTuple> {
-    return this.items.values()
-  }
-
-  /** Some tuple of a set known not to be empty. */
-  any(): IndexedTuple {
-    const items = this.items
-    return items instanceof Map ? items.values().next().value! : items[0]
-  }
-
-  /** Adds or replaces by key; returns the tuple replaced. `fresh`: the caller knows the key is new. */
-  set(t: IndexedTuple, fresh = false): IndexedTuple | undefined {
-    const key = this.keyOf(t)
-    const items = this.items
-    if (items instanceof Map) {
-      const old = fresh ? undefined : items.get(key)
-      items.set(key, t)
-      return old
-    }
-    if (!fresh) for (let i = 0; i < items.length; i++) {
-      if (this.keyOf(items[i]) === key) {
-        const old = items[i]
-        const copy = items.slice()
-        copy[i] = t
-        this.items = copy
-        return old
-      }
-    }
-    if (items.length < this.limit) {
-      // A copy of exactly the new length: push would reserve room for 16 more entries.
-      const copy = new Array<IndexedTuple>(items.length + 1)
-      for (let i = 0; i < items.length; i++) copy[i] = items[i]
-      copy[items.length] = t
-      this.items = copy
-      return undefined
-    }
-    const map = new Map(items.map((x) => [this.keyOf(x), x]))
-    map.set(key, t)
-    this.items = map
-    return undefined
-  }
-
-  delete(key: string): IndexedTuple | undefined {
-    const items = this.items
-    if (items instanceof Map) {
-      const old = items.get(key)
-      if (old) items.delete(key)
-      return old
-    }
-    const old = this.get(key)
-    if (old) this.items = items.filter((t) => t !== old)
-    return old
-  }
-}
-
-/** Wildcard and userset tuples of a bucket, by user. */
-class UserKeyed extends TupleSet {
-  protected keyOf(t: IndexedTuple): string { return t.node.text }
-  protected get limit(): number { return BUCKET_MAX }
-}
-
-/** The tuples of one object#relation, by user; the next bucket holds another relation of the object. */
-export class Bucket extends TupleSet {
-  readonly relation: string
-  /** `type#relation`, the key of the reverse lists its tuples are on. */
-  readonly relKey: string
-  next: Bucket | undefined = undefined
-  /** Wildcard and userset tuples (what Check has to expand), once the bucket has any. */
-  private ind: UserKeyed | undefined = undefined
-
-  constructor(relation: string, relKey: string) {
-    super()
-    this.relation = relation
-    this.relKey = relKey
-  }
-
-  protected keyOf(t: IndexedTuple): string { return t.node.text }
-  protected get limit(): number { return BUCKET_MAX }
-
-  /** Every tuple, keyed by user. */
-  get users(): TupleSet {
-    return this
-  }
-
-  indirect(): IterableIterator<TupleRecord> {
-    return this.ind ? this.ind.values() : NONE.values()
-  }
-
-  /** Returns the tuple replaced. */
-  override set(t: IndexedTuple): IndexedTuple | undefined {
-    const old = super.set(t, false)
-    if (t.node.wildcard || t.node.relation) (this.ind ??= new UserKeyed()).set(t)
-    return old
-  }
-
-  override delete(user: string): IndexedTuple | undefined {
-    this.ind?.delete(user)
-    return super.delete(user)
-  }
-}
-
-const NONE: readonly TupleRecord[] = []
-
-/** One reverse list of a user: the tuples naming it, of one object type#relation, by object. */
-class RevList extends TupleSet {
-  readonly relKey: string
-  next: RevList | undefined
-
-  constructor(relKey: string, next: RevList | undefined) {
-    super()
-    this.relKey = relKey
-    this.next = next
-  }
-
-  protected keyOf(t: IndexedTuple): string { return t.object }
-  protected get limit(): number { return REVERSE_MAX }
-}
-
-/** Shares one copy of each short repeated string (types, relations). */
+/** Shares one copy of each short repeated string (types, relations, condition names). */
 class Interner {
   private readonly strings = new Map<string, string>()
   get(s: string): string {
@@ -228,12 +37,20 @@ export class TupleIndex {
   /** Bumped by every change, so a long-running reader can tell that what it memoized is stale. */
   generation = 0
   private count = 0
-  /** First bucket of each object; the rest hang off `next`. */
-  private readonly objects = new Map<string, Bucket>()
+  /** First entry of each object's chain; the rest hang off `next`. */
+  private readonly objects = new Map<string, Entry>()
   private readonly users = new Map<string, UserNode>()
   private readonly strings = new Interner()
+  private readonly kinds = new Map<string, UserKind>()
+  /** The shapes of each object type#relation, by UserKind id. */
+  private readonly shapes = new Map<string, Shape[]>()
+  /** The object last added, and whether it is well formed (a store is loaded in object order). */
+  private lastObject = ''
+  private lastObjectOk = false
   private derivedByModel = new WeakMap<object, Map<string, unknown>>()
   private derivedUsed = false
+  /** Between beginLoad and endLoad: reverse lists grow in place. */
+  private loading = false
 
   constructor(revision = 0) {
     this.revision = revision
@@ -252,14 +69,16 @@ export class TupleIndex {
   /** Every tuple held, as keys (for copies that are changed without touching this index). */
   *keys(): Generator<TupleKey> {
     for (const first of this.objects.values()) {
-      for (let bucket: Bucket | undefined = first; bucket; bucket = bucket.next) {
-        for (const r of bucket.values()) yield { object: r.object, relation: r.relation, user: r.user, ...(r.condition ? { condition: r.condition } : {}) }
+      for (let e: Entry | undefined = first; e; e = e.next) {
+        for (const r of e instanceof Bucket ? e.values() : [e]) {
+          yield { object: r.object, relation: r.relation, user: r.user, ...(r.condition ? { condition: r.condition } : {}) }
+        }
       }
     }
   }
 
-  bucket(object: string, relation: string): Bucket | undefined {
-    for (let b = this.objects.get(object); b; b = b.next) if (b.relation === relation) return b
+  bucket(object: string, relation: string): TupleBucket | undefined {
+    for (let e = this.objects.get(object); e; e = e.next) if (e.shape.relation === relation) return e
     return undefined
   }
 
@@ -281,56 +100,147 @@ export class TupleIndex {
     return m
   }
 
+  /**
+   * A bulk load (no reader until endLoad): a user's reverse list grows as the load reaches its
+   * objects, one tuple at a time, far apart, so copying it at every add (what keeps a paused
+   * reader's iterator exact) left ~120 MB of garbage at a million tuples, mostly promoted to the
+   * old generation before it died. Lists grow in place instead and are trimmed by endLoad.
+   */
+  beginLoad(): void {
+    this.loading = true
+  }
+
+  endLoad(): void {
+    if (!this.loading) return
+    this.loading = false
+    for (const node of this.users.values()) for (let r = node.rev; r; r = r.next) r.seal()
+  }
+
   private changed(): void {
     this.generation++
     if (this.derivedUsed) { this.derivedByModel = new WeakMap(); this.derivedUsed = false }
+  }
+
+  private node(user: string): UserNode {
+    let node = this.users.get(user)
+    if (node) return node
+    const hash = user.indexOf('#')
+    const object = hash < 0 ? user : user.slice(0, hash)
+    const type = typeOf(object)
+    const relation = hash < 0 ? '' : user.slice(hash + 1)
+    const wildcard = object.endsWith(':*')
+    const wellFormed = isValidUserShape(user)
+    const k = `${type}#${relation}#${wildcard ? '*' : ''}#${wellFormed ? '' : '!'}`
+    let kind = this.kinds.get(k)
+    if (!kind) {
+      kind = new UserKind(this.strings.get(type), this.strings.get(relation), wildcard, wellFormed, this.kinds.size)
+      this.kinds.set(k, kind)
+    }
+    node = new UserNode(user, object, kind)
+    this.users.set(user, node)
+    return node
+  }
+
+  private shapeOf(object: string, relation: string, kind: UserKind, sameRelation: Entry | undefined): Shape {
+    let siblings = sameRelation?.shape.siblings
+    if (!siblings) {
+      const relKey = this.strings.get(`${typeOf(object)}#${relation}`)
+      siblings = this.shapes.get(relKey)
+      if (!siblings) { siblings = []; this.shapes.set(relKey, siblings) }
+    }
+    let shape = siblings[kind.id]
+    if (!shape) {
+      const any = siblings.find((s) => s !== undefined)
+      const relKey = any ? any.relKey : this.strings.get(`${typeOf(object)}#${relation}`)
+      shape = new Shape(any ? any.objectType : this.strings.get(typeOf(object)), relation, relKey, siblings)
+      siblings[kind.id] = shape
+    }
+    return shape
+  }
+
+  private wellFormedObject(object: string): boolean {
+    if (object !== this.lastObject) {
+      this.lastObject = object
+      this.lastObjectOk = isValidObject(object) && !object.endsWith(':*')
+    }
+    return this.lastObjectOk
   }
 
   /** Adds or replaces (same object, relation, user) a tuple. */
   add(key: TupleKey): void {
     this.changed()
     const relation = this.strings.get(key.relation)
-    let head = this.objects.get(key.object)
-    let bucket: Bucket | undefined
-    for (let b = head; b; b = b.next) if (b.relation === relation) { bucket = b; break }
-    // Every tuple of an object shares the first one's object string (buckets are never empty).
-    const object = head ? head.any().object : key.object
-    if (!bucket) {
-      bucket = new Bucket(relation, this.strings.get(`${typeOf(object)}#${relation}`))
-      if (head) { bucket.next = head.next; head.next = bucket } else { head = bucket; this.objects.set(object, bucket) }
+    const head = this.objects.get(key.object)
+    let prev: Entry | undefined
+    let entry: Entry | undefined
+    for (let e = head; e; prev = e, e = e.next) if (e.shape.relation === relation) { entry = e; break }
+    // Every tuple of an object shares the first one's object string.
+    const object = head ? head.object : key.object
+    const node = this.node(key.user)
+    const shape = this.shapeOf(object, relation, node.kind, entry)
+    // The condition's name is shared; its context stays the one given.
+    const c = key.condition
+    const condition = !c || !c.name ? undefined
+      : c.context === undefined ? { name: this.strings.get(c.name) } : { name: this.strings.get(c.name), context: c.context }
+    const t = condition || !node.kind.wellFormed || !this.wellFormedObject(object)
+      ? new OwnTuple(object, shape, node, condition)
+      : new Tuple(object, shape, node)
+    let replaced: Tuple | undefined
+    if (!entry) {
+      // A relation new to the object: the tuple is its entry, after the head.
+      if (head) { t.next = head.next; head.next = t } else this.objects.set(object, t)
+    } else if (entry instanceof Bucket) {
+      replaced = entry.set(t)
+    } else {
+      let next: Entry
+      if (entry.node === node) {
+        replaced = entry
+        t.next = entry.next
+        entry.next = undefined
+        next = t
+      } else {
+        next = new Bucket(object, entry.shape, entry.next, entry)
+        next.set(t)
+      }
+      if (prev) prev.next = next
+      else this.objects.set(object, next)
     }
-    let node = this.users.get(key.user)
-    if (!node) { node = new UserNode(key.user, this.strings); this.users.set(key.user, node) }
-    const condition = key.condition && key.condition.name ? key.condition : undefined
-    const t = new IndexedTuple(object, relation, node, condition)
-    const replaced = bucket.set(t)
     if (!replaced) this.count++
-    const relKey = bucket.relKey
+    const relKey = shape.relKey
     let rev = node.rev
     while (rev && rev.relKey !== relKey) rev = rev.next
     if (!rev) { rev = new RevList(relKey, node.rev); node.rev = rev }
-    // The bucket already said whether the object is on this list: no scan for a new tuple.
-    rev.set(t, !replaced)
+    // The forward side already said whether the object is on this list: no scan for a new tuple.
+    if (this.loading && !replaced) rev.append(t)
+    else rev.set(t, !replaced)
   }
 
   remove(key: { object: string; relation: string; user: string }): void {
     const head = this.objects.get(key.object)
-    let prev: Bucket | undefined
-    let bucket = head
-    while (bucket && bucket.relation !== key.relation) { prev = bucket; bucket = bucket.next }
-    const old = bucket?.delete(key.user)
-    if (!bucket || !old) return
+    let prev: Entry | undefined
+    let entry = head
+    while (entry && entry.shape.relation !== key.relation) { prev = entry; entry = entry.next }
+    if (!entry) return
+    let old: Tuple | undefined
+    if (entry instanceof Bucket) {
+      old = entry.delete(key.user)
+      if (!old) return
+    } else {
+      if (entry.node.text !== key.user) return
+      old = entry
+    }
     this.changed()
     this.count--
-    if (bucket.size === 0) {
-      if (prev) prev.next = bucket.next
-      else if (bucket.next) this.objects.set(key.object, bucket.next)
+    if (old === entry || (entry as Bucket).empty) {
+      if (prev) prev.next = entry.next
+      else if (entry.next) this.objects.set(key.object, entry.next)
       else this.objects.delete(key.object)
+      entry.next = undefined
     }
     const node = old.node
     let prevRev: RevList | undefined
     let rev = node.rev
-    const relKey = bucket.relKey
+    const relKey = entry.shape.relKey
     while (rev && rev.relKey !== relKey) { prevRev = rev; rev = rev.next }
     if (!rev) return
     rev.delete(key.object)

@@ -18,7 +18,12 @@ export interface TupleRecord {
   readonly userRelation: string
   readonly wildcard: boolean
   readonly condition: TupleCondition | undefined
-  /** Validity against the last model asked about (one-entry cache; almost always a hit). */
+  /** Where the record's validity under the model last asked is kept (shared by the index's tuples of one shape). */
+  readonly memo: ValidityMemo
+}
+
+/** Validity against the last model asked about (one-entry cache; almost always a hit). */
+export interface ValidityMemo {
   vm: CompiledModel | undefined
   vok: boolean
 }
@@ -42,8 +47,7 @@ export function toRecord(key: TupleKey): TupleRecord {
     userRelation: hash < 0 ? '' : key.user.slice(hash + 1),
     wildcard: userObject.endsWith(':*'),
     condition,
-    vm: undefined,
-    vok: false,
+    memo: { vm: undefined, vok: false },
   }
 }
 
@@ -157,9 +161,10 @@ function conditionProblem(model: CompiledModel, t: TupleRecord): TupleProblem | 
 
 /** Whether a stored tuple counts under `model` (tuples from older models that no longer fit are ignored). */
 export function isTupleValid(model: CompiledModel, t: TupleRecord): boolean {
-  if (t.vm === model) return t.vok
+  const memo = t.memo
+  if (memo.vm === model) return memo.vok
   const ok = tupleProblem(model, t) === null
-  t.vm = model
-  t.vok = ok
+  memo.vm = model
+  memo.vok = ok
   return ok
 }

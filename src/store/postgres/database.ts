@@ -42,6 +42,14 @@ export class PostgresDatabase implements SqlDatabase {
     }
   }
 
+  async values(query: Query, params: readonly unknown[] = []): Promise<unknown[][]> {
+    try {
+      return (await this.#options.pool.query<unknown[]>({ ...this.#config(query, params), rowMode: 'array' })).rows
+    } catch (err) {
+      throw this.#failed(err)
+    }
+  }
+
   async run(query: Query, params: readonly unknown[] = []): Promise<number> {
     try {
       return (await this.#options.pool.query(this.#config(query, params))).rowCount ?? 0
@@ -136,6 +144,8 @@ export class PostgresDatabase implements SqlDatabase {
     return {
       all: async <R extends Row>(query: Query, params: readonly unknown[] = []) =>
         (await client.query<R>(this.#config(query, params))).rows,
+      values: async (query, params = []) =>
+        (await client.query<unknown[]>({ ...this.#config(query, params), rowMode: 'array' })).rows,
       run: async (query, params = []) => (await client.query(this.#config(query, params))).rowCount ?? 0,
       exec: async (script) => {
         await client.query(script)

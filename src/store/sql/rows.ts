@@ -67,11 +67,23 @@ export function toModelRecord(row: ModelRow): ModelRecord {
 }
 
 export function toTupleKey(row: TupleRow): TupleKey {
-  const key: TupleKey = { object: `${row.object_type}:${row.object_id}`, relation: row.relation, user: row.subject }
-  if (row.condition_name !== null) {
-    const condition: TupleCondition = { name: row.condition_name }
-    if (row.condition_context !== null && row.condition_context !== undefined) {
-      condition.context = parseJsonColumn(row.condition_context) as Record<string, unknown>
+  return tupleKeyOf(row.object_type, row.object_id, row.relation, row.subject, row.condition_name, row.condition_context)
+}
+
+/** The columns of a tuple as `SqlRunner.values` returns them, in this order. */
+export const TUPLE_KEY_COLUMNS = 'object_type, object_id, relation, subject, condition_name, condition_context'
+
+/** A row of TUPLE_KEY_COLUMNS read as values. */
+export function valuesToTupleKey(row: unknown[]): TupleKey {
+  return tupleKeyOf(row[0] as string, row[1] as string, row[2] as string, row[3] as string, row[4] as string | null, row[5])
+}
+
+function tupleKeyOf(type: string, id: string, relation: string, subject: string, conditionName: string | null, context: unknown): TupleKey {
+  const key: TupleKey = { object: `${type}:${id}`, relation, user: subject }
+  if (conditionName !== null) {
+    const condition: TupleCondition = { name: conditionName }
+    if (context !== null && context !== undefined) {
+      condition.context = parseJsonColumn(context) as Record<string, unknown>
     }
     key.condition = condition
   }

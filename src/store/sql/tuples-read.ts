@@ -5,15 +5,16 @@ import { StoreError, StoreErrorCodes } from '../errors.ts'
 import type { Page, PageRequest, StoredTuple, TupleFilter, TupleScanPage, TupleSnapshot } from '../types.ts'
 import { pageSizeOf, requireStore, toPage, type RepoContext } from './context.ts'
 import { prepared } from './executor.ts'
-import { toTupleKey, TUPLE_COLUMNS, type TupleRow } from './rows.ts'
+import { toTupleKey, TUPLE_COLUMNS, TUPLE_KEY_COLUMNS, valuesToTupleKey, type TupleRow } from './rows.ts'
 import { decodeToken, encodeToken } from './tokens.ts'
 
 const KEY_ORDER = 'object_type, object_id, relation, subject'
 /** Unfiltered reads answer oldest write first, as OpenFGA's SQL stores do (clients read the first page only). */
 const WRITE_ORDER = `write_revision, write_ordinal, ${KEY_ORDER}`
 const SNAPSHOT = prepared(`SELECT ${TUPLE_COLUMNS} FROM tuples WHERE store_id = $1`)
-const SCAN_FIRST = prepared(`SELECT ${TUPLE_COLUMNS} FROM tuples WHERE store_id = $1 ORDER BY ${KEY_ORDER} LIMIT $2`)
-const SCAN_NEXT = prepared(`SELECT ${TUPLE_COLUMNS} FROM tuples WHERE store_id = $1 AND (${KEY_ORDER}) > ($2, $3, $4, $5) ORDER BY ${KEY_ORDER} LIMIT $6`)
+// Read as arrays of values (SqlRunner.values): a scan reads the whole store.
+const SCAN_FIRST = prepared(`SELECT ${TUPLE_KEY_COLUMNS} FROM tuples WHERE store_id = $1 ORDER BY ${KEY_ORDER} LIMIT $2`)
+const SCAN_NEXT = prepared(`SELECT ${TUPLE_KEY_COLUMNS} FROM tuples WHERE store_id = $1 AND (${KEY_ORDER}) > ($2, $3, $4, $5) ORDER BY ${KEY_ORDER} LIMIT $6`)
 
 export async function readTuples(ctx: RepoContext, storeId: string, filter: TupleFilter, page: PageRequest): Promise<Page<StoredTuple>> {
   await requireStore(ctx.db, storeId)
@@ -71,20 +72,21 @@ export async function snapshotTuples(ctx: RepoContext, storeId: string): Promise
 
 export async function scanTuples(ctx: RepoContext, storeId: string, after: string | undefined, limit: number): Promise<TupleScanPage> {
   const size = pageSizeOf({ pageSize: limit })
-  let rows: TupleRow[]
+  let rows: unknown[][]
   if (after === undefined) {
     await requireStore(ctx.db, storeId)
-    rows = await ctx.db.all<TupleRow>(SCAN_FIRST, [storeId, size])
+    rows = await ctx.db.values(SCAN_FIRST, [storeId, size])
   } else {
     const cursor = parseCursor(after)
-    rows = await ctx.db.all<TupleRow>(SCAN_NEXT, [storeId, ...cursor, size])
+    rows = await ctx.db.values(SCAN_NEXT, [storeId, ...cursor, size])
     // A store deleted between pages ends the scan the way it would have refused the first page.
     if (rows.length === 0) await requireStore(ctx.db, storeId)
   }
   const last = rows.length === size ? rows[rows.length - 1] : undefined
   return {
-    tuples: rows.map(toTupleKey),
-    next: last ? JSON.stringify([last.object_type, last.object_id, last.relation, last.subject]) : undefined,
+    tuples: rows.map(valuesToTupleKey),
+    // The key columns: object_type, object_id, relation, subject.
+    next: last ? JSON.stringify(last.slice(0, 4)) : undefined,
   }
 }
 

@@ -41,6 +41,8 @@ export class SqliteDatabase implements SqlDatabase {
     this.#runner = {
       all: async <R extends Row>(query: Query, params: readonly unknown[] = []) =>
         this.#call(() => this.#statement(query).all(...bind(params)) as R[]),
+      values: async (query, params = []) =>
+        this.#call(() => this.#statement(query, true).all(...bind(params)) as unknown as unknown[][]),
       run: async (query, params = []) => this.#call(() => Number(this.#statement(query).run(...bind(params)).changes)),
       exec: async (script) => this.#call(() => this.#db.exec(script)),
     }
@@ -48,6 +50,10 @@ export class SqliteDatabase implements SqlDatabase {
 
   all<R extends Row = Row>(query: Query, params?: readonly unknown[]): Promise<R[]> {
     return this.#exclusive(() => this.#runner.all<R>(query, params))
+  }
+
+  values(query: Query, params?: readonly unknown[]): Promise<unknown[][]> {
+    return this.#exclusive(() => this.#runner.values(query, params))
   }
 
   run(query: Query, params?: readonly unknown[]): Promise<number> {
@@ -113,13 +119,21 @@ export class SqliteDatabase implements SqlDatabase {
     }
   }
 
-  #statement(query: Query): StatementSync {
-    if (!query.prepare) return this.#db.prepare(toSqlite(query.text))
-    let statement = this.#statements.get(query.text)
+  /** `arrays`: rows as arrays of values (a statement prepared for one form is kept for that form). */
+  #statement(query: Query, arrays = false): StatementSync {
+    if (!query.prepare) return this.#prepare(query.text, arrays)
+    const key = arrays ? `[]${query.text}` : query.text
+    let statement = this.#statements.get(key)
     if (statement === undefined) {
-      statement = this.#db.prepare(toSqlite(query.text))
-      this.#statements.set(query.text, statement)
+      statement = this.#prepare(query.text, arrays)
+      this.#statements.set(key, statement)
     }
+    return statement
+  }
+
+  #prepare(text: string, arrays: boolean): StatementSync {
+    const statement = this.#db.prepare(toSqlite(text))
+    if (arrays) statement.setReturnArrays(true)
     return statement
   }
 }
