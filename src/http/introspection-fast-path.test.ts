@@ -134,6 +134,24 @@ describe('OpenID Connect fast paths: introspection, token and revocation', () =>
     assert.deepEqual(JSON.parse((await overSocket(headers, form({ token: jwt }))).body), { active: false })
   })
 
+  it('keeps answering a client-credentials token itself until it is revoked, then as the provider', async () => {
+    const opaque = await tokenFor('svc')
+    const headers = { authorization: basic('rs'), 'content-type': FORM }
+    const body = form({ token: opaque })
+    const provider = world.seen.provider
+    const first = await overSocket(headers, body)
+    const again = await overSocket(headers, body)
+    assert.equal(world.seen.provider, provider, 'answered by the fast path')
+    assert.equal(JSON.parse(first.body).active, true)
+    assert.equal(again.body, first.body)
+    assert.equal(again.body, (await inject(PATH, headers, body)).body)
+
+    await inject('/token/revocation', { authorization: basic('svc'), 'content-type': FORM }, body)
+    const revoked = await overSocket(headers, body)
+    assert.deepEqual(JSON.parse(revoked.body), { active: false })
+    assert.equal(revoked.body, (await inject(PATH, headers, body)).body)
+  })
+
   it('reads a body that arrives in parts, and hands it on intact when declining', async () => {
     const jwt = await tokenFor('svc', API)
     const body = form({ token: jwt })

@@ -34,6 +34,11 @@ export interface FastIntrospectionOptions {
   seenJwt?: (token: string) => boolean
   /** The provider's introspection.allowedPolicy. */
   allowedPolicy: (client: IntrospectingClient, token: { clientId?: unknown }) => boolean
+  /**
+   * Whether the artefact store still holds this live token (one read, no model): lets the
+   * answer about a client-credentials token be kept while the token stays stored.
+   */
+  stillStored?: (model: string, id: string) => Promise<boolean>
 }
 
 const FORM_KEYS: ReadonlySet<string> = new Set(['token', 'token_type_hint'])
@@ -87,6 +92,11 @@ function looksLikeJoseHeader(token: string): boolean {
 const DECLINE = Symbol('decline')
 /** Most client-credentials token values remembered as such. */
 const CLIENT_CREDENTIALS_KEPT = 1000
+/** Most answers kept per introspecting client. */
+const ANSWERS_KEPT = 1000
+
+/** An active answer about a client-credentials token, and when the token expires (epoch seconds). */
+interface KeptAnswer { json: string; exp: number }
 
 export function createFastIntrospection(options: FastIntrospectionOptions): FastIntrospect {
   const { provider, introspectJson, allowedPolicy } = options
@@ -97,6 +107,27 @@ export function createFastIntrospection(options: FastIntrospectionOptions): Fast
   // across models, so such a value is never an access token: its access-token read, always a
   // miss, is spared. The client-credentials read itself (validity, revocation) stays.
   const clientCredentials = new Set<string>()
+  // Active answers about client-credentials tokens, per introspecting client object (a changed
+  // client record is a new object, so its answers start afresh). Such a token carries no grant
+  // or account and never changes once stored: its answer holds until it expires or leaves the
+  // store (revocation deletes it), and both are checked on every request, the second by a read.
+  const answers = new WeakMap<ProviderClient, Map<string, KeptAnswer>>()
+  const stillStored = options.stillStored
+
+  async function keptAnswer(client: ProviderClient, value: string): Promise<string | undefined> {
+    const kept = answers.get(client)?.get(value)
+    if (kept === undefined) return undefined
+    if (kept.exp > Math.floor(Date.now() / 1000) && (await stillStored!('ClientCredentials', value))) return kept.json
+    answers.get(client)?.delete(value)
+    return undefined
+  }
+
+  function keep(client: ProviderClient, value: string, token: StoredToken, json: string): void {
+    let kept = answers.get(client)
+    if (kept === undefined) { kept = new Map(); answers.set(client, kept) }
+    kept.set(value, { json, exp: token.exp })
+    if (kept.size > ANSWERS_KEPT) kept.delete(kept.keys().next().value as string)
+  }
 
   async function findToken(value: string): Promise<StoredToken | undefined> {
     if (!clientCredentials.has(value)) {
@@ -112,12 +143,25 @@ export function createFastIntrospection(options: FastIntrospectionOptions): Fast
     return token
   }
 
-  /** The provider's renderTokenResponse for an access or client-credentials token, or DECLINE. */
-  async function opaqueAnswer(client: ProviderClient, value: string, hint: string | undefined): Promise<Record<string, unknown> | typeof DECLINE> {
+  /** The provider's answer for an access or client-credentials token as JSON text, or DECLINE. */
+  async function opaqueAnswer(client: ProviderClient, value: string, hint: string | undefined): Promise<string | typeof DECLINE> {
     if (REFRESH_HINTS.has(hint)) return DECLINE
+    if (stillStored && clientCredentials.has(value)) {
+      const kept = await keptAnswer(client, value)
+      if (kept !== undefined) return kept
+    }
     // The provider looks in both at once and takes the access token first; a value is in one only.
     const token = await findToken(value)
     if (token === undefined) return DECLINE
+    const body = await answerOf(client, value, token)
+    if (body === DECLINE) return DECLINE
+    const json = JSON.stringify(body)
+    if (stillStored && body.active === true && token.kind === 'ClientCredentials' && !token.grantId && !token.accountId) keep(client, value, token, json)
+    return json
+  }
+
+  /** The provider's renderTokenResponse for a found token, or DECLINE. */
+  async function answerOf(client: ProviderClient, value: string, token: StoredToken): Promise<Record<string, unknown> | typeof DECLINE> {
     const body: Record<string, unknown> = { active: false }
     if (!token.isValid) return body
     if (token.grantId) {
@@ -161,6 +205,6 @@ export function createFastIntrospection(options: FastIntrospectionOptions): Fast
     // The provider refuses any string with a readable JWT header as structured, not only three-part ones.
     if (looksLikeJoseHeader(token)) return undefined
     const answer = await opaqueAnswer(client, token, params.hint)
-    return answer === DECLINE ? undefined : JSON.stringify(answer)
+    return answer === DECLINE ? undefined : answer
   }
 }

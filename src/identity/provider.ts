@@ -346,6 +346,7 @@ export function createOidcProvider(options: OidcProviderOptions): Provider {
   const clientAuth = createKnownClientAuth(provider, verifyClientSecret.known, clientRecordStampOf(options.store.oidcClients))
   fastIntrospections.set(provider, createFastIntrospection({
     provider, introspectJson: jwtIntrospection.introspectJson, clientAuth, seenJwt: jwtIntrospection.seen, allowedPolicy: mayIntrospect,
+    stillStored: async (model, id) => (await options.store.oidc.find(model, id)) !== undefined,
   }))
   fastTokens.set(provider, createFastToken({
     provider, clientAuth, staticScopes,
