@@ -8,6 +8,21 @@ import { after, describe, it } from 'node:test'
 import { BACKENDS, backendSkip, startGatehouse, type GatehouseProcess } from '../support/gatehouse.ts'
 import { createTestDatabase, type TestDatabase } from '../support/postgres.ts'
 
+/** The objects of every tuple a store holds, read page by page. */
+async function storedObjects(base: string, store: string): Promise<Set<string>> {
+  const stored = new Set<string>()
+  let token = ''
+  do {
+    const res = await fetch(new URL(`/stores/${store}/read`, base), {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ page_size: 100, continuation_token: token }),
+    })
+    const page = await res.json() as { tuples: Array<{ key: { object: string } }>; continuation_token: string }
+    for (const t of page.tuples) stored.add(t.key.object)
+    token = page.continuation_token
+  } while (token !== '')
+  return stored
+}
+
 const MODEL = {
   schema_version: '1.1',
   type_definitions: [
@@ -57,13 +72,7 @@ for (const backend of BACKENDS) {
       await server.close()
 
       server = await startGatehouse(env)
-      const stored = new Set<string>()
-      let token = ''
-      do {
-        const page = await (await post(`/stores/${store}/read`, { page_size: 100, continuation_token: token })).json() as { tuples: Array<{ key: { object: string } }>; continuation_token: string }
-        for (const t of page.tuples) stored.add(t.key.object)
-        token = page.continuation_token
-      } while (token !== '')
+      const stored = await storedObjects(server.url, store)
       const lost = acknowledged.filter((o) => !stored.has(o))
       assert.deepEqual(lost, [], `${lost.length} of ${acknowledged.length} acknowledged writes lost`)
     })
@@ -87,13 +96,7 @@ for (const backend of BACKENDS) {
         await gh.close()
 
         gh = await startGatehouse(env)
-        const stored = new Set<string>()
-        let token = ''
-        do {
-          const page = await (await post(`/stores/${store}/read`, { page_size: 100, continuation_token: token })).json() as { tuples: Array<{ key: { object: string } }>; continuation_token: string }
-          for (const t of page.tuples) stored.add(t.key.object)
-          token = page.continuation_token
-        } while (token !== '')
+        const stored = await storedObjects(gh.url, store)
         assert.equal(objects.filter((o) => !stored.has(o)).length, 0)
       } finally {
         await gh.close()
