@@ -104,15 +104,13 @@ export function createSigningKeys(options: SigningKeysOptions): SigningKeys {
         const missing = SIGNING_ALGS.filter((alg) => !keys.some((k) => k.alg === alg && k.status === 'active'))
         if (missing.length === 0) return
         try {
+          const staged = missing.map((alg) => keys.find((k) => k.alg === alg && k.status === 'next'))
           // Generated side by side (an RSA key takes a while), then stored one by one.
-          const fresh = await Promise.all(missing.map((alg) =>
-            keys.some((k) => k.alg === alg && k.status === 'next') ? undefined : generate(alg, 'active')))
-          for (const [i, alg] of missing.entries()) {
-            const record = fresh[i]
-            if (record) { await repo.insert(record); continue }
-            const staged = keys.find((k) => k.alg === alg && k.status === 'next')!
+          const fresh = await Promise.all(missing.map((alg, i) => (staged[i] ? undefined : generate(alg, 'active'))))
+          for (const [i, next] of staged.entries()) {
+            if (next === undefined) { await repo.insert(fresh[i]!); continue }
             const now = clock.now()
-            await repo.rotate({ promote: [staged.kid], retire: [], at: now, retireUntil: now })
+            await repo.rotate({ promote: [next.kid], retire: [], at: now, retireUntil: now })
           }
           return
         } catch (err) {

@@ -161,9 +161,7 @@ export function createLocalAccounts(options: LocalAccountsOptions): LocalAccount
       if (await repo.get(username)) return { created: false, username }
       const generated = password === undefined ? generateSecret(18) : undefined
       try {
-        const account = generated === undefined
-          ? await insert({ username, password: password! })
-          : await insert({ username, password: generated }, generatedParams)
+        const account = await insert({ username, password: password ?? generated! }, generated === undefined ? params : generatedParams)
         return generated === undefined ? { created: true, username: account.username } : { created: true, username: account.username, generatedPassword: generated }
       } catch (err) {
         // Another replica bootstrapped the same account first.
