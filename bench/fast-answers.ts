@@ -11,6 +11,7 @@ import { CLIENT_EXTRA_METADATA, fastIntrospectionOf, fastTokenOf } from '../src/
 import { derToJose } from '../src/identity/node-signing-key.ts'
 import { basic, FORM, form, ISSUER, startFastPathWorld } from '../test/support/provider-fast-paths.ts'
 import { reportFigures } from './lib/figures.ts'
+import { median } from './lib/stats.ts'
 
 const { values: opts } = parseArgs({
   args: process.argv.slice(3),
@@ -75,7 +76,6 @@ try {
       if (round >= 0) perRound[i].push((used.user + used.system) / count)
     }
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
   const us = perRound.map(median)
   console.log(`\nfast answers in process (CPU µs per answer; median of ${rounds} interleaved rounds of ${count})`)
   for (const [i, c] of cases.entries()) {

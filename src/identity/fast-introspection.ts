@@ -92,11 +92,11 @@ function looksLikeJoseHeader(token: string): boolean {
 const DECLINE = Symbol('decline')
 /** Most client-credentials token values remembered as such. */
 const CLIENT_CREDENTIALS_KEPT = 1000
-/** Most answers kept per introspecting client. */
+/** Most answers kept. */
 const ANSWERS_KEPT = 1000
 
-/** An active answer about a client-credentials token, and when the token expires (epoch seconds). */
-interface KeptAnswer { json: string; exp: number }
+/** An active answer about a client-credentials token, to whom, and when the token expires (epoch seconds). */
+interface KeptAnswer { client: ProviderClient; json: string; exp: number }
 
 export function createFastIntrospection(options: FastIntrospectionOptions): FastIntrospect {
   const { provider, introspectJson, allowedPolicy } = options
@@ -107,26 +107,25 @@ export function createFastIntrospection(options: FastIntrospectionOptions): Fast
   // across models, so such a value is never an access token: its access-token read, always a
   // miss, is spared. The client-credentials read itself (validity, revocation) stays.
   const clientCredentials = new Set<string>()
-  // Active answers about client-credentials tokens, per introspecting client object (a changed
-  // client record is a new object, so its answers start afresh). Such a token carries no grant
-  // or account and never changes once stored: its answer holds until it expires or leaves the
-  // store (revocation deletes it), and both are checked on every request, the second by a read.
-  const answers = new WeakMap<ProviderClient, Map<string, KeptAnswer>>()
+  // Active answers about client-credentials tokens, by token value, for the client object that
+  // asked (a changed client record is a new object, so its answers are not reused). Such a token
+  // carries no grant or account and never changes once stored: its answer holds until it expires
+  // or leaves the store (revocation deletes it), and both are checked on every request, the
+  // second by a read.
+  const answers = new Map<string, KeptAnswer>()
   const stillStored = options.stillStored
 
   async function keptAnswer(client: ProviderClient, value: string): Promise<string | undefined> {
-    const kept = answers.get(client)?.get(value)
-    if (kept === undefined) return undefined
+    const kept = answers.get(value)
+    if (kept === undefined || kept.client !== client) return undefined
     if (kept.exp > Math.floor(Date.now() / 1000) && (await stillStored!('ClientCredentials', value))) return kept.json
-    answers.get(client)?.delete(value)
+    answers.delete(value)
     return undefined
   }
 
   function keep(client: ProviderClient, value: string, token: StoredToken, json: string): void {
-    let kept = answers.get(client)
-    if (kept === undefined) { kept = new Map(); answers.set(client, kept) }
-    kept.set(value, { json, exp: token.exp })
-    if (kept.size > ANSWERS_KEPT) kept.delete(kept.keys().next().value as string)
+    answers.set(value, { client, json, exp: token.exp })
+    if (answers.size > ANSWERS_KEPT) answers.delete(answers.keys().next().value as string)
   }
 
   async function findToken(value: string): Promise<StoredToken | undefined> {
@@ -146,7 +145,7 @@ export function createFastIntrospection(options: FastIntrospectionOptions): Fast
   /** The provider's answer for an access or client-credentials token as JSON text, or DECLINE. */
   async function opaqueAnswer(client: ProviderClient, value: string, hint: string | undefined): Promise<string | typeof DECLINE> {
     if (REFRESH_HINTS.has(hint)) return DECLINE
-    if (stillStored && clientCredentials.has(value)) {
+    if (stillStored) {
       const kept = await keptAnswer(client, value)
       if (kept !== undefined) return kept
     }
@@ -156,7 +155,7 @@ export function createFastIntrospection(options: FastIntrospectionOptions): Fast
     const body = await answerOf(client, value, token)
     if (body === DECLINE) return DECLINE
     const json = JSON.stringify(body)
-    if (stillStored && body.active === true && token.kind === 'ClientCredentials' && !token.grantId && !token.accountId) keep(client, value, token, json)
+    if (stillStored && body.active === true && token.kind === 'ClientCredentials') keep(client, value, token, json)
     return json
   }
 

@@ -41,35 +41,41 @@ export function signingConfigKey(info: ResourceServer): string | undefined {
   return `${alg}\n${kid ?? ''}`
 }
 
-/** Signers learned per signing configuration from tokens the provider signed. */
+/**
+ * The header of `token` (signed by the provider for `config`) and the one node:crypto key that
+ * verifies it, when the header is exactly the provider's plain one for this configuration.
+ */
+function learnFrom(keys: readonly NodeSigningKey[], config: string, token: string): LearnedSigner | undefined {
+  const parts = token.split('.')
+  if (parts.length !== 3) return undefined
+  const [header, payload, signature] = parts
+  let fields: Record<string, unknown>
+  try {
+    fields = JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as Record<string, unknown>
+  } catch {
+    return undefined
+  }
+  const [alg, kid] = config.split('\n')
+  if (fields.alg !== alg || typeof fields.kid !== 'string' || (kid !== '' && fields.kid !== kid)) return undefined
+  const plain = Buffer.from(JSON.stringify({ alg, typ: TYP, kid: fields.kid })).toString('base64url')
+  if (plain !== header) return undefined
+  const data = Buffer.from(`${header}.${payload}`)
+  const signer = keys.filter((key) => key.kid === fields.kid && key.alg === alg &&
+    verify(key.hash, data, { key: key.keyObject(), dsaEncoding: ECDSA_DSA_ENCODING }, Buffer.from(signature, 'base64url')))
+  return signer.length === 1 ? { header, key: signer[0] } : undefined
+}
+
+/**
+ * Signers learned per signing configuration from tokens the provider signed. Each configuration
+ * is tried once: what could not be learned from its first token (an unusual header, a key that is
+ * not a node:crypto one) stays the provider's to sign, without being examined again.
+ */
 export function createLearnedSigners(keys: readonly NodeSigningKey[]) {
-  const learned = new Map<string, LearnedSigner>()
+  const learned = new Map<string, LearnedSigner | null>()
   return {
-    get: (config: string): LearnedSigner | undefined => learned.get(config),
-    /**
-     * Keeps the header of `token` (signed by the provider for `config`) and the one node:crypto
-     * key that verifies it, when the header is exactly the provider's plain one for this
-     * configuration; otherwise nothing is learned and the provider keeps signing.
-     */
+    get: (config: string): LearnedSigner | undefined => learned.get(config) ?? undefined,
     learn(config: string, token: string): void {
-      if (learned.has(config)) return
-      const parts = token.split('.')
-      if (parts.length !== 3) return
-      const [header, payload, signature] = parts
-      let fields: Record<string, unknown>
-      try {
-        fields = JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as Record<string, unknown>
-      } catch {
-        return
-      }
-      const [alg, kid] = config.split('\n')
-      if (fields.alg !== alg || typeof fields.kid !== 'string' || (kid !== '' && fields.kid !== kid)) return
-      const plain = Buffer.from(JSON.stringify({ alg, typ: TYP, kid: fields.kid })).toString('base64url')
-      if (plain !== header) return
-      const data = Buffer.from(`${header}.${payload}`)
-      const signer = keys.filter((key) => key.kid === fields.kid && key.alg === alg &&
-        verify(key.hash, data, { key: key.keyObject(), dsaEncoding: ECDSA_DSA_ENCODING }, Buffer.from(signature, 'base64url')))
-      if (signer.length === 1) learned.set(config, { header, key: signer[0] })
+      if (!learned.has(config)) learned.set(config, learnFrom(keys, config, token) ?? null)
     },
   }
 }

@@ -115,4 +115,16 @@ describe('tuple index', () => {
     // Every model accepts some tuples and refuses others.
     assert.equal(seen.size, 6)
   })
+
+  it('keeps malformed tuples whose type#relation strings read alike apart', () => {
+    const stored: TupleKey[] = [
+      { object: 'x#y:1', relation: 'r', user: 'user:a' },
+      { object: 'x:1', relation: 'y#r', user: 'user:a' },
+      { object: 'x:2', relation: 'r', user: 'user:b#*' },
+      { object: 'x:2', relation: 'r', user: 'user:b:*' },
+    ]
+    const idx = TupleIndex.from(stored)
+    assert.deepEqual([...idx.keys()].map(text).sort(), stored.map(text).sort())
+    for (const t of stored) assert.equal(idx.bucket(t.object, t.relation)?.users.get(t.user)?.relation, t.relation, text(t))
+  })
 })

@@ -70,7 +70,7 @@ export class TupleIndex {
   *keys(): Generator<TupleKey> {
     for (const first of this.objects.values()) {
       for (let e: Entry | undefined = first; e; e = e.next) {
-        for (const r of e instanceof Bucket ? e.values() : [e]) {
+        for (const r of e.values()) {
           yield { object: r.object, relation: r.relation, user: r.user, ...(r.condition ? { condition: r.condition } : {}) }
         }
       }
@@ -130,7 +130,9 @@ export class TupleIndex {
     const relation = hash < 0 ? '' : user.slice(hash + 1)
     const wildcard = object.endsWith(':*')
     const wellFormed = isValidUserShape(user)
-    const k = `${type}#${relation}#${wildcard ? '*' : ''}#${wellFormed ? '' : '!'}`
+    // NUL never occurs in a stored string, so no two kinds share a key (a relation may hold '#'
+    // in a malformed stored tuple).
+    const k = `${type}\0${relation}\0${wildcard ? '*' : ''}\0${wellFormed ? '' : '!'}`
     let kind = this.kinds.get(k)
     if (!kind) {
       kind = new UserKind(this.strings.get(type), this.strings.get(relation), wildcard, wellFormed, this.kinds.size)
@@ -143,16 +145,16 @@ export class TupleIndex {
 
   private shapeOf(object: string, relation: string, kind: UserKind, sameRelation: Entry | undefined): Shape {
     let siblings = sameRelation?.shape.siblings
+    const type = typeOf(object)
     if (!siblings) {
-      const relKey = this.strings.get(`${typeOf(object)}#${relation}`)
-      siblings = this.shapes.get(relKey)
-      if (!siblings) { siblings = []; this.shapes.set(relKey, siblings) }
+      // Keyed apart by NUL: `type#relation` is ambiguous when a malformed stored string holds '#'.
+      const key = `${type}\0${relation}`
+      siblings = this.shapes.get(key)
+      if (!siblings) { siblings = []; this.shapes.set(key, siblings) }
     }
     let shape = siblings[kind.id]
     if (!shape) {
-      const any = siblings.find((s) => s !== undefined)
-      const relKey = any ? any.relKey : this.strings.get(`${typeOf(object)}#${relation}`)
-      shape = new Shape(any ? any.objectType : this.strings.get(typeOf(object)), relation, relKey, siblings)
+      shape = new Shape(this.strings.get(type), relation, this.strings.get(`${type}#${relation}`), siblings)
       siblings[kind.id] = shape
     }
     return shape

@@ -44,7 +44,9 @@ export interface ChangeRow extends TupleRow {
 
 export const STORE_COLUMNS = 'seq, id, name, revision, created_at, updated_at, deleted_at'
 export const MODEL_COLUMNS = 'seq, id, store_id, model, created_at'
-export const TUPLE_COLUMNS = 'object_type, object_id, relation, subject, condition_name, condition_context, created_at'
+/** The columns of a tuple as `SqlRunner.values` returns them, in this order. */
+export const TUPLE_KEY_COLUMNS = 'object_type, object_id, relation, subject, condition_name, condition_context'
+export const TUPLE_COLUMNS = `${TUPLE_KEY_COLUMNS}, created_at`
 export const CHANGE_COLUMNS = `revision, ordinal, operation, ${TUPLE_COLUMNS}`
 
 export function toStoreInfo(row: StoreRow): StoreInfo {
@@ -69,9 +71,6 @@ export function toModelRecord(row: ModelRow): ModelRecord {
 export function toTupleKey(row: TupleRow): TupleKey {
   return tupleKeyOf(row.object_type, row.object_id, row.relation, row.subject, row.condition_name, row.condition_context)
 }
-
-/** The columns of a tuple as `SqlRunner.values` returns them, in this order. */
-export const TUPLE_KEY_COLUMNS = 'object_type, object_id, relation, subject, condition_name, condition_context'
 
 /** A row of TUPLE_KEY_COLUMNS read as values. */
 export function valuesToTupleKey(row: unknown[]): TupleKey {
